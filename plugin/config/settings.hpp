@@ -1,0 +1,98 @@
+// Settings: what an evaluated con4m config means to the rest of chalk. The config
+// language (plugin/config) produces it; the plugin, the sinks and the runtime shim only
+// read it. Plain data, no behaviour, so every consumer can be tested with a literal.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <set>
+#include <string>
+#include <vector>
+
+namespace chalk::config {
+
+// One `sink_config NAME { ... }` section after schema validation.
+struct SinkConfig {
+  std::string name;
+  std::string sink;  // stdout stderr file rotating_log post s3; "" = unconfigured
+  bool enabled = true;
+  std::int64_t priority = 0;
+  std::vector<std::string> filters;
+
+  // file, rotating_log
+  std::string filename;
+  std::optional<std::uint64_t> max_bytes;          // rotating_log `max`
+  std::optional<std::uint64_t> truncation_amount;  // rotating_log
+
+  // post, s3
+  std::string uri;
+  std::map<std::string, std::string> headers;  // post
+  std::string content_type;                    // post; "" = application/json
+  std::optional<std::int64_t> timeout_ms;      // per attempt; unset = 5 s
+  bool disallow_http = false;
+
+  // s3
+  std::string uid;
+  std::string secret;
+  std::string region;         // resolved: file, AWS_REGION, AWS_DEFAULT_REGION, us-east-1
+  std::string region_source;  // "config", "AWS_REGION", "AWS_DEFAULT_REGION", "default"
+  std::string token;
+  std::string endpoint;
+  std::string extra;
+};
+
+// One `report_template NAME`: the keys whose `use` is true.
+struct ReportTemplate {
+  std::string name;
+  std::set<std::string> keys;
+};
+
+// One `custom_report NAME`.
+struct CustomReport {
+  std::string name;
+  bool enabled = true;
+  std::string report_template;
+  std::vector<std::string> sink_configs;
+  std::vector<std::string> use_when{"*"};
+  bool per_chalk = false;
+};
+
+// A line the config produced (warn(), info(), echo(), checker warnings), applied only
+// when the whole config was accepted.
+struct Message {
+  std::string level;  // "warn", "info", "error", "trace", "echo", "warning" (checker)
+  std::string text;
+};
+
+struct Settings {
+  std::string log_level = "warn";
+  std::string log_format = "auto";
+
+  // _ENV allow-list and redaction (REPORTS.md §4)
+  std::vector<std::string> env_always_show{"PATH", "PWD", "XDG_SESSION_TYPE", "USER", "SSH_TTY"};
+  std::vector<std::string> env_never_show;
+  std::vector<std::string> env_redact{"AWS_SECRET_ACCESS_KEY"};
+  std::string env_default_action = "ignore";
+
+  // exec.heartbeat
+  bool heartbeat_run = false;
+  std::int64_t heartbeat_rate_us = 20'000'000;
+
+  // docker
+  bool wrap_entrypoint = true;
+  bool wrap_cmd = true;
+  std::string label_prefix = "run.crashoverride.";
+  std::map<std::string, std::string> custom_labels;
+  std::map<std::string, std::string> additional_env_vars;
+
+  std::map<std::string, SinkConfig> sink_configs;
+  // topic -> sink config names, in subscription order
+  std::map<std::string, std::vector<std::string>> subscriptions;
+  std::map<std::string, ReportTemplate> report_templates;
+  std::map<std::string, CustomReport> custom_reports;
+
+  std::vector<Message> messages;
+};
+
+}  // namespace chalk::config
