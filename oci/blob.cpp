@@ -1,0 +1,153 @@
+#include "oci/blob.hpp"
+
+#include <algorithm>
+#include <vector>
+
+namespace oci {
+
+bool is_index_media_type(std::string_view type) {
+  return type == media_type::oci_index || type == media_type::docker_manifest_list;
+}
+
+bool is_manifest_media_type(std::string_view type) {
+  return type == media_type::oci_manifest || type == media_type::docker_manifest;
+}
+
+Result<Descriptor> Descriptor::from_json(const Json& json, std::string_view what) {
+  if (!json.is_object()) return make_error(Errc::invalid_format, std::string(what) + ": descriptor is not an object");
+  Descriptor descriptor;
+  descriptor.raw = json;
+  if (auto type = json.find("mediaType"); type != json.end() && type->is_string()) descriptor.media_type = *type;
+  auto digest_text = string_field(json, "digest", what);
+  if (!digest_text) return digest_text.error();
+  auto digest = Digest::parse(*digest_text);
+  if (!digest) return digest.error().with_context(std::string(what));
+  descriptor.digest = *digest;
+  const auto size = json.find("size");
+  if (size == json.end() || !size->is_number_unsigned()) {
+    return make_error(Errc::invalid_format, std::string(what) + ": missing or negative `size`");
+  }
+  descriptor.size = size->get<std::uint64_t>();
+  return descriptor;
+}
+
+Json Descriptor::to_json() const {
+  Json json = raw.is_object() ? raw : Json::object();
+  if (!media_type.empty()) json["mediaType"] = media_type;
+  json["digest"] = digest.str();
+  json["size"] = size;
+  return json;
+}
+
+FileRangeStream::FileRangeStream(std::shared_ptr<const File> file, std::uint64_t offset, std::uint64_t size)
+    : m_file(std::move(file)), m_position(offset), m_end(offset + size) {}
+
+Result<std::size_t> FileRangeStream::read(void* buffer, std::size_t size) {
+  const std::uint64_t left = m_end - m_position;
+  const auto wanted = static_cast<std::size_t>(std::min<std::uint64_t>(left, size));
+  if (wanted == 0) return std::size_t{0};
+  auto got = m_file->read_some_at(m_position, buffer, wanted);
+  if (!got) return got.error();
+  if (*got == 0) {
+    return make_error(Errc::invalid_format, "reading `" + m_file->path().string() + "`: unexpected end of file (truncated?)");
+  }
+  m_position += *got;
+  return *got;
+}
+
+VerifiedReader::VerifiedReader(std::unique_ptr<ByteStream> inner, Descriptor expected, std::string what)
+    : m_inner(std::move(inner)), m_expected(std::move(expected)), m_what(std::move(what)) {}
+
+Result<std::size_t> VerifiedReader::read(void* buffer, std::size_t size) {
+  if (m_done) return std::size_t{0};
+  auto got = m_inner->read(buffer, size);
+  if (!got) return got.error().with_context(m_what);
+  m_seen += *got;
+  if (m_seen > m_expected.size) {
+    return make_error(Errc::size_mismatch, m_what + ": larger than the " + std::to_string(m_expected.size) +
+                                               " bytes its descriptor declares");
+  }
+  if (*got > 0) {
+    m_hash.update(buffer, *got);
+    return got;
+  }
+  m_done = true;
+  if (m_seen != m_expected.size) {
+    return make_error(Errc::size_mismatch, m_what + ": " + std::to_string(m_seen) + " bytes, but its descriptor declares " +
+                                               std::to_string(m_expected.size));
+  }
+  const auto actual = m_hash.finish();
+  if (actual != m_expected.digest) {
+    return make_error(Errc::digest_mismatch, m_what + ": content hashes to " + actual.str() + ", not the declared digest");
+  }
+  return std::size_t{0};
+}
+
+Result<std::unique_ptr<ByteStream>> open_blob(const BlobSource& source, const Descriptor& descriptor) {
+  auto raw = source.open_raw(descriptor);
+  if (!raw) return raw.error();
+  return std::unique_ptr<ByteStream>(std::make_unique<VerifiedReader>(
+      std::move(*raw), descriptor, "blob " + descriptor.digest.str() + " in " + source.describe()));
+}
+
+Result<std::string> read_blob(const BlobSource& source, const Descriptor& descriptor) {
+  if (descriptor.size > k_max_metadata_blob) {
+    return make_error(Errc::size_mismatch, "blob " + descriptor.digest.str() + " in " + source.describe() + " declares " +
+                                               std::to_string(descriptor.size) +
+                                               " bytes, too large for a manifest, index or config");
+  }
+  auto stream = open_blob(source, descriptor);
+  if (!stream) return stream.error();
+  std::string bytes(static_cast<std::size_t>(descriptor.size), '\0');
+  std::size_t filled = 0;
+  for (;;) {
+    char extra = 0;
+    void* target = filled < bytes.size() ? static_cast<void*>(bytes.data() + filled) : static_cast<void*>(&extra);
+    const std::size_t room = filled < bytes.size() ? bytes.size() - filled : 1;
+    auto got = (*stream)->read(target, room);
+    if (!got) return got.error();
+    if (*got == 0) break;
+    filled += *got;
+  }
+  return bytes;
+}
+
+Result<std::uint64_t> copy_stream(ByteStream& from, File& to) {
+  std::vector<char> buffer(1 << 20);
+  std::uint64_t total = 0;
+  for (;;) {
+    auto got = from.read(buffer.data(), buffer.size());
+    if (!got) return got.error();
+    if (*got == 0) return total;
+    if (auto written = to.write_all(buffer.data(), *got); !written) return written.error();
+    total += *got;
+  }
+}
+
+LocalBlob::LocalBlob(std::filesystem::path path, Descriptor descriptor, bool owned)
+    : m_path(std::move(path)), m_descriptor(std::move(descriptor)), m_owned(owned) {}
+
+LocalBlob::~LocalBlob() {
+  if (m_owned) {
+    std::error_code ignored;
+    std::filesystem::remove(m_path, ignored);
+  }
+}
+
+OverlaySource::OverlaySource(std::shared_ptr<const BlobSource> base, std::map<Digest, std::shared_ptr<const LocalBlob>> added)
+    : m_base(std::move(base)), m_added(std::move(added)) {}
+
+Result<std::unique_ptr<ByteStream>> OverlaySource::open_raw(const Descriptor& descriptor) const {
+  if (auto it = m_added.find(descriptor.digest); it != m_added.end()) {
+    auto file = File::open_read(it->second->path());
+    if (!file) return file.error();
+    auto shared = std::make_shared<const File>(std::move(*file));
+    return std::unique_ptr<ByteStream>(std::make_unique<FileRangeStream>(shared, 0, it->second->descriptor().size));
+  }
+  if (!m_base) return make_error(Errc::not_found, "blob " + descriptor.digest.str() + " not found");
+  return m_base->open_raw(descriptor);
+}
+
+std::string OverlaySource::describe() const { return m_base ? m_base->describe() : "new blobs"; }
+
+}  // namespace oci

@@ -1,0 +1,184 @@
+#include "oci/file_io.hpp"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <random>
+
+namespace oci {
+
+std::string errno_text(int error_number) { return std::strerror(error_number); }
+
+namespace {
+Error io_error(std::string_view doing, const std::filesystem::path& path, int error_number) {
+  return make_error(Errc::io, std::string(doing) + " `" + path.string() + "`: " + errno_text(error_number));
+}
+}  // namespace
+
+File::~File() {
+  if (m_fd >= 0) ::close(m_fd);
+}
+
+File::File(File&& other) noexcept : m_fd(other.m_fd), m_path(std::move(other.m_path)) { other.m_fd = -1; }
+
+File& File::operator=(File&& other) noexcept {
+  if (this != &other) {
+    if (m_fd >= 0) ::close(m_fd);
+    m_fd = other.m_fd;
+    m_path = std::move(other.m_path);
+    other.m_fd = -1;
+  }
+  return *this;
+}
+
+Result<File> File::open_read(const std::filesystem::path& path) {
+  File file;
+  file.m_fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (file.m_fd < 0) {
+    const int error_number = errno;
+    return make_error(error_number == ENOENT ? Errc::not_found : Errc::io,
+                      "opening `" + path.string() + "`: " + errno_text(error_number));
+  }
+  file.m_path = path;
+  return file;
+}
+
+Result<File> File::create(const std::filesystem::path& path) {
+  File file;
+  file.m_fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (file.m_fd < 0) return io_error("creating", path, errno);
+  file.m_path = path;
+  return file;
+}
+
+Result<std::uint64_t> File::size() const {
+  struct stat info {};
+  if (::fstat(m_fd, &info) != 0) return io_error("reading size of", m_path, errno);
+  return static_cast<std::uint64_t>(info.st_size);
+}
+
+Result<std::size_t> File::read_some_at(std::uint64_t offset, void* buffer, std::size_t size) const {
+  for (;;) {
+    const ssize_t got = ::pread(m_fd, buffer, size, static_cast<off_t>(offset));
+    if (got >= 0) return static_cast<std::size_t>(got);
+    if (errno != EINTR) return io_error("reading", m_path, errno);
+  }
+}
+
+Status File::read_at(std::uint64_t offset, void* buffer, std::size_t size) const {
+  auto* bytes = static_cast<char*>(buffer);
+  while (size > 0) {
+    auto got = read_some_at(offset, bytes, size);
+    if (!got) return got.error();
+    if (*got == 0) {
+      return make_error(Errc::invalid_format, "reading `" + m_path.string() + "`: unexpected end of file (truncated?)");
+    }
+    bytes += *got;
+    offset += *got;
+    size -= *got;
+  }
+  return {};
+}
+
+Status File::write_all(const void* data, std::size_t size) {
+  const auto* bytes = static_cast<const char*>(data);
+  while (size > 0) {
+    const ssize_t written = ::write(m_fd, bytes, size);
+    if (written < 0) {
+      if (errno == EINTR) continue;
+      return io_error("writing", m_path, errno);
+    }
+    bytes += written;
+    size -= static_cast<std::size_t>(written);
+  }
+  return {};
+}
+
+Status File::sync() {
+  if (::fsync(m_fd) != 0) return io_error("syncing", m_path, errno);
+  return {};
+}
+
+Status File::close() {
+  if (m_fd < 0) return {};
+  const int result = ::close(m_fd);
+  m_fd = -1;
+  if (result != 0) return io_error("closing", m_path, errno);
+  return {};
+}
+
+Result<AtomicFile> AtomicFile::create(const std::filesystem::path& destination) {
+  static thread_local std::mt19937_64 random{std::random_device{}()};
+  AtomicFile atomic;
+  atomic.m_destination = destination;
+  const auto directory = destination.has_parent_path() ? destination.parent_path() : std::filesystem::path(".");
+  char suffix[24];
+  std::snprintf(suffix, sizeof suffix, "%016llx", static_cast<unsigned long long>(random()));
+  atomic.m_temp = directory / ("." + destination.filename().string() + ".tmp-" + suffix);
+  auto file = File::create(atomic.m_temp);
+  if (!file) return file.error();
+  atomic.m_file = std::move(*file);
+  return atomic;
+}
+
+AtomicFile::AtomicFile(AtomicFile&& other) noexcept
+    : m_file(std::move(other.m_file)),
+      m_temp(std::move(other.m_temp)),
+      m_destination(std::move(other.m_destination)),
+      m_done(other.m_done) {
+  other.m_done = true;
+}
+
+AtomicFile& AtomicFile::operator=(AtomicFile&& other) noexcept {
+  if (this != &other) {
+    if (!m_done) std::filesystem::remove(m_temp);
+    m_file = std::move(other.m_file);
+    m_temp = std::move(other.m_temp);
+    m_destination = std::move(other.m_destination);
+    m_done = other.m_done;
+    other.m_done = true;
+  }
+  return *this;
+}
+
+AtomicFile::~AtomicFile() {
+  if (!m_done) {
+    std::error_code ignored;
+    std::filesystem::remove(m_temp, ignored);
+  }
+}
+
+Status AtomicFile::commit() {
+  if (auto synced = m_file.sync(); !synced) return synced;
+  if (auto closed = m_file.close(); !closed) return closed;
+  if (::rename(m_temp.c_str(), m_destination.c_str()) != 0) return io_error("renaming into", m_destination, errno);
+  m_done = true;
+  return {};
+}
+
+Result<std::string> read_small_file(const std::filesystem::path& path, std::uint64_t limit) {
+  auto file = File::open_read(path);
+  if (!file) return file.error();
+  auto size = file->size();
+  if (!size) return size.error();
+  if (*size > limit) {
+    return make_error(Errc::invalid_format, "reading `" + path.string() + "`: " + std::to_string(*size) +
+                                                " bytes is larger than the " + std::to_string(limit) +
+                                                "-byte limit for this file");
+  }
+  std::string bytes(static_cast<std::size_t>(*size), '\0');
+  if (auto read = file->read_at(0, bytes.data(), bytes.size()); !read) return read.error();
+  return bytes;
+}
+
+Status write_file_atomically(const std::filesystem::path& path, std::string_view bytes) {
+  auto atomic = AtomicFile::create(path);
+  if (!atomic) return atomic.error();
+  if (auto written = atomic->file().write_all(bytes); !written) return written;
+  return atomic->commit();
+}
+
+}  // namespace oci

@@ -1,0 +1,72 @@
+// Files: RAII descriptors, positional reads and atomic replacement (temp file + rename),
+// so no reader ever sees a half-written output and a failed run leaves nothing behind.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <string>
+#include <string_view>
+
+#include "oci/result.hpp"
+
+namespace oci {
+
+class File {
+public:
+  File() = default;
+  ~File();
+  File(File&& other) noexcept;
+  File& operator=(File&& other) noexcept;
+  File(const File&) = delete;
+  File& operator=(const File&) = delete;
+
+  static Result<File> open_read(const std::filesystem::path& path);
+  // Creates (mode 0644 minus umask) or truncates.
+  static Result<File> create(const std::filesystem::path& path);
+
+  [[nodiscard]] int fd() const { return m_fd; }
+  [[nodiscard]] const std::filesystem::path& path() const { return m_path; }
+  Result<std::uint64_t> size() const;
+  // Reads exactly `size` bytes at `offset`; short files are an error naming the file.
+  Status read_at(std::uint64_t offset, void* buffer, std::size_t size) const;
+  // Reads up to `size` bytes at `offset`, returning how many were read (0 at EOF).
+  Result<std::size_t> read_some_at(std::uint64_t offset, void* buffer, std::size_t size) const;
+  Status write_all(const void* data, std::size_t size);
+  Status write_all(std::string_view bytes) { return write_all(bytes.data(), bytes.size()); }
+  Status sync();
+  Status close();
+
+private:
+  int m_fd = -1;
+  std::filesystem::path m_path;
+};
+
+// A file written under a temporary name in the destination's directory and renamed over
+// the destination by commit(); destroyed uncommitted, it removes the temporary file.
+class AtomicFile {
+public:
+  static Result<AtomicFile> create(const std::filesystem::path& destination);
+  AtomicFile(AtomicFile&&) noexcept;
+  AtomicFile& operator=(AtomicFile&&) noexcept;
+  ~AtomicFile();
+
+  File& file() { return m_file; }
+  [[nodiscard]] const std::filesystem::path& temp_path() const { return m_temp; }
+  Status commit();
+
+private:
+  AtomicFile() = default;
+  File m_file;
+  std::filesystem::path m_temp;
+  std::filesystem::path m_destination;
+  bool m_done = false;
+};
+
+// Reads a whole small file, refusing anything larger than `limit` bytes.
+Result<std::string> read_small_file(const std::filesystem::path& path, std::uint64_t limit);
+// Writes `bytes` to `path` atomically.
+Status write_file_atomically(const std::filesystem::path& path, std::string_view bytes);
+
+std::string errno_text(int error_number);
+
+}  // namespace oci

@@ -1,0 +1,510 @@
+#include "oci/formats.hpp"
+
+#include <sys/stat.h>
+
+#include <algorithm>
+#include <map>
+#include <set>
+
+#include "oci/file_io.hpp"
+#include "oci/tar_index.hpp"
+#include "oci/tar_writer.hpp"
+
+namespace oci {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+constexpr const char* k_layout_version = R"({"imageLayoutVersion":"1.0.0"})";
+constexpr const char* k_ref_name = "org.opencontainers.image.ref.name";
+constexpr const char* k_containerd_name = "io.containerd.image.name";
+
+std::string blob_path(const Digest& digest) { return "blobs/sha256/" + std::string(digest.hex()); }
+
+// Blobs in an OCI layout directory.
+class DirectorySource final : public BlobSource {
+public:
+  explicit DirectorySource(fs::path directory) : m_directory(std::move(directory)) {}
+  Result<std::unique_ptr<ByteStream>> open_raw(const Descriptor& descriptor) const override {
+    auto file = File::open_read(m_directory / blob_path(descriptor.digest));
+    if (!file) {
+      return make_error(Errc::not_found, "blob " + descriptor.digest.str() + " is missing from " + describe());
+    }
+    auto size = file->size();
+    if (!size) return size.error();
+    auto shared = std::make_shared<const File>(std::move(*file));
+    return std::unique_ptr<ByteStream>(std::make_unique<FileRangeStream>(shared, 0, *size));
+  }
+  [[nodiscard]] std::string describe() const override { return "oci layout `" + m_directory.string() + "`"; }
+
+private:
+  fs::path m_directory;
+};
+
+// Blobs inside a tar file: by explicit path (legacy docker archives) or blobs/sha256/<hex>.
+class TarSource final : public BlobSource {
+public:
+  TarSource(std::shared_ptr<const TarIndex> index, std::shared_ptr<const File> file, std::string description,
+            std::map<Digest, std::string> paths)
+      : m_index(std::move(index)), m_file(std::move(file)), m_description(std::move(description)), m_paths(std::move(paths)) {}
+  Result<std::unique_ptr<ByteStream>> open_raw(const Descriptor& descriptor) const override {
+    auto mapped = m_paths.find(descriptor.digest);
+    const std::string path = mapped != m_paths.end() ? mapped->second : blob_path(descriptor.digest);
+    auto entry = m_index->find_file(path);
+    if (!entry) {
+      return make_error(Errc::not_found, "blob " + descriptor.digest.str() + " (`" + path + "`) is missing from " + describe());
+    }
+    return std::unique_ptr<ByteStream>(std::make_unique<FileRangeStream>(m_file, entry->data_offset, entry->size));
+  }
+  [[nodiscard]] std::string describe() const override { return m_description; }
+
+private:
+  std::shared_ptr<const TarIndex> m_index;
+  std::shared_ptr<const File> m_file;
+  std::string m_description;
+  std::map<Digest, std::string> m_paths;
+};
+
+Result<std::string> read_tar_small(const TarIndex& index, const File& file, std::string_view name) {
+  auto entry = index.find_file(name);
+  if (!entry) return entry.error();
+  if (entry->size > k_max_metadata_blob) {
+    return make_error(Errc::invalid_format, "`" + std::string(name) + "` in `" + index.path().string() + "` is " +
+                                                std::to_string(entry->size) + " bytes, too large");
+  }
+  std::string bytes(static_cast<std::size_t>(entry->size), '\0');
+  if (auto ok = file.read_at(entry->data_offset, bytes.data(), bytes.size()); !ok) return ok.error();
+  return bytes;
+}
+
+// Reads index.json of a layout whose blobs are in `blobs`.
+Result<ImageSet> read_layout(std::shared_ptr<const BlobSource> blobs, std::string_view index_bytes, ImageSet::Format format) {
+  const std::string where = "index.json in " + blobs->describe();
+  auto index_json = parse_json(index_bytes, where);
+  if (!index_json) return index_json.error();
+  auto manifests = index_json->find("manifests");
+  if (!index_json->is_object() || manifests == index_json->end() || !manifests->is_array()) {
+    return make_error(Errc::invalid_format, where + ": no `manifests` array");
+  }
+  ImageSet set;
+  set.format = format;
+  set.blobs = blobs;
+  for (std::size_t i = 0; i < manifests->size(); ++i) {
+    auto descriptor = Descriptor::from_json((*manifests)[i], where + ": manifest " + std::to_string(i));
+    if (!descriptor) return descriptor.error();
+    auto node = load_node(blobs, *descriptor);
+    if (!node) return node.error();
+    ImageSet::Entry entry{std::move(*node), {}};
+    if (auto name = ref_name_of(*descriptor); !name.empty()) entry.names.push_back(name);
+    set.entries.push_back(std::move(entry));
+  }
+  set.index_json = std::move(*index_json);
+  return set;
+}
+
+Result<Json> read_docker_manifest_json(const TarIndex& index, const File& file) {
+  const std::string where = "manifest.json in `" + index.path().string() + "`";
+  auto bytes = read_tar_small(index, file, "manifest.json");
+  if (!bytes) return bytes.error();
+  auto json = parse_json(*bytes, where);
+  if (!json) return json.error();
+  if (!json->is_array() || json->empty()) return make_error(Errc::invalid_format, where + ": expected a non-empty array");
+  for (const auto& item : *json) {
+    if (!item.is_object() || !item.contains("Config") || !item["Config"].is_string() || !item.contains("Layers") ||
+        !item["Layers"].is_array()) {
+      return make_error(Errc::invalid_format, where + ": each entry needs `Config` and `Layers`");
+    }
+  }
+  return json;
+}
+
+std::vector<std::string> repo_tags(const Json& item) {
+  std::vector<std::string> tags;
+  if (auto it = item.find("RepoTags"); it != item.end() && it->is_array()) {
+    for (const auto& tag : *it) {
+      if (tag.is_string()) tags.push_back(tag.get<std::string>());
+    }
+  }
+  return tags;
+}
+
+Result<ImageSet> read_legacy_docker_archive(const std::shared_ptr<const TarIndex>& index,
+                                            const std::shared_ptr<const File>& file, const Json& manifest_json) {
+  const std::string archive = "docker-archive `" + index->path().string() + "`";
+  std::map<Digest, std::string> paths;
+  struct Pending {
+    std::string config_bytes;
+    Json manifest;
+    std::vector<std::string> names;
+  };
+  std::vector<Pending> pending;
+  for (const auto& item : manifest_json) {
+    const std::string config_path = item["Config"].get<std::string>();
+    auto config_bytes = read_tar_small(*index, *file, config_path);
+    if (!config_bytes) return config_bytes.error().with_context("reading " + archive);
+    const Digest config_digest = sha256_digest(*config_bytes);
+    auto config = parse_json(*config_bytes, "config `" + config_path + "` in " + archive);
+    if (!config) return config.error();
+    paths[config_digest] = config_path;
+
+    std::vector<std::string> diff_ids;
+    if (config->contains("rootfs") && (*config)["rootfs"].contains("diff_ids")) {
+      for (const auto& id : (*config)["rootfs"]["diff_ids"]) diff_ids.push_back(id.get<std::string>());
+    }
+    const Json& layers = item["Layers"];
+    if (layers.size() != diff_ids.size()) {
+      return make_error(Errc::invalid_format, archive + ": manifest.json lists " + std::to_string(layers.size()) +
+                                                  " layers but the config has " + std::to_string(diff_ids.size()) + " diff_ids");
+    }
+    Json manifest = Json::object();
+    manifest["schemaVersion"] = 2;
+    manifest["mediaType"] = media_type::oci_manifest;
+    manifest["config"] = {{"mediaType", media_type::oci_config},
+                          {"digest", config_digest.str()},
+                          {"size", config_bytes->size()}};
+    manifest["layers"] = Json::array();
+    for (std::size_t i = 0; i < layers.size(); ++i) {
+      if (!layers[i].is_string()) return make_error(Errc::invalid_format, archive + ": manifest.json layer is not a path");
+      const std::string layer_path = layers[i].get<std::string>();
+      auto entry = index->find_file(layer_path);
+      if (!entry) return entry.error().with_context("reading " + archive);
+      auto diff_id = Digest::parse(diff_ids[i]);
+      if (!diff_id) return diff_id.error().with_context(archive + ": config diff_id");
+      paths[*diff_id] = entry->name;
+      manifest["layers"].push_back(
+          {{"mediaType", media_type::oci_layer}, {"digest", diff_id->str()}, {"size", entry->size}});
+    }
+    pending.push_back({std::move(*config_bytes), std::move(manifest), repo_tags(item)});
+  }
+  auto source = std::make_shared<const TarSource>(index, file, archive, std::move(paths));
+  ImageSet set;
+  set.format = ImageSet::Format::docker_archive;
+  set.blobs = source;
+  for (auto& item : pending) {
+    const std::string manifest_bytes = dump_json(item.manifest);
+    Descriptor descriptor;
+    descriptor.media_type = media_type::oci_manifest;
+    descriptor.digest = sha256_digest(manifest_bytes);
+    descriptor.size = manifest_bytes.size();
+    descriptor.raw = Json::object();
+    auto image = Image::from_parts(source, descriptor, manifest_bytes, std::move(item.config_bytes));
+    if (!image) return image.error();
+    set.entries.push_back({Node{std::move(*image)}, std::move(item.names)});
+  }
+  set.index_json = {{"schemaVersion", 2}, {"mediaType", media_type::oci_index}, {"manifests", Json::array()}};
+  return set;
+}
+
+// The image an archive's manifest.json should list for a node: itself, or an index's
+// first runnable platform.
+const Image* primary_image(const Node& node) {
+  if (node.is_image()) return &node.image();
+  for (const auto& child : node.index().children) {
+    if (is_attestation(child)) continue;
+    if (const Image* image = primary_image(child)) return image;
+  }
+  return nullptr;
+}
+
+}  // namespace
+
+std::string ref_name_of(const Descriptor& descriptor) {
+  auto annotations = descriptor.raw.find("annotations");
+  if (annotations == descriptor.raw.end() || !annotations->is_object()) return "";
+  for (const char* key : {k_containerd_name, k_ref_name}) {
+    if (auto it = annotations->find(key); it != annotations->end() && it->is_string()) return it->get<std::string>();
+  }
+  return "";
+}
+
+std::string ImageRef::str() const {
+  std::string text = format_name(format) + ":" + path.string();
+  if (!tag.empty()) text += ":" + tag;
+  return text;
+}
+
+Result<ImageRef> parse_image_ref(const std::string& text) {
+  ImageRef ref;
+  auto split_tag = [&](std::string rest) {
+    // oci:DIR:TAG - the tag is after the last ':' unless that leaves an existing path whole.
+    const auto colon = rest.rfind(':');
+    if (colon != std::string::npos && !fs::exists(rest) && rest.find('/', colon) == std::string::npos) {
+      ref.tag = rest.substr(colon + 1);
+      rest.resize(colon);
+    }
+    ref.path = rest;
+  };
+  if (text.rfind("docker-archive:", 0) == 0) {
+    ref.format = ImageSet::Format::docker_archive;
+    ref.path = text.substr(15);
+  } else if (text.rfind("oci-archive:", 0) == 0) {
+    ref.format = ImageSet::Format::oci_archive;
+    split_tag(text.substr(12));
+  } else if (text.rfind("oci:", 0) == 0) {
+    ref.format = ImageSet::Format::oci_layout;
+    split_tag(text.substr(4));
+  } else {
+    ref.path = text;
+    std::error_code error;
+    const auto status = fs::status(ref.path, error);
+    if (error || !fs::exists(status)) return make_error(Errc::not_found, "`" + text + "`: no such file or directory");
+    if (fs::is_directory(status)) {
+      ref.format = ImageSet::Format::oci_layout;
+    } else {
+      auto index = TarIndex::read(ref.path);
+      if (!index) return index.error();
+      if (index->contains("manifest.json")) {
+        ref.format = ImageSet::Format::docker_archive;
+      } else if (index->contains("index.json")) {
+        ref.format = ImageSet::Format::oci_archive;
+      } else {
+        return make_error(Errc::invalid_format, "`" + text + "`: a tar with neither manifest.json nor index.json is not an image archive");
+      }
+    }
+  }
+  if (ref.path.empty()) return make_error(Errc::invalid_argument, "`" + text + "`: no path given");
+  return ref;
+}
+
+Result<ImageSet> read_oci_layout(const fs::path& directory) {
+  const std::string what = "oci layout `" + directory.string() + "`";
+  if (!fs::is_directory(directory)) return make_error(Errc::not_found, what + ": not a directory");
+  auto layout = read_small_file(directory / "oci-layout", 4096);
+  if (!layout) return layout.error().with_context("reading " + what);
+  auto index_bytes = read_small_file(directory / "index.json", k_max_metadata_blob);
+  if (!index_bytes) return index_bytes.error().with_context("reading " + what);
+  return read_layout(std::make_shared<const DirectorySource>(directory), *index_bytes, ImageSet::Format::oci_layout);
+}
+
+Result<ImageSet> read_oci_archive(const fs::path& path) {
+  auto index = TarIndex::read(path);
+  if (!index) return index.error();
+  auto shared_index = std::make_shared<const TarIndex>(std::move(*index));
+  auto file = File::open_read(path);
+  if (!file) return file.error();
+  auto shared_file = std::make_shared<const File>(std::move(*file));
+  auto index_bytes = read_tar_small(*shared_index, *shared_file, "index.json");
+  if (!index_bytes) return index_bytes.error().with_context("reading oci-archive `" + path.string() + "`");
+  auto source = std::make_shared<const TarSource>(shared_index, shared_file, "oci-archive `" + path.string() + "`",
+                                                  std::map<Digest, std::string>{});
+  return read_layout(source, *index_bytes, ImageSet::Format::oci_archive);
+}
+
+Result<ImageSet> read_docker_archive(const fs::path& path) {
+  auto index = TarIndex::read(path);
+  if (!index) return index.error();
+  auto shared_index = std::make_shared<const TarIndex>(std::move(*index));
+  auto file = File::open_read(path);
+  if (!file) return file.error();
+  auto shared_file = std::make_shared<const File>(std::move(*file));
+  auto manifest_json = read_docker_manifest_json(*shared_index, *shared_file);
+  if (!manifest_json) return manifest_json.error();
+  if (!shared_index->contains("index.json")) return read_legacy_docker_archive(shared_index, shared_file, *manifest_json);
+
+  // Docker 25+: the OCI layout inside is the truth; manifest.json adds the tags.
+  auto index_bytes = read_tar_small(*shared_index, *shared_file, "index.json");
+  if (!index_bytes) return index_bytes.error();
+  auto source = std::make_shared<const TarSource>(shared_index, shared_file, "docker-archive `" + path.string() + "`",
+                                                  std::map<Digest, std::string>{});
+  auto set = read_layout(source, *index_bytes, ImageSet::Format::docker_archive);
+  if (!set) return set;
+  std::map<std::string, std::vector<std::string>> tags_by_config;
+  for (const auto& item : *manifest_json) {
+    auto config_path = normalize_archive_path(item["Config"].get<std::string>());
+    if (config_path) tags_by_config[*config_path] = repo_tags(item);
+  }
+  for (auto& entry : set->entries) {
+    if (const Image* image = primary_image(entry.node)) {
+      auto tags = tags_by_config.find(blob_path(image->config_descriptor.digest));
+      if (tags != tags_by_config.end() && !tags->second.empty()) entry.names = tags->second;
+    }
+  }
+  return set;
+}
+
+Result<ImageSet> read_image_set(const ImageRef& ref) {
+  Result<ImageSet> set = [&]() -> Result<ImageSet> {
+    switch (ref.format) {
+      case ImageSet::Format::docker_archive: return read_docker_archive(ref.path);
+      case ImageSet::Format::oci_archive: return read_oci_archive(ref.path);
+      case ImageSet::Format::oci_layout: return read_oci_layout(ref.path);
+    }
+    return make_error(Errc::invalid_argument, "unknown format");
+  }();
+  if (!set || ref.tag.empty()) return set;
+  // Keep the set whole (other tags pass through unchanged) but make sure the tag exists.
+  const bool found = std::any_of(set->entries.begin(), set->entries.end(), [&](const ImageSet::Entry& entry) {
+    const auto name = ref_name_of(entry.node.descriptor());
+    return name == ref.tag || (name.size() > ref.tag.size() && name.ends_with(":" + ref.tag));
+  });
+  if (!found) return make_error(Errc::not_found, ref.str() + ": no image tagged `" + ref.tag + "`");
+  return set;
+}
+
+namespace {
+
+// Every blob an ImageSet references, once, in a stable order: layers and configs first,
+// then manifests and indexes (children before parents).
+struct BlobPlan {
+  struct Item {
+    Descriptor descriptor;
+    const BlobSource* source = nullptr;  // stream from here, unless bytes are set
+    std::optional<std::string> bytes;
+  };
+  std::vector<Item> items;
+  std::set<Digest> seen;
+
+  void add_bytes(const Descriptor& descriptor, const std::string& bytes) {
+    if (seen.insert(descriptor.digest).second) items.push_back({descriptor, nullptr, bytes});
+  }
+  void add_stream(const Descriptor& descriptor, const BlobSource& source) {
+    if (seen.insert(descriptor.digest).second) items.push_back({descriptor, &source, std::nullopt});
+  }
+  void add_node(const Node& node) {
+    if (node.is_image()) {
+      const Image& image = node.image();
+      for (const auto& layer : image.layers) add_stream(layer, *image.blobs);
+      add_bytes(image.config_descriptor, image.config_bytes);
+      add_bytes(image.descriptor, image.manifest_bytes);
+      return;
+    }
+    for (const auto& child : node.index().children) add_node(child);
+    add_bytes(node.index().descriptor, node.index().bytes);
+  }
+};
+
+Json top_index_json(const ImageSet& set) {
+  Json index = set.index_json.is_object() ? set.index_json : Json::object();
+  if (!index.contains("schemaVersion")) index["schemaVersion"] = 2;
+  if (!index.contains("mediaType")) index["mediaType"] = media_type::oci_index;
+  index["manifests"] = Json::array();
+  for (const auto& entry : set.entries) {
+    Json descriptor = entry.node.descriptor().to_json();
+    if (!entry.names.empty() && ref_name_of(entry.node.descriptor()).empty()) {
+      const std::string& name = entry.names.front();
+      const auto colon = name.rfind(':');
+      descriptor["annotations"][k_containerd_name] = name;
+      descriptor["annotations"][k_ref_name] =
+          colon != std::string::npos && name.find('/', colon) == std::string::npos ? name.substr(colon + 1) : name;
+    }
+    index["manifests"].push_back(std::move(descriptor));
+  }
+  return index;
+}
+
+Json docker_manifest_json(const ImageSet& set) {
+  Json manifest = Json::array();
+  for (const auto& entry : set.entries) {
+    const Image* image = primary_image(entry.node);
+    if (image == nullptr) continue;
+    Json item = Json::object();
+    item["Config"] = blob_path(image->config_descriptor.digest);
+    item["RepoTags"] = entry.names.empty() ? Json(nullptr) : Json(entry.names);
+    item["Layers"] = Json::array();
+    for (const auto& layer : image->layers) item["Layers"].push_back(blob_path(layer.digest));
+    manifest.push_back(std::move(item));
+  }
+  return manifest;
+}
+
+// `repositories` of legacy archives: {"repo": {"tag": "<top layer id>"}}; docker load
+// only needs it for old clients, so it is written when tags exist.
+std::optional<Json> docker_repositories_json(const ImageSet& set) {
+  Json repositories = Json::object();
+  for (const auto& entry : set.entries) {
+    const Image* image = primary_image(entry.node);
+    if (image == nullptr || image->layers.empty()) continue;
+    for (const auto& name : entry.names) {
+      const auto colon = name.rfind(':');
+      if (colon == std::string::npos || name.find('/', colon) != std::string::npos) continue;
+      repositories[name.substr(0, colon)][name.substr(colon + 1)] = std::string(image->layers.back().digest.hex());
+    }
+  }
+  if (repositories.empty()) return std::nullopt;
+  return repositories;
+}
+
+Status write_archive(const ImageSet& set, const WriteOptions& options) {
+  BlobPlan plan;
+  for (const auto& entry : set.entries) plan.add_node(entry.node);
+  auto output = AtomicFile::create(options.path);
+  if (!output) return output.error();
+  const std::string what = options.path.string();
+  auto writer = TarWriter::open(output->file(), Compression::none, what);
+  if (!writer) return writer.error();
+  std::uint64_t done = 0;
+  constexpr std::int64_t k_mtime = 0;
+  for (const auto& item : plan.items) {
+    const std::string name = blob_path(item.descriptor.digest);
+    if (item.bytes) {
+      if (auto ok = (*writer)->add_bytes(name, 0644, *item.bytes, k_mtime); !ok) return ok;
+    } else {
+      auto stream = open_blob(*item.source, item.descriptor);
+      if (!stream) return stream.error();
+      const std::uint64_t base = done;
+      auto ok = (*writer)->add_stream(name, 0644, item.descriptor.size, **stream, k_mtime, [&](std::uint64_t bytes) {
+        if (options.progress) options.progress(base + bytes);
+      });
+      if (!ok) return ok;
+    }
+    done += item.descriptor.size;
+  }
+  if (auto ok = (*writer)->add_bytes("oci-layout", 0644, k_layout_version, k_mtime); !ok) return ok;
+  if (auto ok = (*writer)->add_bytes("index.json", 0644, dump_json(top_index_json(set)), k_mtime); !ok) return ok;
+  if (options.format == ImageSet::Format::docker_archive) {
+    if (auto ok = (*writer)->add_bytes("manifest.json", 0644, dump_json(docker_manifest_json(set)), k_mtime); !ok) return ok;
+    if (auto repositories = docker_repositories_json(set)) {
+      if (auto ok = (*writer)->add_bytes("repositories", 0644, dump_json(*repositories), k_mtime); !ok) return ok;
+    }
+  }
+  auto finished = (*writer)->finish();
+  if (!finished) return finished.error();
+  return output->commit();
+}
+
+Status write_layout(const ImageSet& set, const WriteOptions& options) {
+  BlobPlan plan;
+  for (const auto& entry : set.entries) plan.add_node(entry.node);
+  const fs::path& directory = options.path;
+  std::error_code error;
+  fs::create_directories(directory / "blobs" / "sha256", error);
+  if (error) return make_error(Errc::io, "creating `" + (directory / "blobs/sha256").string() + "`: " + error.message());
+  std::uint64_t done = 0;
+  for (const auto& item : plan.items) {
+    const fs::path target = directory / blob_path(item.descriptor.digest);
+    struct stat info {};
+    // A blob already present under its digest name is that blob: content addressing
+    // is what makes an in-place update cheap (no existing layer is read).
+    if (::stat(target.c_str(), &info) == 0 && static_cast<std::uint64_t>(info.st_size) == item.descriptor.size) {
+      done += item.descriptor.size;
+      continue;
+    }
+    if (item.bytes) {
+      if (auto ok = write_file_atomically(target, *item.bytes); !ok) return ok;
+    } else {
+      auto stream = open_blob(*item.source, item.descriptor);
+      if (!stream) return stream.error();
+      auto output = AtomicFile::create(target);
+      if (!output) return output.error();
+      auto copied = copy_stream(**stream, output->file());
+      if (!copied) return copied.error();
+      if (auto ok = output->commit(); !ok) return ok;
+    }
+    done += item.descriptor.size;
+    if (options.progress) options.progress(done);
+  }
+  if (!fs::exists(directory / "oci-layout")) {
+    if (auto ok = write_file_atomically(directory / "oci-layout", k_layout_version); !ok) return ok;
+  }
+  return write_file_atomically(directory / "index.json", dump_json(top_index_json(set)));
+}
+
+}  // namespace
+
+Status write_image_set(const ImageSet& set, const WriteOptions& options) {
+  if (options.format == ImageSet::Format::oci_layout) return write_layout(set, options);
+  return write_archive(set, options);
+}
+
+}  // namespace oci

@@ -1,0 +1,248 @@
+#include "oci/mutate.hpp"
+
+#include <unistd.h>
+
+#include <algorithm>
+
+#include "oci/file_io.hpp"
+
+namespace oci {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+class FileStream final : public ByteStream {
+public:
+  explicit FileStream(File file) : m_file(std::move(file)) {}
+  Result<std::size_t> read(void* buffer, std::size_t size) override {
+    auto got = m_file.read_some_at(m_position, buffer, size);
+    if (got) m_position += *got;
+    return got;
+  }
+
+private:
+  File m_file;
+  std::uint64_t m_position = 0;
+};
+
+std::string temp_name(const fs::path& directory, const std::string& stem) {
+  static std::uint64_t counter = 0;
+  return (directory / ("." + stem + "-" + std::to_string(::getpid()) + "-" + std::to_string(++counter))).string();
+}
+
+// Removes a file on scope exit unless released: build_layer leaves nothing behind on error.
+struct RemoveOnExit {
+  fs::path path;
+  bool armed = true;
+  ~RemoveOnExit() {
+    std::error_code ignored;
+    if (armed) fs::remove(path, ignored);
+  }
+};
+
+bool is_docker_manifest(const Image& image) {
+  auto type = image.manifest.find("mediaType");
+  return type != image.manifest.end() && type->is_string() && *type == media_type::docker_manifest;
+}
+
+}  // namespace
+
+Result<BuiltLayer> build_layer(std::vector<LayerFile> files, Compression compression, const fs::path& temp_directory,
+                               std::int64_t mtime) {
+  std::sort(files.begin(), files.end(), [](const LayerFile& a, const LayerFile& b) { return a.name < b.name; });
+  const fs::path tar_path = temp_name(temp_directory, "layer.tar");
+  auto tar_file = File::create(tar_path);
+  if (!tar_file) return tar_file.error();
+  RemoveOnExit tar_cleanup{tar_path};
+  Descriptor tar_descriptor;
+  {
+    auto writer = TarWriter::open(*tar_file, Compression::none, tar_path.string());
+    if (!writer) return writer.error();
+    for (const auto& file : files) {
+      if (file.source.empty()) {
+        if (auto ok = (*writer)->add_bytes(file.name, file.mode, file.content, mtime); !ok) return ok.error();
+        continue;
+      }
+      auto input = File::open_read(file.source);
+      if (!input) return input.error();
+      auto size = input->size();
+      if (!size) return size.error();
+      FileStream stream(std::move(*input));
+      if (auto ok = (*writer)->add_stream(file.name, file.mode, *size, stream, mtime); !ok) return ok.error();
+    }
+    auto finished = (*writer)->finish();
+    if (!finished) return finished.error();
+    tar_descriptor = *finished;
+  }
+  if (auto closed = tar_file->close(); !closed) return closed.error();
+  BuiltLayer built;
+  built.diff_id = tar_descriptor.digest;
+  if (compression == Compression::none) {
+    tar_descriptor.media_type = media_type::oci_layer;
+    built.blob = std::make_shared<const LocalBlob>(tar_path, tar_descriptor, true);
+    tar_cleanup.armed = false;
+    return built;
+  }
+  const fs::path gzip_path = temp_name(temp_directory, "layer.tar.gz");
+  auto gzip_output = File::create(gzip_path);
+  if (!gzip_output) return gzip_output.error();
+  RemoveOnExit gzip_cleanup{gzip_path};
+  auto tar_input = File::open_read(tar_path);
+  if (!tar_input) return tar_input.error();
+  auto compressed = gzip_file(*tar_input, *gzip_output, gzip_path.string());
+  if (!compressed) return compressed.error();
+  if (auto closed = gzip_output->close(); !closed) return closed.error();
+  compressed->media_type = media_type::oci_layer_gzip;
+  built.blob = std::make_shared<const LocalBlob>(gzip_path, *compressed, true);
+  gzip_cleanup.armed = false;
+  return built;
+}
+
+Json container_config(const Image& image) {
+  auto it = image.config.find("config");
+  return it != image.config.end() && it->is_object() ? *it : Json::object();
+}
+
+Result<Image> mutate(const Image& image, const Mutation& mutation) {
+  Json config = image.config;
+  Json manifest = image.manifest;
+  std::vector<Descriptor> layers = image.layers;
+  Json& rootfs = config["rootfs"];
+  if (!rootfs.is_object()) rootfs = Json::object();
+  if (!rootfs.contains("type")) rootfs["type"] = "layers";
+  Json& diff_ids = rootfs["diff_ids"];
+  if (!diff_ids.is_array()) diff_ids = Json::array();
+  Json history = image.history();
+  const bool had_history = config.contains("history");
+
+  if (mutation.drop_last_layer) {
+    if (layers.empty()) return make_error(Errc::invalid_argument, "dropping the last layer: the image has no layers");
+    layers.pop_back();
+    diff_ids.erase(diff_ids.size() - 1);
+    for (auto it = history.end(); it != history.begin();) {
+      --it;
+      if (!it->value("empty_layer", false)) {
+        history.erase(it);
+        break;
+      }
+    }
+  }
+  std::map<Digest, std::shared_ptr<const LocalBlob>> added;
+  if (auto overlay = std::dynamic_pointer_cast<const OverlaySource>(image.blobs)) added = overlay->added();
+  if (mutation.append) {
+    const auto& blob = mutation.append->layer.blob;
+    Descriptor layer = blob->descriptor();
+    if (is_docker_manifest(image)) {
+      layer.media_type = layer.media_type == media_type::oci_layer_gzip ? media_type::docker_layer_gzip : media_type::docker_layer;
+    }
+    layer.raw = Json::object();
+    layers.push_back(layer);
+    diff_ids.push_back(mutation.append->layer.diff_id.str());
+    history.push_back(mutation.append->history);
+    added[layer.digest] = blob;
+  }
+  if (had_history || mutation.append || mutation.drop_last_layer) config["history"] = history;
+
+  const bool touches_container_config = !mutation.set_labels.empty() || mutation.entrypoint || mutation.cmd || mutation.on_build;
+  if (touches_container_config) {
+    Json& container = config["config"];
+    if (!container.is_object()) container = Json::object();
+    if (!mutation.set_labels.empty()) {
+      Json& labels = container["Labels"];
+      if (!labels.is_object()) labels = Json::object();
+      for (const auto& [key, value] : mutation.set_labels) labels[key] = value;
+    }
+    if (mutation.entrypoint) container["Entrypoint"] = *mutation.entrypoint;
+    if (mutation.cmd) container["Cmd"] = *mutation.cmd;
+    if (mutation.on_build) container["OnBuild"] = *mutation.on_build;
+  }
+
+  Image result;
+  result.config = std::move(config);
+  result.config_bytes = result.config == image.config ? image.config_bytes : dump_json(result.config);
+  result.config_descriptor = image.config_descriptor;
+  result.config_descriptor.digest = sha256_digest(result.config_bytes);
+  result.config_descriptor.size = result.config_bytes.size();
+
+  manifest["config"] = result.config_descriptor.to_json();
+  Json layer_list = Json::array();
+  for (const auto& layer : layers) layer_list.push_back(layer.to_json());
+  manifest["layers"] = std::move(layer_list);
+  if (!mutation.manifest_annotations.empty()) {
+    Json& annotations = manifest["annotations"];
+    if (!annotations.is_object()) annotations = Json::object();
+    for (const auto& [key, value] : mutation.manifest_annotations) annotations[key] = value;
+  }
+  result.manifest = std::move(manifest);
+  result.manifest_bytes = result.manifest == image.manifest ? image.manifest_bytes : dump_json(result.manifest);
+  result.descriptor = image.descriptor;
+  result.descriptor.digest = sha256_digest(result.manifest_bytes);
+  result.descriptor.size = result.manifest_bytes.size();
+  result.layers = std::move(layers);
+  auto base = image.blobs;
+  if (auto overlay = std::dynamic_pointer_cast<const OverlaySource>(image.blobs)) base = overlay->base();
+  result.blobs = added.empty() ? image.blobs : std::make_shared<const OverlaySource>(base, std::move(added));
+  return result;
+}
+
+Status validate(const Image& image) {
+  const std::string what = "image " + image.descriptor.digest.str();
+  if (sha256_digest(image.manifest_bytes) != image.descriptor.digest || image.manifest_bytes.size() != image.descriptor.size) {
+    return make_error(Errc::digest_mismatch, what + ": manifest bytes do not match its descriptor");
+  }
+  if (sha256_digest(image.config_bytes) != image.config_descriptor.digest ||
+      image.config_bytes.size() != image.config_descriptor.size) {
+    return make_error(Errc::digest_mismatch, what + ": config bytes do not match the config descriptor");
+  }
+  auto reparsed = Image::from_parts(image.blobs, image.descriptor, image.manifest_bytes, image.config_bytes);
+  if (!reparsed) return reparsed.error();
+  if (reparsed->config_descriptor.digest != image.config_descriptor.digest) {
+    return make_error(Errc::digest_mismatch, what + ": manifest names config " + reparsed->config_descriptor.digest.str());
+  }
+  const auto diff_ids = image.diff_ids();
+  if (diff_ids.size() != image.layers.size()) {
+    return make_error(Errc::invalid_format, what + ": " + std::to_string(image.layers.size()) + " layers, " +
+                                                std::to_string(diff_ids.size()) + " diff_ids");
+  }
+  const Json history = image.history();
+  if (image.config.contains("history")) {
+    const auto non_empty = std::count_if(history.begin(), history.end(),
+                                         [](const Json& entry) { return !entry.value("empty_layer", false); });
+    if (static_cast<std::size_t>(non_empty) != image.layers.size()) {
+      return make_error(Errc::invalid_format, what + ": " + std::to_string(non_empty) + " non-empty history entries for " +
+                                                  std::to_string(image.layers.size()) + " layers");
+    }
+  }
+  for (std::size_t i = 0; i < image.layers.size(); ++i) {
+    auto blob = open_blob(*image.blobs, image.layers[i]);
+    if (!blob) return blob.error();
+    auto uncompressed = open_decompressed(std::move(*blob), "layer " + image.layers[i].digest.str());
+    if (!uncompressed) return uncompressed.error();
+    Sha256 hash;
+    std::vector<char> buffer(1 << 20);
+    for (;;) {
+      auto got = (*uncompressed)->read(buffer.data(), buffer.size());
+      if (!got) return got.error();
+      if (*got == 0) break;
+      hash.update(buffer.data(), *got);
+    }
+    if (hash.finish().str() != diff_ids[i]) {
+      return make_error(Errc::digest_mismatch, what + ": layer " + std::to_string(i) + " does not match diff_id " + diff_ids[i]);
+    }
+  }
+  return {};
+}
+
+Status validate(const ImageSet& set) {
+  for (const auto& entry : set.entries) {
+    std::vector<const Image*> images;
+    collect_images(entry.node, images);
+    for (const Image* image : images) {
+      if (auto ok = validate(*image); !ok) return ok;
+    }
+  }
+  return {};
+}
+
+}  // namespace oci

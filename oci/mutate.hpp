@@ -1,0 +1,59 @@
+// Image mutation: pure functions from an Image to a new Image. They edit the config and
+// manifest JSON, re-serialise only what changed and recompute every digest and size.
+// No file format is known here; new blobs travel with the image (an OverlaySource).
+#pragma once
+
+#include <filesystem>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "oci/image.hpp"
+#include "oci/tar_writer.hpp"
+
+namespace oci {
+
+// A file for a layer we build: `content` in memory, or copied from `source` if set.
+struct LayerFile {
+  std::string name;  // relative, no leading "/" or "./"
+  int mode = 0644;
+  std::string content;
+  std::filesystem::path source;
+};
+
+struct BuiltLayer {
+  std::shared_ptr<const LocalBlob> blob;  // the (compressed) blob and its descriptor
+  Digest diff_id;                         // sha256 of the uncompressed tar
+};
+
+// Builds a deterministic layer: entries sorted by name, uid/gid 0, mtime `mtime`, no
+// gzip name or time. Files are written under `temp_directory` and removed with the blob.
+Result<BuiltLayer> build_layer(std::vector<LayerFile> files, Compression compression,
+                               const std::filesystem::path& temp_directory, std::int64_t mtime);
+
+struct Mutation {
+  bool drop_last_layer = false;  // with its diff_id and its (last non-empty) history entry
+  struct Append {
+    BuiltLayer layer;
+    Json history;  // the history entry for it
+  };
+  std::optional<Append> append;
+  std::map<std::string, std::string> set_labels;
+  std::optional<Json> entrypoint;  // JSON null clears
+  std::optional<Json> cmd;
+  std::optional<Json> on_build;
+  std::map<std::string, std::string> manifest_annotations;
+};
+
+Result<Image> mutate(const Image& image, const Mutation& mutation);
+
+// The config's `config` object (Entrypoint, Cmd, Labels...), or an empty object.
+Json container_config(const Image& image);
+
+// Checks an image as an independent oracle would: manifest and config digests and sizes,
+// diff_ids against the (decompressed) layers, sizes, history count.
+Status validate(const Image& image);
+Status validate(const ImageSet& set);
+
+}  // namespace oci
