@@ -1,0 +1,30 @@
+// Sinks that write to this machine: the process's stdout/stderr and files.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include "plugin/sinks/sink.hpp"
+
+namespace chalk::sinks {
+
+// stdout/stderr: the report as a one-element array and "\n", 2-space pretty only when `pretty`
+// (the caller passes isatty). One write(2) per report under a process-wide lock per fd, so two
+// reports never interleave.
+std::unique_ptr<Sink> make_stream_sink(int fd, bool pretty);
+
+// `file`: the report object on one line, appended with O_APPEND under flock(2); a new file is
+// 0600 and missing parent directories are created (0700).
+std::unique_ptr<Sink> make_file_sink(std::string path);
+
+// `rotating_log`: as file; an append that would make the file larger than `max_bytes` first
+// drops the oldest whole lines (at least `truncation_bytes`, and enough to fit) through a
+// temporary file renamed over the log. A single report larger than `max_bytes` is written alone.
+std::unique_ptr<Sink> make_rotating_log_sink(std::string path, std::uint64_t max_bytes,
+                                             std::uint64_t truncation_bytes);
+
+// `~` and `~/...` become the home directory (`home`, else $HOME, else the passwd entry).
+std::string expand_home(const std::string& path, const std::string& home);
+
+}  // namespace chalk::sinks

@@ -1,0 +1,278 @@
+#include "plugin/sinks/remote_sinks.hpp"
+
+#include <cinttypes>
+#include <cstdio>
+#include <ctime>
+#include <utility>
+#include <vector>
+
+#include "plugin/sinks/sigv4.hpp"
+
+namespace chalk::sinks {
+namespace {
+
+constexpr std::string_view k_id_alphabet = "0123456789ABCDEFGHJKMNPQRSTVWXYZ";
+
+bool retryable(const HttpOutcome& outcome) {
+  switch (outcome.failure) {
+    case TransportFailure::connect:
+    case TransportFailure::timeout:
+      return true;
+    case TransportFailure::none:
+      return outcome.status == 429 || (outcome.status >= 500 && outcome.status <= 599);
+    case TransportFailure::tls:
+    case TransportFailure::other:
+      return false;
+  }
+  return false;
+}
+
+bool cancelled(const HttpRequest& request) { return request.cancel != nullptr && request.cancel->load(); }
+
+std::string http_status(const HttpOutcome& outcome) { return "HTTP " + std::to_string(outcome.status); }
+
+// The text of the first <TAG>...</TAG> in an S3 error document.
+std::string xml_field(const std::string& body, const std::string& tag) {
+  std::size_t start = body.find("<" + tag + ">");
+  if (start == std::string::npos) return {};
+  start += tag.size() + 2;
+  std::size_t end = body.find("</" + tag + ">", start);
+  if (end == std::string::npos) return {};
+  return body.substr(start, end - start);
+}
+
+// S3 errors name their cause in <Code> and <Message>; the rest of the document (string to
+// sign, canonical request, access key id) stays out of logs.
+std::string s3_status(const HttpOutcome& outcome) {
+  std::string text = http_status(outcome);
+  std::string code = xml_field(outcome.body, "Code");
+  std::string message = xml_field(outcome.body, "Message");
+  if (!code.empty()) text += " " + code;
+  if (!message.empty()) text += ": " + message;
+  return text;
+}
+
+std::string compact(const nlohmann::json& value) {
+  return value.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
+class PostSink final : public Sink {
+public:
+  PostSink(const config::SinkConfig& config, HttpTransport& transport, Clock& clock, const std::atomic<bool>* cancel)
+      : m_transport(transport), m_clock(clock) {
+    m_request.method = "POST";
+    m_request.cancel = cancel;
+    m_request.url = config.uri;
+    m_request.timeout_ms = config.timeout_ms.value_or(k_default_timeout_ms);
+    bool user_content_type = false;
+    for (const auto& [name, value] : config.headers) {
+      if (lowercase_equal(name, "content-type")) user_content_type = true;
+      m_request.headers.emplace_back(name, value);
+    }
+    if (!user_content_type) {
+      m_request.headers.emplace(m_request.headers.begin(), "Content-Type",
+                                config.content_type.empty() ? "application/json" : config.content_type);
+    }
+  }
+
+  Delivery deliver(const nlohmann::json& report) override {
+    HttpRequest request = m_request;
+    request.body = compact(nlohmann::json::array({report}));
+    return send_with_retries(m_transport, m_clock, request, &http_status);
+  }
+
+private:
+  static bool lowercase_equal(std::string_view a, std::string_view b) {
+    if (a.size() != b.size()) return false;
+    for (std::size_t i = 0; i < a.size(); ++i) {
+      char c = a[i];
+      if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+      if (c != b[i]) return false;
+    }
+    return true;
+  }
+
+  HttpTransport& m_transport;
+  Clock& m_clock;
+  HttpRequest m_request;
+};
+
+struct Endpoint {
+  std::string base;  // scheme://authority
+  std::string host;  // authority, as the Host header carries it
+  std::string path;  // "" or "/base" without trailing '/'
+};
+
+oci::Result<Endpoint> parse_endpoint(std::string_view url) {
+  std::size_t scheme_end = url.find("://");
+  if (scheme_end == std::string_view::npos) {
+    return oci::make_error(oci::Errc::config, "endpoint `" + redact_url(url) + "`: expected http:// or https://");
+  }
+  std::string_view scheme = url.substr(0, scheme_end);
+  if (scheme != "http" && scheme != "https") {
+    return oci::make_error(oci::Errc::config, "endpoint `" + redact_url(url) + "`: expected http:// or https://");
+  }
+  std::string_view rest = url.substr(scheme_end + 3);
+  std::size_t slash = rest.find('/');
+  Endpoint out;
+  out.host = std::string(rest.substr(0, slash));
+  if (std::size_t at = out.host.rfind('@'); at != std::string::npos) out.host.erase(0, at + 1);
+  if (out.host.empty()) return oci::make_error(oci::Errc::config, "endpoint `" + redact_url(url) + "`: no host");
+  out.base = std::string(scheme) + "://" + out.host;
+  if (slash != std::string_view::npos) out.path = std::string(rest.substr(slash));
+  while (!out.path.empty() && out.path.back() == '/') out.path.pop_back();
+  return out;
+}
+
+class S3Sink final : public Sink {
+public:
+  S3Sink(const config::SinkConfig& config, S3Location location, Endpoint endpoint, HttpTransport& transport,
+         Clock& clock, RandomSource& random, const std::atomic<bool>* cancel)
+      : m_config(config), m_location(std::move(location)), m_endpoint(std::move(endpoint)), m_transport(transport),
+        m_clock(clock), m_random(random), m_cancel(cancel) {
+    if (m_config.region.empty()) m_config.region = "us-east-1";
+  }
+
+  Delivery deliver(const nlohmann::json& report) override {
+    std::int64_t now = m_clock.now_ms();
+    std::string operation = "unknown";
+    if (auto it = report.find("_OPERATION"); it != report.end() && it->is_string()) operation = it->get<std::string>();
+    std::string key = s3_object_key(m_location.prefix, operation, now, random_id_chars(m_random, 26));
+
+    std::string path = m_endpoint.path + "/" + (virtual_host() ? "" : m_location.bucket + "/") + key;
+    SigV4Request signing;
+    signing.method = "PUT";
+    signing.canonical_uri = uri_encode_path(path);
+    HttpRequest request;
+    request.method = "PUT";
+    request.cancel = m_cancel;
+    request.url = m_endpoint.base + signing.canonical_uri;
+    request.timeout_ms = m_config.timeout_ms.value_or(k_default_timeout_ms);
+    request.body = as_object_line(report);
+    signing.payload_sha256 = sha256_hex(request.body);
+    signing.headers = {{"Host", m_endpoint.host},
+                       {"Content-Type", "application/json"},
+                       {"x-amz-content-sha256", signing.payload_sha256},
+                       {"x-amz-date", amz_date(now)}};
+    if (!m_config.token.empty()) signing.headers.emplace_back("x-amz-security-token", m_config.token);
+    SigV4Signature signature = sign_sigv4(signing, m_config.uid, m_config.secret, m_config.region, "s3", amz_date(now));
+    request.headers = signing.headers;
+    request.headers.emplace_back("Authorization", signature.authorization);
+    return send_with_retries(m_transport, m_clock, request, &s3_status);
+  }
+
+private:
+  [[nodiscard]] bool virtual_host() const { return m_config.endpoint.empty(); }
+
+  config::SinkConfig m_config;
+  S3Location m_location;
+  Endpoint m_endpoint;
+  HttpTransport& m_transport;
+  Clock& m_clock;
+  RandomSource& m_random;
+  const std::atomic<bool>* m_cancel;
+};
+
+}  // namespace
+
+std::string redact_url(std::string_view url) {
+  std::string out(url.substr(0, url.find_first_of("?#")));
+  std::size_t scheme_end = out.find("://");
+  std::size_t authority = scheme_end == std::string::npos ? 0 : scheme_end + 3;
+  std::size_t path = out.find('/', authority);
+  std::size_t at = out.rfind('@', path == std::string::npos ? out.size() : path);
+  if (at != std::string::npos && at >= authority) out.erase(authority, at + 1 - authority);
+  return out;
+}
+
+Delivery send_with_retries(HttpTransport& transport, Clock& clock, const HttpRequest& request,
+                           std::string (*describe)(const HttpOutcome&)) {
+  std::string what = request.method + " `" + redact_url(request.url) + "`: ";
+  HttpOutcome outcome;
+  int attempt = 0;
+  for (; attempt < k_max_attempts; ++attempt) {
+    if (attempt > 0) clock.sleep_ms(k_backoff_ms[static_cast<std::size_t>(attempt - 1)]);
+    if (cancelled(request)) return Delivery::failure(what + "cancelled at shutdown");
+    outcome = transport.send(request);
+    if (outcome.failure == TransportFailure::none && outcome.status >= 200 && outcome.status <= 299) {
+      return Delivery::ok();
+    }
+    if (!retryable(outcome)) break;
+  }
+  std::string cause = outcome.failure == TransportFailure::none ? describe(outcome) : outcome.message;
+  if (attempt == k_max_attempts) {
+    return Delivery::failure(what + cause + " (after " + std::to_string(k_max_attempts) + " attempts)");
+  }
+  if (outcome.failure == TransportFailure::other) return Delivery::failure(what + cause);
+  return Delivery::final_failure(what + cause + "; sink disabled");
+}
+
+oci::Result<S3Location> parse_s3_uri(std::string_view uri) {
+  constexpr std::string_view k_scheme = "s3://";
+  if (uri.substr(0, k_scheme.size()) != k_scheme) {
+    return oci::make_error(oci::Errc::config, "uri `" + std::string(uri) + "`: expected s3://BUCKET/PREFIX");
+  }
+  std::string_view rest = uri.substr(k_scheme.size());
+  std::size_t slash = rest.find('/');
+  S3Location out;
+  out.bucket = std::string(rest.substr(0, slash));
+  if (out.bucket.empty()) return oci::make_error(oci::Errc::config, "uri `" + std::string(uri) + "`: no bucket");
+  if (slash != std::string_view::npos) out.prefix = std::string(rest.substr(slash + 1));
+  while (!out.prefix.empty() && out.prefix.back() == '/') out.prefix.pop_back();
+  while (!out.prefix.empty() && out.prefix.front() == '/') out.prefix.erase(0, 1);
+  return out;
+}
+
+std::string s3_object_key(std::string_view prefix, std::string_view operation, std::int64_t unix_ms,
+                          std::string_view random26) {
+  std::time_t seconds = static_cast<std::time_t>(unix_ms / 1000);
+  std::tm utc{};
+  ::gmtime_r(&seconds, &utc);
+  std::array<char, 16> day{};
+  std::strftime(day.data(), day.size(), "%Y-%m-%d", &utc);
+  std::array<char, 24> stamp{};
+  std::snprintf(stamp.data(), stamp.size(), "%013" PRId64, unix_ms);
+  // The operation becomes a partition value: keep it to characters every engine accepts.
+  std::string op;
+  for (char c : operation) {
+    bool plain = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' || c == '-';
+    op += plain ? c : '_';
+  }
+  std::string key = prefix.empty() ? "" : std::string(prefix) + "/";
+  key += "op=" + op + "/dt=" + day.data() + "/" + stamp.data() + "-" + std::string(random26) + ".json";
+  return key;
+}
+
+std::string random_id_chars(RandomSource& random, std::size_t count) {
+  std::vector<std::uint8_t> bytes(count);
+  random.fill(bytes.data(), bytes.size());
+  std::string out;
+  out.reserve(count);
+  // 256 is a multiple of 32, so the low five bits are uniform.
+  for (std::uint8_t b : bytes) out += k_id_alphabet[b & 0x1F];
+  return out;
+}
+
+std::unique_ptr<Sink> make_post_sink(const config::SinkConfig& config, HttpTransport& transport, Clock& clock,
+                                     const std::atomic<bool>* cancel) {
+  return std::make_unique<PostSink>(config, transport, clock, cancel);
+}
+
+oci::Result<std::unique_ptr<Sink>> make_s3_sink(const config::SinkConfig& config, HttpTransport& transport,
+                                                Clock& clock, RandomSource& random,
+                                                const std::atomic<bool>* cancel) {
+  auto location = parse_s3_uri(config.uri);
+  if (!location) return location.error();
+  if (config.uid.empty() || config.secret.empty()) {
+    return oci::make_error(oci::Errc::config, "missing credentials (uid and secret are required)");
+  }
+  std::string region = config.region.empty() ? "us-east-1" : config.region;
+  auto endpoint = parse_endpoint(config.endpoint.empty()
+                                     ? "https://" + location->bucket + ".s3." + region + ".amazonaws.com"
+                                     : config.endpoint);
+  if (!endpoint) return endpoint.error();
+  return std::unique_ptr<Sink>(
+      std::make_unique<S3Sink>(config, std::move(*location), std::move(*endpoint), transport, clock, random, cancel));
+}
+
+}  // namespace chalk::sinks
