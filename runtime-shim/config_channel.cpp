@@ -1,0 +1,65 @@
+#include "runtime-shim/config_channel.hpp"
+
+#include <unistd.h>
+
+#include <cerrno>
+
+#include "plugin/config/config.hpp"
+#include "plugin/sinks/curl_transport.hpp"
+#include "plugin/sinks/publisher.hpp"
+
+namespace chalk::shim {
+namespace {
+
+class PublisherChannel final : public ReportChannel {
+public:
+  explicit PublisherChannel(config::Settings settings)
+      : m_settings(std::move(settings)),
+        m_transport(sinks::find_ca_bundle()),
+        m_publisher(m_settings, deps(), sinks::DeliveryMode::background) {}
+
+  [[nodiscard]] bool wants(std::string_view operation) const override {
+    return m_publisher.has_destinations(operation);
+  }
+  [[nodiscard]] bool heartbeat_enabled() const override { return m_settings.heartbeat_run; }
+  [[nodiscard]] std::int64_t heartbeat_period_ms() const override { return m_settings.heartbeat_rate_us / 1000; }
+  void publish(const nlohmann::json& report) override { m_publisher.publish(report); }
+  void drain(std::int64_t timeout_ms) override { m_publisher.flush(timeout_ms); }
+
+private:
+  sinks::PublisherDeps deps() {
+    sinks::PublisherDeps result;
+    result.sinks.transport = &m_transport;
+    result.sinks.clock = &sinks::system_clock();
+    result.sinks.random = &sinks::system_random();
+    return result;
+  }
+
+  config::Settings m_settings;
+  sinks::CurlTransport m_transport;
+  sinks::Publisher m_publisher;
+};
+
+void print_line(const std::string& text) {
+  const std::string line = text + "\n";
+  while (::write(2, line.data(), line.size()) < 0 && errno == EINTR) {
+  }
+}
+
+}  // namespace
+
+oci::Result<std::unique_ptr<ReportChannel>> open_config_channel(const std::string& source,
+                                                                const std::vector<std::string>& shim_argv) {
+  auto settings = config::evaluate(config::Source{"(chalk-layer)", source},
+                                   config::current_environment("exec", shim_argv), config::Host::shim);
+  if (!settings) return settings.error();
+  for (const auto& message : settings->messages) print_line(message.text);
+
+  auto channel = std::make_unique<PublisherChannel>(std::move(settings.value()));
+  if (!channel->wants("exec") && !(channel->heartbeat_enabled() && channel->wants("heartbeat"))) {
+    return std::unique_ptr<ReportChannel>();
+  }
+  return std::unique_ptr<ReportChannel>(std::move(channel));
+}
+
+}  // namespace chalk::shim
