@@ -61,13 +61,27 @@ struct CustomReport {
 // A line the config produced (warn(), info(), echo(), checker warnings), applied only
 // when the whole config was accepted.
 struct Message {
-  std::string level;  // "warn", "info", "error", "trace", "echo", "warning" (checker)
-  std::string text;
+  std::string level;  // "warn", "info", "error", "trace", "echo", "warning" (checker, §9)
+  std::string text;   // the bare message
+  std::string line;   // exactly what to print on stderr (no newline): "FILE:L:C: warning: …",
+                      // "chalk: warning: …" for warn(), the text itself for echo()
+};
+
+// One `outconf OP`: the templates an operation uses ("" = none).
+struct OutConf {
+  std::string mark_template;
+  std::string report_template;
 };
 
 struct Settings {
   std::string log_level = "warn";
   std::string log_format = "auto";
+  std::string chalk_log_level = "error";
+  std::string docker_log_level = "error";
+  std::optional<bool> color;
+  bool skip_command_report = false;
+  bool skip_custom_reports = false;
+  std::string docker_exe;  // "" = find `docker` on PATH
 
   // _ENV allow-list and redaction (REPORTS.md §4)
   std::vector<std::string> env_always_show{"PATH", "PWD", "XDG_SESSION_TYPE", "USER", "SSH_TTY"};
@@ -78,18 +92,24 @@ struct Settings {
   // exec.heartbeat
   bool heartbeat_run = false;
   std::int64_t heartbeat_rate_us = 20'000'000;
+  std::uint64_t heartbeat_rlimit_bytes = 0;  // 0 = no limit
+  std::int64_t heartbeat_nice = 5;
 
   // docker
   bool wrap_entrypoint = true;
   bool wrap_cmd = true;
   std::string label_prefix = "run.crashoverride.";
+  std::string label_template = "chalk_labels";
   std::map<std::string, std::string> custom_labels;
   std::map<std::string, std::string> additional_env_vars;
 
   std::map<std::string, SinkConfig> sink_configs;
   // topic -> sink config names, in subscription order
   std::map<std::string, std::vector<std::string>> subscriptions;
+  // Template keys with `use` true; a host key asked for in either spelling (§9) brings both.
   std::map<std::string, ReportTemplate> report_templates;
+  std::map<std::string, ReportTemplate> mark_templates;
+  std::map<std::string, OutConf> outconfs;  // build push insert extract exec heartbeat, plus the config's
   std::map<std::string, CustomReport> custom_reports;
 
   std::vector<Message> messages;

@@ -1,0 +1,31 @@
+// The schema of CONFIG.md §8-§9: the built-in objects every config is evaluated over, and
+// the validation that turns a run's store into Settings.
+#pragma once
+
+#include <set>
+#include <string>
+#include <vector>
+
+#include "plugin/config/ast.hpp"
+#include "plugin/config/config.hpp"
+#include "plugin/config/interpreter.hpp"
+#include "plugin/config/store.hpp"
+
+namespace chalk::config {
+
+// Root defaults, built-in sink configs, report/mark templates and outconfs.
+const Store& builtin_store(Host host);
+
+// The original tool's key catalogue plus the §9 host-key aliases.
+const std::set<std::string>& key_catalogue();
+
+struct Validated {
+  Settings settings;              // messages not filled yet
+  std::vector<Warning> warnings;  // §9 region warnings
+};
+
+// Throws ConfigError{"schema", ...} at the statement that last wrote the attribute or
+// opened the section.
+Validated validate(const RunResult& run, const Environment& env, Host host);
+
+}  // namespace chalk::config
