@@ -1,0 +1,143 @@
+#include "plugin/chalk/chalker.hpp"
+
+#include <cstdlib>
+
+#include "oci/mutate.hpp"
+#include "oci/tar_writer.hpp"
+#include "plugin/chalk/host_facts.hpp"
+#include "plugin/chalk/ids.hpp"
+#include "plugin/chalk/mark.hpp"
+#include "plugin/chalk/wrap.hpp"
+
+namespace chalk {
+
+namespace {
+
+constexpr std::uint64_t k_max_mark_size = 4 << 20;
+
+bool is_chalk_label(const std::string& key, const std::string& label_prefix) {
+  return key.rfind("run.chalk.", 0) == 0 || (!label_prefix.empty() && key.rfind(label_prefix, 0) == 0);
+}
+
+std::string last_created_by(const oci::Image& image) {
+  const oci::Json history = image.history();
+  if (history.empty()) return "";
+  return history.back().value("created_by", "");
+}
+
+bool history_says_marked(const oci::Image& image) {
+  const std::string created_by = last_created_by(image);
+  return created_by.find("COPY ") != std::string::npos && created_by.find(" /chalk.json") != std::string::npos;
+}
+
+// "COMMIT_ID" -> "commit-id"
+std::string label_suffix(const std::string& key) {
+  std::string suffix;
+  for (char c : key) suffix.push_back(c == '_' ? '-' : static_cast<char>(std::tolower(static_cast<unsigned char>(c))));
+  return suffix;
+}
+
+constexpr const char* k_git_keys[] = {"ORIGIN_URI", "BRANCH", "TAG", "COMMIT_ID", "AUTHOR", "COMMITTER",
+                                      "DATE_AUTHORED", "DATE_COMMITTED"};
+
+}  // namespace
+
+std::int64_t source_date_epoch() {
+  const char* text = std::getenv("SOURCE_DATE_EPOCH");
+  if (text == nullptr || *text == '\0') return 0;
+  char* end = nullptr;
+  const long long value = std::strtoll(text, &end, 10);
+  return end != nullptr && *end == '\0' && value > 0 ? value : 0;
+}
+
+oci::Result<FoundMark> find_mark(const oci::Image& image) {
+  FoundMark found;
+  const oci::Json container = oci::container_config(image);
+  if (auto labels = container.find("Labels"); labels != container.end() && labels->is_object()) {
+    if (auto id = labels->find(k_label_metadata_id); id != labels->end() && id->is_string()) {
+      found.inherited_metadata_id = id->get<std::string>();
+    }
+  }
+  if (!history_says_marked(image) || image.layers.empty()) return found;
+  auto layer = oci::open_blob(*image.blobs, image.layers.back());
+  if (!layer) return layer.error();
+  auto content = oci::read_file_from_layer(std::move(*layer), "chalk.json", k_max_mark_size,
+                                           "layer " + image.layers.back().digest.str());
+  if (!content) return content.error();
+  if (*content) found.mark = parse_mark(**content);
+  if (found.mark) found.inherited_metadata_id.clear();
+  return found;
+}
+
+oci::Result<ChalkResult> chalk_image(const oci::Image& image, const ChalkRequest& request) {
+  ChalkResult result;
+  const oci::Json container = oci::container_config(image);
+  const bool have_shim = !request.shim.empty();
+  WrapPlan wrap = plan_wrap(container);
+  const bool already_wrapped = wrap.wrapped && !wrap.entrypoint;
+  if (!request.wrap) {
+    wrap = WrapPlan{};
+    if (!already_wrapped) result.warnings.push_back("entrypoint not wrapped (docker.wrap_entrypoint is false)");
+  } else if (!have_shim && wrap.entrypoint) {
+    wrap = WrapPlan{};
+    wrap.warning = "entrypoint not wrapped: no runtime shim for this platform";
+  }
+  if (!wrap.warning.empty()) result.warnings.push_back(wrap.warning);
+
+  // Re-chalking replaces our own last layer, unless it carries a shim the entrypoint
+  // still needs and we cannot provide again.
+  const bool ours_on_top = last_created_by(image) == k_history_created_by && !image.layers.empty();
+  const bool drop_previous = ours_on_top && (have_shim || !already_wrapped);
+  const bool include_shim = have_shim && (wrap.wrapped || (already_wrapped && drop_previous));
+
+  oci::Json fields = request.build_fields.is_object() ? request.build_fields : oci::Json::object();
+  fields["CHALK_ID"] = request.chalk_id;
+  fields["CHALK_VERSION"] = k_mark_version;
+  fields["TIMESTAMP_WHEN_CHALKED"] = request.timestamp_ms;
+  fields["DATETIME_WHEN_CHALKED"] = local_datetime(request.timestamp_ms);
+  fields["PLATFORM_WHEN_CHALKED"] = platform_string();
+  fields["CHALK_RAND"] = random_chalk_rand();
+  fields["DOCKER_PLATFORM"] = image.platform().str();
+  if (!request.tags.empty()) fields["DOCKER_TAGS"] = request.tags;
+  if (!fields.contains("DOCKER_LABELS")) {
+    oci::Json labels = oci::Json::object();
+    if (auto found = container.find("Labels"); found != container.end() && found->is_object()) {
+      for (const auto& item : found->items()) {
+        if (!is_chalk_label(item.key(), request.label_prefix)) labels[item.key()] = item.value();
+      }
+    }
+    fields["DOCKER_LABELS"] = labels;
+  }
+  result.mark = seal_mark(std::move(fields));
+
+  std::vector<oci::LayerFile> files;
+  files.push_back({"chalk.json", 0444, serialize_mark(result.mark), {}});
+  if (include_shim) {
+    files.push_back({"chalk.c4m", 0444, request.config_source, {}});
+    files.push_back({"chalk", 0755, {}, request.shim});
+  }
+  auto layer = oci::build_layer(std::move(files), oci::Compression::gzip, request.temp_directory, request.layer_mtime);
+  if (!layer) return layer.error();
+
+  oci::Mutation mutation;
+  mutation.drop_last_layer = drop_previous;
+  mutation.append = oci::Mutation::Append{
+      std::move(*layer),
+      oci::Json{{"created", utc_rfc3339(request.timestamp_ms)}, {"created_by", k_history_created_by}}};
+  mutation.set_labels[k_label_metadata_id] = result.mark["METADATA_ID"].get<std::string>();
+  mutation.set_labels[k_label_chalk_id] = request.chalk_id;
+  for (const char* key : k_git_keys) {
+    auto value = result.mark.find(key);
+    if (value != result.mark.end() && value->is_string() && !value->get<std::string>().empty()) {
+      mutation.set_labels[request.label_prefix + label_suffix(key)] = value->get<std::string>();
+    }
+  }
+  if (wrap.entrypoint) mutation.entrypoint = *wrap.entrypoint;
+  if (include_shim) mutation.on_build = plan_on_build(container);
+  auto mutated = oci::mutate(image, mutation);
+  if (!mutated) return mutated.error();
+  result.image = std::move(*mutated);
+  return result;
+}
+
+}  // namespace chalk

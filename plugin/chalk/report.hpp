@@ -1,0 +1,36 @@
+// The parts every plugin report shares (REPORTS.md §4, §5): the envelope, `_ENV` with its
+// allow-list and redaction, and the per-artifact entry for a chalked image.
+#pragma once
+
+#include <map>
+#include <string>
+#include <vector>
+
+#include "oci/image.hpp"
+#include "plugin/config/settings.hpp"
+
+namespace chalk {
+
+inline constexpr const char* k_chalker_version = "0.1.0";
+
+struct ReportContext {
+  std::vector<std::string> argv;              // as received; argv[0] replaced by our absolute path
+  std::map<std::string, std::string> environment;
+  config::Settings settings;
+};
+
+// `_ENV`: always-shown keys shown, redacted keys "<<redact>>", the rest by env_default_action.
+oci::Json filter_environment(const std::map<std::string, std::string>& environment, const config::Settings& settings);
+
+// {_OPERATION, _DATETIME, _TIMESTAMP, _ENV, _OP_ARGV, _OP_CHALKER_VERSION}.
+oci::Json report_envelope(const std::string& operation, const ReportContext& context);
+
+// A `_CHALKS` entry: the mark's keys plus what the image is (type, IDs, hashes).
+oci::Json artifact_entry(const oci::Json& mark, const oci::Image& image, const std::string& image_id);
+
+// The process's environment as a map.
+std::map<std::string, std::string> process_environment();
+// Our argv with argv[0] made the absolute path of the running executable.
+std::vector<std::string> absolute_argv(int argc, char** argv);
+
+}  // namespace chalk

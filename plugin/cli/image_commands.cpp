@@ -1,0 +1,69 @@
+// `insert` and `extract`: options in, operation called, report out.
+#include "plugin/cli/runtime.hpp"
+#include "plugin/ops/image_ops.hpp"
+
+namespace chalk::cli {
+
+namespace {
+
+std::optional<oci::ImageSet::Format> parse_format(const std::string& text) {
+  if (text.empty()) return std::nullopt;
+  if (text == "docker-archive") return oci::ImageSet::Format::docker_archive;
+  if (text == "oci-archive") return oci::ImageSet::Format::oci_archive;
+  if (text == "oci") return oci::ImageSet::Format::oci_layout;
+  throw Fatal(k_exit_bad_input, "--format `" + text + "`: expected docker-archive, oci-archive or oci");
+}
+
+void finish(Runtime& runtime, const ops::OperationOutcome& outcome) {
+  runtime.end_progress();
+  for (const auto& warning : outcome.warnings) runtime.warn(warning);
+  runtime.publish(outcome.report);
+  if (outcome.exit_code != 0) throw Fatal(outcome.exit_code, "");
+}
+
+}  // namespace
+
+void add_insert_command(CLI::App& app, Runtime& runtime) {
+  struct Options {
+    std::string target;
+    std::string output;
+    std::string format;
+  };
+  auto options = std::make_shared<Options>();
+  auto* command = app.add_subcommand(
+      "insert",
+      "Add a chalk mark to an image archive or layout and print an insert report.\n"
+      "TARGET is docker-archive:FILE, oci:DIR[:TAG], oci-archive:FILE[:TAG] or a path whose format is\n"
+      "detected. Without -o, archives are replaced atomically and OCI layouts are updated in place\n"
+      "(new blobs first, index.json last). Every platform of an index is chalked.");
+  command->add_option("target", options->target, "Image to chalk")->required();
+  command->add_option("-o,--output", options->output, "Write the chalked image here instead of replacing TARGET");
+  command->add_option("--format", options->format, "Output format: docker-archive, oci-archive or oci (default: TARGET's)");
+  command->callback([&runtime, options] {
+    ops::InsertRequest request;
+    request.target = options->target;
+    request.output = options->output;
+    request.output_format = parse_format(options->format);
+    request.progress = runtime.progress("writing " + (options->output.empty() ? options->target : options->output));
+    auto outcome = ops::insert(request, runtime.context());
+    if (!outcome) fail(outcome.error());
+    finish(runtime, *outcome);
+  });
+}
+
+void add_extract_command(CLI::App& app, Runtime& runtime) {
+  auto target = std::make_shared<std::string>();
+  auto* command = app.add_subcommand(
+      "extract",
+      "Read the chalk mark of an image back, validate it and print an extract report.\n"
+      "An unchalked image is reported as such (exit 0); a mark that fails validation exits 1.");
+  command->add_option("target", *target, "Image to read: docker-archive:FILE, oci:DIR[:TAG], oci-archive:FILE[:TAG] or a path")
+      ->required();
+  command->callback([&runtime, target] {
+    auto outcome = ops::extract({*target}, runtime.context());
+    if (!outcome) fail(outcome.error());
+    finish(runtime, *outcome);
+  });
+}
+
+}  // namespace chalk::cli

@@ -1,0 +1,159 @@
+#include "plugin/ops/image_ops.hpp"
+
+#include "oci/mutate.hpp"
+#include "plugin/chalk/chalker.hpp"
+#include "plugin/chalk/host_facts.hpp"
+#include "plugin/chalk/ids.hpp"
+#include "plugin/chalk/mark.hpp"
+
+namespace chalk::ops {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+bool entry_selected(const oci::ImageSet::Entry& entry, const std::string& only_tag) {
+  if (only_tag.empty()) return true;
+  const auto name = oci::ref_name_of(entry.node.descriptor());
+  return name == only_tag || (name.size() > only_tag.size() && name.ends_with(":" + only_tag));
+}
+
+fs::path temp_directory_for(const fs::path& output) {
+  const auto parent = output.has_parent_path() ? output.parent_path() : fs::path(".");
+  return fs::is_directory(output) ? output : parent;
+}
+
+}  // namespace
+
+oci::Result<oci::ImageSet> chalk_set(const oci::ImageSet& set, const SetChalking& chalking, oci::Json& chalks,
+                                     std::vector<std::string>& warnings) {
+  oci::ImageSet result = set;
+  result.entries.clear();
+  for (const auto& entry : set.entries) {
+    if (!entry_selected(entry, chalking.only_tag)) {
+      result.entries.push_back(entry);
+      continue;
+    }
+    ChalkRequest request;
+    request.chalk_id = chalking.chalk_id;
+    request.timestamp_ms = chalking.timestamp_ms;
+    request.tags = chalking.tags.empty() ? entry.names : chalking.tags;
+    request.build_fields = chalking.build_fields;
+    request.config_source = chalking.config_source;
+    request.shim = chalking.shim;
+    request.wrap = chalking.wrap;
+    request.label_prefix = chalking.label_prefix;
+    request.temp_directory = chalking.temp_directory;
+    request.layer_mtime = source_date_epoch();
+    auto node = oci::transform_images(entry.node, [&](const oci::Image& image) -> oci::Result<oci::Image> {
+      auto chalked = chalk_image(image, request);
+      if (!chalked) return chalked.error().with_context("chalking " + image.platform().str() + " image " +
+                                                        image.descriptor.digest.str());
+      for (const auto& warning : chalked->warnings) warnings.push_back(image.platform().str() + ": " + warning);
+      chalks.push_back(artifact_entry(chalked->mark, chalked->image, ""));
+      return std::move(chalked->image);
+    });
+    if (!node) return node.error();
+    result.entries.push_back({std::move(*node), entry.names});
+  }
+  return result;
+}
+
+oci::Result<OperationOutcome> insert(const InsertRequest& request, const ReportContext& context) {
+  auto ref = oci::parse_image_ref(request.target);
+  if (!ref) return ref.error();
+  auto set = oci::read_image_set(*ref);
+  if (!set) return set.error();
+
+  oci::WriteOptions write;
+  write.format = request.output_format.value_or(ref->format);
+  write.path = request.output.empty() ? ref->path : request.output;
+  write.progress = request.progress;
+  if (write.format == oci::ImageSet::Format::oci_layout && !request.output.empty() && fs::exists(write.path) &&
+      !fs::is_directory(write.path)) {
+    return oci::make_error(oci::Errc::invalid_argument, "output `" + write.path.string() + "` exists and is not a directory");
+  }
+  if (write.format != oci::ImageSet::Format::oci_layout && fs::is_directory(write.path)) {
+    return oci::make_error(oci::Errc::invalid_argument, "output `" + write.path.string() + "` is a directory; " +
+                                                            oci::format_name(write.format) + " output is a file");
+  }
+
+  SetChalking chalking;
+  chalking.chalk_id = random_chalk_id();
+  chalking.timestamp_ms = now_ms();
+  chalking.config_source = request.config_source;
+  chalking.shim = request.shim;
+  chalking.wrap = request.wrap && context.settings.wrap_entrypoint;
+  chalking.label_prefix = context.settings.label_prefix;
+  chalking.temp_directory = temp_directory_for(write.path);
+  chalking.only_tag = ref->tag;
+
+  OperationOutcome outcome;
+  oci::Json chalks = oci::Json::array();
+  auto chalked = chalk_set(*set, chalking, chalks, outcome.warnings);
+  if (!chalked) return chalked.error();
+  if (auto written = oci::write_image_set(*chalked, write); !written) {
+    return written.error().with_context("writing " + oci::format_name(write.format) + " `" + write.path.string() + "`");
+  }
+  outcome.report = report_envelope("insert", context);
+  outcome.report["_CHALKS"] = chalks;
+  outcome.report["_OP_CHALK_COUNT"] = chalks.size();
+  outcome.report["_OP_UNMARKED_COUNT"] = 0;
+  return outcome;
+}
+
+oci::Result<OperationOutcome> extract(const ExtractRequest& request, const ReportContext& context) {
+  auto ref = oci::parse_image_ref(request.target);
+  if (!ref) return ref.error();
+  auto set = oci::read_image_set(*ref);
+  if (!set) return set.error();
+
+  OperationOutcome outcome;
+  oci::Json chalks = oci::Json::array();
+  oci::Json unmarked = oci::Json::array();
+  oci::Json collected = oci::Json::array();
+  oci::Json errors = oci::Json::array();
+  for (const auto& entry : set->entries) {
+    std::vector<const oci::Image*> images;
+    oci::collect_images(entry.node, images);
+    for (const oci::Image* image : images) {
+      if (image->platform().os == "unknown") continue;  // attestation manifests
+      auto found = find_mark(*image);
+      if (!found) return found.error();
+      const std::string name = entry.names.empty() ? request.target : entry.names.front();
+      if (!found->mark) {
+        unmarked.push_back(name);
+        if (!found->inherited_metadata_id.empty()) {
+          collected.push_back({{"_OP_ARTIFACT_TYPE", "Docker Image"},
+                               {"_OP_ARTIFACT_CONTEXT", "base"},
+                               {"OLD_CHALK_METADATA_ID", found->inherited_metadata_id}});
+        }
+        continue;
+      }
+      const auto check = check_mark(*found->mark);
+      oci::Json item = *found->mark;
+      const std::string config_hex(image->config_descriptor.digest.hex());
+      item["_OP_ARTIFACT_TYPE"] = "Docker Image";
+      item["_CURRENT_HASH"] = config_hex;
+      item["_IMAGE_ID"] = config_hex;
+      item["_VALIDATED_METADATA"] = check.valid;
+      if (!check.valid) {
+        const std::string line = name + " (" + image->platform().str() + "): invalid chalk mark: " + check.problem;
+        errors.push_back(line);
+        outcome.warnings.push_back(line);
+        outcome.exit_code = 1;
+      }
+      chalks.push_back(std::move(item));
+    }
+  }
+  outcome.report = report_envelope("extract", context);
+  if (!chalks.empty()) outcome.report["_CHALKS"] = chalks;
+  if (!collected.empty()) outcome.report["_COLLECTED_ARTIFACTS"] = collected;
+  if (!unmarked.empty()) outcome.report["_UNMARKED"] = unmarked;
+  if (!errors.empty()) outcome.report["_OP_ERRORS"] = errors;
+  outcome.report["_OP_CHALK_COUNT"] = chalks.size();
+  outcome.report["_OP_UNMARKED_COUNT"] = unmarked.size();
+  return outcome;
+}
+
+}  // namespace chalk::ops
