@@ -1,0 +1,119 @@
+#include <gtest/gtest.h>
+
+#include "oci/tar_index.hpp"
+#include "tests/support/image_fixtures.hpp"
+
+namespace oci {
+namespace {
+
+using chalk::testing::raw_tar;
+using chalk::testing::RawEntry;
+using chalk::testing::TempDir;
+using chalk::testing::write_file;
+
+Result<TarIndex> index_of(const TempDir& dir, const std::string& bytes) {
+  write_file(dir / "a.tar", bytes);
+  return TarIndex::read(dir / "a.tar");
+}
+
+TEST(ArchivePaths, NormalizeKeepsInsideAndRejectsEscapes) {
+  EXPECT_EQ(normalize_archive_path("./a//b/"), "a/b");
+  EXPECT_EQ(normalize_archive_path("a/./b"), "a/b");
+  EXPECT_FALSE(normalize_archive_path("/etc/passwd"));
+  EXPECT_FALSE(normalize_archive_path("a/../../b"));
+  EXPECT_FALSE(normalize_archive_path("../b"));
+}
+
+TEST(ArchivePaths, LinksResolveRelativeToTheirDirectory) {
+  EXPECT_EQ(resolve_archive_link("x/layer.tar", "../y/layer.tar"), "y/layer.tar");
+  EXPECT_FALSE(resolve_archive_link("x/layer.tar", "../../etc/passwd"));
+  EXPECT_FALSE(resolve_archive_link("x/layer.tar", "/etc/passwd"));
+}
+
+TEST(TarIndex, IndexesEntriesAndFollowsLinks) {
+  TempDir dir;
+  auto index = index_of(dir, raw_tar({{"./dir/", "", '5'},
+                                      {"dir/file", "hello"},
+                                      {"other/layer.tar", "", '2', "../dir/file"},
+                                      {"hard", "", '1', "dir/file"}}));
+  ASSERT_TRUE(index) << index.error().message;
+  EXPECT_EQ(index->entries().size(), 4u);
+  auto file = index->find_file("other/layer.tar");
+  ASSERT_TRUE(file) << file.error().message;
+  EXPECT_EQ(file->name, "dir/file");
+  EXPECT_EQ(file->size, 5u);
+  EXPECT_EQ(index->find_file("hard")->name, "dir/file");
+  EXPECT_EQ(index->find_file("missing").error().code, Errc::not_found);
+  EXPECT_EQ(index->find_file("../dir/file").error().code, Errc::unsafe_path);
+}
+
+TEST(TarIndex, RejectsDotDotEntries) {
+  TempDir dir;
+  auto index = index_of(dir, raw_tar({{"../evil", "x"}}));
+  ASSERT_FALSE(index);
+  EXPECT_EQ(index.error().code, Errc::unsafe_path);
+  EXPECT_NE(index.error().message.find("a.tar"), std::string::npos);
+  EXPECT_NE(index.error().message.find("escapes the archive root"), std::string::npos);
+}
+
+TEST(TarIndex, RejectsAbsoluteEntries) {
+  TempDir dir;
+  auto index = index_of(dir, raw_tar({{"/etc/passwd", "x"}}));
+  ASSERT_FALSE(index);
+  EXPECT_EQ(index.error().code, Errc::unsafe_path);
+}
+
+TEST(TarIndex, RejectsLinksEscapingTheRoot) {
+  TempDir dir;
+  for (const auto& entry : {RawEntry{"l", "", '2', "../../etc/shadow"}, RawEntry{"l", "", '2', "/etc/shadow"},
+                            RawEntry{"h", "", '1', "../x"}}) {
+    auto index = index_of(dir, raw_tar({entry}));
+    ASSERT_FALSE(index) << entry.link;
+    EXPECT_EQ(index.error().code, Errc::unsafe_path) << index.error().message;
+  }
+}
+
+TEST(TarIndex, RejectsTruncatedArchives) {
+  TempDir dir;
+  std::string bytes = raw_tar({{"manifest.json", std::string(2000, 'x')}});
+  auto index = index_of(dir, bytes.substr(0, 1500));
+  ASSERT_FALSE(index);
+  EXPECT_NE(index.error().message.find("past the end of the file"), std::string::npos) << index.error().message;
+  auto no_marker = index_of(dir, raw_tar({{"a", "x"}}, false));
+  ASSERT_FALSE(no_marker);
+  EXPECT_NE(no_marker.error().message.find("truncated"), std::string::npos);
+}
+
+TEST(TarIndex, RejectsLyingSizes) {
+  TempDir dir;
+  RawEntry huge{"layer.tar", "abc"};
+  huge.declared_size = 1ull << 40;  // 1 TB
+  auto index = index_of(dir, raw_tar({huge}));
+  ASSERT_FALSE(index);
+  EXPECT_NE(index.error().message.find("1099511627776 bytes"), std::string::npos) << index.error().message;
+}
+
+TEST(TarIndex, RejectsGarbageAndEmptyFiles) {
+  TempDir dir;
+  auto garbage = index_of(dir, std::string(2048, 'g'));
+  ASSERT_FALSE(garbage);
+  EXPECT_NE(garbage.error().message.find("checksum"), std::string::npos);
+  auto empty = index_of(dir, "");
+  ASSERT_FALSE(empty);
+  EXPECT_NE(empty.error().message.find("not a tar"), std::string::npos) << empty.error().message;
+}
+
+TEST(TarIndex, ReadsPaxLongNames) {
+  TempDir dir;
+  const std::string long_name(150, 'n');
+  const std::string record = " path=" + long_name + "\n";
+  // The length prefix counts itself: 3 digits + record.
+  const std::string pax = std::to_string(record.size() + 3) + record;
+  auto index = index_of(dir, raw_tar({{"PaxHeader", pax, 'x'}, {"short", "data"}}));
+  ASSERT_TRUE(index) << index.error().message;
+  ASSERT_EQ(index->entries().size(), 1u);
+  EXPECT_EQ(index->entries()[0].name, long_name);
+}
+
+}  // namespace
+}  // namespace oci
