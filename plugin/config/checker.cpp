@@ -35,8 +35,6 @@ public:
     // parameter defaults exist before the body runs
     for (auto& stmt : m_program.statements)
       if (stmt->kind == StmtKind::parameter) parameter(*stmt);
-    for (auto& stmt : m_program.statements)
-      if (stmt->kind == StmtKind::func) function_definition(*stmt);
     block_in_scope(m_program.statements, false);
   }
 
@@ -70,7 +68,8 @@ private:
     overloads.push_back(&def);
   }
 
-  // Fully typed functions are checked where they stand; untyped ones per call.
+  // Fully typed functions are checked where they stand (seeing the attributes set before
+  // them), and at any earlier call; untyped ones per call.
   void function_definition(Stmt& def) {
     std::vector<Type> types;
     for (const auto& t : def.param_types) {
@@ -276,6 +275,7 @@ private:
       case StmtKind::func:
         if (m_frame.in_function || m_scopes.size() > 1 || !m_section.empty())
           fail("check", s.pos, "Functions may only be defined at the top level");
+        function_definition(s);
         return;
       case StmtKind::return_: {
         if (!m_frame.in_function) fail("check", s.pos, "Return not allowed outside function definition");

@@ -217,6 +217,8 @@ private:
         return s;
       }
       if (next.kind == Tok::ident || next.kind == Tok::string || is_punct(next, "{")) return section_statement();
+      if (next.kind == Tok::newline && is_punct(ahead(2), "{"))
+        fail("parse", ahead(2).pos, "section body '{' must be on the same line as '" + t.text + "'");
     }
     auto s = make(StmtKind::expr, pos);
     s->expr = expression();

@@ -86,7 +86,7 @@ namespace {
 std::string duration_text(std::int64_t us) {
   if (us == 0) return "0 sec";
   struct Unit { std::int64_t size; const char* name; };
-  static const Unit k_units[] = {{86'400'000'000LL, "days"}, {3'600'000'000LL, "hours"}, {60'000'000LL, "min"},
+  static const Unit k_units[] = {{86'400'000'000LL, "d"}, {3'600'000'000LL, "hr"}, {60'000'000LL, "min"},
                                  {1'000'000LL, "sec"},       {1'000LL, "msec"},           {1LL, "usec"}};
   std::string out;
   for (const auto& unit : k_units) {

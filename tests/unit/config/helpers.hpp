@@ -24,18 +24,27 @@ inline Environment env_with(std::map<std::string, std::string> vars = {}) {
   return env;
 }
 
-// Language only: lex, parse, check, run. Throws ConfigError.
-inline RunResult bare(const std::string& text, const Environment& env = env_with()) {
+inline RunResult bare_or_throw(const std::string& text, const Environment& env) {
   Program program = parse(text);
   const Store& base = builtin_store(Host::plugin);
   check(program, base);
   return run(program, base, env);
 }
 
+// Language only: lex, parse, check, run; a rejected source fails the test with its error.
+inline RunResult bare(const std::string& text, const Environment& env = env_with()) {
+  try {
+    return bare_or_throw(text, env);
+  } catch (const ConfigError& e) {
+    ADD_FAILURE() << e.pos.line << ":" << e.pos.col << ": " << e.phase << ": " << e.message << "\nin: " << text;
+    return RunResult{};
+  }
+}
+
 // The error line of a rejected source, "" when accepted; the file is named "t.c4m".
 inline std::string bare_error(const std::string& text) {
   try {
-    bare(text);
+    bare_or_throw(text, env_with());
   } catch (const ConfigError& e) {
     return "t.c4m:" + std::to_string(e.pos.line) + ":" + std::to_string(e.pos.col) + ": " + e.phase + ": " + e.message;
   }
