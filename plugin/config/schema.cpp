@@ -323,15 +323,7 @@ private:
   Host m_host;
 
   [[noreturn]] void fail_at(const std::string& path, const std::string& message) const {
-    Pos pos{0, 0};
-    auto attr = m_store.attrs.find(path);
-    if (attr != m_store.attrs.end()) {
-      pos = attr->second.pos;
-    } else {
-      auto section = m_store.sections.find(path);
-      if (section != m_store.sections.end()) pos = section->second;
-    }
-    fail("schema", pos, message);
+    fail("schema", position(path), message);
   }
   [[noreturn]] void fail_checking(const std::string& path, const std::string& message) const {
     fail_at(path, "When checking " + path + ": " + message);
@@ -368,8 +360,22 @@ private:
                               std::to_string(field.range->first) + " .. " + std::to_string(field.range->second));
   }
 
+  [[nodiscard]] Pos position(const std::string& path) const {
+    auto attr = m_store.attrs.find(path);
+    if (attr != m_store.attrs.end()) return attr->second.pos;
+    auto section = m_store.sections.find(path);
+    return section != m_store.sections.end() ? section->second : Pos{0, 0};
+  }
+
+  // Top-level names in source order, so the first problem in the file is the one reported.
   void root() {
-    for (const auto& name : m_store.children("")) {
+    std::vector<std::string> names = m_store.children("");
+    std::stable_sort(names.begin(), names.end(), [&](const std::string& a, const std::string& b) {
+      Pos pa = position(a);
+      Pos pb = position(b);
+      return pa.line != pb.line ? pa.line < pb.line : pa.col < pb.col;
+    });
+    for (const auto& name : names) {
       if (is_section(name)) {
         if (name == "exec") exec();
         else if (name == "docker") docker();
