@@ -69,6 +69,16 @@ oci::Result<FoundMark> find_mark(const oci::Image& image) {
   return found;
 }
 
+std::vector<oci::LayerFile> chalk_layer_files(const oci::Json& mark, const ChalkRequest& request, bool include_shim) {
+  std::vector<oci::LayerFile> files;
+  files.push_back({"chalk.json", 0444, serialize_mark(mark), {}});
+  if (include_shim) {
+    files.push_back({"chalk.c4m", 0444, request.config_source, {}});
+    files.push_back({"chalk", 0755, {}, request.shim});
+  }
+  return files;
+}
+
 oci::Result<ChalkResult> chalk_image(const oci::Image& image, const ChalkRequest& request) {
   ChalkResult result;
   const oci::Json container = oci::container_config(image);
@@ -110,13 +120,7 @@ oci::Result<ChalkResult> chalk_image(const oci::Image& image, const ChalkRequest
   }
   result.mark = seal_mark(std::move(fields));
 
-  std::vector<oci::LayerFile> files;
-  files.push_back({"chalk.json", 0444, serialize_mark(result.mark), {}});
-  if (include_shim) {
-    files.push_back({"chalk.c4m", 0444, request.config_source, {}});
-    files.push_back({"chalk", 0755, {}, request.shim});
-  }
-  auto layer = oci::build_layer(std::move(files), oci::Compression::gzip, request.temp_directory, request.layer_mtime);
+  auto layer = oci::build_layer(chalk_layer_files(result.mark, request, include_shim), oci::Compression::gzip, request.temp_directory, request.layer_mtime);
   if (!layer) return layer.error();
 
   oci::Mutation mutation;

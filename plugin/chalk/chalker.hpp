@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "oci/image.hpp"
+#include "oci/mutate.hpp"
 
 namespace chalk {
 
@@ -36,6 +37,9 @@ struct ChalkResult {
 };
 
 oci::Result<ChalkResult> chalk_image(const oci::Image& image, const ChalkRequest& request);
+
+// The chalk layer's files (REPORTS.md §2): the mark, and with the shim its config and binary.
+std::vector<oci::LayerFile> chalk_layer_files(const oci::Json& mark, const ChalkRequest& request, bool include_shim);
 
 struct FoundMark {
   std::optional<oci::Json> mark;        // the image's own mark (history rule of §2)

@@ -1,0 +1,241 @@
+#include <gtest/gtest.h>
+
+#include "oci/formats.hpp"
+#include "oci/mutate.hpp"
+#include "plugin/chalk/chalker.hpp"
+#include "plugin/chalk/mark.hpp"
+#include "plugin/ops/image_ops.hpp"
+#include "tests/support/image_fixtures.hpp"
+
+namespace chalk {
+namespace {
+
+namespace fs = std::filesystem;
+using namespace chalk::testing;
+using oci::Json;
+
+struct Fixture {
+  TempDir dir;
+  oci::Image image;
+
+  explicit Fixture(Json container_config = Json::parse(R"({"Entrypoint":["/bin/echo"],"Cmd":["hello"],"Labels":{"team":"a"}})")) {
+    FixtureImage fixture;
+    fixture.layers = {one_file_layer("bin/echo", "echo")};
+    fixture.config = {{"config", container_config}};
+    write_oci_layout(dir / "layout", {fixture}, false);
+    image = oci::read_oci_layout(dir / "layout")->entries[0].node.image();
+    write_file(dir / "shim", "#!static shim stand-in\n");
+  }
+
+  ChalkRequest request(bool with_shim) const {
+    ChalkRequest request;
+    request.chalk_id = "64V66C-V36G-TK8D-HJCSHK";
+    request.timestamp_ms = 1695487471882;
+    request.tags = {"app:1"};
+    request.config_source = "# config\n";
+    if (with_shim) request.shim = dir / "shim";
+    request.temp_directory = dir.path();
+    return request;
+  }
+};
+
+std::vector<std::string> layer_names(const oci::Image& image) {
+  auto blob = oci::open_blob(*image.blobs, image.layers.back());
+  auto tar = oci::open_decompressed(std::move(*blob), "layer");
+  std::string bytes;
+  char buffer[4096];
+  for (;;) {
+    auto got = (*tar)->read(buffer, sizeof buffer);
+    if (!got || *got == 0) break;
+    bytes.append(buffer, *got);
+  }
+  std::vector<std::string> names;
+  for (std::size_t offset = 0; offset + 512 <= bytes.size(); offset += 512) {
+    const std::string name(bytes.data() + offset);
+    if (name.empty()) break;
+    const std::uint64_t size = std::stoull(std::string(bytes.data() + offset + 124, 11), nullptr, 8);
+    char mode[8];
+    std::snprintf(mode, sizeof mode, "%04lo", std::stoul(std::string(bytes.data() + offset + 100, 7), nullptr, 8));
+    names.push_back(name + " " + mode);
+    offset += (size + 511) / 512 * 512;
+  }
+  return names;
+}
+
+TEST(Chalker, MarkOnlyWithoutAShim) {
+  Fixture fixture;
+  auto result = chalk_image(fixture.image, fixture.request(false));
+  ASSERT_TRUE(result) << result.error().message;
+  EXPECT_TRUE(oci::validate(result->image));
+  EXPECT_EQ(layer_names(result->image), (std::vector<std::string>{"chalk.json 0444"}));
+  EXPECT_EQ(result->image.history().back()["created_by"], k_history_created_by);
+  const Json container = oci::container_config(result->image);
+  EXPECT_EQ(container["Labels"][k_label_metadata_id], result->mark["METADATA_ID"]);
+  EXPECT_EQ(container["Labels"][k_label_chalk_id], "64V66C-V36G-TK8D-HJCSHK");
+  EXPECT_EQ(container["Entrypoint"], Json::array({"/bin/echo"})) << "no shim, no wrapping";
+  EXPECT_FALSE(result->warnings.empty());
+  EXPECT_EQ(result->mark["DOCKER_LABELS"], Json::parse(R"({"team":"a"})"));
+  EXPECT_EQ(result->mark["DOCKER_PLATFORM"], "linux/amd64");
+  EXPECT_EQ(result->mark["DOCKER_TAGS"], Json::array({"app:1"}));
+  EXPECT_TRUE(check_mark(result->mark).valid);
+
+  auto found = find_mark(result->image);
+  ASSERT_TRUE(found) << found.error().message;
+  ASSERT_TRUE(found->mark);
+  EXPECT_EQ(*found->mark, result->mark);
+}
+
+TEST(Chalker, WrapsWithTheShim) {
+  Fixture fixture;
+  auto result = chalk_image(fixture.image, fixture.request(true));
+  ASSERT_TRUE(result) << result.error().message;
+  EXPECT_TRUE(oci::validate(result->image));
+  EXPECT_EQ(layer_names(result->image),
+            (std::vector<std::string>{"chalk 0755", "chalk.c4m 0444", "chalk.json 0444"}));
+  const Json container = oci::container_config(result->image);
+  EXPECT_EQ(container["Entrypoint"], Json::parse(R"(["/chalk","exec","--exec-command-name","/bin/echo","--"])"));
+  EXPECT_EQ(container["Cmd"], Json::array({"hello"}));
+  EXPECT_EQ(container["OnBuild"], Json::parse(R"(["RUN [\"/chalk\",\"onbuild\"]"])"));
+  EXPECT_TRUE(result->warnings.empty());
+}
+
+TEST(Chalker, WrapCanBeTurnedOff) {
+  Fixture fixture;
+  auto request = fixture.request(true);
+  request.wrap = false;
+  auto result = chalk_image(fixture.image, request);
+  ASSERT_TRUE(result);
+  EXPECT_EQ(oci::container_config(result->image)["Entrypoint"], Json::array({"/bin/echo"}));
+  EXPECT_EQ(layer_names(result->image), (std::vector<std::string>{"chalk.json 0444"}));
+}
+
+TEST(Chalker, RechalkingReplacesTheMarkAndKeepsOneShim) {
+  Fixture fixture;
+  auto first = chalk_image(fixture.image, fixture.request(true));
+  ASSERT_TRUE(first);
+  auto request = fixture.request(true);
+  request.chalk_id = "YAGZR4-R0X6-6P2S-TFD831";
+  auto second = chalk_image(first->image, request);
+  ASSERT_TRUE(second) << second.error().message;
+  EXPECT_TRUE(oci::validate(second->image));
+  EXPECT_EQ(second->image.layers.size(), fixture.image.layers.size() + 1);
+  const Json container = oci::container_config(second->image);
+  EXPECT_EQ(container["Entrypoint"], Json::parse(R"(["/chalk","exec","--exec-command-name","/bin/echo","--"])"));
+  EXPECT_EQ(container["OnBuild"].size(), 1u);
+  EXPECT_EQ(find_mark(second->image)->mark->at("CHALK_ID"), "YAGZR4-R0X6-6P2S-TFD831");
+  EXPECT_EQ(container["Labels"][k_label_chalk_id], "YAGZR4-R0X6-6P2S-TFD831");
+  EXPECT_EQ(second->mark["DOCKER_LABELS"], Json::parse(R"({"team":"a"})")) << "our labels never enter DOCKER_LABELS";
+}
+
+TEST(Chalker, SameMarkGivesTheSameLayer) {
+  Fixture fixture;
+  auto result = chalk_image(fixture.image, fixture.request(true));
+  ASSERT_TRUE(result);
+  auto request = fixture.request(true);
+  auto first = oci::build_layer(chalk_layer_files(result->mark, request, true), oci::Compression::gzip, fixture.dir.path(), 0);
+  auto second = oci::build_layer(chalk_layer_files(result->mark, request, true), oci::Compression::gzip, fixture.dir.path(), 0);
+  ASSERT_TRUE(first && second);
+  EXPECT_EQ(first->blob->descriptor().digest, second->blob->descriptor().digest);
+  EXPECT_EQ(result->image.layers.back().digest, first->blob->descriptor().digest) << "chalk_image builds exactly that layer";
+}
+
+TEST(Chalker, ChildImagesDoNotClaimTheParentsMark) {
+  Fixture fixture;
+  auto parent = chalk_image(fixture.image, fixture.request(false));
+  ASSERT_TRUE(parent);
+  auto layer = oci::build_layer({{"app", 0644, "child", {}}}, oci::Compression::gzip, fixture.dir.path(), 0);
+  oci::Mutation child;
+  child.append = oci::Mutation::Append{*layer, Json{{"created_by", "RUN echo child"}}};
+  auto image = oci::mutate(parent->image, child);
+  ASSERT_TRUE(image);
+  auto found = find_mark(*image);
+  ASSERT_TRUE(found);
+  EXPECT_FALSE(found->mark);
+  EXPECT_EQ(found->inherited_metadata_id, parent->mark["METADATA_ID"]);
+}
+
+TEST(Chalker, ScratchImagesGetAMarkOnly) {
+  Fixture fixture(Json::parse(R"({"Entrypoint":null,"Cmd":null})"));
+  auto result = chalk_image(fixture.image, fixture.request(true));
+  ASSERT_TRUE(result);
+  EXPECT_EQ(layer_names(result->image), (std::vector<std::string>{"chalk.json 0444"}));
+  ASSERT_EQ(result->warnings.size(), 1u);
+  EXPECT_EQ(result->warnings[0], "cannot wrap: no ENTRYPOINT or CMD");
+}
+
+ReportContext test_context() {
+  ReportContext context;
+  context.argv = {"/usr/libexec/docker/cli-plugins/docker-chalk", "chalk", "insert"};
+  context.environment = {{"PATH", "/bin"}, {"AWS_SECRET_ACCESS_KEY", "s3cr3t"}, {"HOME", "/root"}};
+  return context;
+}
+
+TEST(InsertOperation, ChalksEveryPlatformOfAnIndex) {
+  TempDir dir;
+  FixtureImage amd;
+  amd.layers = {one_file_layer("a", "amd")};
+  FixtureImage arm = amd;
+  arm.architecture = "arm64";
+  write_oci_layout(dir / "layout", {amd, arm}, true, "multi");
+  ops::InsertRequest request;
+  request.target = "oci:" + (dir / "layout").string();
+  auto outcome = ops::insert(request, test_context());
+  ASSERT_TRUE(outcome) << outcome.error().message;
+  const Json& chalks = outcome->report["_CHALKS"];
+  ASSERT_EQ(chalks.size(), 2u);
+  EXPECT_EQ(chalks[0]["CHALK_ID"], chalks[1]["CHALK_ID"]);
+  EXPECT_NE(chalks[0]["METADATA_ID"], chalks[1]["METADATA_ID"]);
+  EXPECT_EQ(chalks[0]["DOCKER_PLATFORM"], "linux/amd64");
+  EXPECT_EQ(chalks[1]["DOCKER_PLATFORM"], "linux/arm64");
+  EXPECT_EQ(outcome->report["_OP_CHALK_COUNT"], 2);
+  EXPECT_EQ(outcome->report["_ENV"], Json::parse(R"({"AWS_SECRET_ACCESS_KEY":"<<redact>>","PATH":"/bin"})"));
+
+  auto set = oci::read_oci_layout(dir / "layout");
+  ASSERT_TRUE(set);
+  EXPECT_TRUE(oci::validate(*set));
+  auto extracted = ops::extract({"oci:" + (dir / "layout").string()}, test_context());
+  ASSERT_TRUE(extracted);
+  EXPECT_EQ(extracted->report["_OP_CHALK_COUNT"], 2);
+  EXPECT_EQ(extracted->report["_CHALKS"][1]["METADATA_ID"], chalks[1]["METADATA_ID"]);
+  EXPECT_EQ(extracted->report["_CHALKS"][1]["_VALIDATED_METADATA"], true);
+  EXPECT_EQ(extracted->exit_code, 0);
+}
+
+TEST(InsertOperation, LeavesNothingBehindOnFailure) {
+  TempDir dir;
+  FixtureImage fixture;
+  fixture.layers = {one_file_layer("a", "LAYERDATA")};
+  write_legacy_docker_archive(dir / "in.tar", fixture, {"app:1"});
+  std::string bytes = read_file(dir / "in.tar");
+  bytes[bytes.find("LAYERDATA")] = 'X';  // same size, wrong digest
+  write_file(dir / "in.tar", bytes);
+  const std::string original = read_file(dir / "in.tar");
+  ops::InsertRequest request;
+  request.target = (dir / "in.tar").string();
+  request.output = dir / "out.tar";
+  auto outcome = ops::insert(request, test_context());
+  ASSERT_FALSE(outcome);
+  EXPECT_EQ(outcome.error().code, oci::Errc::digest_mismatch) << outcome.error().message;
+  EXPECT_FALSE(fs::exists(dir / "out.tar"));
+  std::size_t files = 0;
+  for ([[maybe_unused]] const auto& item : fs::directory_iterator(dir.path())) ++files;
+  EXPECT_EQ(files, 1u) << "no temporary files left";
+  EXPECT_EQ(read_file(dir / "in.tar"), original) << "the input is never modified";
+}
+
+TEST(ExtractOperation, ReportsUnchalkedImages) {
+  TempDir dir;
+  FixtureImage fixture;
+  fixture.layers = {one_file_layer("a", "a")};
+  write_legacy_docker_archive(dir / "in.tar", fixture, {"busybox:latest"});
+  auto outcome = ops::extract({(dir / "in.tar").string()}, test_context());
+  ASSERT_TRUE(outcome) << outcome.error().message;
+  EXPECT_EQ(outcome->report["_OP_CHALK_COUNT"], 0);
+  EXPECT_EQ(outcome->report["_OP_UNMARKED_COUNT"], 1);
+  EXPECT_EQ(outcome->report["_UNMARKED"], Json::array({"busybox:latest"}));
+  EXPECT_FALSE(outcome->report.contains("_CHALKS"));
+  EXPECT_EQ(outcome->exit_code, 0);
+}
+
+}  // namespace
+}  // namespace chalk

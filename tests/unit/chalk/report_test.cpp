@@ -1,0 +1,45 @@
+#include <gtest/gtest.h>
+
+#include "plugin/chalk/host_facts.hpp"
+#include "plugin/chalk/report.hpp"
+
+namespace chalk {
+namespace {
+
+TEST(Datetime, FormatsWithMillisecondsAndOffset) {
+  EXPECT_EQ(format_datetime(1695414005130, 0), "2023-09-22T20:20:05.130+00:00");
+  EXPECT_EQ(format_datetime(1695414005130, 2 * 3600), "2023-09-22T22:20:05.130+02:00");
+  EXPECT_EQ(format_datetime(1695414005130, -(5 * 3600 + 30 * 60)), "2023-09-22T14:50:05.130-05:30");
+  EXPECT_EQ(utc_rfc3339(1695414005130), "2023-09-22T20:20:05Z");
+}
+
+TEST(Platform, NamesLinuxTheWayUnameODoes) {
+  const std::string platform = platform_string();
+  EXPECT_EQ(platform.rfind("GNU/Linux ", 0), 0u);
+}
+
+TEST(Environment, ShowsTheAllowListAndRedactsSecrets) {
+  config::Settings settings;
+  const std::map<std::string, std::string> environment = {
+      {"PATH", "/bin"}, {"USER", "dev"}, {"AWS_SECRET_ACCESS_KEY", "x"}, {"GITHUB_TOKEN", "y"}};
+  EXPECT_EQ(filter_environment(environment, settings),
+            oci::Json::parse(R"({"AWS_SECRET_ACCESS_KEY":"<<redact>>","PATH":"/bin","USER":"dev"})"));
+  settings.env_default_action = "redact";
+  settings.env_never_show = {"USER"};
+  EXPECT_EQ(filter_environment(environment, settings),
+            oci::Json::parse(R"({"AWS_SECRET_ACCESS_KEY":"<<redact>>","GITHUB_TOKEN":"<<redact>>","PATH":"/bin"})"));
+}
+
+TEST(Envelope, CarriesTheCommonKeys) {
+  ReportContext context;
+  context.argv = {"/x/docker-chalk", "chalk", "insert"};
+  const auto report = report_envelope("insert", context);
+  EXPECT_EQ(report["_OPERATION"], "insert");
+  EXPECT_TRUE(report["_TIMESTAMP"].is_number_integer());
+  EXPECT_EQ(report["_DATETIME"].get<std::string>().size(), 29u);
+  EXPECT_EQ(report["_OP_ARGV"][0], "/x/docker-chalk");
+  EXPECT_EQ(report["_OP_CHALKER_VERSION"], k_chalker_version);
+}
+
+}  // namespace
+}  // namespace chalk
