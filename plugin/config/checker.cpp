@@ -24,8 +24,7 @@ std::string signature_text(const std::string& name, const std::vector<Type>& arg
 
 class Checker {
 public:
-  Checker(Program& program, const Store& base) : m_program(program) {
-    for (const auto& [path, entry] : base.attrs) m_attr_types[path] = entry.value.type;
+  Checker(Program& program, const Store& base) : m_program(program), m_base(base) {
     for (auto& stmt : program.statements)
       if (stmt->kind == StmtKind::func) add_function(*stmt);
   }
@@ -46,7 +45,8 @@ private:
   };
 
   Program& m_program;
-  std::map<std::string, Type> m_attr_types;
+  const Store& m_base;
+  std::map<std::string, Type> m_attr_types;  // attributes the config assigns, over m_base's
   std::vector<std::map<std::string, Type>> m_scopes;
   std::vector<std::string> m_section;
   Frame m_frame;
@@ -109,6 +109,15 @@ private:
 
   // ---- names
 
+  // The attribute's type so far (from the config, else the built-ins), copied up on first use.
+  Type* attr_type(const std::string& path) {
+    auto found = m_attr_types.find(path);
+    if (found != m_attr_types.end()) return &found->second;
+    const Value* builtin = m_base.get(path);
+    if (builtin == nullptr) return nullptr;
+    return &(m_attr_types[path] = builtin->type);
+  }
+
   Type* find_variable(const std::string& name) {
     for (auto it = m_scopes.rbegin(); it != m_scopes.rend(); ++it) {
       auto found = it->find(name);
@@ -127,7 +136,7 @@ private:
   std::optional<std::string> visible_attribute(const std::vector<std::string>& path) {
     for (const std::string& candidate : {relative(path), join_path(path)}) {
       std::string canonical = canonical_path(candidate, true);
-      if (m_attr_types.count(canonical)) return canonical;
+      if (attr_type(canonical)) return canonical;
     }
     return std::nullopt;
   }
@@ -177,16 +186,16 @@ private:
       fail("check", value_pos, "Attribute assignment of exec.heartbeat doesn't match previous type ('" +
                                    type_name(type) + "' vs 'bool') (use exec.heartbeat.run)");
     std::string path = canonical_path(written, type.kind == Kind::bool_);
-    auto found = m_attr_types.find(path);
-    if (found == m_attr_types.end()) {
+    Type* existing = attr_type(path);
+    if (existing == nullptr) {
       m_attr_types[path] = type;
       return;
     }
     Type merged;
-    if (!unify(type, found->second, merged))
+    if (!unify(type, *existing, merged))
       fail("check", value_pos, "Attribute assignment of " + path + " doesn't match previous type ('" +
-                                   type_name(type) + "' vs '" + type_name(found->second) + "')");
-    found->second = merged;
+                                   type_name(type) + "' vs '" + type_name(*existing) + "')");
+    *existing = merged;
   }
 
   // ---- statements
@@ -329,7 +338,7 @@ private:
       case ExprKind::name: {
         if (e.path.size() == 1)
           if (Type* var = find_variable(e.path[0])) return *var;
-        if (auto attr = visible_attribute(e.path)) return m_attr_types[*attr];
+        if (auto attr = visible_attribute(e.path)) return *attr_type(*attr);
         fail("check", e.pos, "Variable " + join_path(e.path) + " used before definition");
       }
       case ExprKind::index: {

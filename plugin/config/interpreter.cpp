@@ -32,8 +32,8 @@ Type common_item_type(const std::vector<Value>& items, std::size_t start, std::s
 
 class Interpreter final : public BuiltinHost {
 public:
-  Interpreter(const Program& program, Store base, const Environment& env) : m_program(program), m_env(env) {
-    m_result.store = std::move(base);
+  Interpreter(const Program& program, const Store& builtins, const Environment& env) : m_program(program), m_env(env) {
+    m_result.store.base = &builtins;
     for (const auto& stmt : program.statements)
       if (stmt->kind == StmtKind::func) m_functions[stmt->path[0]].push_back(stmt.get());
   }
@@ -58,7 +58,7 @@ public:
   bool subscription(bool subscribe, const std::string& topic, const std::string& sink_config) override {
     const Store& store = m_result.store;
     const char* verb = subscribe ? "subscribing" : "unsubscribing";
-    if (!store.sections.count("sink_config." + sink_config)) {
+    if (!store.has_section("sink_config." + sink_config)) {
       log("error", sink_config + ": unknown sink configuration while " + verb + " to topic '" + topic + "'");
       return false;
     }
@@ -68,7 +68,7 @@ public:
       return false;
     }
     static const std::array<const char*, 4> k_topics{"report", "fail", "audit", "version"};
-    bool known = store.sections.count("custom_report." + topic) > 0;
+    bool known = store.has_section("custom_report." + topic);
     for (const char* t : k_topics) known = known || topic == t;
     if (!known) {
       log("error", topic + ": unknown topic");
@@ -146,9 +146,9 @@ private:
       bool last = dot == std::string::npos;
       if (last && !including_last) return;
       std::string prefix = path.substr(0, dot);
-      if (store.attrs.count(prefix))
+      if (store.has_attr(prefix))
         fail("runtime", pos, prefix + ": should be a section, but already have it as an attr");
-      store.sections.emplace(prefix, pos);
+      if (!store.has_section(prefix)) store.sections.emplace(prefix, pos);
       if (last) return;
       dot = path.find('.', dot + 1);
     }
@@ -157,10 +157,10 @@ private:
   void set_attribute(const std::string& path, Value value, Pos pos, bool lock) {
     Store& store = m_result.store;
     open_sections(path, pos, false);
-    if (store.sections.count(path)) fail("runtime", pos, path + ": should be an attr, but already have it as a section");
-    auto [it, inserted] = store.attrs.try_emplace(path);
-    AttrEntry& entry = it->second;
-    if (!inserted) {
+    if (store.has_section(path)) fail("runtime", pos, path + ": should be an attr, but already have it as a section");
+    bool existed = false;
+    AttrEntry& entry = store.writable(path, existed);
+    if (existed) {
       if (entry.locked && !values_equal(entry.value, value))
         fail("runtime", pos, path + ": attribute is locked and can't be set");
       Type merged;
@@ -429,8 +429,8 @@ bool level_shows(const std::string& level, const std::string& log_level) {
   return level_rank(level) >= level_rank(log_level);
 }
 
-RunResult run(const Program& program, Store base, const Environment& env) {
-  return Interpreter(program, std::move(base), env).run();
+RunResult run(const Program& program, const Store& builtins, const Environment& env) {
+  return Interpreter(program, builtins, env).run();
 }
 
 }  // namespace chalk::config

@@ -23,13 +23,14 @@ struct SubscriptionOp {
 };
 
 struct RunResult {
-  Store store;
+  Store store;  // the config's layer over the built-ins
   std::vector<LogRecord> logs;  // already filtered by log_level at each call
   std::vector<SubscriptionOp> subscriptions;
 };
 
+// `builtins` must outlive the result (its store reads through to them).
 // Throws ConfigError{"runtime", ...}.
-RunResult run(const Program& program, Store base, const Environment& env);
+RunResult run(const Program& program, const Store& builtins, const Environment& env);
 
 // Whether a line of `level` prints under `log_level` (verbose < trace < info < warn < error < none).
 bool level_shows(const std::string& level, const std::string& log_level);

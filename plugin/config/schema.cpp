@@ -334,7 +334,7 @@ private:
                       (hint.empty() ? "" : " (" + hint + ")"));
   }
 
-  [[nodiscard]] bool is_section(const std::string& path) const { return m_store.sections.count(path) > 0; }
+  [[nodiscard]] bool is_section(const std::string& path) const { return m_store.has_section(path); }
   [[nodiscard]] const Value* get(const std::string& path) const { return m_store.get(path); }
 
   void check_type(const std::string& path, const std::string& field, const Type& want) const {
@@ -361,10 +361,9 @@ private:
   }
 
   [[nodiscard]] Pos position(const std::string& path) const {
-    auto attr = m_store.attrs.find(path);
-    if (attr != m_store.attrs.end()) return attr->second.pos;
-    auto section = m_store.sections.find(path);
-    return section != m_store.sections.end() ? section->second : Pos{0, 0};
+    if (const AttrEntry* attr = m_store.find_attr(path)) return attr->pos;
+    const Pos* section = m_store.find_section(path);
+    return section != nullptr ? *section : Pos{0, 0};
   }
 
   // Top-level names in source order, so the first problem in the file is the one reported.
@@ -381,7 +380,10 @@ private:
         else if (name == "docker") docker();
         else if (name == "sink_config") for_each_child(name, [&](const std::string& n) { sink_config(n); });
         else if (name == "report_template" || name == "mark_template")
-          for_each_child(name, [&](const std::string& n) { template_section(name, n); });
+          // built-in templates the config did not touch are valid by construction
+          for_each_child(name, [&](const std::string& n) {
+            if (m_store.touched(name + "." + n)) template_section(name, n);
+          });
         else if (name == "custom_report") for_each_child(name, [&](const std::string& n) { custom_report(n); });
         else if (name == "outconf") for_each_child(name, [&](const std::string& n) { outconf(n); });
         else if (!k_ignored_sections.count(name)) unknown(name, "", name);
@@ -639,22 +641,46 @@ private:
   }
 
   std::map<std::string, ReportTemplate> templates(const std::string& kind) const {
+    const auto& builtin = builtin_templates(kind);
     std::map<std::string, ReportTemplate> out;
     for (const auto& name : m_store.children(kind)) {
-      ReportTemplate t;
-      t.name = name;
-      std::string keys = kind + "." + name + ".key";
-      for (const auto& key : m_store.children(keys))
-        if (bool_at(keys + "." + key + ".use", true)) t.keys.insert(key);
-      for (const auto& [a, b] : {std::pair{"_OP_HOSTINFO", "_OP_HOST_VERSION"}, std::pair{"_OP_NODENAME", "_OP_HOST_NODENAME"}}) {
-        if (t.keys.count(a) || t.keys.count(b)) {
-          t.keys.insert(a);
-          t.keys.insert(b);
-        }
+      auto cached = builtin.find(name);
+      if (cached != builtin.end() && !m_store.touched(kind + "." + name)) {
+        out.emplace(name, cached->second);
+        continue;
       }
-      out[name] = std::move(t);
+      out[name] = template_of(m_store, kind, name);
     }
     return out;
+  }
+
+  static ReportTemplate template_of(const Store& store, const std::string& kind, const std::string& name) {
+    ReportTemplate t;
+    t.name = name;
+    std::string keys = kind + "." + name + ".key";
+    for (const auto& key : store.children(keys)) {
+      const Value* use = store.get(keys + "." + key + ".use");
+      if (use == nullptr || use->b) t.keys.insert(key);
+    }
+    for (const auto& [a, b] : {std::pair{"_OP_HOSTINFO", "_OP_HOST_VERSION"}, std::pair{"_OP_NODENAME", "_OP_HOST_NODENAME"}}) {
+      if (t.keys.count(a) || t.keys.count(b)) {
+        t.keys.insert(a);
+        t.keys.insert(b);
+      }
+    }
+    return t;
+  }
+
+  // The built-in templates as Settings carry them, computed once.
+  static const std::map<std::string, ReportTemplate>& builtin_templates(const std::string& kind) {
+    static const auto k_cache = [] {
+      std::map<std::string, std::map<std::string, ReportTemplate>> cache;
+      const Store& store = builtin_store(Host::plugin);
+      for (const char* k : {"report_template", "mark_template"})
+        for (const auto& name : store.children(k)) cache[k][name] = template_of(store, k, name);
+      return cache;
+    }();
+    return k_cache.at(kind);
   }
 
   Validated build() const {
@@ -749,7 +775,7 @@ private:
                         std::find(report.sink_configs.begin(), report.sink_configs.end(), name) != report.sink_configs.end());
       if (!used) continue;
       std::string from = sink.region_source == "default" ? "the default" : "$" + sink.region_source;
-      out.warnings.push_back({m_store.sections.at("sink_config." + name),
+      out.warnings.push_back({*m_store.find_section("sink_config." + name),
                               "sink_config " + name + ": no s3 region set; using '" + sink.region + "' from " + from});
     }
     return out;

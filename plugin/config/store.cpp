@@ -1,5 +1,7 @@
 #include "plugin/config/store.hpp"
 
+#include <algorithm>
+
 namespace chalk::config {
 
 std::string join_path(const std::vector<std::string>& parts) {
@@ -28,26 +30,65 @@ void Store::put(const std::string& path, Value value, bool locked) {
   attrs[path] = AttrEntry{std::move(value), Pos{0, 0}, locked};
 }
 
-const Value* Store::get(const std::string& path) const {
+const AttrEntry* Store::find_attr(const std::string& path) const {
   auto it = attrs.find(path);
-  return it == attrs.end() ? nullptr : &it->second.value;
+  if (it != attrs.end()) return &it->second;
+  return base != nullptr ? base->find_attr(path) : nullptr;
 }
 
+const Value* Store::get(const std::string& path) const {
+  const AttrEntry* entry = find_attr(path);
+  return entry != nullptr ? &entry->value : nullptr;
+}
+
+const Pos* Store::find_section(const std::string& path) const {
+  auto it = sections.find(path);
+  if (it != sections.end()) return &it->second;
+  return base != nullptr ? base->find_section(path) : nullptr;
+}
+
+AttrEntry& Store::writable(const std::string& path, bool& existed) {
+  auto it = attrs.find(path);
+  existed = it != attrs.end();
+  if (existed) return it->second;
+  const AttrEntry* below = base != nullptr ? base->find_attr(path) : nullptr;
+  existed = below != nullptr;
+  return attrs[path] = below != nullptr ? *below : AttrEntry{};
+}
+
+namespace {
+
+template <typename Map>
+void collect_children(const Map& map, const std::string& prefix, std::vector<std::string>& out) {
+  for (auto it = map.lower_bound(prefix); it != map.end(); ++it) {
+    const std::string& key = it->first;
+    if (key.compare(0, prefix.size(), prefix) != 0) break;
+    if (key.find('.', prefix.size()) != std::string::npos) continue;
+    out.push_back(key.substr(prefix.size()));
+  }
+}
+
+}  // namespace
+
 std::vector<std::string> Store::children(const std::string& section) const {
-  std::vector<std::string> out;
   std::string prefix = section.empty() ? "" : section + ".";
-  auto collect = [&](const auto& map) {
-    for (auto it = map.lower_bound(prefix); it != map.end(); ++it) {
-      const std::string& key = it->first;
-      if (key.compare(0, prefix.size(), prefix) != 0) break;
-      std::string rest = key.substr(prefix.size());
-      if (rest.find('.') != std::string::npos) continue;
-      out.push_back(rest);
-    }
-  };
-  collect(attrs);
-  collect(sections);
+  std::vector<std::string> out;
+  for (const Store* layer = this; layer != nullptr; layer = layer->base) {
+    collect_children(layer->attrs, prefix, out);
+    collect_children(layer->sections, prefix, out);
+  }
+  std::sort(out.begin(), out.end());
+  out.erase(std::unique(out.begin(), out.end()), out.end());
   return out;
+}
+
+bool Store::touched(const std::string& section) const {
+  if (sections.count(section)) return true;
+  std::string prefix = section + ".";
+  auto attr = attrs.lower_bound(prefix);
+  if (attr != attrs.end() && attr->first.compare(0, prefix.size(), prefix) == 0) return true;
+  auto sec = sections.lower_bound(prefix);
+  return sec != sections.end() && sec->first.compare(0, prefix.size(), prefix) == 0;
 }
 
 std::string canonical_path(const std::string& path, bool value_is_bool) {

@@ -1,6 +1,7 @@
 // The attribute store: every attribute of the config by dotted path, with the statement
 // that last wrote it (schema errors point there) and its lock; sections by the statement
-// that opened them.
+// that opened them. Two layers: a config writes only its own layer over the read-only
+// built-ins, so evaluating a config copies nothing of the (large) built-in objects.
 #pragma once
 
 #include <map>
@@ -19,14 +20,23 @@ struct AttrEntry {
 };
 
 struct Store {
+  const Store* base = nullptr;  // the built-ins; outlives this store, never modified
   std::map<std::string, AttrEntry> attrs;
   std::map<std::string, Pos> sections;
 
-  // Sets `path` as the built-in objects do: no checks, parents become sections.
+  // Sets `path` in this layer as the built-in objects do: no checks, parents become sections.
   void put(const std::string& path, Value value, bool locked = false);
+  [[nodiscard]] const AttrEntry* find_attr(const std::string& path) const;
   [[nodiscard]] const Value* get(const std::string& path) const;
-  // Direct children names of a section ("sink_config" -> "default_out", ...), sections and attributes.
+  [[nodiscard]] const Pos* find_section(const std::string& path) const;
+  [[nodiscard]] bool has_section(const std::string& path) const { return find_section(path) != nullptr; }
+  [[nodiscard]] bool has_attr(const std::string& path) const { return find_attr(path) != nullptr; }
+  // The entry for writing `path` in this layer, copied up from the base if it lives there.
+  AttrEntry& writable(const std::string& path, bool& existed);
+  // Direct children names of a section ("sink_config" -> "default_out", ...), in order.
   [[nodiscard]] std::vector<std::string> children(const std::string& section) const;
+  // Whether this layer (not the base) holds anything under `section`.
+  [[nodiscard]] bool touched(const std::string& section) const;
 };
 
 std::string join_path(const std::vector<std::string>& parts);
