@@ -3,8 +3,8 @@
 #include <unistd.h>
 
 #include <cctype>
+#include <charconv>
 #include <climits>
-#include <sstream>
 #include <vector>
 
 #include "runtime-shim/file_text.hpp"
@@ -29,12 +29,19 @@ std::string status_field(const std::string& status, std::string_view key) {
   return {};
 }
 
-nlohmann::json int_list(const std::string& text) {
+// "1000\t1000\t1000\t1000" -> [1000,1000,1000,1000]; stops at the first non-number.
+nlohmann::json int_list(std::string_view text) {
   nlohmann::json values = nlohmann::json::array();
-  std::istringstream words(text);
-  long long value = 0;
-  while (words >> value) values.push_back(value);
-  return values;
+  const char* at = text.data();
+  const char* const end = text.data() + text.size();
+  for (;;) {
+    while (at < end && (*at == ' ' || *at == '\t')) ++at;
+    long long value = 0;
+    const auto [next, error] = std::from_chars(at, end, value);
+    if (error != std::errc()) return values;
+    values.push_back(value);
+    at = next;
+  }
 }
 
 bool read_link(const std::string& path, std::string& target) {
