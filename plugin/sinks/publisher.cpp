@@ -132,9 +132,10 @@ void Publisher::routes_for_topic(std::string_view topic, const nlohmann::json& r
 
 void Publisher::publish(const nlohmann::json& report) {
   std::vector<Route> routes;
-  routes_for_topic(k_report_topic, report, routes);
+  if (!m_settings.skip_command_report) routes_for_topic(k_report_topic, report, routes);
   std::string operation = operation_of(report);
   for (const auto& [name, custom] : m_settings.custom_reports) {
+    if (m_settings.skip_custom_reports) break;
     if (!custom.enabled || !runs_for(custom, operation)) continue;
     auto tmpl = m_settings.report_templates.find(custom.report_template);
     if (tmpl == m_settings.report_templates.end()) continue;
@@ -155,12 +156,14 @@ void Publisher::publish_to_topic(std::string_view topic, const nlohmann::json& r
 }
 
 bool Publisher::has_destinations(std::string_view operation) const {
-  if (auto it = m_settings.subscriptions.find(std::string(k_report_topic)); it != m_settings.subscriptions.end()) {
-    for (const auto& name : it->second) {
+  auto subscribed = m_settings.subscriptions.find(std::string(k_report_topic));
+  if (!m_settings.skip_command_report && subscribed != m_settings.subscriptions.end()) {
+    for (const auto& name : subscribed->second) {
       if (m_slot_index.count(name) != 0) return true;
     }
   }
   for (const auto& [name, custom] : m_settings.custom_reports) {
+    if (m_settings.skip_custom_reports) break;
     if (!custom.enabled || !runs_for(custom, operation)) continue;
     if (m_settings.report_templates.count(custom.report_template) == 0) continue;
     for (const auto& sink_name : custom.sink_configs) {

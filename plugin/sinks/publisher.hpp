@@ -47,7 +47,8 @@ public:
   Publisher(const Publisher&) = delete;
   Publisher& operator=(const Publisher&) = delete;
 
-  // Topic "report" plus the custom reports whose use_when holds the report's `_OPERATION`.
+  // Topic "report" plus the custom reports whose use_when holds the report's `_OPERATION`
+  // (unless the settings' skip_command_report / skip_custom_reports turn either off).
   void publish(const nlohmann::json& report);
   // Only the sinks subscribed to `topic` ("fail", "audit", "version"...), unfiltered.
   void publish_to_topic(std::string_view topic, const nlohmann::json& report);

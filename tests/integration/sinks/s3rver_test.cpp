@@ -17,15 +17,14 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
-#include <regex>
 #include <sstream>
 
 #include "plugin/sinks/curl_transport.hpp"
 #include "plugin/sinks/publisher.hpp"
 #include "plugin/sinks/remote_sinks.hpp"
+#include "tests/integration/sinks/child_process.hpp"
 #include "tests/integration/sinks/loopback_server.hpp"
 
-extern char** environ;
 
 namespace chalk::sinks {
 namespace {
@@ -42,6 +41,19 @@ std::string s3rver_path() {
     cache = std::string(home) + "/.cache";
   }
   return cache + "/chalk/s3rver/node_modules/.bin/s3rver";
+}
+
+// PREFIX/op=OP/dt=YYYY-MM-DD/<13 digits>-<26 ID-alphabet chars>.json
+bool is_report_key(const std::string& key, const std::string& prefix_and_op) {
+  auto all_of = [&](std::size_t from, std::size_t count, std::string_view allowed) {
+    return from + count <= key.size() && key.substr(from, count).find_first_not_of(allowed) == std::string::npos;
+  };
+  constexpr std::string_view k_digits = "0123456789";
+  std::size_t at = prefix_and_op.size() + 4;  // "/dt="
+  if (key.rfind(prefix_and_op + "/dt=", 0) != 0 || key.size() != at + 10 + 1 + 13 + 1 + 26 + 5) return false;
+  return all_of(at, 4, k_digits) && key[at + 4] == '-' && all_of(at + 5, 2, k_digits) && key[at + 7] == '-' &&
+         all_of(at + 8, 2, k_digits) && key[at + 10] == '/' && all_of(at + 11, 13, k_digits) && key[at + 24] == '-' &&
+         all_of(at + 25, 26, "0123456789ABCDEFGHJKMNPQRSTVWXYZ") && key.substr(at + 51) == ".json";
 }
 
 bool port_open(int port) {
@@ -145,10 +157,9 @@ TEST_F(S3rverTest, EachReportArrivesAsOneJsonLinesObject) {
 
   auto objects = stored_objects();
   ASSERT_EQ(objects.size(), 2U);
-  std::regex key("fleet/op=heartbeat/dt=\\d{4}-\\d{2}-\\d{2}/\\d{13}-[0-9A-HJKMNP-TV-Z]{26}\\.json");
   std::set<std::string> bodies;
   for (const auto& [name, body] : objects) {
-    EXPECT_TRUE(std::regex_match(name, key)) << name;
+    EXPECT_TRUE(is_report_key(name, "fleet/op=heartbeat")) << name;
     bodies.insert(body);
   }
   EXPECT_EQ(bodies, (std::set<std::string>{first.dump() + "\n", second.dump() + "\n"}));
@@ -198,40 +209,15 @@ protected:
   void SetUp() override {
     std::string pattern = (fs::temp_directory_path() / "chalk-sigv4-XXXXXX").string();
     m_dir = ::mkdtemp(pattern.data());
-    std::string script = CHALK_SINKS_VERIFIER;
-    std::vector<std::string> args{"python3", script, "--dir", m_dir.string(), "--access-key", "AKIDCHALKTEST",
-                                  "--secret", "the-real-secret"};
-    std::vector<char*> argv;
-    for (auto& arg : args) argv.push_back(arg.data());
-    argv.push_back(nullptr);
-    std::array<int, 2> out{};
-    ASSERT_EQ(::pipe2(out.data(), O_CLOEXEC), 0);
-    posix_spawn_file_actions_t actions;
-    posix_spawn_file_actions_init(&actions);
-    posix_spawn_file_actions_adddup2(&actions, out[1], 1);
-    int spawned = ::posix_spawnp(&m_pid, "python3", &actions, nullptr, argv.data(), environ);
-    posix_spawn_file_actions_destroy(&actions);
-    ::close(out[1]);
-    ASSERT_EQ(spawned, 0) << "cannot start python3 " << script;
-    std::string line;
-    for (;;) {
-      pollfd p{out[0], POLLIN, 0};
-      ASSERT_GT(::poll(&p, 1, 20000), 0) << "sigv4_verifier.py did not start";
-      char c = 0;
-      ASSERT_EQ(::read(out[0], &c, 1), 1) << "sigv4_verifier.py exited (is botocore installed? see its stderr)";
-      if (c == '\n') break;
-      line += c;
-    }
-    ::close(out[0]);
-    m_port = std::stoi(line);
+    m_server = std::make_unique<testing::PortPrinter>(std::vector<std::string>{
+        "python3", CHALK_SINKS_VERIFIER, "--dir", m_dir.string(), "--access-key", "AKIDCHALKTEST", "--secret",
+        "the-real-secret"});
+    ASSERT_NE(m_server->port(), 0) << m_server->error() << " (sigv4_verifier.py needs python3 with botocore)";
+    m_port = m_server->port();
   }
 
   void TearDown() override {
-    if (m_pid > 0) {
-      ::kill(m_pid, SIGTERM);
-      int status = 0;
-      ::waitpid(m_pid, &status, 0);
-    }
+    m_server.reset();
     if (!m_dir.empty()) fs::remove_all(m_dir);
   }
 
@@ -250,7 +236,7 @@ protected:
 
   fs::path m_dir;
   int m_port = 0;
-  pid_t m_pid = -1;
+  std::unique_ptr<testing::PortPrinter> m_server;
 };
 
 TEST_F(SigV4VerifierTest, BotocoreAcceptsOurSignature) {

@@ -140,6 +140,23 @@ TEST(Publisher, OtherTopicsReachOnlyTheirSubscribers) {
   EXPECT_EQ(body_of(h.transport.requests()[0]), failed);
 }
 
+TEST(Publisher, SkipSettingsTurnOffTheCommandOrTheCustomReports) {
+  Harness h;
+  config::Settings no_command = guide_settings();
+  no_command.skip_command_report = true;
+  Publisher without_command(no_command, h.deps(), DeliveryMode::synchronous);
+  without_command.publish(heartbeat_report(1));
+  EXPECT_EQ(urls(h.transport), (std::vector<std::string>{"https://net.example/r"}));
+  EXPECT_FALSE(without_command.has_destinations("build"));
+
+  Harness h2;
+  config::Settings no_custom = guide_settings();
+  no_custom.skip_custom_reports = true;
+  Publisher without_custom(no_custom, h2.deps(), DeliveryMode::synchronous);
+  without_custom.publish(heartbeat_report(1));
+  EXPECT_EQ(urls(h2.transport), (std::vector<std::string>{"https://main.example/r"}));
+}
+
 TEST(Publisher, KnowsWhenNothingListens) {
   Harness h;
   config::Settings settings = guide_settings();
