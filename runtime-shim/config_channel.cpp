@@ -53,7 +53,7 @@ oci::Result<std::unique_ptr<ReportChannel>> open_config_channel(const std::strin
   auto settings = config::evaluate(config::Source{"(chalk-layer)", source},
                                    config::current_environment("exec", shim_argv), config::Host::shim);
   if (!settings) return settings.error();
-  for (const auto& message : settings->messages) print_line(message.text);
+  for (const auto& message : settings->messages) print_line(message.line);
 
   auto channel = std::make_unique<PublisherChannel>(std::move(settings.value()));
   if (!channel->wants("exec") && !(channel->heartbeat_enabled() && channel->wants("heartbeat"))) {

@@ -182,7 +182,8 @@ void Reporter::run() {
     channel.publish(exec_report(facts, current_instant(), process, read_network_tables(m_options.proc_root)));
   }
   if (heartbeats) {
-    const std::int64_t period = std::max<std::int64_t>(1, channel.heartbeat_period_ms());
+    // A floor keeps a zero or tiny rate from turning reporting into a busy loop.
+    const std::int64_t period = std::max<std::int64_t>(10, channel.heartbeat_period_ms());
     // Fixed rate: beat n is due at start + n * period, however long the previous one took.
     for (std::int64_t count = 1; running; ++count) {
       running = wait_until(m_start_ms + count * period);
