@@ -40,6 +40,23 @@ private:
   sinks::Publisher m_publisher;
 };
 
+// A cheap over-approximation of Publisher::has_destinations, so an image whose config asks
+// for nothing never pays for building sinks (libcurl and OpenSSL initialisation).
+bool may_want(const config::Settings& settings, std::string_view operation) {
+  const auto subscribed = settings.subscriptions.find("report");
+  if (!settings.skip_command_report && subscribed != settings.subscriptions.end() && !subscribed->second.empty()) {
+    return true;
+  }
+  if (settings.skip_custom_reports) return false;
+  for (const auto& [name, custom] : settings.custom_reports) {
+    if (!custom.enabled || custom.sink_configs.empty()) continue;
+    for (const auto& when : custom.use_when) {
+      if (when == "*" || when == operation) return true;
+    }
+  }
+  return false;
+}
+
 void print_line(const std::string& text) {
   const std::string line = text + "\n";
   while (::write(2, line.data(), line.size()) < 0 && errno == EINTR) {
@@ -55,6 +72,9 @@ oci::Result<std::unique_ptr<ReportChannel>> open_config_channel(const std::strin
   if (!settings) return settings.error();
   for (const auto& message : settings->messages) print_line(message.line);
 
+  if (!may_want(*settings, "exec") && !(settings->heartbeat_run && may_want(*settings, "heartbeat"))) {
+    return std::unique_ptr<ReportChannel>();
+  }
   auto channel = std::make_unique<PublisherChannel>(std::move(settings.value()));
   if (!channel->wants("exec") && !(channel->heartbeat_enabled() && channel->wants("heartbeat"))) {
     return std::unique_ptr<ReportChannel>();
