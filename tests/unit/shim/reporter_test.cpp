@@ -91,7 +91,8 @@ TEST_F(ReporterTest, ExecThenHeartbeatsAtAFixedRate) {
   const std::lock_guard guard(m_recorder->lock);
   EXPECT_TRUE(m_recorder->warnings.empty());
   EXPECT_TRUE(m_recorder->drained);
-  ASSERT_GE(m_recorder->reports.size(), 4U);  // exec + beats at 40, 80, 120, 160 ms
+  // exec at 10 ms, beats due at 40, 80, 120, 160 ms; one may miss the cut on a loaded machine.
+  ASSERT_GE(m_recorder->reports.size(), 4U);
   const nlohmann::json& exec = m_recorder->reports[0];
   EXPECT_EQ(exec["_OPERATION"], "exec");
   EXPECT_EQ(exec["_CHALKS"][0]["_PROCESS_PID"], ::getpid());
