@@ -110,14 +110,18 @@ Status File::close() {
   return {};
 }
 
-Result<AtomicFile> AtomicFile::create(const std::filesystem::path& destination) {
+std::filesystem::path temporary_sibling(const std::filesystem::path& destination) {
   static thread_local std::mt19937_64 random{std::random_device{}()};
-  AtomicFile atomic;
-  atomic.m_destination = destination;
   const auto directory = destination.has_parent_path() ? destination.parent_path() : std::filesystem::path(".");
   char suffix[24];
   std::snprintf(suffix, sizeof suffix, "%016llx", static_cast<unsigned long long>(random()));
-  atomic.m_temp = directory / ("." + destination.filename().string() + ".tmp-" + suffix);
+  return directory / ("." + destination.filename().string() + ".tmp-" + suffix);
+}
+
+Result<AtomicFile> AtomicFile::create(const std::filesystem::path& destination) {
+  AtomicFile atomic;
+  atomic.m_destination = destination;
+  atomic.m_temp = temporary_sibling(destination);
   auto file = File::create(atomic.m_temp);
   if (!file) return file.error();
   atomic.m_file = std::move(*file);
@@ -151,8 +155,10 @@ AtomicFile::~AtomicFile() {
   }
 }
 
-Status AtomicFile::commit() {
-  if (auto synced = m_file.sync(); !synced) return synced;
+Status AtomicFile::commit(bool durable) {
+  if (durable) {
+    if (auto synced = m_file.sync(); !synced) return synced;
+  }
   if (auto closed = m_file.close(); !closed) return closed;
   if (::rename(m_temp.c_str(), m_destination.c_str()) != 0) return io_error("renaming into", m_destination, errno);
   m_done = true;
@@ -174,11 +180,11 @@ Result<std::string> read_small_file(const std::filesystem::path& path, std::uint
   return bytes;
 }
 
-Status write_file_atomically(const std::filesystem::path& path, std::string_view bytes) {
+Status write_file_atomically(const std::filesystem::path& path, std::string_view bytes, bool durable) {
   auto atomic = AtomicFile::create(path);
   if (!atomic) return atomic.error();
   if (auto written = atomic->file().write_all(bytes); !written) return written;
-  return atomic->commit();
+  return atomic->commit(durable);
 }
 
 }  // namespace oci

@@ -52,7 +52,10 @@ public:
 
   File& file() { return m_file; }
   [[nodiscard]] const std::filesystem::path& temp_path() const { return m_temp; }
-  Status commit();
+  // Renames the file into place. With `durable`, its data reaches the disk first, so a
+  // crash can never leave the new name pointing at missing data; without, the rename is
+  // still atomic for every reader (large outputs skip the flush, as cp does).
+  Status commit(bool durable = false);
 
 private:
   AtomicFile() = default;
@@ -62,10 +65,13 @@ private:
   bool m_done = false;
 };
 
+// A fresh hidden name beside `destination` (".NAME.tmp-<random>"), for writing before a rename.
+std::filesystem::path temporary_sibling(const std::filesystem::path& destination);
+
 // Reads a whole small file, refusing anything larger than `limit` bytes.
 Result<std::string> read_small_file(const std::filesystem::path& path, std::uint64_t limit);
-// Writes `bytes` to `path` atomically.
-Status write_file_atomically(const std::filesystem::path& path, std::string_view bytes);
+// Writes `bytes` to `path` atomically (see AtomicFile::commit for `durable`).
+Status write_file_atomically(const std::filesystem::path& path, std::string_view bytes, bool durable = false);
 
 std::string errno_text(int error_number);
 

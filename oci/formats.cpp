@@ -463,11 +463,34 @@ Status write_archive(const ImageSet& set, const WriteOptions& options) {
   return output->commit();
 }
 
+// Removes a directory tree on scope exit unless released.
+struct RemoveTreeOnExit {
+  fs::path path;
+  bool armed = true;
+  ~RemoveTreeOnExit() {
+    std::error_code ignored;
+    if (armed) fs::remove_all(path, ignored);
+  }
+};
+
+// An existing layout is updated in place: new blobs first (flushed to disk), index.json
+// replaced last, so a crash leaves the previous image intact. A new layout is written in a
+// temporary sibling directory renamed into place at the end: all or nothing.
 Status write_layout(const ImageSet& set, const WriteOptions& options) {
   BlobPlan plan;
   for (const auto& entry : set.entries) plan.add_node(entry.node);
-  const fs::path& directory = options.path;
+  const fs::path& destination = options.path;
+  const bool in_place = fs::exists(destination / "index.json");
   std::error_code error;
+  if (!in_place && fs::exists(destination) && !(fs::is_directory(destination) && fs::is_empty(destination, error))) {
+    return make_error(Errc::invalid_argument, "`" + destination.string() + "` exists and is not an OCI layout");
+  }
+  fs::path directory = destination;
+  RemoveTreeOnExit cleanup{{}, false};
+  if (!in_place) {
+    directory = temporary_sibling(destination.has_filename() ? destination : destination.parent_path());
+    cleanup = RemoveTreeOnExit{directory, true};
+  }
   fs::create_directories(directory / "blobs" / "sha256", error);
   if (error) return make_error(Errc::io, "creating `" + (directory / "blobs/sha256").string() + "`: " + error.message());
   std::uint64_t done = 0;
@@ -481,7 +504,7 @@ Status write_layout(const ImageSet& set, const WriteOptions& options) {
       continue;
     }
     if (item.bytes) {
-      if (auto ok = write_file_atomically(target, *item.bytes); !ok) return ok;
+      if (auto ok = write_file_atomically(target, *item.bytes, in_place); !ok) return ok;
     } else {
       auto stream = open_blob(*item.source, item.descriptor);
       if (!stream) return stream.error();
@@ -489,15 +512,21 @@ Status write_layout(const ImageSet& set, const WriteOptions& options) {
       if (!output) return output.error();
       auto copied = copy_stream(**stream, output->file());
       if (!copied) return copied.error();
-      if (auto ok = output->commit(); !ok) return ok;
+      if (auto ok = output->commit(in_place); !ok) return ok;
     }
     done += item.descriptor.size;
     if (options.progress) options.progress(done);
   }
   if (!fs::exists(directory / "oci-layout")) {
-    if (auto ok = write_file_atomically(directory / "oci-layout", k_layout_version); !ok) return ok;
+    if (auto ok = write_file_atomically(directory / "oci-layout", k_layout_version, in_place); !ok) return ok;
   }
-  return write_file_atomically(directory / "index.json", dump_json(top_index_json(set)));
+  if (auto ok = write_file_atomically(directory / "index.json", dump_json(top_index_json(set)), in_place); !ok) return ok;
+  if (in_place) return {};
+  if (fs::exists(destination)) fs::remove(destination, error);  // an empty directory, checked above
+  fs::rename(directory, destination, error);
+  if (error) return make_error(Errc::io, "renaming into `" + destination.string() + "`: " + error.message());
+  cleanup.armed = false;
+  return {};
 }
 
 }  // namespace

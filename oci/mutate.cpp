@@ -1,7 +1,5 @@
 #include "oci/mutate.hpp"
 
-#include <unistd.h>
-
 #include <algorithm>
 
 #include "oci/file_io.hpp"
@@ -26,11 +24,6 @@ private:
   std::uint64_t m_position = 0;
 };
 
-std::string temp_name(const fs::path& directory, const std::string& stem) {
-  static std::uint64_t counter = 0;
-  return (directory / ("." + stem + "-" + std::to_string(::getpid()) + "-" + std::to_string(++counter))).string();
-}
-
 // Removes a file on scope exit unless released: build_layer leaves nothing behind on error.
 struct RemoveOnExit {
   fs::path path;
@@ -51,13 +44,13 @@ bool is_docker_manifest(const Image& image) {
 Result<BuiltLayer> build_layer(std::vector<LayerFile> files, Compression compression, const fs::path& temp_directory,
                                std::int64_t mtime) {
   std::sort(files.begin(), files.end(), [](const LayerFile& a, const LayerFile& b) { return a.name < b.name; });
-  const fs::path tar_path = temp_name(temp_directory, "layer.tar");
+  const fs::path tar_path = temporary_sibling(temp_directory / "layer.tar");
   auto tar_file = File::create(tar_path);
   if (!tar_file) return tar_file.error();
   RemoveOnExit tar_cleanup{tar_path};
   Descriptor tar_descriptor;
   {
-    auto writer = TarWriter::open(*tar_file, Compression::none, tar_path.string());
+    auto writer = TarWriter::open(*tar_file, Compression::none, tar_path.string(), true);
     if (!writer) return writer.error();
     for (const auto& file : files) {
       if (file.source.empty()) {
@@ -84,7 +77,7 @@ Result<BuiltLayer> build_layer(std::vector<LayerFile> files, Compression compres
     tar_cleanup.armed = false;
     return built;
   }
-  const fs::path gzip_path = temp_name(temp_directory, "layer.tar.gz");
+  const fs::path gzip_path = temporary_sibling(temp_directory / "layer.tar.gz");
   auto gzip_output = File::create(gzip_path);
   if (!gzip_output) return gzip_output.error();
   RemoveOnExit gzip_cleanup{gzip_path};

@@ -17,8 +17,11 @@ enum class Compression { none, gzip };
 
 class TarWriter {
 public:
-  // `output` must outlive the writer; `what` names the output for errors.
-  static Result<std::unique_ptr<TarWriter>> open(File& output, Compression compression, std::string what);
+  // `output` must outlive the writer; `what` names the output for errors. With `hash`,
+  // finish() returns the digest of every byte written (for layers we create; an archive's
+  // own digest is never needed, and hashing it would double the work of a copy).
+  static Result<std::unique_ptr<TarWriter>> open(File& output, Compression compression, std::string what,
+                                                 bool hash = false);
   ~TarWriter();
   TarWriter(const TarWriter&) = delete;
   TarWriter& operator=(const TarWriter&) = delete;
@@ -27,8 +30,8 @@ public:
   // Streams `size` bytes from `from` into the entry; `progress` gets the running total.
   Status add_stream(const std::string& name, int mode, std::uint64_t size, ByteStream& from, std::int64_t mtime,
                     const std::function<void(std::uint64_t)>& progress = {});
-  // Writes the end-of-archive marker and flushes; returns the digest and size of all
-  // bytes written to `output`.
+  // Writes the end-of-archive marker and flushes; returns the size of all bytes written
+  // to `output` and, when hashing, their digest.
   Result<Descriptor> finish();
 
   struct State;  // opaque; public so the libarchive callbacks in the .cpp can name it
