@@ -271,3 +271,36 @@ TEST(Shipped, EvaluateIsFast) {
 
 }  // namespace
 }  // namespace chalk::config::test
+
+namespace chalk::config::test {
+namespace {
+
+// The shim evaluates whatever text an image carries: every prefix and a few thousand
+// byte flips of the shipped configs must give a result or an error line, never a crash.
+TEST(Hostile, TruncatedAndCorruptedConfigsNeverCrash) {
+  std::uint32_t seed = 12345;
+  auto next = [&seed] {
+    seed = seed * 1664525U + 1013904223U;
+    return seed >> 8;
+  };
+  for (const char* name : {"net-heartbeat.c4m", "s3-reports.c4m", "http-reports.c4m"}) {
+    std::string text = shipped(name);
+    for (std::size_t cut = 0; cut < text.size(); cut += 7) {
+      auto r = evaluate(Source{name, text.substr(0, cut)}, env_with(k_all_three), Host::shim);
+      if (!r) {
+        EXPECT_EQ(r.error().message.rfind(std::string(name) + ":", 0), 0U) << r.error().message;
+      }
+    }
+    for (int n = 0; n < 300; ++n) {
+      std::string bad = text;
+      for (int flips = 0; flips < 3; ++flips) bad[next() % bad.size()] = static_cast<char>(next() % 256);
+      auto r = evaluate(Source{name, bad}, env_with(k_all_three), Host::shim);
+      if (!r) {
+        EXPECT_EQ(r.error().code, oci::Errc::config);
+      }
+    }
+  }
+}
+
+}  // namespace
+}  // namespace chalk::config::test
