@@ -15,7 +15,7 @@ class PublisherChannel final : public ReportChannel {
 public:
   explicit PublisherChannel(config::Settings settings)
       : m_settings(std::move(settings)),
-        m_transport(sinks::find_ca_bundle()),
+        m_transport(make_transport(m_settings)),
         m_publisher(m_settings, deps(), sinks::DeliveryMode::background) {}
 
   [[nodiscard]] bool wants(std::string_view operation) const override {
@@ -27,16 +27,25 @@ public:
   void drain(std::int64_t timeout_ms) override { m_publisher.flush(timeout_ms); }
 
 private:
+  // libcurl (and with it OpenSSL) is initialised only for configs with a network sink:
+  // screens and files never pay its start-up time and memory.
+  static std::unique_ptr<sinks::CurlTransport> make_transport(const config::Settings& settings) {
+    for (const auto& [name, sink] : settings.sink_configs) {
+      if (sink.sink == "post" || sink.sink == "s3") return std::make_unique<sinks::CurlTransport>(sinks::find_ca_bundle());
+    }
+    return nullptr;
+  }
+
   sinks::PublisherDeps deps() {
     sinks::PublisherDeps result;
-    result.sinks.transport = &m_transport;
+    result.sinks.transport = m_transport.get();
     result.sinks.clock = &sinks::system_clock();
     result.sinks.random = &sinks::system_random();
     return result;
   }
 
   config::Settings m_settings;
-  sinks::CurlTransport m_transport;
+  std::unique_ptr<sinks::CurlTransport> m_transport;
   sinks::Publisher m_publisher;
 };
 
