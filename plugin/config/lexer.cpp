@@ -51,6 +51,8 @@ public:
   explicit Lexer(std::string_view src) : m_src(src) {}
 
   std::vector<Token> run() {
+    // Editors on Windows save a byte-order mark; it is not part of the config.
+    if (m_src.substr(0, 3) == "\xEF\xBB\xBF") m_at = 3;
     while (true) {
       skip_blanks_and_comments();
       if (m_at >= m_src.size()) break;

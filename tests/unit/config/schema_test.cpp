@@ -376,3 +376,63 @@ TEST(Evaluate, CurrentEnvironmentReadsTheProcess) {
 
 }  // namespace
 }  // namespace chalk::config::test
+
+namespace chalk::config::test {
+namespace {
+
+// What a careful user tries when writing a config by hand.
+TEST(CarefulUser, LayoutVariants) {
+  Settings s = ok("\xEF\xBB\xBF# saved by a Windows editor\r\n"
+                  "sink_config a {}\n"
+                  "sink_config b { sink: \"stdout\"; enabled: True; priority: 2 }\n"
+                  "sink_config c {\n\tsink:\t\"stderr\"   # trailing comment\n}\n"
+                  "exec { heartbeat { run: true; nice: 19 } }\n"
+                  "docker.wrap_entrypoint: false  // no newline at the end");
+  EXPECT_EQ(s.sink_configs.at("a").sink, "");
+  EXPECT_EQ(s.sink_configs.at("b").priority, 2);
+  EXPECT_EQ(s.sink_configs.at("c").sink, "stderr");
+  EXPECT_TRUE(s.heartbeat_run);
+  EXPECT_EQ(s.heartbeat_nice, 19);
+  EXPECT_FALSE(s.wrap_entrypoint);
+  EXPECT_TRUE(ok("# only a comment").messages.empty());
+  EXPECT_TRUE(ok("\n\n;;\n").messages.empty());
+}
+
+TEST(CarefulUser, ConditionalSetupFromTheEnvironment) {
+  const std::string text =
+      "if env(\"STAGE\") == \"prod\" {\n  log_level: \"error\"\n}\nelif env(\"STAGE\") == \"dev\" {\n"
+      "  log_level: \"trace\"\n  echo(\"dev mode\", command_name())\n}\nelse {\n  warn(\"STAGE unset\")\n}";
+  EXPECT_EQ(ok(text, {{"STAGE", "prod"}}).log_level, "error");
+  Settings dev = ok(text, {{"STAGE", "dev"}});
+  EXPECT_EQ(dev.log_level, "trace");
+  ASSERT_EQ(dev.messages.size(), 1U);
+  EXPECT_EQ(dev.messages[0].line, "dev mode build");
+  EXPECT_EQ(ok(text).messages.at(0).text, "STAGE unset");
+}
+
+TEST(CarefulUser, FileSinkWithReportAndSubscription) {
+  Settings s = ok(
+      "sink_config my_file {\n  sink: \"file\"\n  filename: \"/var/log/chalk.jsonl\"\n}\n"
+      "subscribe(\"report\", \"my_file\")\nunsubscribe(\"report\", \"default_out\")\n"
+      "custom_report builds {\n  report_template: \"insertion_default\"\n  sink_configs: [\"my_file\", \"console_err\"]\n"
+      "  use_when: [\"build\", \"push\"]\n}");
+  EXPECT_EQ(s.subscriptions.at("report"), std::vector<std::string>{"my_file"});
+  EXPECT_EQ(s.sink_configs.at("my_file").filename, "/var/log/chalk.jsonl");
+  EXPECT_EQ(s.custom_reports.at("builds").use_when, (std::vector<std::string>{"build", "push"}));
+}
+
+TEST(CarefulUser, CommonMistakes) {
+  EXPECT_EQ(full_error("sink_config s {\n  sink = \"stdout\"\n  enabled: yes\n}"),
+            "t.c4m:3:12: check: Variable yes used before definition");
+  EXPECT_EQ(full_error("exec.heartbeat_rate: \"30 minutes\""),
+            "t.c4m:1:22: check: Attribute assignment of exec.heartbeat.rate doesn't match previous type ('string' vs 'Duration')");
+  EXPECT_EQ(full_error("exec.heartbeat_rate: <<30 minute>>"), "t.c4m:1:22: check: Invalid literal: <<30 minute>>");
+  EXPECT_EQ(full_error("log_level: warn"), "t.c4m:1:12: check: Variable warn used before definition");
+  EXPECT_EQ(full_error("subscribe(\"report\" \"x\")"), "t.c4m:1:20: parse: Expected ',' between call arguments");
+  EXPECT_EQ(full_error("sink_config s {\n  sink: \"stdout\"\n"), "t.c4m:3:1: parse: Expected '}' to close the block");
+  EXPECT_EQ(full_error("custom_report r {\n  report_template: \"heartbeat\"\n  sink_configs: [\"json_console_out\"]\n  use_when: [\"heartbeats\"]\n}"),
+            "t.c4m:4:3: schema: When checking custom_report.r.use_when: 'use_when' must be a valid chalk report type");
+}
+
+}  // namespace
+}  // namespace chalk::config::test
