@@ -424,6 +424,9 @@ private:
           if (field == k_heartbeat.end()) unknown(path + "." + hb, "heartbeat", hb);
           check_field(path + "." + hb, hb, field->second);
         }
+        // The shim sleeps this long between reports; zero or less would make it spin.
+        if (const Value* rate = get(path + ".rate"); rate != nullptr && rate->i <= 0)
+          fail_checking(path + ".rate", "Value '" + value_to_string(*rate) + "' is outside of allowed range: 1 usec .. no limit");
         continue;
       }
       auto field = k_exec.find(name);

@@ -1,5 +1,6 @@
 #include "plugin/config/value.hpp"
 
+#include <cstdint>
 #include <cstdio>
 
 namespace chalk::config {
@@ -85,6 +86,7 @@ namespace {
 
 std::string duration_text(std::int64_t us) {
   if (us == 0) return "0 sec";
+  if (us < 0) return us == INT64_MIN ? "-" + duration_text(INT64_MAX) : "-" + duration_text(-us);
   struct Unit { std::int64_t size; const char* name; };
   static const Unit k_units[] = {{86'400'000'000LL, "d"}, {3'600'000'000LL, "hr"}, {60'000'000LL, "min"},
                                  {1'000'000LL, "sec"},       {1'000LL, "msec"},           {1LL, "usec"}};

@@ -316,6 +316,10 @@ TEST(Schema, T19HeartbeatAliases) {
             "t.c4m:1:1: schema: In post execution check, at top-level: Unknown field for a exec section: heartbeat_rlimit (renamed to exec.heartbeat.rlimit)");
   EXPECT_EQ(full_error("exec.heartbeat: 5"),
             "t.c4m:1:17: check: Attribute assignment of exec.heartbeat doesn't match previous type ('int' vs 'bool') (use exec.heartbeat.run)");
+  EXPECT_EQ(full_error("exec.heartbeat_rate: <<0 sec>>"),
+            "t.c4m:1:1: schema: When checking exec.heartbeat.rate: Value '0 sec' is outside of allowed range: 1 usec .. no limit");
+  EXPECT_EQ(full_error("exec.heartbeat.rate: <<0 sec>> - <<1 min>>"),
+            "t.c4m:1:1: schema: When checking exec.heartbeat.rate: Value '-1 min' is outside of allowed range: 1 usec .. no limit");
   EXPECT_EQ(full_error("exec.heartbeat_rate: 30"),
             "t.c4m:1:22: check: Attribute assignment of exec.heartbeat.rate doesn't match previous type ('int' vs 'Duration')");
 }
