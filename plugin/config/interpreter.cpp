@@ -50,8 +50,10 @@ public:
 
   [[nodiscard]] const Environment& environment() const override { return m_env; }
 
+  // echo() obeys only "none": the shim's default, which must keep the application's streams clean.
   void log(const std::string& level, const std::string& text) override {
-    if (level != "echo" && !level_shows(level, current_log_level())) return;
+    std::string log_level = current_log_level();
+    if (level == "echo" ? log_level == "none" : !level_shows(level, log_level)) return;
     m_result.logs.push_back({level, text});
   }
 

@@ -44,7 +44,7 @@ TEST(Schema, ShimDefaults) {
   Settings s = ok("", {}, Host::shim);
   EXPECT_EQ(s.log_level, "none");
   EXPECT_TRUE(s.subscriptions.empty());
-  Settings warned = ok("warn(\"quiet in the shim\")\nx := 1 - 2 - 3", {}, Host::shim);
+  Settings warned = ok("warn(\"quiet in the shim\")\necho(\"also quiet\")\nx := 1 - 2 - 3", {}, Host::shim);
   EXPECT_TRUE(warned.messages.empty());
   Settings raised = ok("log_level: \"warn\"\nwarn(\"loud\")", {}, Host::shim);
   ASSERT_EQ(raised.messages.size(), 1U);
