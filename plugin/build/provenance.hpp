@@ -1,0 +1,40 @@
+// Build provenance for a `docker chalk build` mark (REPORTS.md §1, §4): the Dockerfile keys
+// and the git keys. Never fails: what cannot be known is omitted.
+#pragma once
+
+#include <chrono>
+#include <filesystem>
+#include <string>
+#include <string_view>
+
+#include "oci/json.hpp"
+#include "plugin/build/build_args.hpp"
+
+namespace chalk::build {
+
+// DOCKERFILE_PATH (absolute; ":stdin:" when the Dockerfile or the context comes from stdin;
+// omitted for a URL context), DOCKER_FILE (raw text; omitted if unreadable, empty or stdin),
+// DOCKER_CONTEXT (as given) and DOCKER_LABELS (Dockerfile labels of the built stage overlaid
+// by --label values; always present). Relative paths resolve against `cwd`, as docker does.
+oci::Json dockerfile_fields(const BuildInvocation& invocation, const std::filesystem::path& cwd);
+
+// The labels the LABEL instructions of `text` give the image built for stage `target` ("" =
+// the last stage) and the stages it is built FROM, in order, later values winning. Read like
+// BuildKit reads them: `# escape=` directive, line continuations, comments, heredocs, quotes,
+// `key=value` pairs and the old `LABEL key value` form. Variables ($X) are kept as written.
+oci::Json dockerfile_labels(std::string_view text, std::string_view target = {});
+
+// How long one git command may run before it is killed and its answer ignored.
+inline constexpr std::chrono::milliseconds k_git_timeout{5000};
+
+// The git keys of the repository containing `context_dir` (ORIGIN_URI, BRANCH, TAG,
+// COMMIT_ID, AUTHOR, COMMITTER, DATE_*, TIMESTAMP_*), from the `git` found on PATH run in a
+// scrubbed environment. Empty values are omitted; no git, no repository or no commit: {}.
+oci::Json git_fields(const std::filesystem::path& context_dir, std::chrono::milliseconds timeout = k_git_timeout);
+
+// `url` without credentials: URLs lose their user information (`https://u:t@h/x` ->
+// `https://h/x`), except that ssh keeps its user name (`ssh://git:pw@h/x` -> `ssh://git@h/x`);
+// scp-like `git@h:x` and paths are unchanged.
+std::string strip_credentials(std::string_view url);
+
+}  // namespace chalk::build
