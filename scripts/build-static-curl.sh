@@ -70,12 +70,24 @@ if ! has_source; then
 fi
 
 mkdir -p "$cache_root"
-work=$(mktemp -d "$cache_root/.static-curl-build.XXXXXX")
+# One build per version at a time; a second run waits, then finds the cache complete.
+# Build steps run with fd 9 closed, so a killed run's orphans never keep the lock.
+exec 9>"$cache_root/.static-curl-$version.lock"
+flock 9
+if [ -f "$stamp" ] && [ -f "$prefix/lib/libcurl.a" ]; then
+  log "cached (built by a concurrent run): $prefix"
+  echo "$prefix"
+  exit 0
+fi
+# Leftovers of runs killed before their EXIT trap (SIGKILL, power loss): we hold the lock, so
+# nobody else is using them.
+rm -rf "$cache_root/.static-curl-$version.build."*
+work=$(mktemp -d "$cache_root/.static-curl-$version.build.XXXXXX")
 trap 'rm -rf "$work"' EXIT
 start=$(date +%s)
 
 log "fetching Debian source curl=$version into $work"
-(cd "$work" && apt-get source -qq "curl=$version" >&2)
+(cd "$work" && apt-get source -qq "curl=$version" >&2) 9>&-
 srcdir=$(find "$work" -mindepth 1 -maxdepth 1 -type d -name 'curl-*' | head -1)
 [ -n "$srcdir" ] || die "apt-get source did not unpack curl in $work"
 
@@ -97,15 +109,17 @@ find "$srcdir" -name 'configure' -o -name 'Makefile.in' -o -name 'aclocal.m4' -o
     --without-nghttp2 --without-nghttp3 --without-ngtcp2 --without-quiche --without-msh3 \
     --without-libssh2 --without-libssh --without-wolfssh --without-librtmp --without-gssapi \
     --without-libgsasl --without-hyper >&2
-) || die "configure failed (see the output above)"
+) 9>&- || die "configure failed (see the output above)"
 
 log "building libcurl"
 jobs=${JOBS:-2}
-make -C "$srcdir/lib" -j"$jobs" >&2
 stage="$work/stage"
-make -C "$srcdir/lib" install DESTDIR="$stage" >&2
-make -C "$srcdir/include" install DESTDIR="$stage" >&2
-make -C "$srcdir" install-binSCRIPTS install-pkgconfigDATA DESTDIR="$stage" >&2
+{
+  make -C "$srcdir/lib" -j"$jobs" >&2
+  make -C "$srcdir/lib" install DESTDIR="$stage" >&2
+  make -C "$srcdir/include" install DESTDIR="$stage" >&2
+  make -C "$srcdir" install-binSCRIPTS install-pkgconfigDATA DESTDIR="$stage" >&2
+} 9>&-
 [ -f "$stage$prefix/lib/libcurl.a" ] || die "build finished without $prefix/lib/libcurl.a"
 
 end=$(date +%s)
