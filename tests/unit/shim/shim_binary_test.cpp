@@ -238,6 +238,20 @@ TEST(ShimBinary, ReapsOrphansAsPid1) {
   EXPECT_EQ(shim.out(), "pid1=1 zombies=0\n");
 }
 
+TEST(ShimBinary, ForkFailureRunsTheProgramInPlace) {
+  if (::geteuid() != 0) GTEST_SKIP() << "needs root to run as another user";
+  // As `nobody` with a process limit of 1, fork fails (EAGAIN): the shim must become the
+  // program. The program's parent then is not chalk-shim, and it cannot fork either.
+  const std::vector<std::string> limited = {"/usr/bin/setpriv", "--reuid", "65534", "--regid", "65534",
+                                            "--clear-groups", "/usr/bin/prlimit", "--nproc=1"};
+  std::vector<std::string> argv = limited;
+  argv.insert(argv.end(), {k_shim, "exec", "--", "/bin/sh", "-c", "read -r parent < /proc/$PPID/comm; echo \"$parent\"; exit 4"});
+  Process shim(argv);
+  EXPECT_EQ(shim.finish(), 4) << shim.err();
+  EXPECT_FALSE(shim.out().empty());
+  EXPECT_NE(shim.out(), "chalk-shim\n");
+}
+
 TEST_F(ShimRoot, UnconfiguredWritesNothingAtAll) {
   write("chalk.json", k_mark);
   Process without_config({k_shim, "exec", "--", "/bin/sh", "-c", "sleep 0.1"}, {root_env()});
