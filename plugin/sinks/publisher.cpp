@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <chrono>
-#include <cstdint>
 #include <exception>
 
 namespace chalk::sinks {
@@ -75,11 +74,11 @@ Publisher::Publisher(const config::Settings& settings, PublisherDeps deps, Deliv
   if (m_deps.error_log == nullptr) m_deps.error_log = &stderr_log();
   m_deps.sinks.cancel = &m_cancel;
   for (const auto& [topic, names] : m_settings.subscriptions) {
-    for (const auto& name : names) slot_for(name);
+    for (const auto& name : names) add_slot(name);
   }
   for (const auto& [name, custom] : m_settings.custom_reports) {
     if (!custom.enabled) continue;
-    for (const auto& sink_name : custom.sink_configs) slot_for(sink_name);
+    for (const auto& sink_name : custom.sink_configs) add_slot(sink_name);
   }
   if (m_mode == DeliveryMode::background) m_worker = std::thread([this] { work(); });
 }
@@ -95,10 +94,10 @@ Publisher::~Publisher() {
   m_worker.join();
 }
 
-// Returns the slot index for `name`, or SIZE_MAX when no such sink is configured or it is
-// disabled (the config checker already rejects those; routing skips them).
-std::size_t Publisher::slot_for(const std::string& name) {
-  if (auto it = m_slot_index.find(name); it != m_slot_index.end()) return it->second;
+// Builds the sink `name` once. Names with no configuration, or disabled, get no slot: the
+// config checker already rejects them, and routing skips names without a slot.
+void Publisher::add_slot(const std::string& name) {
+  if (m_slot_index.count(name) != 0) return;
   std::optional<config::SinkConfig> config;
   if (auto it = m_settings.sink_configs.find(name); it != m_settings.sink_configs.end()) {
     config = it->second;
@@ -106,7 +105,7 @@ std::size_t Publisher::slot_for(const std::string& name) {
   } else {
     config = builtin_sink_config(name);
   }
-  if (!config || !config->enabled) return SIZE_MAX;
+  if (!config || !config->enabled) return;
   auto slot = std::make_unique<Slot>();
   slot->config = *config;
   auto built = make_sink(slot->config, m_deps.sinks);
@@ -117,7 +116,6 @@ std::size_t Publisher::slot_for(const std::string& name) {
   }
   m_slots.push_back(std::move(slot));
   m_slot_index.emplace(name, m_slots.size() - 1);
-  return m_slots.size() - 1;
 }
 
 void Publisher::routes_for_topic(std::string_view topic, const nlohmann::json& report, std::vector<Route>& out) const {

@@ -67,7 +67,7 @@ private:
     nlohmann::json payload;
   };
 
-  std::size_t slot_for(const std::string& name);
+  void add_slot(const std::string& name);
   void routes_for_topic(std::string_view topic, const nlohmann::json& report, std::vector<Route>& out) const;
   void dispatch(std::vector<Route> routes);
   void deliver(Slot& slot, const nlohmann::json& payload);

@@ -201,3 +201,47 @@ TEST(CaBundle, PrefersSslCertFileThenTheUsualPaths) {
 
 }  // namespace
 }  // namespace chalk::sinks
+
+namespace chalk::sinks {
+namespace {
+
+config::SinkConfig typed(std::string type) {
+  config::SinkConfig config;
+  config.name = "s";
+  config.sink = std::move(type);
+  return config;
+}
+
+std::string build_error(const config::SinkConfig& config, const SinkDeps& deps = {}) {
+  auto sink = make_sink(config, deps);
+  return sink.ok() ? "built" : sink.error().message;
+}
+
+TEST(MakeSink, SaysWhyASinkCannotBeBuilt) {
+  EXPECT_EQ(build_error(typed("")), "no sink type configured");
+  EXPECT_EQ(build_error(typed("presign")), "unknown sink type `presign`");
+  EXPECT_EQ(build_error(typed("file")), "no filename");
+  config::SinkConfig rotating = typed("rotating_log");
+  rotating.filename = "/tmp/x.log";
+  EXPECT_EQ(build_error(rotating), "no max size");
+  config::SinkConfig post = typed("post");
+  post.uri = "http://user:pw@example.com/in";
+  EXPECT_EQ(build_error(post), "no HTTP transport in this program");
+
+  CurlTransport transport("");
+  SinkDeps deps;
+  deps.transport = &transport;
+  deps.clock = &system_clock();
+  deps.random = &system_random();
+  post.disallow_http = true;
+  EXPECT_EQ(build_error(post, deps), "uri `http://example.com/in`: http is disallowed for this sink");
+  post.uri = "ftp://example.com/in";
+  EXPECT_EQ(build_error(post, deps), "uri `ftp://example.com/in`: expected http:// or https://");
+  post.uri = "https://example.com/in";
+  EXPECT_EQ(build_error(post, deps), "built");
+  EXPECT_EQ(build_error(typed("stdout")), "built");
+  EXPECT_EQ(build_error(typed("stderr")), "built");
+}
+
+}  // namespace
+}  // namespace chalk::sinks
