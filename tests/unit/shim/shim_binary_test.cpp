@@ -11,6 +11,7 @@
 #include <chrono>
 #include <filesystem>
 #include <fstream>
+#include <set>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -304,6 +305,36 @@ TEST_F(ShimRoot, ExecAndHeartbeatReportsOnStdout) {
     EXPECT_EQ(reports[i]["_EXEC_ID"], exec["_EXEC_ID"]);
     EXPECT_EQ(reports[i]["CHALK_ID"], "RMZ2HA-J5EC-2K8D-SXZFCN");
     EXPECT_GT(reports[i]["_TIMESTAMP"].get<std::int64_t>(), reports[i - 1]["_TIMESTAMP"].get<std::int64_t>());
+  }
+}
+
+TEST_F(ShimRoot, ShippedNetHeartbeatConfigSendsTheGuidesReport) {
+  std::ifstream shipped(CHALK_NET_HEARTBEAT_CONFIG);
+  std::string config((std::istreambuf_iterator<char>(shipped)), std::istreambuf_iterator<char>());
+  const std::string rate = "<<30 minutes>>";
+  ASSERT_NE(config.find(rate), std::string::npos);
+  config.replace(config.find(rate), rate.size(), "<<200 msec>>");
+  write("chalk.c4m", config);
+  write("chalk.json", k_mark);
+  Process shim({k_shim, "exec", "--", "/bin/sh", "-c", "sleep 0.5"}, {root_env()});
+  EXPECT_EQ(shim.finish(), 0);
+  EXPECT_EQ(shim.err(), "");
+
+  // Only heartbeats (use_when), cut to the network_report template plus the join keys.
+  const auto reports = report_lines(shim.out());
+  ASSERT_GE(reports.size(), 1U) << shim.out();
+  const std::set<std::string> allowed = {
+      "CHALK_ID", "CHALK_PTR", "_OPERATION", "_TIMESTAMP", "_CHALKS", "_OP_PLATFORM", "_OP_HOSTNAME",
+      "_OP_HOSTINFO", "_OP_NODENAME", "_OP_ERRORS", "_OP_TCP_SOCKET_INFO", "_OP_UDP_SOCKET_INFO",
+      "_OP_IPV4_ROUTES", "_OP_IPV6_ROUTES", "_OP_IPV4_INTERFACES", "_OP_IPV6_INTERFACES", "_OP_ARP_TABLE",
+      "_DATETIME", "METADATA_ID", "_EXEC_ID", "_HEARTBEAT_COUNT", "_OP_HOST_VERSION", "_OP_HOST_NODENAME"};
+  for (const auto& report : reports) {
+    EXPECT_EQ(report["_OPERATION"], "heartbeat");
+    for (const auto& [key, value] : report.items()) EXPECT_EQ(allowed.count(key), 1U) << key;
+    for (const char* key : {"CHALK_ID", "METADATA_ID", "_EXEC_ID", "_HEARTBEAT_COUNT", "_OP_HOSTINFO", "_OP_HOST_VERSION",
+                            "_OP_NODENAME", "_OP_HOST_NODENAME", "_OP_HOSTNAME", "_OP_PLATFORM", "_TIMESTAMP"}) {
+      EXPECT_TRUE(report.contains(key)) << key;
+    }
   }
 }
 
