@@ -8,6 +8,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <mutex>
@@ -101,6 +102,9 @@ public:
     std::string text = as_array_line(report, m_pretty);
     static std::mutex write_lock;
     std::lock_guard<std::mutex> guard(write_lock);
+    // Whatever the program printed through stdio before this report comes out first.
+    if (m_fd == STDOUT_FILENO) std::fflush(stdout);
+    if (m_fd == STDERR_FILENO) std::fflush(stderr);
     int err = 0;
     if (!write_all(m_fd, text, err)) return Delivery::failure("writing: " + errno_text(err));
     return Delivery::ok();

@@ -47,6 +47,7 @@ std::string s3_status(const HttpOutcome& outcome) {
   std::string text = http_status(outcome);
   std::string code = xml_field(outcome.body, "Code");
   std::string message = xml_field(outcome.body, "Message");
+  while (!message.empty() && (message.back() == '.' || message.back() == ' ')) message.pop_back();
   if (!code.empty()) text += " " + code;
   if (!message.empty()) text += ": " + message;
   return text;
