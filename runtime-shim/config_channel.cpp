@@ -27,11 +27,11 @@ public:
   void drain(std::int64_t timeout_ms) override { m_publisher.flush(timeout_ms); }
 
 private:
-  // libcurl (and with it OpenSSL) is initialised only for configs with a network sink:
+  // libcurl (and with it OpenSSL) is initialised only for configs with an enabled network sink:
   // screens and files never pay its start-up time and memory.
   static std::unique_ptr<sinks::CurlTransport> make_transport(const config::Settings& settings) {
     for (const auto& [name, sink] : settings.sink_configs) {
-      if (sink.sink == "post" || sink.sink == "s3") return std::make_unique<sinks::CurlTransport>(sinks::find_ca_bundle());
+      if (sink.enabled && (sink.sink == "post" || sink.sink == "s3")) return std::make_unique<sinks::CurlTransport>(sinks::find_ca_bundle());
     }
     return nullptr;
   }
