@@ -185,3 +185,18 @@ TEST_F(ReporterTest, ThrowingChannelNeverEscapesTheThread) {
 
 }  // namespace
 }  // namespace chalk::shim
+
+namespace chalk::shim {
+namespace {
+
+TEST(FileHash, Sha256OfTheProgramFile) {
+  const std::string path =
+      (std::filesystem::temp_directory_path() / ("chalk-shim-hash-" + std::to_string(::getpid()))).string();
+  std::ofstream(path) << "abc";
+  EXPECT_EQ(file_sha256_hex(path), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+  std::filesystem::remove(path);
+  EXPECT_EQ(file_sha256_hex(path), "");
+}
+
+}  // namespace
+}  // namespace chalk::shim
