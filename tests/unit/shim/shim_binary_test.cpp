@@ -3,6 +3,7 @@
 
 #include <fcntl.h>
 #include <poll.h>
+#include <pty.h>
 #include <signal.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -209,6 +210,44 @@ TEST(ShimBinary, ForwardsRealtimeSignalsToo) {
   ASSERT_TRUE(shim.wait_for_output("ready\n"));
   ::kill(shim.pid(), SIGRTMIN + 2);
   EXPECT_EQ(shim.finish(), 128 + SIGRTMIN + 2);
+}
+
+TEST(ShimBinary, CtrlCOnATerminalReachesTheProgramOnce) {
+  // The program shares the shim's process group, so the terminal's SIGINT reaches it from
+  // the kernel; the shim must not forward that one again.
+  int master = -1;
+  const pid_t pid = ::forkpty(&master, nullptr, nullptr, nullptr);
+  ASSERT_GE(pid, 0);
+  if (pid == 0) {
+    ::execl(k_shim.c_str(), k_shim.c_str(), "exec", "--", "/bin/sh", "-c",
+            "n=0; trap 'n=$((n+1))' INT; echo ready; i=0; while [ $i -lt 10 ]; do sleep 0.05; i=$((i+1)); done; "
+            "echo interrupts=$n",
+            static_cast<char*>(nullptr));
+    ::_exit(255);
+  }
+  std::string output;
+  // False once the terminal is closed (EOF or EIO), true on data or a quiet interval.
+  const auto read_some = [&](int timeout_ms) {
+    pollfd fd{master, POLLIN, 0};
+    if (::poll(&fd, 1, timeout_ms) <= 0) return true;
+    char buffer[256];
+    const ssize_t n = ::read(master, buffer, sizeof buffer);
+    if (n <= 0) return false;
+    output.append(buffer, static_cast<std::size_t>(n));
+    return true;
+  };
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+  while (output.find("ready") == std::string::npos && std::chrono::steady_clock::now() < deadline && read_some(100)) {
+  }
+  ASSERT_NE(output.find("ready"), std::string::npos) << output;
+  ASSERT_EQ(::write(master, "\x03", 1), 1);
+  while (std::chrono::steady_clock::now() < deadline && read_some(100)) {
+  }
+  int status = 0;
+  ::waitpid(pid, &status, 0);
+  ::close(master);
+  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << status;
+  EXPECT_NE(output.find("interrupts=1"), std::string::npos) << output;
 }
 
 TEST(ShimBinary, NotFoundIs127) {
