@@ -11,12 +11,12 @@
 namespace chalk::sinks {
 
 class CurlTransport final : public HttpTransport {
-public:
+ public:
   // `ca_file` "" = libcurl's built-in default (used when find_ca_bundle finds nothing).
   explicit CurlTransport(std::string ca_file);
   HttpOutcome send(const HttpRequest& request) override;
 
-private:
+ private:
   std::string m_ca_file;
 };
 

@@ -33,34 +33,34 @@ enum class TransportFailure {
 
 struct HttpOutcome {
   TransportFailure failure = TransportFailure::none;
-  long status = 0;           // HTTP status when failure == none
-  std::string body;          // response body, truncated by the transport to a few KiB
-  std::string message;       // failure detail; never contains credentials
+  long status = 0;      // HTTP status when failure == none
+  std::string body;     // response body, truncated by the transport to a few KiB
+  std::string message;  // failure detail; never contains credentials
 };
 
 // Sends one request, no redirects followed, TLS verification always on.
 class HttpTransport {
-public:
+ public:
   virtual ~HttpTransport() = default;
   virtual HttpOutcome send(const HttpRequest& request) = 0;
 };
 
 class Clock {
-public:
+ public:
   virtual ~Clock() = default;
   virtual std::int64_t now_ms() = 0;  // Unix epoch milliseconds
   virtual void sleep_ms(std::int64_t ms) = 0;
 };
 
 class RandomSource {
-public:
+ public:
   virtual ~RandomSource() = default;
   virtual void fill(std::uint8_t* data, std::size_t size) = 0;
 };
 
 // Where sink failures are reported: one line per call, no trailing newline given.
 class ErrorLog {
-public:
+ public:
   virtual ~ErrorLog() = default;
   virtual void line(std::string_view text) = 0;
 };

@@ -35,7 +35,7 @@ bool write_all(int fd, std::string_view data, int& err) {
 
 // Closes the descriptor on every path out of a delivery.
 class Fd {
-public:
+ public:
   explicit Fd(int fd) : m_fd(fd) {}
   ~Fd() { reset(-1); }
   Fd(const Fd&) = delete;
@@ -46,7 +46,7 @@ public:
     m_fd = fd;
   }
 
-private:
+ private:
   int m_fd;
 };
 
@@ -85,8 +85,8 @@ bool open_locked(const std::string& path, int flags, Fd& fd, std::string& cause)
     }
     struct stat opened {};
     struct stat named {};
-    if (::fstat(fd.get(), &opened) == 0 && ::stat(path.c_str(), &named) == 0 && opened.st_ino == named.st_ino &&
-        opened.st_dev == named.st_dev) {
+    if (::fstat(fd.get(), &opened) == 0 && ::stat(path.c_str(), &named) == 0 &&
+        opened.st_ino == named.st_ino && opened.st_dev == named.st_dev) {
       return true;
     }
   }
@@ -95,7 +95,7 @@ bool open_locked(const std::string& path, int flags, Fd& fd, std::string& cause)
 }
 
 class StreamSink final : public Sink {
-public:
+ public:
   StreamSink(int fd, bool pretty) : m_fd(fd), m_pretty(pretty) {}
 
   Delivery deliver(const nlohmann::json& report) override {
@@ -110,13 +110,13 @@ public:
     return Delivery::ok();
   }
 
-private:
+ private:
   int m_fd;
   bool m_pretty;
 };
 
 class FileSink final : public Sink {
-public:
+ public:
   explicit FileSink(std::string path) : m_path(std::move(path)) {}
 
   Delivery deliver(const nlohmann::json& report) override {
@@ -125,16 +125,17 @@ public:
     std::string cause;
     if (!open_locked(m_path, O_WRONLY, fd, cause)) return Delivery::failure(cause);
     int err = 0;
-    if (!write_all(fd.get(), line, err)) return Delivery::failure("appending to `" + m_path + "`: " + errno_text(err));
+    if (!write_all(fd.get(), line, err))
+      return Delivery::failure("appending to `" + m_path + "`: " + errno_text(err));
     return Delivery::ok();
   }
 
-private:
+ private:
   std::string m_path;
 };
 
 class RotatingLogSink final : public Sink {
-public:
+ public:
   RotatingLogSink(std::string path, std::uint64_t max_bytes, std::uint64_t truncation_bytes)
       : m_path(std::move(path)), m_max(max_bytes), m_truncation(truncation_bytes) {}
 
@@ -144,11 +145,13 @@ public:
     std::string cause;
     if (!open_locked(m_path, O_RDWR, fd, cause)) return Delivery::failure(cause);
     struct stat st {};
-    if (::fstat(fd.get(), &st) != 0) return Delivery::failure("reading `" + m_path + "`: " + errno_text(errno));
+    if (::fstat(fd.get(), &st) != 0)
+      return Delivery::failure("reading `" + m_path + "`: " + errno_text(errno));
     auto size = static_cast<std::uint64_t>(st.st_size);
     int err = 0;
     if (size + line.size() <= m_max) {
-      if (!write_all(fd.get(), line, err)) return Delivery::failure("appending to `" + m_path + "`: " + errno_text(err));
+      if (!write_all(fd.get(), line, err))
+        return Delivery::failure("appending to `" + m_path + "`: " + errno_text(err));
       return Delivery::ok();
     }
     // Rotation happens while we hold the lock on the old file; writers waiting on it notice
@@ -159,11 +162,13 @@ public:
     return replace_file(kept);
   }
 
-private:
+ private:
   // Reads the log and keeps what is left after dropping the oldest whole lines: at least
   // m_truncation bytes, and enough that `incoming` more bytes fit under m_max.
-  bool keep_newest(int fd, std::uint64_t size, std::size_t incoming, std::string& kept, std::string& cause) const {
-    std::uint64_t need = std::max<std::uint64_t>(m_truncation, size + incoming > m_max ? size + incoming - m_max : 0);
+  bool keep_newest(int fd, std::uint64_t size, std::size_t incoming, std::string& kept,
+                   std::string& cause) const {
+    std::uint64_t need =
+        std::max<std::uint64_t>(m_truncation, size + incoming > m_max ? size + incoming - m_max : 0);
     if (need >= size) return true;
     std::string content(size, '\0');
     std::size_t done = 0;
@@ -206,11 +211,14 @@ private:
 
 }  // namespace
 
-std::unique_ptr<Sink> make_stream_sink(int fd, bool pretty) { return std::make_unique<StreamSink>(fd, pretty); }
+std::unique_ptr<Sink> make_stream_sink(int fd, bool pretty) {
+  return std::make_unique<StreamSink>(fd, pretty);
+}
 
 std::unique_ptr<Sink> make_file_sink(std::string path) { return std::make_unique<FileSink>(std::move(path)); }
 
-std::unique_ptr<Sink> make_rotating_log_sink(std::string path, std::uint64_t max_bytes, std::uint64_t truncation_bytes) {
+std::unique_ptr<Sink> make_rotating_log_sink(std::string path, std::uint64_t max_bytes,
+                                             std::uint64_t truncation_bytes) {
   return std::make_unique<RotatingLogSink>(std::move(path), max_bytes, truncation_bytes);
 }
 

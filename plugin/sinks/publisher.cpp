@@ -29,15 +29,17 @@ std::string operation_of(const nlohmann::json& report) {
 }
 
 bool runs_for(const config::CustomReport& custom, std::string_view operation) {
-  return std::any_of(custom.use_when.begin(), custom.use_when.end(),
-                     [&](const std::string& op) { return op == "*" || (!operation.empty() && op == operation); });
+  return std::any_of(custom.use_when.begin(), custom.use_when.end(), [&](const std::string& op) {
+    return op == "*" || (!operation.empty() && op == operation);
+  });
 }
 
 }  // namespace
 
 nlohmann::json apply_template(const nlohmann::json& report, const std::set<std::string>& keys) {
   static const std::set<std::string, std::less<>> k_always{"_OPERATION", "_TIMESTAMP", "_DATETIME"};
-  static const std::set<std::string, std::less<>> k_join{"CHALK_ID", "METADATA_ID", "_EXEC_ID", "_HEARTBEAT_COUNT"};
+  static const std::set<std::string, std::less<>> k_join{"CHALK_ID", "METADATA_ID", "_EXEC_ID",
+                                                         "_HEARTBEAT_COUNT"};
   static const std::map<std::string, std::string, std::less<>> k_alias{
       {"_OP_HOSTINFO", "_OP_HOST_VERSION"},
       {"_OP_HOST_VERSION", "_OP_HOSTINFO"},
@@ -118,7 +120,8 @@ void Publisher::add_slot(const std::string& name) {
   m_slot_index.emplace(name, m_slots.size() - 1);
 }
 
-void Publisher::routes_for_topic(std::string_view topic, const nlohmann::json& report, std::vector<Route>& out) const {
+void Publisher::routes_for_topic(std::string_view topic, const nlohmann::json& report,
+                                 std::vector<Route>& out) const {
   auto subscribed = m_settings.subscriptions.find(std::string(topic));
   if (subscribed == m_settings.subscriptions.end()) return;
   for (const auto& name : subscribed->second) {
@@ -230,7 +233,8 @@ void Publisher::deliver(Slot& slot, const nlohmann::json& payload) {
   if (result.state == DeliveryState::failed_permanently) slot.disabled = true;
   if (slot.reported) return;
   slot.reported = true;
-  m_deps.error_log->line("chalk: sink '" + slot.config.name + "' (" + slot.config.sink + "): " + result.cause);
+  m_deps.error_log->line("chalk: sink '" + slot.config.name + "' (" + slot.config.sink +
+                         "): " + result.cause);
 }
 
 }  // namespace chalk::sinks

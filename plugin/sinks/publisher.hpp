@@ -10,6 +10,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <set>
 #include <string>
@@ -17,8 +18,6 @@
 #include <thread>
 #include <utility>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "plugin/config/settings.hpp"
 #include "plugin/sinks/effects.hpp"
@@ -37,7 +36,7 @@ struct PublisherDeps {
 };
 
 class Publisher {
-public:
+ public:
   // Builds every sink a subscription or an enabled custom report names. A sink that cannot be
   // built (bad uri, no filename) is reported when first used, like any other failure.
   Publisher(const config::Settings& settings, PublisherDeps deps, DeliveryMode mode);
@@ -59,7 +58,7 @@ public:
   // collecting reports nobody receives.
   [[nodiscard]] bool has_destinations(std::string_view operation) const;
 
-private:
+ private:
   struct Slot;
   struct Route {
     std::size_t slot;

@@ -58,8 +58,9 @@ std::string compact(const nlohmann::json& value) {
 }
 
 class PostSink final : public Sink {
-public:
-  PostSink(const config::SinkConfig& config, HttpTransport& transport, Clock& clock, const std::atomic<bool>* cancel)
+ public:
+  PostSink(const config::SinkConfig& config, HttpTransport& transport, Clock& clock,
+           const std::atomic<bool>* cancel)
       : m_transport(transport), m_clock(clock) {
     m_request.method = "POST";
     m_request.cancel = cancel;
@@ -82,7 +83,7 @@ public:
     return send_with_retries(m_transport, m_clock, request, &http_status);
   }
 
-private:
+ private:
   static bool lowercase_equal(std::string_view a, std::string_view b) {
     if (a.size() != b.size()) return false;
     for (std::size_t i = 0; i < a.size(); ++i) {
@@ -107,18 +108,21 @@ struct Endpoint {
 oci::Result<Endpoint> parse_endpoint(std::string_view url) {
   std::size_t scheme_end = url.find("://");
   if (scheme_end == std::string_view::npos) {
-    return oci::make_error(oci::Errc::config, "endpoint `" + redact_url(url) + "`: expected http:// or https://");
+    return oci::make_error(oci::Errc::config,
+                           "endpoint `" + redact_url(url) + "`: expected http:// or https://");
   }
   std::string_view scheme = url.substr(0, scheme_end);
   if (scheme != "http" && scheme != "https") {
-    return oci::make_error(oci::Errc::config, "endpoint `" + redact_url(url) + "`: expected http:// or https://");
+    return oci::make_error(oci::Errc::config,
+                           "endpoint `" + redact_url(url) + "`: expected http:// or https://");
   }
   std::string_view rest = url.substr(scheme_end + 3);
   std::size_t slash = rest.find('/');
   Endpoint out;
   out.host = std::string(rest.substr(0, slash));
   if (std::size_t at = out.host.rfind('@'); at != std::string::npos) out.host.erase(0, at + 1);
-  if (out.host.empty()) return oci::make_error(oci::Errc::config, "endpoint `" + redact_url(url) + "`: no host");
+  if (out.host.empty())
+    return oci::make_error(oci::Errc::config, "endpoint `" + redact_url(url) + "`: no host");
   out.base = std::string(scheme) + "://" + out.host;
   if (slash != std::string_view::npos) out.path = std::string(rest.substr(slash));
   while (!out.path.empty() && out.path.back() == '/') out.path.pop_back();
@@ -126,18 +130,24 @@ oci::Result<Endpoint> parse_endpoint(std::string_view url) {
 }
 
 class S3Sink final : public Sink {
-public:
+ public:
   S3Sink(const config::SinkConfig& config, S3Location location, Endpoint endpoint, HttpTransport& transport,
          Clock& clock, RandomSource& random, const std::atomic<bool>* cancel)
-      : m_config(config), m_location(std::move(location)), m_endpoint(std::move(endpoint)), m_transport(transport),
-        m_clock(clock), m_random(random), m_cancel(cancel) {
+      : m_config(config),
+        m_location(std::move(location)),
+        m_endpoint(std::move(endpoint)),
+        m_transport(transport),
+        m_clock(clock),
+        m_random(random),
+        m_cancel(cancel) {
     if (m_config.region.empty()) m_config.region = "us-east-1";
   }
 
   Delivery deliver(const nlohmann::json& report) override {
     std::int64_t now = m_clock.now_ms();
     std::string operation = "unknown";
-    if (auto it = report.find("_OPERATION"); it != report.end() && it->is_string()) operation = it->get<std::string>();
+    if (auto it = report.find("_OPERATION"); it != report.end() && it->is_string())
+      operation = it->get<std::string>();
     std::string key = s3_object_key(m_location.prefix, operation, now, random_id_chars(m_random, 26));
 
     std::string path = m_endpoint.path + "/" + (virtual_host() ? "" : m_location.bucket + "/") + key;
@@ -156,13 +166,14 @@ public:
                        {"x-amz-content-sha256", signing.payload_sha256},
                        {"x-amz-date", amz_date(now)}};
     if (!m_config.token.empty()) signing.headers.emplace_back("x-amz-security-token", m_config.token);
-    SigV4Signature signature = sign_sigv4(signing, m_config.uid, m_config.secret, m_config.region, "s3", amz_date(now));
+    SigV4Signature signature =
+        sign_sigv4(signing, m_config.uid, m_config.secret, m_config.region, "s3", amz_date(now));
     request.headers = signing.headers;
     request.headers.emplace_back("Authorization", signature.authorization);
     return send_with_retries(m_transport, m_clock, request, &s3_status);
   }
 
-private:
+ private:
   [[nodiscard]] bool virtual_host() const { return m_config.endpoint.empty(); }
 
   config::SinkConfig m_config;
@@ -217,7 +228,8 @@ oci::Result<S3Location> parse_s3_uri(std::string_view uri) {
   std::size_t slash = rest.find('/');
   S3Location out;
   out.bucket = std::string(rest.substr(0, slash));
-  if (out.bucket.empty()) return oci::make_error(oci::Errc::config, "uri `" + std::string(uri) + "`: no bucket");
+  if (out.bucket.empty())
+    return oci::make_error(oci::Errc::config, "uri `" + std::string(uri) + "`: no bucket");
   if (slash != std::string_view::npos) out.prefix = std::string(rest.substr(slash + 1));
   while (!out.prefix.empty() && out.prefix.back() == '/') out.prefix.pop_back();
   while (!out.prefix.empty() && out.prefix.front() == '/') out.prefix.erase(0, 1);
@@ -236,7 +248,8 @@ std::string s3_object_key(std::string_view prefix, std::string_view operation, s
   // The operation becomes a partition value: keep it to characters every engine accepts.
   std::string op;
   for (char c : operation) {
-    bool plain = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' || c == '-';
+    bool plain =
+        (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' || c == '-';
     op += plain ? c : '_';
   }
   std::string key = prefix.empty() ? "" : std::string(prefix) + "/";
@@ -272,8 +285,8 @@ oci::Result<std::unique_ptr<Sink>> make_s3_sink(const config::SinkConfig& config
                                      ? "https://" + location->bucket + ".s3." + region + ".amazonaws.com"
                                      : config.endpoint);
   if (!endpoint) return endpoint.error();
-  return std::unique_ptr<Sink>(
-      std::make_unique<S3Sink>(config, std::move(*location), std::move(*endpoint), transport, clock, random, cancel));
+  return std::unique_ptr<Sink>(std::make_unique<S3Sink>(config, std::move(*location), std::move(*endpoint),
+                                                        transport, clock, random, cancel));
 }
 
 }  // namespace chalk::sinks

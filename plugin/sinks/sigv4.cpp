@@ -18,8 +18,8 @@ using Mac = std::array<std::uint8_t, 32>;
 Mac hmac(std::string_view key, std::string_view data) {
   Mac out{};
   unsigned int size = 0;
-  HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()), reinterpret_cast<const unsigned char*>(data.data()),
-       data.size(), out.data(), &size);
+  HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()),
+       reinterpret_cast<const unsigned char*>(data.data()), data.size(), out.data(), &size);
   return out;
 }
 
@@ -27,7 +27,8 @@ std::string_view as_view(const Mac& mac) { return {reinterpret_cast<const char*>
 
 std::string lowercase(std::string_view text) {
   std::string out(text);
-  std::transform(out.begin(), out.end(), out.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  std::transform(out.begin(), out.end(), out.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
   return out;
 }
 
@@ -49,11 +50,13 @@ std::string canonical_value(std::string_view value) {
 
 }  // namespace
 
-SigV4Signature sign_sigv4(const SigV4Request& request, std::string_view access_key, std::string_view secret_key,
-                          std::string_view region, std::string_view service, std::string_view amz_date) {
+SigV4Signature sign_sigv4(const SigV4Request& request, std::string_view access_key,
+                          std::string_view secret_key, std::string_view region, std::string_view service,
+                          std::string_view amz_date) {
   std::vector<std::pair<std::string, std::string>> headers;
   headers.reserve(request.headers.size());
-  for (const auto& [name, value] : request.headers) headers.emplace_back(lowercase(name), canonical_value(value));
+  for (const auto& [name, value] : request.headers)
+    headers.emplace_back(lowercase(name), canonical_value(value));
   std::sort(headers.begin(), headers.end());
 
   SigV4Signature out;
@@ -63,8 +66,9 @@ SigV4Signature sign_sigv4(const SigV4Request& request, std::string_view access_k
     if (!out.signed_headers.empty()) out.signed_headers += ';';
     out.signed_headers += name;
   }
-  out.canonical_request = request.method + "\n" + request.canonical_uri + "\n" + request.canonical_query + "\n" +
-                          canonical_headers + "\n" + out.signed_headers + "\n" + request.payload_sha256;
+  out.canonical_request = request.method + "\n" + request.canonical_uri + "\n" + request.canonical_query +
+                          "\n" + canonical_headers + "\n" + out.signed_headers + "\n" +
+                          request.payload_sha256;
 
   std::string date(amz_date.substr(0, 8));
   std::string scope = date + "/" + std::string(region) + "/" + std::string(service) + "/aws4_request";

@@ -15,7 +15,7 @@ struct SigV4Request {
   std::string canonical_query;  // "" for S3 object PUTs
   // Every header to sign, names in any case; host, x-amz-date and x-amz-content-sha256 included.
   std::vector<std::pair<std::string, std::string>> headers;
-  std::string payload_sha256;   // lowercase hex
+  std::string payload_sha256;  // lowercase hex
 };
 
 struct SigV4Signature {
@@ -27,8 +27,9 @@ struct SigV4Signature {
 };
 
 // Signs `request` for `region`/`service` at `amz_date` ("20130524T000000Z").
-SigV4Signature sign_sigv4(const SigV4Request& request, std::string_view access_key, std::string_view secret_key,
-                          std::string_view region, std::string_view service, std::string_view amz_date);
+SigV4Signature sign_sigv4(const SigV4Request& request, std::string_view access_key,
+                          std::string_view secret_key, std::string_view region, std::string_view service,
+                          std::string_view amz_date);
 
 // "YYYYMMDDTHHMMSSZ" (UTC) for a Unix time in milliseconds.
 std::string amz_date(std::int64_t unix_ms);

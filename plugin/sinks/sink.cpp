@@ -8,14 +8,19 @@
 namespace chalk::sinks {
 namespace {
 
-oci::Error config_error(std::string message) { return oci::make_error(oci::Errc::config, std::move(message)); }
+oci::Error config_error(std::string message) {
+  return oci::make_error(oci::Errc::config, std::move(message));
+}
 
-bool starts_with(std::string_view text, std::string_view prefix) { return text.substr(0, prefix.size()) == prefix; }
+bool starts_with(std::string_view text, std::string_view prefix) {
+  return text.substr(0, prefix.size()) == prefix;
+}
 
 }  // namespace
 
 std::string as_array_line(const nlohmann::json& report, bool pretty) {
-  return nlohmann::json::array({report}).dump(pretty ? 2 : -1, ' ', false, nlohmann::json::error_handler_t::replace) +
+  return nlohmann::json::array({report}).dump(pretty ? 2 : -1, ' ', false,
+                                              nlohmann::json::error_handler_t::replace) +
          "\n";
 }
 

@@ -5,9 +5,8 @@
 #include <atomic>
 #include <functional>
 #include <memory>
-#include <string>
-
 #include <nlohmann/json.hpp>
+#include <string>
 
 #include "oci/result.hpp"
 #include "plugin/config/settings.hpp"
@@ -27,11 +26,13 @@ struct Delivery {
 
   static Delivery ok() { return {}; }
   static Delivery failure(std::string why) { return {DeliveryState::failed, std::move(why)}; }
-  static Delivery final_failure(std::string why) { return {DeliveryState::failed_permanently, std::move(why)}; }
+  static Delivery final_failure(std::string why) {
+    return {DeliveryState::failed_permanently, std::move(why)};
+  }
 };
 
 class Sink {
-public:
+ public:
   virtual ~Sink() = default;
   // Delivers one report (a JSON object); thread-compatible, the publisher serialises calls.
   virtual Delivery deliver(const nlohmann::json& report) = 0;
@@ -44,8 +45,8 @@ struct SinkDeps {
   RandomSource* random = nullptr;      // s3 keys
   int stdout_fd = 1;
   int stderr_fd = 2;
-  std::function<bool(int)> is_tty;     // unset: isatty(3)
-  std::string home;                    // for `~`; "" = $HOME, else the passwd entry
+  std::function<bool(int)> is_tty;            // unset: isatty(3)
+  std::string home;                           // for `~`; "" = $HOME, else the passwd entry
   const std::atomic<bool>* cancel = nullptr;  // set by an owner shutting down: HTTP attempts stop
 };
 

@@ -14,7 +14,7 @@ namespace chalk::sinks {
 namespace {
 
 class SystemClock final : public Clock {
-public:
+ public:
   std::int64_t now_ms() override {
     using namespace std::chrono;
     return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
@@ -23,7 +23,7 @@ public:
 };
 
 class SystemRandom final : public RandomSource {
-public:
+ public:
   void fill(std::uint8_t* data, std::size_t size) override {
     while (size > 0) {
       ssize_t n = ::getrandom(data, size, 0);
@@ -39,7 +39,7 @@ public:
     }
   }
 
-private:
+ private:
   void fallback(std::uint8_t* data, std::size_t size) {
     std::uint64_t x = m_counter++ ^ (static_cast<std::uint64_t>(::getpid()) << 32) ^
                       static_cast<std::uint64_t>(std::chrono::steady_clock::now().time_since_epoch().count());
@@ -54,7 +54,7 @@ private:
 };
 
 class StderrLog final : public ErrorLog {
-public:
+ public:
   void line(std::string_view text) override {
     std::string buffer(text);
     buffer += '\n';
@@ -68,7 +68,7 @@ public:
     }
   }
 
-private:
+ private:
   std::mutex m_lock;
 };
 

@@ -17,7 +17,7 @@ extern char** environ;
 namespace chalk::sinks::testing {
 
 class PortPrinter {
-public:
+ public:
   // Runs `args` (args[0] looked up on PATH); error() says why no port came.
   explicit PortPrinter(std::vector<std::string> args) {
     std::vector<char*> argv;
@@ -71,7 +71,7 @@ public:
   [[nodiscard]] int port() const { return m_port; }
   [[nodiscard]] const std::string& error() const { return m_error; }
 
-private:
+ private:
   pid_t m_pid = -1;
   int m_port = 0;
   std::string m_error;

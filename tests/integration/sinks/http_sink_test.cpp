@@ -16,7 +16,7 @@ using testing::LoopbackServer;
 using Millis = std::chrono::milliseconds;
 
 class RecordingLog final : public ErrorLog {
-public:
+ public:
   void line(std::string_view text) override { lines.emplace_back(text); }
   std::vector<std::string> lines;
 };
@@ -119,7 +119,8 @@ TEST(HttpPublisher, ReportsADownServerOnceWithCredentialsHidden) {
   publisher.publish({{"_OPERATION", "build"}});
   ASSERT_EQ(log.lines.size(), 1U);
   EXPECT_EQ(log.lines[0].rfind("chalk: sink 'http' (post): POST `http://127.0.0.1:", 0), 0U) << log.lines[0];
-  for (const char* secret : {"pa55", "T0KEN", "S3CR3T"}) EXPECT_EQ(log.lines[0].find(secret), std::string::npos);
+  for (const char* secret : {"pa55", "T0KEN", "S3CR3T"})
+    EXPECT_EQ(log.lines[0].find(secret), std::string::npos);
 }
 
 TEST(HttpPublisher, BackgroundFlushAndShutdownAreBounded) {

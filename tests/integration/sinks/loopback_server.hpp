@@ -22,7 +22,7 @@ struct ReceivedRequest {
 };
 
 class LoopbackServer {
-public:
+ public:
   static constexpr int k_hang = 0;  // scripted "status": accept, read, never answer
 
   explicit LoopbackServer(std::vector<int> script) : m_script(std::move(script)) {
@@ -56,7 +56,7 @@ public:
     return m_received;
   }
 
-private:
+ private:
   void serve() {
     while (!m_stop) {
       pollfd p{m_listener, POLLIN, 0};
@@ -74,7 +74,8 @@ private:
         m_held.push_back(fd);
         continue;
       }
-      std::string response = "HTTP/1.1 " + std::to_string(answer) + " Scripted\r\nContent-Length: 2\r\n"
+      std::string response = "HTTP/1.1 " + std::to_string(answer) +
+                             " Scripted\r\nContent-Length: 2\r\n"
                              "Connection: close\r\n\r\nok";
       (void)::write(fd, response.data(), response.size());
       ::close(fd);

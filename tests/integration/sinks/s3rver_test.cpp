@@ -6,12 +6,11 @@
 //   leaves V4 signature checking unimplemented, so a wrong secret is caught only there.
 // A missing s3rver, python3 or botocore fails these tests: they never skip.
 #include <fcntl.h>
+#include <gtest/gtest.h>
 #include <poll.h>
 #include <signal.h>
 #include <spawn.h>
 #include <sys/wait.h>
-
-#include <gtest/gtest.h>
 
 #include <chrono>
 #include <cstdlib>
@@ -24,7 +23,6 @@
 #include "plugin/sinks/remote_sinks.hpp"
 #include "tests/integration/sinks/child_process.hpp"
 #include "tests/integration/sinks/loopback_server.hpp"
-
 
 namespace chalk::sinks {
 namespace {
@@ -46,14 +44,16 @@ std::string s3rver_path() {
 // PREFIX/op=OP/dt=YYYY-MM-DD/<13 digits>-<26 ID-alphabet chars>.json
 bool is_report_key(const std::string& key, const std::string& prefix_and_op) {
   auto all_of = [&](std::size_t from, std::size_t count, std::string_view allowed) {
-    return from + count <= key.size() && key.substr(from, count).find_first_not_of(allowed) == std::string::npos;
+    return from + count <= key.size() &&
+           key.substr(from, count).find_first_not_of(allowed) == std::string::npos;
   };
   constexpr std::string_view k_digits = "0123456789";
   std::size_t at = prefix_and_op.size() + 4;  // "/dt="
   if (key.rfind(prefix_and_op + "/dt=", 0) != 0 || key.size() != at + 10 + 1 + 13 + 1 + 26 + 5) return false;
   return all_of(at, 4, k_digits) && key[at + 4] == '-' && all_of(at + 5, 2, k_digits) && key[at + 7] == '-' &&
-         all_of(at + 8, 2, k_digits) && key[at + 10] == '/' && all_of(at + 11, 13, k_digits) && key[at + 24] == '-' &&
-         all_of(at + 25, 26, "0123456789ABCDEFGHJKMNPQRSTVWXYZ") && key.substr(at + 51) == ".json";
+         all_of(at + 8, 2, k_digits) && key[at + 10] == '/' && all_of(at + 11, 13, k_digits) &&
+         key[at + 24] == '-' && all_of(at + 25, 26, "0123456789ABCDEFGHJKMNPQRSTVWXYZ") &&
+         key.substr(at + 51) == ".json";
 }
 
 bool port_open(int port) {
@@ -68,7 +68,7 @@ bool port_open(int port) {
 }
 
 class S3rverTest : public ::testing::Test {
-protected:
+ protected:
   void SetUp() override {
     std::string program = s3rver_path();
     ASSERT_TRUE(fs::exists(program)) << "s3rver not found at " << program
@@ -80,7 +80,8 @@ protected:
     m_port = testing::closed_port();
     std::string port = std::to_string(m_port);
     std::string dir = m_dir.string();
-    std::vector<std::string> args{program, "-d", dir, "-a", "127.0.0.1", "-p", port, "-s", "--configure-bucket", k_bucket};
+    std::vector<std::string> args{
+        program, "-d", dir, "-a", "127.0.0.1", "-p", port, "-s", "--configure-bucket", k_bucket};
     std::vector<char*> argv;
     for (auto& arg : args) argv.push_back(arg.data());
     argv.push_back(nullptr);
@@ -149,7 +150,8 @@ TEST_F(S3rverTest, EachReportArrivesAsOneJsonLinesObject) {
   CurlTransport transport(find_ca_bundle());
   auto sink = make_s3_sink(sink_config("S3RVER"), transport, system_clock(), system_random());
   ASSERT_TRUE(sink.ok()) << sink.error().message;
-  nlohmann::json first = {{"_OPERATION", "heartbeat"}, {"_HEARTBEAT_COUNT", 1}, {"CHALK_ID", "RMZ2HA-J5EC-2K8D-SXZFCN"}};
+  nlohmann::json first = {
+      {"_OPERATION", "heartbeat"}, {"_HEARTBEAT_COUNT", 1}, {"CHALK_ID", "RMZ2HA-J5EC-2K8D-SXZFCN"}};
   nlohmann::json second = {{"_OPERATION", "heartbeat"}, {"_HEARTBEAT_COUNT", 2}};
   Delivery result = (*sink)->deliver(first);
   ASSERT_EQ(result.state, DeliveryState::delivered) << result.cause;
@@ -193,11 +195,12 @@ TEST_F(S3rverTest, AnUnknownAccessKeyIsAClearErrorReportedOnce) {
   sink.uid = "NOT-A-KEY";
   auto lines = publish_twice(sink);
   ASSERT_EQ(lines.size(), 1U);
-  std::string prefix = "chalk: sink 'bucket' (s3): PUT `http://127.0.0.1:" + std::to_string(m_port) + "/" + k_bucket +
-                       "/fleet/op%3Dbuild/dt%3D";
+  std::string prefix = "chalk: sink 'bucket' (s3): PUT `http://127.0.0.1:" + std::to_string(m_port) + "/" +
+                       k_bucket + "/fleet/op%3Dbuild/dt%3D";
   EXPECT_EQ(lines[0].rfind(prefix, 0), 0U) << lines[0];
-  EXPECT_NE(lines[0].find("`: HTTP 403 InvalidAccessKeyId: The AWS Access Key Id you provided does not exist"),
-            std::string::npos)
+  EXPECT_NE(
+      lines[0].find("`: HTTP 403 InvalidAccessKeyId: The AWS Access Key Id you provided does not exist"),
+      std::string::npos)
       << lines[0];
   EXPECT_NE(lines[0].find("; sink disabled"), std::string::npos) << lines[0];
   EXPECT_TRUE(stored_objects().empty());
@@ -205,13 +208,13 @@ TEST_F(S3rverTest, AnUnknownAccessKeyIsAClearErrorReportedOnce) {
 
 // sigv4_verifier.py on a free port, storing accepted objects under a temp directory.
 class SigV4VerifierTest : public ::testing::Test {
-protected:
+ protected:
   void SetUp() override {
     std::string pattern = (fs::temp_directory_path() / "chalk-sigv4-XXXXXX").string();
     m_dir = ::mkdtemp(pattern.data());
-    m_server = std::make_unique<testing::PortPrinter>(std::vector<std::string>{
-        "python3", CHALK_SINKS_VERIFIER, "--dir", m_dir.string(), "--access-key", "AKIDCHALKTEST", "--secret",
-        "the-real-secret"});
+    m_server = std::make_unique<testing::PortPrinter>(
+        std::vector<std::string>{"python3", CHALK_SINKS_VERIFIER, "--dir", m_dir.string(), "--access-key",
+                                 "AKIDCHALKTEST", "--secret", "the-real-secret"});
     ASSERT_NE(m_server->port(), 0) << m_server->error() << " (sigv4_verifier.py needs python3 with botocore)";
     m_port = m_server->port();
   }
@@ -266,8 +269,9 @@ TEST_F(SigV4VerifierTest, AWrongSecretIsAClearErrorReportedOnce) {
                            0),
             0U)
       << lines[0];
-  EXPECT_NE(lines[0].find("`: HTTP 403 SignatureDoesNotMatch: The request signature we calculated does not match"),
-            std::string::npos)
+  EXPECT_NE(
+      lines[0].find("`: HTTP 403 SignatureDoesNotMatch: The request signature we calculated does not match"),
+      std::string::npos)
       << lines[0];
   for (const char* secret : {"NOT-THE-SECRET", "SESSION-TOKEN", "Signature=", "Credential="}) {
     EXPECT_EQ(lines[0].find(secret), std::string::npos) << lines[0] << " shows " << secret;

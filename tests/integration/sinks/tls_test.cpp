@@ -15,14 +15,14 @@ namespace {
 namespace fs = std::filesystem;
 
 class TlsTest : public ::testing::Test {
-protected:
+ protected:
   void SetUp() override {
     std::string pattern = (fs::temp_directory_path() / "chalk-tls-XXXXXX").string();
     m_dir = ::mkdtemp(pattern.data());
     m_cert = (m_dir / "cert.pem").string();
     std::string key = (m_dir / "key.pem").string();
-    ASSERT_EQ(testing::run_command({"openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", key, "-out",
-                                    m_cert, "-days", "1", "-subj", "/CN=127.0.0.1", "-addext",
+    ASSERT_EQ(testing::run_command({"openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout",
+                                    key, "-out", m_cert, "-days", "1", "-subj", "/CN=127.0.0.1", "-addext",
                                     "subjectAltName=IP:127.0.0.1"}),
               0)
         << "openssl could not make a test certificate";

@@ -29,7 +29,7 @@ inline HttpOutcome failure(TransportFailure kind, std::string message) {
 // Answers from a script (the last answer repeats) and records every request. With a gate
 // closed, send() blocks until open_gate(), so tests can hold a delivery in flight.
 class FakeTransport final : public HttpTransport {
-public:
+ public:
   explicit FakeTransport(std::vector<HttpOutcome> script = {status(200)}) : m_script(std::move(script)) {}
 
   HttpOutcome send(const HttpRequest& request) override {
@@ -61,7 +61,7 @@ public:
     return m_requests;
   }
 
-private:
+ private:
   std::mutex m_lock;
   std::condition_variable m_changed;
   std::vector<HttpOutcome> m_script;
@@ -70,7 +70,7 @@ private:
 };
 
 class FakeClock final : public Clock {
-public:
+ public:
   explicit FakeClock(std::int64_t now) : m_now(now) {}
   std::int64_t now_ms() override { return m_now; }
   void sleep_ms(std::int64_t ms) override {
@@ -79,24 +79,24 @@ public:
   }
   std::vector<std::int64_t> sleeps() const { return m_sleeps; }
 
-private:
+ private:
   std::int64_t m_now;
   std::vector<std::int64_t> m_sleeps;
 };
 
 // Bytes 0, 1, 2, ... so keys are predictable.
 class CountingRandom final : public RandomSource {
-public:
+ public:
   void fill(std::uint8_t* data, std::size_t size) override {
     for (std::size_t i = 0; i < size; ++i) data[i] = m_next++;
   }
 
-private:
+ private:
   std::uint8_t m_next = 0;
 };
 
 class RecordingLog final : public ErrorLog {
-public:
+ public:
   void line(std::string_view text) override {
     std::lock_guard<std::mutex> guard(m_lock);
     m_lines.emplace_back(text);
@@ -106,7 +106,7 @@ public:
     return m_lines;
   }
 
-private:
+ private:
   std::mutex m_lock;
   std::vector<std::string> m_lines;
 };

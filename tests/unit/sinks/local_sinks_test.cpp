@@ -1,9 +1,10 @@
 // stdout/stderr, file and rotating_log sinks on real file descriptors in a temp directory.
+#include "plugin/sinks/local_sinks.hpp"
+
 #include <fcntl.h>
+#include <gtest/gtest.h>
 #include <sys/stat.h>
 #include <unistd.h>
-
-#include <gtest/gtest.h>
 
 #include <filesystem>
 #include <fstream>
@@ -11,7 +12,6 @@
 #include <thread>
 
 #include "plugin/sinks/curl_transport.hpp"
-#include "plugin/sinks/local_sinks.hpp"
 
 namespace chalk::sinks {
 namespace {
@@ -19,7 +19,7 @@ namespace {
 namespace fs = std::filesystem;
 
 class TempDir {
-public:
+ public:
   TempDir() {
     std::string pattern = (fs::temp_directory_path() / "chalk-sinks-XXXXXX").string();
     m_path = ::mkdtemp(pattern.data());
@@ -29,7 +29,7 @@ public:
   TempDir& operator=(const TempDir&) = delete;
   [[nodiscard]] const fs::path& path() const { return m_path; }
 
-private:
+ private:
   fs::path m_path;
 };
 
@@ -190,7 +190,8 @@ TEST(CaBundle, PrefersSslCertFileThenTheUsualPaths) {
   auto exists = [](std::set<std::string> files) {
     return [files](const std::string& path) { return files.count(path) != 0; };
   };
-  EXPECT_EQ(find_ca_bundle(env("/certs/mine.pem"), exists({"/certs/mine.pem", "/etc/ssl/certs/ca-certificates.crt"})),
+  EXPECT_EQ(find_ca_bundle(env("/certs/mine.pem"),
+                           exists({"/certs/mine.pem", "/etc/ssl/certs/ca-certificates.crt"})),
             "/certs/mine.pem");
   EXPECT_EQ(find_ca_bundle(env("/certs/missing.pem"), exists({"/etc/pki/tls/certs/ca-bundle.crt"})),
             "/etc/pki/tls/certs/ca-bundle.crt");

@@ -1,5 +1,7 @@
 // Topic routing, custom-report templates, failure reporting and the background mode, with
 // fake transports and files in a temp directory.
+#include "plugin/sinks/publisher.hpp"
+
 #include <gtest/gtest.h>
 
 #include <chrono>
@@ -7,7 +9,6 @@
 #include <fstream>
 #include <sstream>
 
-#include "plugin/sinks/publisher.hpp"
 #include "tests/unit/sinks/fakes.hpp"
 
 namespace chalk::sinks {
@@ -64,9 +65,9 @@ config::Settings guide_settings() {
   settings.sink_configs["off"].enabled = false;
   settings.subscriptions["report"] = {"main"};
   settings.subscriptions["fail"] = {"failures"};
-  settings.report_templates["network_report"] = {"network_report",
-                                                 {"CHALK_ID", "_OPERATION", "_OP_HOSTINFO", "_OP_NODENAME",
-                                                  "_OP_TCP_SOCKET_INFO", "_OP_PLATFORM"}};
+  settings.report_templates["network_report"] = {
+      "network_report",
+      {"CHALK_ID", "_OPERATION", "_OP_HOSTINFO", "_OP_NODENAME", "_OP_TCP_SOCKET_INFO", "_OP_PLATFORM"}};
   config::CustomReport custom;
   custom.name = "network_heartbeat_report";
   custom.report_template = "network_report";
@@ -196,11 +197,13 @@ TEST(ApplyTemplate, ShimReportsKeepTheirJoinKeysWhateverTheTemplate) {
 }
 
 TEST(ApplyTemplate, OtherReportsKeepOnlyTheTemplateAndTheAlwaysKeys) {
-  nlohmann::json build = {{"_OPERATION", "build"}, {"_TIMESTAMP", 1}, {"_DATETIME", "d"},
-                          {"CHALK_ID", "X"},       {"_ENV", {{"PATH", "/bin"}}}, {"_CHALKS", nlohmann::json::array()}};
-  EXPECT_EQ(apply_template(build, {"_CHALKS"}),
-            (nlohmann::json{{"_OPERATION", "build"}, {"_TIMESTAMP", 1}, {"_DATETIME", "d"},
-                            {"_CHALKS", nlohmann::json::array()}}));
+  nlohmann::json build = {{"_OPERATION", "build"},      {"_TIMESTAMP", 1},
+                          {"_DATETIME", "d"},           {"CHALK_ID", "X"},
+                          {"_ENV", {{"PATH", "/bin"}}}, {"_CHALKS", nlohmann::json::array()}};
+  EXPECT_EQ(apply_template(build, {"_CHALKS"}), (nlohmann::json{{"_OPERATION", "build"},
+                                                                {"_TIMESTAMP", 1},
+                                                                {"_DATETIME", "d"},
+                                                                {"_CHALKS", nlohmann::json::array()}}));
 }
 
 TEST(Publisher, ReportsAFailingSinkOnceAndKeepsTryingIt) {
@@ -212,7 +215,8 @@ TEST(Publisher, ReportsAFailingSinkOnceAndKeepsTryingIt) {
   publisher.publish(heartbeat_report(2));
   EXPECT_EQ(h.transport.requests().size(), 6U);  // 3 attempts each: a 5xx does not disable
   ASSERT_EQ(h.log.lines().size(), 1U);
-  EXPECT_EQ(h.log.lines()[0], "chalk: sink 'main' (post): POST `https://main.example/r`: HTTP 500 (after 3 attempts)");
+  EXPECT_EQ(h.log.lines()[0],
+            "chalk: sink 'main' (post): POST `https://main.example/r`: HTTP 500 (after 3 attempts)");
 }
 
 TEST(Publisher, AClientErrorDisablesTheSink) {
@@ -224,7 +228,8 @@ TEST(Publisher, AClientErrorDisablesTheSink) {
   publisher.publish(heartbeat_report(2));
   EXPECT_EQ(h.transport.requests().size(), 1U);
   EXPECT_EQ(h.log.lines(),
-            (std::vector<std::string>{"chalk: sink 'main' (post): POST `https://main.example/r`: HTTP 403; sink disabled"}));
+            (std::vector<std::string>{
+                "chalk: sink 'main' (post): POST `https://main.example/r`: HTTP 403; sink disabled"}));
 }
 
 TEST(Publisher, ASinkThatCannotBeBuiltIsReportedOnceWhenUsed) {

@@ -1,9 +1,9 @@
 // post and s3 sinks over a fake transport and clock: request shape, retry/backoff policy,
 // S3 keys, and that no credential reaches an error.
+#include "plugin/sinks/remote_sinks.hpp"
+
 #include <gtest/gtest.h>
 
-
-#include "plugin/sinks/remote_sinks.hpp"
 #include "plugin/sinks/sigv4.hpp"
 #include "tests/unit/sinks/fakes.hpp"
 
@@ -49,7 +49,8 @@ Delivery send(FakeTransport& transport, FakeClock& clock) {
   HttpRequest request;
   request.method = "POST";
   request.url = "http://127.0.0.1:1/x";
-  return send_with_retries(transport, clock, request, [](const HttpOutcome& o) { return std::to_string(o.status); });
+  return send_with_retries(transport, clock, request,
+                           [](const HttpOutcome& o) { return std::to_string(o.status); });
 }
 
 TEST(Retry, SuccessNeedsOneAttempt) {
@@ -124,13 +125,15 @@ TEST(Retry, CancelledRequestsAreNotSent) {
   request.method = "POST";
   request.url = "http://127.0.0.1:1/x";
   request.cancel = &cancel;
-  Delivery result = send_with_retries(transport, clock, request, [](const HttpOutcome&) { return std::string(); });
+  Delivery result =
+      send_with_retries(transport, clock, request, [](const HttpOutcome&) { return std::string(); });
   EXPECT_EQ(result.state, DeliveryState::failed);
   EXPECT_TRUE(transport.requests().empty());
 }
 
 TEST(RedactUrl, DropsUserInfoQueryAndFragment) {
-  EXPECT_EQ(redact_url("https://user:pa55@host.example:8443/p/q?token=abc#frag"), "https://host.example:8443/p/q");
+  EXPECT_EQ(redact_url("https://user:pa55@host.example:8443/p/q?token=abc#frag"),
+            "https://host.example:8443/p/q");
   EXPECT_EQ(redact_url("http://host/"), "http://host/");
   EXPECT_EQ(redact_url("https://user@host"), "https://host");
 }
@@ -178,8 +181,10 @@ TEST(S3Key, FollowsThePartitionScheme) {
   std::string random26(26, 'Z');
   EXPECT_EQ(s3_object_key("r", "heartbeat", k_now, random26),
             "r/op=heartbeat/dt=2023-09-22/1695414005130-ZZZZZZZZZZZZZZZZZZZZZZZZZZ.json");
-  EXPECT_EQ(s3_object_key("", "build", k_now, random26), "op=build/dt=2023-09-22/1695414005130-" + random26 + ".json");
-  EXPECT_EQ(s3_object_key("a/b", "exec", 5, random26), "a/b/op=exec/dt=1970-01-01/0000000000005-" + random26 + ".json");
+  EXPECT_EQ(s3_object_key("", "build", k_now, random26),
+            "op=build/dt=2023-09-22/1695414005130-" + random26 + ".json");
+  EXPECT_EQ(s3_object_key("a/b", "exec", 5, random26),
+            "a/b/op=exec/dt=1970-01-01/0000000000005-" + random26 + ".json");
   EXPECT_EQ(s3_object_key("p", "we/ird op", k_now, random26).substr(0, 15), "p/op=we_ird_op/");
 }
 
@@ -236,10 +241,12 @@ TEST(S3Sink, PutsOneSignedObjectPerReportToTheVirtualHostEndpoint) {
   // The signature covers exactly what was sent.
   SigV4Request signing;
   signing.method = "PUT";
-  signing.canonical_uri = request.url.substr(std::string("https://my-bucket.s3.eu-west-1.amazonaws.com").size());
+  signing.canonical_uri =
+      request.url.substr(std::string("https://my-bucket.s3.eu-west-1.amazonaws.com").size());
   signing.headers.assign(request.headers.begin(), request.headers.end() - 1);
   signing.payload_sha256 = sha256_hex(request.body);
-  EXPECT_EQ(auth, sign_sigv4(signing, "AKIDEXAMPLE", "TOP-SECRET-KEY", "eu-west-1", "s3", "20230922T202005Z").authorization);
+  EXPECT_EQ(auth, sign_sigv4(signing, "AKIDEXAMPLE", "TOP-SECRET-KEY", "eu-west-1", "s3", "20230922T202005Z")
+                      .authorization);
 }
 
 TEST(S3Sink, UsesPathStyleWithAnEndpointAndSignsTheSessionToken) {
@@ -254,8 +261,9 @@ TEST(S3Sink, UsesPathStyleWithAnEndpointAndSignsTheSessionToken) {
   ASSERT_TRUE(sink.ok());
   (void)(*sink)->deliver({{"_OPERATION", "build"}});
   HttpRequest request = transport.requests().at(0);
-  EXPECT_EQ(request.url, "http://127.0.0.1:4568/my-bucket/op%3Dbuild/dt%3D2023-09-22/"
-                         "1695414005130-0123456789ABCDEFGHJKMNPQRS.json");
+  EXPECT_EQ(request.url,
+            "http://127.0.0.1:4568/my-bucket/op%3Dbuild/dt%3D2023-09-22/"
+            "1695414005130-0123456789ABCDEFGHJKMNPQRS.json");
   EXPECT_EQ(header(request, "Host"), "127.0.0.1:4568");
   EXPECT_EQ(header(request, "x-amz-security-token"), "SESSION");
   EXPECT_NE(header(request, "Authorization").find("/us-east-1/s3/aws4_request"), std::string::npos);
@@ -265,7 +273,8 @@ TEST(S3Sink, UsesPathStyleWithAnEndpointAndSignsTheSessionToken) {
 TEST(S3Sink, ReportsTheS3ErrorCodeButNothingSecret) {
   std::string error_xml =
       "<?xml version=\"1.0\"?><Error><Code>SignatureDoesNotMatch</Code><Message>The request signature we "
-      "calculated does not match the signature you provided.</Message><AWSAccessKeyId>AKIDEXAMPLE</AWSAccessKeyId>"
+      "calculated does not match the signature you "
+      "provided.</Message><AWSAccessKeyId>AKIDEXAMPLE</AWSAccessKeyId>"
       "<StringToSign>AWS4-HMAC-SHA256...</StringToSign></Error>";
   FakeTransport transport({status(403, error_xml)});
   FakeClock clock(k_now);
@@ -274,8 +283,9 @@ TEST(S3Sink, ReportsTheS3ErrorCodeButNothingSecret) {
   ASSERT_TRUE(sink.ok());
   Delivery result = (*sink)->deliver(heartbeat());
   EXPECT_EQ(result.state, DeliveryState::failed_permanently);
-  EXPECT_NE(result.cause.find("HTTP 403 SignatureDoesNotMatch: The request signature we calculated does not match"),
-            std::string::npos)
+  EXPECT_NE(
+      result.cause.find("HTTP 403 SignatureDoesNotMatch: The request signature we calculated does not match"),
+      std::string::npos)
       << result.cause;
   EXPECT_EQ(result.cause.find("AKIDEXAMPLE"), std::string::npos);
   EXPECT_EQ(result.cause.find("TOP-SECRET-KEY"), std::string::npos);

@@ -1,9 +1,9 @@
 // SigV4 against AWS's published S3 examples ("Signature Calculations for the Authorization
 // Header: Transferring Payload in a Single Chunk"): example credentials, bucket examplebucket,
 // 2013-05-24T00:00:00Z, us-east-1.
-#include <gtest/gtest.h>
-
 #include "plugin/sinks/sigv4.hpp"
+
+#include <gtest/gtest.h>
 
 namespace chalk::sinks {
 namespace {
@@ -28,7 +28,8 @@ TEST(SigV4, MatchesAwsGetObjectExample) {
             "x-amz-content-sha256:e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855\n"
             "x-amz-date:20130524T000000Z\n\nhost;range;x-amz-content-sha256;x-amz-date\n"
             "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
-  EXPECT_EQ(sha256_hex(sig.canonical_request), "7344ae5b7ee6c3e7e6b0fe0640412a37625d1fbfff95c48bbb2dc43964946972");
+  EXPECT_EQ(sha256_hex(sig.canonical_request),
+            "7344ae5b7ee6c3e7e6b0fe0640412a37625d1fbfff95c48bbb2dc43964946972");
   EXPECT_EQ(sig.string_to_sign,
             "AWS4-HMAC-SHA256\n20130524T000000Z\n20130524/us-east-1/s3/aws4_request\n"
             "7344ae5b7ee6c3e7e6b0fe0640412a37625d1fbfff95c48bbb2dc43964946972");
@@ -56,7 +57,8 @@ TEST(SigV4, MatchesAwsPutObjectExampleWithEncodedKey) {
   request.payload_sha256 = payload;
   SigV4Signature sig = sign_sigv4(request, k_access_key, k_secret_key, "us-east-1", "s3", "20130524T000000Z");
 
-  EXPECT_EQ(sha256_hex(sig.canonical_request), "9e0e90d9c76de8fa5b200d8c849cd5b8dc7a3be3951ddb7f6a76b4158342019d");
+  EXPECT_EQ(sha256_hex(sig.canonical_request),
+            "9e0e90d9c76de8fa5b200d8c849cd5b8dc7a3be3951ddb7f6a76b4158342019d");
   EXPECT_EQ(sig.signed_headers, "date;host;x-amz-content-sha256;x-amz-date;x-amz-storage-class");
   EXPECT_EQ(sig.signature, "98ad721746da40c64f1a55b78f14c238d841ea1380cd77a1b5971af0ece108bd");
 }
@@ -75,8 +77,9 @@ TEST(SigV4, HeaderOrderAndValueSpacingDoNotChangeTheSignature) {
                       {"RANGE", "  bytes=0-9 "},
                       {"x-amz-content-sha256", k_empty_sha256},
                       {"Host", "examplebucket.s3.amazonaws.com"}};
-  EXPECT_EQ(sign_sigv4(sorted, k_access_key, k_secret_key, "us-east-1", "s3", "20130524T000000Z").signature,
-            sign_sigv4(shuffled, k_access_key, k_secret_key, "us-east-1", "s3", "20130524T000000Z").signature);
+  EXPECT_EQ(
+      sign_sigv4(sorted, k_access_key, k_secret_key, "us-east-1", "s3", "20130524T000000Z").signature,
+      sign_sigv4(shuffled, k_access_key, k_secret_key, "us-east-1", "s3", "20130524T000000Z").signature);
 }
 
 TEST(SigV4, FormatsAmzDateInUtc) {
