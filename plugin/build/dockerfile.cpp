@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cctype>
 #include <cstddef>
+#include <map>
 #include <optional>
 #include <string>
 #include <utility>
@@ -135,101 +136,207 @@ std::vector<std::string> parse_words(std::string_view rest, char escape) {
   return words;
 }
 
-// The shell lexer's quote removal (ProcessWord) without variable expansion: `$X` stays.
-std::string unquote(std::string_view word, char escape) {
+// What a stage's instructions can expand: its ENV (inherited from a parent stage) before its
+// ARGs. A name found in neither may be set by the base image, which we cannot see.
+struct Variables {
+  std::map<std::string, std::string> env;
+  std::map<std::string, std::string> args;
+
+  [[nodiscard]] std::optional<std::string> find(const std::string& name) const {
+    if (const auto found = env.find(name); found != env.end()) return found->second;
+    if (const auto found = args.find(name); found != args.end()) return found->second;
+    return std::nullopt;
+  }
+};
+
+bool is_name_start(char c) { return std::isalpha(static_cast<unsigned char>(c)) || c == '_'; }
+bool is_name_char(char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '_'; }
+
+std::string process_word(std::string_view word, char escape, const Variables& variables);
+
+// `$NAME` or `${...}` at word[pos] == '$'; returns the expansion and advances `pos` past it.
+// Unknown names and forms we do not evaluate stay as written.
+std::string expand_at(std::string_view word, std::size_t& pos, char escape, const Variables& variables) {
+  const std::size_t start = pos;
+  ++pos;
+  if (pos < word.size() && is_name_start(word[pos])) {
+    const std::size_t name_start = pos;
+    while (pos < word.size() && is_name_char(word[pos])) ++pos;
+    const std::string name(word.substr(name_start, pos - name_start));
+    return variables.find(name).value_or(std::string(word.substr(start, pos - start)));
+  }
+  if (pos >= word.size() || word[pos] != '{') return "$";
+  int depth = 1;
+  std::size_t close = pos + 1;
+  for (; close < word.size() && depth > 0; ++close) {
+    if (word[close] == '{') ++depth;
+    if (word[close] == '}') --depth;
+  }
+  if (depth != 0) {
+    pos = word.size();
+    return std::string(word.substr(start));
+  }
+  const std::string_view body = word.substr(pos + 1, close - pos - 2);
+  const std::string written(word.substr(start, close - start));
+  pos = close;
+  std::size_t name_end = 0;
+  while (name_end < body.size() && is_name_char(body[name_end])) ++name_end;
+  const auto value = variables.find(std::string(body.substr(0, name_end)));
+  const std::string_view operation = body.substr(name_end);
+  if (name_end == 0 || !value) return written;
+  if (operation.empty()) return *value;
+  const bool colon = operation.front() == ':';
+  const std::string_view rest = operation.substr(colon ? 1 : 0);
+  if (rest.empty()) return written;
+  // Declared names are always set here (ARG without a value reads ""), so only `:` tests emptiness.
+  const bool unset_or_empty = colon && value->empty();
+  const std::string alternative = process_word(rest.substr(1), escape, variables);
+  switch (rest.front()) {
+    case '-': return unset_or_empty ? alternative : *value;
+    case '+': return unset_or_empty ? std::string() : alternative;
+    case '?': return *value;
+    default: return written;
+  }
+}
+
+// The shell lexer's ProcessWord: quote removal and variable expansion ('...' is literal;
+// "..." expands and honours escaped ", $ and the escape token).
+std::string process_word(std::string_view word, char escape, const Variables& variables) {
   std::string result;
-  for (std::size_t pos = 0; pos < word.size(); ++pos) {
+  for (std::size_t pos = 0; pos < word.size();) {
     const char c = word[pos];
     if (c == escape) {
-      if (pos + 1 < word.size()) result += word[++pos];
+      if (pos + 1 < word.size()) result += word[pos + 1];
+      pos += 2;
     } else if (c == '\'') {
       const std::size_t close = word.find('\'', pos + 1);
       const std::size_t end = close == std::string_view::npos ? word.size() : close;
       result.append(word.substr(pos + 1, end - pos - 1));
-      pos = end;
+      pos = end + 1;
     } else if (c == '"') {
-      for (++pos; pos < word.size() && word[pos] != '"'; ++pos) {
+      for (++pos; pos < word.size() && word[pos] != '"';) {
+        if (word[pos] == '$') {
+          result += expand_at(word, pos, escape, variables);
+          continue;
+        }
         if (word[pos] == escape && pos + 1 < word.size()) {
           const char next = word[pos + 1];
-          if (next == '"' || next == '$' || next == escape) {
-            ++pos;
-          }
+          if (next == '"' || next == '$' || next == escape) ++pos;
         }
-        result += word[pos];
+        result += word[pos++];
       }
+      ++pos;
+    } else if (c == '$') {
+      result += expand_at(word, pos, escape, variables);
     } else {
       result += c;
+      ++pos;
     }
   }
   return result;
 }
 
-using Labels = std::vector<std::pair<std::string, std::string>>;
+using Pairs = std::vector<std::pair<std::string, std::string>>;
 
-void add_label(Labels& labels, std::string key, std::string value) {
-  auto same = std::find_if(labels.begin(), labels.end(), [&](const auto& label) { return label.first == key; });
-  if (same != labels.end()) {
+void set_pair(Pairs& pairs, std::string key, std::string value) {
+  auto same = std::find_if(pairs.begin(), pairs.end(), [&](const auto& pair) { return pair.first == key; });
+  if (same != pairs.end()) {
     same->second = std::move(value);
   } else {
-    labels.emplace_back(std::move(key), std::move(value));
+    pairs.emplace_back(std::move(key), std::move(value));
   }
 }
 
-// BuildKit's parseNameVal for LABEL: `k=v ...`, or the old `LABEL key value` when the first
+// BuildKit's parseNameVal (LABEL, ENV): `k=v ...`, or the old `KEY name value` when the first
 // word has no `=`. Words without `=` in the new form are a build error there; skipped here.
-void parse_label(std::string_view rest, char escape, Labels& labels) {
+// Every pair expands with the variables as they were before the instruction.
+Pairs parse_name_values(std::string_view rest, char escape, const Variables& variables) {
+  Pairs pairs;
   const auto words = parse_words(rest, escape);
-  if (words.empty()) return;
+  if (words.empty()) return pairs;
   if (words.front().find('=') == std::string::npos) {
     std::size_t split = 0;
     while (split < rest.size() && !is_space(rest[split])) ++split;
     const std::string_view value = trim(rest.substr(split));
-    if (value.empty()) return;
-    add_label(labels, unquote(rest.substr(0, split), escape), unquote(value, escape));
-    return;
+    if (!value.empty()) {
+      pairs.emplace_back(process_word(rest.substr(0, split), escape, variables), process_word(value, escape, variables));
+    }
+    return pairs;
   }
   for (const auto& word : words) {
     const std::size_t equals = word.find('=');
     if (equals == std::string::npos) continue;
-    std::string key = unquote(std::string_view(word).substr(0, equals), escape);
+    std::string key = process_word(std::string_view(word).substr(0, equals), escape, variables);
     if (key.empty()) continue;
-    add_label(labels, std::move(key), unquote(std::string_view(word).substr(equals + 1), escape));
+    set_pair(pairs, std::move(key), process_word(std::string_view(word).substr(equals + 1), escape, variables));
   }
+  return pairs;
+}
+
+// ARGs BuildKit fills from the target platform: their value is not ours to know.
+bool is_platform_arg(std::string_view name) {
+  for (std::string_view automatic : {"TARGETPLATFORM", "TARGETOS", "TARGETARCH", "TARGETVARIANT", "BUILDPLATFORM",
+                                     "BUILDOS", "BUILDARCH", "BUILDVARIANT"}) {
+    if (name == automatic) return true;
+  }
+  return false;
 }
 
 struct Stage {
   std::string name;  // lowercased `AS` name
-  std::string base;  // lowercased image or stage reference
-  Labels labels;
+  Variables variables;
+  Pairs labels;
 };
 
-void parse_from(std::string_view rest, char escape, std::vector<Stage>& stages) {
+// ARG NAME[=default] ...: a --build-arg wins, then the default, then (in a stage) the global
+// ARG of that name; a declared ARG with none of these is empty.
+void declare_args(std::string_view rest, char escape, Variables& variables, const Variables* globals,
+                  const std::map<std::string, std::string>& build_args) {
+  for (const auto& word : parse_words(rest, escape)) {
+    const std::size_t equals = word.find('=');
+    const std::string name = process_word(std::string_view(word).substr(0, equals), escape, variables);
+    if (name.empty()) continue;
+    if (const auto given = build_args.find(name); given != build_args.end()) {
+      variables.args[name] = given->second;
+    } else if (equals != std::string::npos) {
+      variables.args[name] = process_word(std::string_view(word).substr(equals + 1), escape, variables);
+    } else if (const auto global = globals ? globals->args.find(name) : variables.args.end();
+               globals && global != globals->args.end()) {
+      variables.args[name] = global->second;
+    } else if (!is_platform_arg(name)) {
+      variables.args[name] = "";
+    }
+  }
+}
+
+// FROM [--flags] IMAGE [AS NAME]: a stage built on an earlier stage starts with its ENV and
+// labels; one built on an image starts empty (the image's own are not in the Dockerfile).
+void start_stage(std::string_view rest, char escape, const Variables& globals, std::vector<Stage>& stages) {
   const auto words = parse_words(rest, escape);
   Stage stage;
   std::size_t at = 0;
   while (at < words.size() && words[at].rfind("--", 0) == 0) ++at;
-  if (at < words.size()) stage.base = lower(words[at]);
   if (at + 2 < words.size() && lower(words[at + 1]) == "as") stage.name = lower(words[at + 2]);
+  if (at < words.size()) {
+    const std::string base = lower(process_word(words[at], escape, globals));
+    auto parent = std::find_if(stages.begin(), stages.end(), [&](const Stage& s) { return !s.name.empty() && s.name == base; });
+    if (parent == stages.end() && !base.empty() && base.size() < 6 &&
+        std::all_of(base.begin(), base.end(), [](unsigned char c) { return std::isdigit(c); }) &&
+        std::stoul(base) < stages.size()) {
+      parent = stages.begin() + static_cast<std::ptrdiff_t>(std::stoul(base));
+    }
+    if (parent != stages.end()) {
+      stage.variables.env = parent->variables.env;
+      stage.labels = parent->labels;
+    }
+  }
   stages.push_back(std::move(stage));
-}
-
-// Index of the stage `base` names (by `AS` name or number) among stages before `before`.
-std::optional<std::size_t> stage_reference(const std::vector<Stage>& stages, std::size_t before) {
-  const std::string& base = stages[before].base;
-  for (std::size_t i = 0; i < before; ++i) {
-    if (!stages[i].name.empty() && stages[i].name == base) return i;
-  }
-  if (!base.empty() && std::all_of(base.begin(), base.end(), [](unsigned char c) { return std::isdigit(c); }) &&
-      base.size() < 6) {
-    const std::size_t index = std::stoul(base);
-    if (index < before) return index;
-  }
-  return std::nullopt;
 }
 
 }  // namespace
 
-oci::Json dockerfile_labels(std::string_view text, std::string_view target) {
+oci::Json dockerfile_labels(std::string_view text, std::string_view target,
+                            const std::map<std::string, std::string>& build_args) {
   const auto lines = split_lines(text);
   char escape = '\\';
   std::size_t i = 0;
@@ -239,6 +346,7 @@ oci::Json dockerfile_labels(std::string_view text, std::string_view target) {
     if (found->first == "escape" && (found->second == "`" || found->second == "\\")) escape = found->second.front();
   }
 
+  Variables globals;
   std::vector<Stage> stages;
   while (i < lines.size()) {
     if (is_comment_or_blank(lines[i])) {
@@ -264,9 +372,23 @@ oci::Json dockerfile_labels(std::string_view text, std::string_view target) {
     const std::string instruction = lower(instruction_line.substr(0, split));
     const std::string_view rest = trim(instruction_line.substr(split));
     if (instruction == "from") {
-      parse_from(rest, escape, stages);
-    } else if (instruction == "label" && !stages.empty()) {
-      parse_label(rest, escape, stages.back().labels);
+      start_stage(rest, escape, globals, stages);
+    } else if (instruction == "arg") {
+      if (stages.empty()) {
+        declare_args(rest, escape, globals, nullptr, build_args);
+      } else {
+        declare_args(rest, escape, stages.back().variables, &globals, build_args);
+      }
+    } else if (stages.empty()) {
+      continue;
+    } else if (instruction == "env") {
+      for (auto& [key, value] : parse_name_values(rest, escape, stages.back().variables)) {
+        stages.back().variables.env[key] = std::move(value);
+      }
+    } else if (instruction == "label") {
+      for (auto& [key, value] : parse_name_values(rest, escape, stages.back().variables)) {
+        set_pair(stages.back().labels, std::move(key), std::move(value));
+      }
     } else if (instruction == "run" || instruction == "copy" || instruction == "add") {
       for (const auto& [delimiter, strip_tabs] : heredocs(rest)) {
         for (; i < lines.size(); ++i) {
@@ -283,18 +405,15 @@ oci::Json dockerfile_labels(std::string_view text, std::string_view target) {
 
   oci::Json labels = oci::Json::object();
   if (stages.empty()) return labels;
-  std::size_t built = stages.size() - 1;
+  const Stage* built = &stages.back();
   const std::string wanted = lower(target);
-  for (std::size_t s = 0; s < stages.size() && !wanted.empty(); ++s) {
-    if (stages[s].name == wanted) built = s;
+  for (const auto& stage : stages) {
+    if (!wanted.empty() && stage.name == wanted) {
+      built = &stage;
+      break;
+    }
   }
-  std::vector<std::size_t> chain{built};
-  for (auto parent = stage_reference(stages, built); parent; parent = stage_reference(stages, *parent)) {
-    chain.push_back(*parent);
-  }
-  for (auto stage = chain.rbegin(); stage != chain.rend(); ++stage) {
-    for (const auto& [key, value] : stages[*stage].labels) labels[key] = value;
-  }
+  for (const auto& [key, value] : built->labels) labels[key] = value;
   return labels;
 }
 

@@ -164,6 +164,20 @@ void set_time(oci::Json& object, const char* date_key, const char* timestamp_key
   object[timestamp_key] = time->ms;
 }
 
+// --build-arg values by name, the last one winning; NAME alone takes $NAME if set.
+std::map<std::string, std::string> build_arg_values(const std::vector<std::string>& build_args) {
+  std::map<std::string, std::string> values;
+  for (const auto& arg : build_args) {
+    const std::size_t equals = arg.find('=');
+    if (equals != std::string::npos) {
+      values[arg.substr(0, equals)] = arg.substr(equals + 1);
+    } else if (const char* value = std::getenv(arg.c_str())) {
+      values[arg] = value;
+    }
+  }
+  return values;
+}
+
 }  // namespace
 
 oci::Json dockerfile_fields(const BuildInvocation& invocation, const fs::path& cwd) {
@@ -179,7 +193,7 @@ oci::Json dockerfile_fields(const BuildInvocation& invocation, const fs::path& c
     const auto text = read_regular_file(path);
     if (text && valid_utf8(*text)) {
       set_text(fields, "DOCKER_FILE", *text);
-      labels = dockerfile_labels(*text, invocation.target);
+      labels = dockerfile_labels(*text, invocation.target, build_arg_values(invocation.build_args));
     }
   }
   set_text(fields, "DOCKER_CONTEXT", invocation.context);

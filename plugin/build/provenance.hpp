@@ -4,6 +4,7 @@
 
 #include <chrono>
 #include <filesystem>
+#include <map>
 #include <string>
 #include <string_view>
 
@@ -15,14 +16,19 @@ namespace chalk::build {
 // DOCKERFILE_PATH (absolute; ":stdin:" when the Dockerfile or the context comes from stdin;
 // omitted for a URL context), DOCKER_FILE (raw text; omitted if unreadable, empty or stdin),
 // DOCKER_CONTEXT (as given) and DOCKER_LABELS (Dockerfile labels of the built stage overlaid
-// by --label values; always present). Relative paths resolve against `cwd`, as docker does.
+// by --label values; always present). Relative paths resolve against `cwd`, as docker does;
+// a `--build-arg NAME` without a value reads $NAME from our environment, as docker does.
 oci::Json dockerfile_fields(const BuildInvocation& invocation, const std::filesystem::path& cwd);
 
 // The labels the LABEL instructions of `text` give the image built for stage `target` ("" =
-// the last stage) and the stages it is built FROM, in order, later values winning. Read like
-// BuildKit reads them: `# escape=` directive, line continuations, comments, heredocs, quotes,
-// `key=value` pairs and the old `LABEL key value` form. Variables ($X) are kept as written.
-oci::Json dockerfile_labels(std::string_view text, std::string_view target = {});
+// the last stage), including those of the stages it is built FROM, later values winning. Read
+// like BuildKit reads them: `# escape=` directive, line continuations, comments, heredocs,
+// quotes, `key=value` pairs and the old `LABEL key value` form. `$X`, `${X}`, `${X:-d}`,
+// `${X:+a}` expand from the stage's ENV and ARGs (`build_args` = --build-arg values winning
+// over ARG defaults); names the Dockerfile does not set (base image ENV, platform ARGs) stay
+// as written.
+oci::Json dockerfile_labels(std::string_view text, std::string_view target = {},
+                            const std::map<std::string, std::string>& build_args = {});
 
 // How long one git command may run before it is killed and its answer ignored.
 inline constexpr std::chrono::milliseconds k_git_timeout{5000};

@@ -112,6 +112,53 @@ TEST(DockerfileLabels, BuiltStageAndItsAncestors) {
   EXPECT_EQ(labels(text, "base"), R"({"from":"base","shared":"base"})");
 }
 
+TEST(DockerfileLabels, VariablesExpandFromArgAndEnv) {
+  const std::string text = R"(ARG GLOBAL=g1
+FROM base:${GLOBAL} AS one
+ARG GLOBAL
+ARG VERSION=1.0
+ARG EMPTY
+ARG TARGETARCH
+ENV HOME_DIR=/srv NAME="my app"
+LABEL version=$VERSION global=${GLOBAL} empty="[$EMPTY]" default=${EMPTY:-fallback} \
+      alt=${VERSION:+set} alt_empty="${EMPTY:+set}" no_colon=${EMPTY-unset} name="$NAME" \
+      arch=$TARGETARCH path=$PATH single='$VERSION' escaped=\$VERSION braced=${HOME_DIR}/x \
+      other_operation=${VERSION/1/2} dollar=a$ nested=${EMPTY:-${VERSION}}
+)";
+  EXPECT_EQ(labels(text),
+            R"({"version":"1.0","global":"g1","empty":"[]","default":"fallback","alt":"set","alt_empty":"",)"
+            R"("no_colon":"","name":"my app","arch":"$TARGETARCH","path":"$PATH","single":"$VERSION",)"
+            R"("escaped":"$VERSION","braced":"/srv/x","other_operation":"${VERSION/1/2}","dollar":"a$",)"
+            R"("nested":"1.0"})");
+  EXPECT_EQ(dockerfile_labels(text, {}, {{"VERSION", "2.0"}, {"GLOBAL", "cli"}, {"TARGETARCH", "arm64"}}).dump(),
+            R"({"version":"2.0","global":"cli","empty":"[]","default":"fallback","alt":"set","alt_empty":"",)"
+            R"("no_colon":"","name":"my app","arch":"arm64","path":"$PATH","single":"$VERSION",)"
+            R"("escaped":"$VERSION","braced":"/srv/x","other_operation":"${VERSION/1/2}","dollar":"a$",)"
+            R"("nested":"2.0"})");
+}
+
+TEST(DockerfileLabels, EnvBeatsArgAndExpandsWithEarlierValues) {
+  const std::string text =
+      "FROM x\n"
+      "ARG X=arg\n"
+      "ENV X=env A=1 B=$A\n"
+      "ARG X=again\n"
+      "LABEL x=$X a=$A b=$B\n";
+  EXPECT_EQ(labels(text), R"({"x":"env","a":"1","b":"$A"})");
+}
+
+TEST(DockerfileLabels, ChildStagesInheritEnvAndLabelsNotArgs) {
+  const std::string text =
+      "ARG G=global\n"
+      "FROM x AS parent\n"
+      "ARG P=parent-arg\n"
+      "ENV E=parent-env\n"
+      "LABEL p=1\n"
+      "FROM parent\n"
+      "LABEL e=$E p_arg=$P g=$G\n";
+  EXPECT_EQ(labels(text), R"({"p":"1","e":"parent-env","p_arg":"$P","g":"$G"})");
+}
+
 class DockerfileFields : public ::testing::Test {
 protected:
   void SetUp() override {
@@ -141,6 +188,22 @@ TEST_F(DockerfileFields, DefaultDockerfileInContext) {
                         {"DOCKER_CONTEXT", "ctx"},
                         {"DOCKER_LABELS", {{"a", "1"}, {"b", "cli"}, {"c", "3"}}}};
   EXPECT_EQ(fields, expected);
+}
+
+TEST_F(DockerfileFields, BuildArgsReachLabels) {
+  write("ctx/Dockerfile", "FROM x\nARG A=default\nARG B\nARG C=c\nLABEL a=$A b=$B c=$C\n");
+  ::setenv("CHALK_TEST_BUILD_ARG_B", "from-env", 1);
+  BuildInvocation invocation;
+  invocation.context = "ctx";
+  invocation.build_args = {"A=first", "A=second", "B", "C"};
+  auto fields = dockerfile_fields(invocation, m_dir);
+  EXPECT_EQ(fields["DOCKER_LABELS"].dump(), R"({"a":"second","b":"","c":"c"})");
+
+  write("ctx/Dockerfile", "FROM x\nARG CHALK_TEST_BUILD_ARG_B\nLABEL b=$CHALK_TEST_BUILD_ARG_B\n");
+  invocation.build_args = {"CHALK_TEST_BUILD_ARG_B"};
+  fields = dockerfile_fields(invocation, m_dir);
+  ::unsetenv("CHALK_TEST_BUILD_ARG_B");
+  EXPECT_EQ(fields["DOCKER_LABELS"].dump(), R"({"b":"from-env"})");
 }
 
 TEST_F(DockerfileFields, LowercaseFallbackAndTarget) {
