@@ -1,5 +1,6 @@
 // docker-chalk: a Docker CLI plugin. Docker runs `docker-chalk chalk ARGS...` for
 // `docker chalk ARGS...` and `docker-chalk docker-cli-plugin-metadata` to discover it.
+#include <algorithm>
 #include <cstring>
 #include <iostream>
 
@@ -25,9 +26,13 @@ int run(int argc, char** argv) {
   CLI::App app{"docker chalk: build provenance and runtime visibility for container images", "docker chalk"};
   app.require_subcommand(1);
   app.set_help_all_flag("--help-all", "Show help for every command");
-  add_version_command(app, runtime);
+  app.add_option("--config", runtime.config_path(), "Use this config file for this run instead of the embedded one");
+  app.footer("Run `docker chalk COMMAND --help` for a command's options.");
+  add_build_command(app, runtime);
   add_insert_command(app, runtime);
   add_extract_command(app, runtime);
+  add_config_commands(app, runtime);
+  add_version_command(app, runtime);
   try {
     std::vector<std::string> arguments(argv + skip, argv + argc);
     std::reverse(arguments.begin(), arguments.end());

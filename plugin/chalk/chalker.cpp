@@ -74,7 +74,7 @@ std::vector<oci::LayerFile> chalk_layer_files(const oci::Json& mark, const Chalk
   files.push_back({"chalk.json", 0444, serialize_mark(mark), {}});
   if (include_shim) {
     files.push_back({"chalk.c4m", 0444, request.config_source, {}});
-    files.push_back({"chalk", 0755, {}, request.shim});
+    files.push_back({"chalk", 0755, std::string(request.shim), {}});
   }
   return files;
 }

@@ -5,6 +5,7 @@
 
 #include <filesystem>
 #include <optional>
+#include <string_view>
 #include <string>
 #include <vector>
 
@@ -23,7 +24,7 @@ struct ChalkRequest {
   std::vector<std::string> tags;                  // DOCKER_TAGS
   oci::Json build_fields = oci::Json::object();  // build: DOCKER_FILE, DOCKER_LABELS, git keys
   std::string config_source;                      // becomes /chalk.c4m
-  std::filesystem::path shim;                     // the static shim; empty: mark only
+  std::string_view shim;                          // the static shim's bytes; empty: mark only
   bool wrap = true;                               // docker.wrap_entrypoint
   std::string label_prefix = "run.crashoverride.";
   std::filesystem::path temp_directory;

@@ -1,5 +1,6 @@
 // `insert` and `extract`: options in, operation called, report out.
 #include "plugin/cli/runtime.hpp"
+#include "plugin/embedded/embedded.hpp"
 #include "plugin/ops/image_ops.hpp"
 
 namespace chalk::cli {
@@ -30,17 +31,20 @@ void add_insert_command(CLI::App& app, Runtime& runtime) {
     std::string format;
   };
   auto options = std::make_shared<Options>();
-  auto* command = app.add_subcommand(
-      "insert",
-      "Add a chalk mark to an image archive or layout and print an insert report.\n"
+  auto* command = app.add_subcommand("insert", "Chalk an image archive or OCI layout and print an insert report");
+  command->footer(
       "TARGET is docker-archive:FILE, oci:DIR[:TAG], oci-archive:FILE[:TAG] or a path whose format is\n"
       "detected. Without -o, archives are replaced atomically and OCI layouts are updated in place\n"
-      "(new blobs first, index.json last). Every platform of an index is chalked.");
+      "(new blobs first, index.json last). Every platform of an index is chalked.\n"
+      "Bad input (truncated or hostile archives, wrong digests) exits 2 and leaves nothing behind.");
   command->add_option("target", options->target, "Image to chalk")->required();
   command->add_option("-o,--output", options->output, "Write the chalked image here instead of replacing TARGET");
   command->add_option("--format", options->format, "Output format: docker-archive, oci-archive or oci (default: TARGET's)");
   command->callback([&runtime, options] {
+    runtime.begin("insert");
     ops::InsertRequest request;
+    request.config_source = runtime.config_source();
+    request.shim = embedded::shim();
     request.target = options->target;
     request.output = options->output;
     request.output_format = parse_format(options->format);
@@ -53,13 +57,12 @@ void add_insert_command(CLI::App& app, Runtime& runtime) {
 
 void add_extract_command(CLI::App& app, Runtime& runtime) {
   auto target = std::make_shared<std::string>();
-  auto* command = app.add_subcommand(
-      "extract",
-      "Read the chalk mark of an image back, validate it and print an extract report.\n"
-      "An unchalked image is reported as such (exit 0); a mark that fails validation exits 1.");
+  auto* command = app.add_subcommand("extract", "Read an image's chalk mark back, validate it and print an extract report");
+  command->footer("An unchalked image is reported as such (exit 0); a mark that fails validation exits 1.");
   command->add_option("target", *target, "Image to read: docker-archive:FILE, oci:DIR[:TAG], oci-archive:FILE[:TAG] or a path")
       ->required();
   command->callback([&runtime, target] {
+    runtime.begin("extract");
     auto outcome = ops::extract({*target}, runtime.context());
     if (!outcome) fail(outcome.error());
     finish(runtime, *outcome);

@@ -6,7 +6,16 @@
 #include <cstdio>
 #include <iostream>
 
+#include "oci/file_io.hpp"
+#include "plugin/embedded/embedded.hpp"
+#include "plugin/sinks/curl_transport.hpp"
+#include "plugin/sinks/publisher.hpp"
+
 namespace chalk::cli {
+
+namespace {
+constexpr std::uint64_t k_max_config_size = 16 << 20;
+}
 
 void fail(const oci::Error& error) {
   const bool bad_input = error.code != oci::Errc::io && error.code != oci::Errc::docker && error.code != oci::Errc::registry;
@@ -18,10 +27,47 @@ Runtime::Runtime(int argc, char** argv) {
   m_context.environment = process_environment();
 }
 
+Runtime::~Runtime() = default;
+
+void Runtime::begin(const std::string& command) {
+  config::Source source;
+  if (!m_config_path.empty()) {
+    auto text = oci::read_small_file(m_config_path, k_max_config_size);
+    if (!text) throw Fatal(k_exit_failure, "--config: " + text.error().message);
+    source = {m_config_path, std::move(*text)};
+  } else {
+    auto text = embedded::current_config(embedded::self_path());
+    if (!text) throw Fatal(k_exit_failure, "reading the embedded config: " + text.error().message);
+    source = {"(embedded)", std::move(*text)};
+  }
+  auto settings = config::evaluate(source, config::current_environment(command, m_context.argv), config::Host::plugin);
+  if (!settings) throw Fatal(k_exit_failure, settings.error().message);
+  for (const auto& message : settings->messages) std::cerr << message.text << '\n';
+  m_context.settings = std::move(*settings);
+  m_config_source = std::move(source.text);
+}
+
+sinks::Publisher& Runtime::publisher() {
+  if (!m_publisher) {
+    m_transport = std::make_unique<sinks::CurlTransport>(sinks::find_ca_bundle());
+    sinks::PublisherDeps deps;
+    deps.sinks.transport = m_transport.get();
+    deps.sinks.clock = &sinks::system_clock();
+    deps.sinks.random = &sinks::system_random();
+    if (m_reports_to_stderr) deps.sinks.stdout_fd = STDERR_FILENO;
+    m_publisher = std::make_unique<sinks::Publisher>(m_context.settings, deps, sinks::DeliveryMode::synchronous);
+  }
+  return *m_publisher;
+}
+
 void Runtime::publish(const oci::Json& report) {
-  const oci::Json wrapped = oci::Json::array({report});
-  const std::string text = isatty(STDOUT_FILENO) ? wrapped.dump(2) : oci::dump_json(wrapped);
-  std::cout << text << '\n' << std::flush;
+  end_progress();
+  publisher().publish(nlohmann::json::parse(oci::dump_json(report)));
+}
+
+void Runtime::publish_to_topic(const std::string& topic, const oci::Json& report) {
+  end_progress();
+  publisher().publish_to_topic(topic, nlohmann::json::parse(oci::dump_json(report)));
 }
 
 void Runtime::warn(const std::string& line) {

@@ -1,10 +1,10 @@
-// What every command gets: the report context, the settings in force, and the ways out
-// (reports to sinks, warnings and progress to stderr). Commands throw Fatal; only main
-// catches it.
+// What every command gets: the config in force (embedded, or --config for this run), the
+// report context, and the ways out (reports to sinks, warnings and progress to stderr).
+// Commands throw Fatal; only main catches it.
 #pragma once
 
-#include <functional>
 #include <memory>
+#include <optional>
 #include <stdexcept>
 #include <string>
 
@@ -12,10 +12,17 @@
 
 #include "oci/formats.hpp"
 #include "plugin/chalk/report.hpp"
+#include "plugin/config/config.hpp"
+
+namespace chalk::sinks {
+class Publisher;
+class HttpTransport;
+}  // namespace chalk::sinks
 
 namespace chalk::cli {
 
-// Exit codes: 1 for operational failures, 2 for bad input (archives, references, usage).
+// Exit codes: 1 for operational failures (and a rejected config), 2 for bad input
+// (archives, references, usage).
 inline constexpr int k_exit_failure = 1;
 inline constexpr int k_exit_bad_input = 2;
 
@@ -30,23 +37,48 @@ struct Fatal : std::runtime_error {
 class Runtime {
 public:
   Runtime(int argc, char** argv);
+  ~Runtime();
 
+  // --config FILE: a config for this run only (set while parsing, before any command runs).
+  std::string& config_path() { return m_config_path; }
+
+  // Evaluates the config for `command` (printing its messages) and prepares the sinks;
+  // a rejected config is Fatal (exit 1) before any work. Every command calls it first.
+  void begin(const std::string& command);
+  // Reports go to stderr instead of stdout (build -q keeps stdout for the image ID).
+  void reports_to_stderr() { m_reports_to_stderr = true; }
+
+  const config::Settings& settings() const { return m_context.settings; }
+  // The config source in force: what the chalk layer carries as /chalk.c4m.
+  const std::string& config_source() const { return m_config_source; }
   ReportContext& context() { return m_context; }
-  // Sends a report to the `report` topic (stdout by default).
+
+  // The command's primary report: topic `report` and the matching custom reports.
   void publish(const oci::Json& report);
+  // Another topic (`fail`...).
+  void publish_to_topic(const std::string& topic, const oci::Json& report);
   void warn(const std::string& line);
   // A progress callback for `label` when stderr is a terminal, else empty.
   oci::ProgressFn progress(const std::string& label);
   void end_progress();
 
 private:
+  sinks::Publisher& publisher();
+
   ReportContext m_context;
+  std::string m_config_path;
+  std::string m_config_source;
+  bool m_reports_to_stderr = false;
   bool m_progress_shown = false;
+  std::unique_ptr<sinks::HttpTransport> m_transport;
+  std::unique_ptr<sinks::Publisher> m_publisher;
 };
 
 // Each command declares its options on `app` and, when chosen, runs with `runtime`.
 void add_version_command(CLI::App& app, Runtime& runtime);
 void add_insert_command(CLI::App& app, Runtime& runtime);
 void add_extract_command(CLI::App& app, Runtime& runtime);
+void add_config_commands(CLI::App& app, Runtime& runtime);
+void add_build_command(CLI::App& app, Runtime& runtime);
 
 }  // namespace chalk::cli

@@ -24,7 +24,7 @@ struct InsertRequest {
   std::filesystem::path output;                      // empty: rewrite the target itself
   std::optional<oci::ImageSet::Format> output_format;  // empty: the target's format
   std::string config_source;                         // the config carried in the chalk layer
-  std::filesystem::path shim;                        // empty: mark only
+  std::string_view shim;                             // the shim's bytes; empty: mark only
   bool wrap = true;
   oci::ProgressFn progress;
 };
@@ -45,7 +45,7 @@ struct SetChalking {
   std::vector<std::string> tags;  // DOCKER_TAGS; empty: each entry's own names
   oci::Json build_fields = oci::Json::object();
   std::string config_source;
-  std::filesystem::path shim;
+  std::string_view shim;
   bool wrap = true;
   std::string label_prefix = "run.crashoverride.";
   std::filesystem::path temp_directory;

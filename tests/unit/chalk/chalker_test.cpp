@@ -24,7 +24,6 @@ struct Fixture {
     fixture.config = {{"config", container_config}};
     write_oci_layout(dir / "layout", {fixture}, false);
     image = oci::read_oci_layout(dir / "layout")->entries[0].node.image();
-    write_file(dir / "shim", "#!static shim stand-in\n");
   }
 
   ChalkRequest request(bool with_shim) const {
@@ -33,7 +32,7 @@ struct Fixture {
     request.timestamp_ms = 1695487471882;
     request.tags = {"app:1"};
     request.config_source = "# config\n";
-    if (with_shim) request.shim = dir / "shim";
+    if (with_shim) request.shim = "#!static shim stand-in\n";
     request.temp_directory = dir.path();
     return request;
   }

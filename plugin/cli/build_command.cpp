@@ -1,0 +1,41 @@
+// `build`: every argument goes to docker build untouched; docker's exit code is ours.
+#include <unistd.h>
+
+#include <iostream>
+
+#include "plugin/cli/runtime.hpp"
+#include "plugin/embedded/embedded.hpp"
+#include "plugin/ops/build_op.hpp"
+
+namespace chalk::cli {
+
+void add_build_command(CLI::App& app, Runtime& runtime) {
+  auto* command = app.add_subcommand("build", "Run docker build, then chalk the image it built and print a build report");
+  command->footer(
+      "All arguments are passed to `docker build` unchanged (see `docker build --help`); its output\n"
+      "streams as usual and its exit code is ours. The built image then gets the chalk layer (mark,\n"
+      "config, runtime shim) and each -t tag moves to the chalked image (--iidfile and -q give its ID).\n"
+      "If chalking fails, the image docker built is left as it is, with a warning.");
+  command->prefix_command();
+  command->allow_extras();
+  command->callback([&runtime, command] {
+    runtime.begin("build");
+    ops::BuildRequest request;
+    request.args = command->remaining();
+    request.config_source = runtime.config_source();
+    request.shim = embedded::shim();
+    request.cwd = std::filesystem::current_path();
+    const char* tmp = std::getenv("TMPDIR");
+    request.temp_directory = tmp != nullptr && *tmp != '\0' ? tmp : "/tmp";
+    auto client = docker::make_process_client(runtime.settings().docker_exe);
+    auto outcome = ops::build(request, *client, runtime.context());
+    if (outcome.quiet) runtime.reports_to_stderr();
+    for (const auto& warning : outcome.warnings) runtime.warn(warning);
+    if (outcome.quiet) std::cout << outcome.quiet_output << std::flush;
+    if (outcome.report) runtime.publish(*outcome.report);
+    if (outcome.failure) runtime.publish_to_topic("fail", *outcome.failure);
+    if (outcome.exit_code != 0) throw Fatal(outcome.exit_code, "");
+  });
+}
+
+}  // namespace chalk::cli

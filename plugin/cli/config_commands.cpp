@@ -1,0 +1,94 @@
+// `load` and `dump`: the config embedded in docker-chalk. A config is validated before
+// anything changes; the binary is rewritten atomically, so a failure leaves it intact.
+#include <unistd.h>
+
+#include <iostream>
+
+#include "oci/file_io.hpp"
+#include "plugin/cli/runtime.hpp"
+#include "plugin/embedded/embedded.hpp"
+#include "plugin/sinks/curl_transport.hpp"
+
+namespace chalk::cli {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+constexpr std::uint64_t k_max_config_size = 16 << 20;
+
+bool is_url(const std::string& text) { return text.rfind("http://", 0) == 0 || text.rfind("https://", 0) == 0; }
+
+std::string fetch(const std::string& url) {
+  sinks::CurlTransport transport(sinks::find_ca_bundle());
+  sinks::HttpRequest request;
+  request.method = "GET";
+  request.url = url;
+  request.timeout_ms = 30000;
+  const auto outcome = transport.send(request);
+  if (outcome.failure != sinks::TransportFailure::none) throw Fatal(k_exit_failure, "fetching `" + url + "`: " + outcome.message);
+  if (outcome.status < 200 || outcome.status > 299) {
+    throw Fatal(k_exit_failure, "fetching `" + url + "`: HTTP status " + std::to_string(outcome.status));
+  }
+  return outcome.body;
+}
+
+std::string read_source(const std::string& location) {
+  if (is_url(location)) return fetch(location);
+  auto text = oci::read_small_file(location, k_max_config_size);
+  if (!text) throw Fatal(k_exit_failure, "reading config: " + text.error().message);
+  return std::move(*text);
+}
+
+}  // namespace
+
+void add_config_commands(CLI::App& app, Runtime& runtime) {
+  auto location = std::make_shared<std::string>();
+  auto* load = app.add_subcommand("load", "Validate a config (file or http(s) URL) and embed it in docker-chalk");
+  load->footer(
+      "The config is checked completely first (syntax, types, schema); a rejected config changes nothing.\n"
+      "The plugin binary is then rewritten atomically with the new config. If the binary is not writable,\n"
+      "a configured copy is written beside it (or in the current directory) and its path printed.");
+  load->add_option("config", *location, "Config file or http(s) URL")->required();
+  load->callback([&runtime, location] {
+    const std::string text = read_source(*location);
+    for (const auto host : {config::Host::plugin, config::Host::shim}) {
+      auto settings = config::evaluate({*location, text}, config::current_environment("load", runtime.context().argv), host);
+      if (!settings) throw Fatal(k_exit_failure, settings.error().message);
+      if (host == config::Host::plugin) {
+        for (const auto& message : settings->messages) std::cerr << message.text << '\n';
+      }
+    }
+    const fs::path binary = embedded::self_path();
+    if (::access(binary.c_str(), W_OK) == 0 && ::access(binary.parent_path().c_str(), W_OK) == 0) {
+      if (auto ok = embedded::write_with_config(binary, text, binary); !ok) {
+        throw Fatal(k_exit_failure, "rewriting `" + binary.string() + "`: " + ok.error().message);
+      }
+      std::cerr << "docker chalk: loaded " << *location << " into " << binary.string() << '\n';
+      return;
+    }
+    fs::path copy = binary.parent_path() / (binary.filename().string() + ".configured");
+    if (::access(binary.parent_path().c_str(), W_OK) != 0) copy = fs::current_path() / copy.filename();
+    if (auto ok = embedded::write_with_config(binary, text, copy); !ok) {
+      throw Fatal(k_exit_failure, "writing `" + copy.string() + "`: " + ok.error().message);
+    }
+    std::cerr << "docker chalk: " << binary.string() << " is not writable; wrote a configured copy to " << copy.string()
+              << " (install it in its place)\n";
+  });
+
+  auto output = std::make_shared<std::string>();
+  auto* dump = app.add_subcommand("dump", "Print the embedded config, or write it to FILE");
+  dump->footer("The config is printed byte for byte as it was loaded (the default config if none was).");
+  dump->add_option("file", *output, "Write here instead of stdout (atomically)");
+  dump->callback([output] {
+    auto text = embedded::current_config(embedded::self_path());
+    if (!text) throw Fatal(k_exit_failure, "reading the embedded config: " + text.error().message);
+    if (output->empty()) {
+      std::cout << *text << std::flush;
+      return;
+    }
+    if (auto ok = oci::write_file_atomically(*output, *text); !ok) throw Fatal(k_exit_failure, ok.error().message);
+  });
+}
+
+}  // namespace chalk::cli

@@ -1,0 +1,43 @@
+// Images that live in the Docker engine. The fast path rebuilds an image's config from
+// `docker image inspect` + `docker history` (no layer is exported) and loads back a
+// "thin" archive carrying only the new layer: docker load skips every layer whose chain
+// it already has. The slow path exports the image with `docker save`.
+#pragma once
+
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include "oci/formats.hpp"
+#include "plugin/docker/docker_client.hpp"
+
+namespace chalk::docker {
+
+struct EngineImage {
+  oci::Image image;                 // layers are descriptors only: their bytes stay in the engine
+  std::string id;                   // the engine's image ID ("sha256:...")
+  std::vector<std::string> tags;    // RepoTags
+};
+
+// Rebuilds the config of a local image. Fails (unsupported) when `docker history` cannot
+// say unambiguously which history entries made layers; callers then take the slow path.
+oci::Result<EngineImage> read_engine_image(DockerClient& client, const std::string& reference);
+
+// Writes a docker-archive of `image` holding only the blobs the image carries itself
+// (the layers mutations added, as an OverlaySource has them) plus its config; manifest.json
+// lists every layer so docker load can match the rest by chain ID.
+oci::Status write_thin_archive(const oci::Image& image, const std::vector<std::string>& tags,
+                               const std::filesystem::path& path);
+
+// `docker save` into a temporary archive under `directory` and read it back.
+struct SavedImage {
+  oci::ImageSet set;
+  std::filesystem::path archive;  // removed by the caller
+};
+oci::Result<SavedImage> save_engine_image(DockerClient& client, const std::string& reference,
+                                          const std::filesystem::path& directory);
+
+// Loads an archive and returns the loaded image ID ("sha256:..."), read from docker's output.
+oci::Result<std::string> load_archive(DockerClient& client, const std::filesystem::path& archive);
+
+}  // namespace chalk::docker

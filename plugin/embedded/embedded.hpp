@@ -1,0 +1,36 @@
+// What docker-chalk carries inside itself: the runtime shim and the config in force.
+// The default config and the shim are compiled in; `docker chalk load` appends a loaded
+// config after the executable's last byte with a trailer (ELF ignores trailing bytes), so
+// replacing it means rewriting one file atomically, never recompiling.
+#pragma once
+
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "oci/result.hpp"
+
+namespace chalk::embedded {
+
+// The static shim's bytes, or empty when this build has none.
+std::string_view shim();
+
+// configs/default.c4m as compiled in.
+std::string_view default_config();
+
+// The config appended to `executable` by `load`, if any.
+oci::Result<std::optional<std::string>> read_loaded_config(const std::filesystem::path& executable);
+
+// The config in force for `executable`: the loaded one, else the default.
+oci::Result<std::string> current_config(const std::filesystem::path& executable);
+
+// Writes a copy of `executable` carrying `config` to `destination` atomically (same mode).
+// `destination` may be the executable itself.
+oci::Status write_with_config(const std::filesystem::path& executable, std::string_view config,
+                              const std::filesystem::path& destination);
+
+// The path of the running executable.
+std::filesystem::path self_path();
+
+}  // namespace chalk::embedded

@@ -1,0 +1,38 @@
+// `docker chalk build`: docker build with the user's arguments untouched, then the built
+// image chalked in place (fast path: rebuilt config + thin load; slow path: save/load).
+// Fail open: whatever goes wrong after docker succeeded, the user keeps docker's image and
+// exit code, with one warning.
+#pragma once
+
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "plugin/chalk/report.hpp"
+#include "plugin/docker/docker_client.hpp"
+
+namespace chalk::ops {
+
+struct BuildRequest {
+  std::vector<std::string> args;  // as typed after `docker chalk build`
+  std::string config_source;      // carried in the chalk layer
+  std::string_view shim;          // the shim's bytes; empty: mark only
+  std::filesystem::path cwd;
+  std::filesystem::path temp_directory;
+};
+
+struct BuildOutcome {
+  int exit_code = 0;                   // always docker's
+  std::optional<oci::Json> report;     // for the `report` topic (chalked)
+  std::optional<oci::Json> failure;    // for the `fail` topic (docker or chalking failed)
+  std::vector<std::string> warnings;   // one stderr line each
+  std::string image_id;                // the final image ("sha256:..."), chalked or docker's
+  std::string quiet_output;            // docker's stdout under -q (what to print instead)
+  bool quiet = false;
+};
+
+BuildOutcome build(const BuildRequest& request, docker::DockerClient& client, const ReportContext& context);
+
+}  // namespace chalk::ops
