@@ -26,7 +26,8 @@ std::string type_name(const Type& type);
 // True when a value of `have` may stand where `want` is expected (`any` matches anything,
 // so an empty list fits every list type).
 bool type_fits(const Type& have, const Type& want);
-// The more specific of two compatible types, or nullptr-like void when they conflict.
+// Sets `out` to the more specific of two compatible types (`any` yields to the other);
+// false when they conflict.
 bool unify(const Type& a, const Type& b, Type& out);
 
 struct Value {
