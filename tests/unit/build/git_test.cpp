@@ -170,6 +170,25 @@ TEST_F(GitFields, NoRemoteNoTagAreOmitted) {
   EXPECT_EQ(git_fields(repo), expected);
 }
 
+TEST_F(GitFields, NewestTagAtHeadWins) {
+  make_repository();
+  const fs::path repo = m_dir / "repo";
+  git(repo, "tag -a -m old a-old", "2020-01-01T00:00:00+00:00", "2020-01-01T00:00:00+00:00");
+  EXPECT_EQ(git_fields(repo).value("TAG", ""), "v1.0");
+  git(repo, "tag -a -m newest b-newest", "2026-01-01T00:00:00+00:00", "2026-01-01T00:00:00+00:00");
+  EXPECT_EQ(git_fields(repo).value("TAG", ""), "b-newest");
+}
+
+TEST_F(GitFields, NonAsciiIdentity) {
+  const fs::path repo = m_dir / "repo";
+  git(repo, "init -q -b main");
+  write("repo/a", "a\n");
+  git(repo, "add a");
+  git(repo, "-c user.useConfigOnly=false commit -q -m a --author='Zo\xc3\xab \xc3\x85ngstr\xc3\xb6m <zoe@example.com>'",
+      "2023-09-22T20:20:05+02:00", "2023-09-22T20:20:05+02:00");
+  EXPECT_EQ(git_fields(repo).value("AUTHOR", ""), "Zo\xc3\xab \xc3\x85ngstr\xc3\xb6m <zoe@example.com>");
+}
+
 TEST_F(GitFields, NotARepositoryPrintsNothing) {
   testing::internal::CaptureStderr();
   testing::internal::CaptureStdout();
