@@ -17,6 +17,7 @@ json() { python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print(eval
 start_receiver() {
   local dir=$1 i
   shift
+  : >"$dir.port"
   python3 "$here/receiver.py" --dir "$dir" "$@" >"$dir.port" 2>"$dir.err" &
   on_exit kill "$!"
   for ((i = 0; i < 100; i++)); do
