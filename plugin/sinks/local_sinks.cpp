@@ -8,10 +8,13 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <mutex>
+#include <string>
+#include <thread>
 #include <utility>
 
 namespace chalk::sinks {
@@ -62,10 +65,29 @@ bool make_parents(const std::string& path, std::string& cause) {
   return true;
 }
 
+// Takes an exclusive flock, waiting at most `wait_ms`: a writer that never lets go must not
+// stall a build or the shim's reporting thread.
+bool lock_bounded(int fd, const std::string& path, std::int64_t wait_ms, std::string& cause) {
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(wait_ms);
+  while (::flock(fd, LOCK_EX | LOCK_NB) != 0) {
+    if (errno != EWOULDBLOCK && errno != EINTR) {
+      cause = "locking `" + path + "`: " + errno_text(errno);
+      return false;
+    }
+    if (std::chrono::steady_clock::now() >= deadline) {
+      cause =
+          "locking `" + path + "`: still locked by another writer after " + std::to_string(wait_ms) + " ms";
+      return false;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  return true;
+}
+
 // Opens `path` for appending, creating it 0600 (and its parents) if missing, and takes an
 // exclusive flock. A rotating writer in another process may have renamed a new file over the
 // one we opened while we waited for the lock: then we reopen, so no line goes to an orphan.
-bool open_locked(const std::string& path, int flags, Fd& fd, std::string& cause) {
+bool open_locked(const std::string& path, int flags, std::int64_t lock_wait_ms, Fd& fd, std::string& cause) {
   for (int tries = 0; tries < 8; ++tries) {
     int raw = ::open(path.c_str(), flags | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
     if (raw < 0 && errno == ENOENT) {
@@ -77,12 +99,7 @@ bool open_locked(const std::string& path, int flags, Fd& fd, std::string& cause)
       return false;
     }
     fd.reset(raw);
-    while (::flock(fd.get(), LOCK_EX) != 0) {
-      if (errno != EINTR) {
-        cause = "locking `" + path + "`: " + errno_text(errno);
-        return false;
-      }
-    }
+    if (!lock_bounded(fd.get(), path, lock_wait_ms, cause)) return false;
     struct stat opened {};
     struct stat named {};
     if (::fstat(fd.get(), &opened) == 0 && ::stat(path.c_str(), &named) == 0 &&
@@ -117,13 +134,14 @@ class StreamSink final : public Sink {
 
 class FileSink final : public Sink {
  public:
-  explicit FileSink(std::string path) : m_path(std::move(path)) {}
+  FileSink(std::string path, std::int64_t lock_wait_ms)
+      : m_path(std::move(path)), m_lock_wait_ms(lock_wait_ms) {}
 
   Delivery deliver(const nlohmann::json& report) override {
     std::string line = as_object_line(report);
     Fd fd(-1);
     std::string cause;
-    if (!open_locked(m_path, O_WRONLY, fd, cause)) return Delivery::failure(cause);
+    if (!open_locked(m_path, O_WRONLY, m_lock_wait_ms, fd, cause)) return Delivery::failure(cause);
     int err = 0;
     if (!write_all(fd.get(), line, err))
       return Delivery::failure("appending to `" + m_path + "`: " + errno_text(err));
@@ -132,6 +150,7 @@ class FileSink final : public Sink {
 
  private:
   std::string m_path;
+  std::int64_t m_lock_wait_ms;
 };
 
 class RotatingLogSink final : public Sink {
@@ -143,7 +162,7 @@ class RotatingLogSink final : public Sink {
     std::string line = as_object_line(report);
     Fd fd(-1);
     std::string cause;
-    if (!open_locked(m_path, O_RDWR, fd, cause)) return Delivery::failure(cause);
+    if (!open_locked(m_path, O_RDWR, k_default_lock_wait_ms, fd, cause)) return Delivery::failure(cause);
     struct stat st {};
     if (::fstat(fd.get(), &st) != 0)
       return Delivery::failure("reading `" + m_path + "`: " + errno_text(errno));
@@ -215,7 +234,9 @@ std::unique_ptr<Sink> make_stream_sink(int fd, bool pretty) {
   return std::make_unique<StreamSink>(fd, pretty);
 }
 
-std::unique_ptr<Sink> make_file_sink(std::string path) { return std::make_unique<FileSink>(std::move(path)); }
+std::unique_ptr<Sink> make_file_sink(std::string path, std::int64_t lock_wait_ms) {
+  return std::make_unique<FileSink>(std::move(path), lock_wait_ms);
+}
 
 std::unique_ptr<Sink> make_rotating_log_sink(std::string path, std::uint64_t max_bytes,
                                              std::uint64_t truncation_bytes) {

@@ -14,9 +14,12 @@ namespace chalk::sinks {
 // reports never interleave.
 std::unique_ptr<Sink> make_stream_sink(int fd, bool pretty);
 
+// How long file sinks wait for another writer's flock before failing the delivery.
+inline constexpr std::int64_t k_default_lock_wait_ms = 5000;
+
 // `file`: the report object on one line, appended with O_APPEND under flock(2); a new file is
 // 0600 and missing parent directories are created (0700).
-std::unique_ptr<Sink> make_file_sink(std::string path);
+std::unique_ptr<Sink> make_file_sink(std::string path, std::int64_t lock_wait_ms = k_default_lock_wait_ms);
 
 // `rotating_log`: as file; an append that would make the file larger than `max_bytes` first
 // drops the oldest whole lines (at least `truncation_bytes`, and enough to fit) through a

@@ -3,9 +3,11 @@
 
 #include <fcntl.h>
 #include <gtest/gtest.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <chrono>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -114,6 +116,23 @@ TEST(FileSink, ReportsWhyItCannotWrite) {
   Delivery result = sink->deliver(numbered(1));
   EXPECT_EQ(result.state, DeliveryState::failed);
   EXPECT_NE(result.cause.find((blocker / "reports.jsonl").string()), std::string::npos) << result.cause;
+}
+
+TEST(FileSink, GivesUpOnALockThatIsNeverReleased) {
+  TempDir dir;
+  fs::path path = dir.path() / "reports.jsonl";
+  int holder = ::open(path.c_str(), O_WRONLY | O_CREAT | O_CLOEXEC, 0600);
+  ASSERT_GE(holder, 0);
+  ASSERT_EQ(::flock(holder, LOCK_EX), 0);
+  auto start = std::chrono::steady_clock::now();
+  Delivery result = make_file_sink(path.string(), 100)->deliver(numbered(1));
+  auto waited = std::chrono::steady_clock::now() - start;
+  ::close(holder);
+  EXPECT_EQ(result.state, DeliveryState::failed);
+  EXPECT_NE(result.cause.find("still locked by another writer after 100 ms"), std::string::npos)
+      << result.cause;
+  EXPECT_GE(waited, std::chrono::milliseconds(100));
+  EXPECT_LT(waited, std::chrono::milliseconds(1000));
 }
 
 TEST(ExpandHome, ReplacesALeadingTildeOnly) {
