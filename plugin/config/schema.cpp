@@ -777,9 +777,11 @@ private:
         used = used || (report.enabled &&
                         std::find(report.sink_configs.begin(), report.sink_configs.end(), name) != report.sink_configs.end());
       if (!used) continue;
-      std::string from = sink.region_source == "default" ? "the default" : "$" + sink.region_source;
+      std::string from = sink.region_source == "default"
+                             ? " (default; set region, AWS_REGION or AWS_DEFAULT_REGION to change it)"
+                             : " from " + sink.region_source;
       out.warnings.push_back({*m_store.find_section("sink_config." + name),
-                              "sink_config " + name + ": no s3 region set; using '" + sink.region + "' from " + from});
+                              "sink_config " + name + ": no s3 region set; using '" + sink.region + "'" + from});
     }
     return out;
   }

@@ -185,14 +185,14 @@ TEST(Shipped, T18S3GuideVerbatim) {
   EXPECT_EQ(all.sink_configs.at("my_s3_config").uid, "AKIAEXAMPLE");
   ASSERT_EQ(all.messages.size(), 1U);
   EXPECT_EQ(all.messages[0].line,
-            "t.c4m:1:1: warning: sink_config my_s3_config: no s3 region set; using 'us-east-1' from the default");
+            "t.c4m:1:1: warning: sink_config my_s3_config: no s3 region set; using 'us-east-1' (default; set region, AWS_REGION or AWS_DEFAULT_REGION to change it)");
 
   auto with_region = k_all_three;
   with_region["AWS_REGION"] = "eu-west-1";
   Settings eu = ok(k_s3_guide, with_region);
   EXPECT_EQ(eu.sink_configs.at("my_s3_config").region, "eu-west-1");
   ASSERT_EQ(eu.messages.size(), 1U);
-  EXPECT_EQ(eu.messages[0].text, "sink_config my_s3_config: no s3 region set; using 'eu-west-1' from $AWS_REGION");
+  EXPECT_EQ(eu.messages[0].text, "sink_config my_s3_config: no s3 region set; using 'eu-west-1' from AWS_REGION");
 
   std::string in_file = replaced(k_s3_guide, "  sink:    \"s3\"\n", "  sink:    \"s3\"\n  region:  \"us-east-1\"\n");
   Settings pinned = ok(in_file, k_all_three);

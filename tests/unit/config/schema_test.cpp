@@ -271,11 +271,11 @@ TEST(Schema, T18S3GuideRegion) {
   EXPECT_EQ(s.sink_configs.at("my_s3_config").region_source, "default");
   ASSERT_EQ(s.messages.size(), 1U);
   EXPECT_EQ(s.messages[0].level, "warning");
-  EXPECT_EQ(s.messages[0].line, "t.c4m:1:1: warning: sink_config my_s3_config: no s3 region set; using 'us-east-1' from the default");
+  EXPECT_EQ(s.messages[0].line, "t.c4m:1:1: warning: sink_config my_s3_config: no s3 region set; using 'us-east-1' (default; set region, AWS_REGION or AWS_DEFAULT_REGION to change it)");
   creds["AWS_DEFAULT_REGION"] = "ap-south-1";
   s = ok(base, creds);
   EXPECT_EQ(s.sink_configs.at("my_s3_config").region, "ap-south-1");
-  EXPECT_EQ(s.messages.at(0).text, "sink_config my_s3_config: no s3 region set; using 'ap-south-1' from $AWS_DEFAULT_REGION");
+  EXPECT_EQ(s.messages.at(0).text, "sink_config my_s3_config: no s3 region set; using 'ap-south-1' from AWS_DEFAULT_REGION");
   creds["AWS_REGION"] = "eu-west-1";
   s = ok(base, creds);
   EXPECT_EQ(s.sink_configs.at("my_s3_config").region, "eu-west-1");
