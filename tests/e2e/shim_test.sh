@@ -1,0 +1,162 @@
+#!/usr/bin/env bash
+# The runtime shim inside containers on the real engine (REPORTS.md §8): exit codes, signals
+# reaching the program (docker stop), PID 1 reaping orphans, and heartbeat reports with the
+# network tables (IPv4 and IPv6 listeners) read from `docker logs`.
+source "$(dirname "$0")/lib.sh"
+require_engine
+require_chalk_bin
+make_temp_dir
+cd "$E2E_TMP"
+
+# chalk_build TAG [DOCKER_CHALK_OPTION...] <<DOCKERFILE: docker chalk build of the Dockerfile read
+# from stdin; the build report is left in TAG's report file, named in REPORT.
+chalk_build() {
+  local tag=$1 dir
+  shift
+  dir=$(mktemp -d "$E2E_TMP/context.XXXXXX")
+  cat >"$dir/Dockerfile"
+  remove_image_at_exit "$tag"
+  "$CHALK_BIN" "$@" build -t "$tag" "$dir" >"$dir.out" 2>"$dir.err" || fail "docker chalk build of $tag failed: $(cat "$dir.err")"
+  REPORT=$dir.json
+  { grep '^\[{' "$dir.out" || true; } | tail -1 >"$REPORT"
+  [ -s "$REPORT" ] || fail "no build report for $tag: $(cat "$dir.out")"
+}
+
+# start_container NAME IMAGE [DOCKER_RUN_OPTION...] -- [ARG...]: docker run -d, removed at exit.
+start_container() {
+  local name=$1 image=$2
+  shift 2
+  local options=()
+  while [ $# -gt 0 ] && [ "$1" != -- ]; do
+    options+=("$1")
+    shift
+  done
+  [ $# -gt 0 ] && shift
+  on_exit docker rm -f "$name"
+  docker run -d --name "$name" "${options[@]}" "$image" "$@" >/dev/null || fail "docker run -d $image failed"
+}
+
+# wait_logs CONTAINER TEXT SECONDS: waits until the container's logs contain TEXT.
+wait_logs() {
+  local deadline=$((SECONDS + $3))
+  until docker logs "$1" 2>&1 | grep -qF -- "$2"; do
+    [ $SECONDS -lt $deadline ] || fail "\`$2\` never appeared in the logs of $1: $(docker logs "$1" 2>&1 | tail -20)"
+    sleep 0.2
+  done
+}
+
+exit_code_of() { docker inspect -f '{{.State.ExitCode}}' "$1"; }
+
+image=chalk-e2e/$(unique_name shim):1
+chalk_build "$image" <<'DOCKERFILE'
+FROM chalk-test/busybox:latest
+ENTRYPOINT ["sh", "-c"]
+CMD ["echo default"]
+DOCKERFILE
+assert_eq '["/chalk","exec","--exec-command-name","sh","--","-c"]' \
+  "$(docker image inspect -f '{{json .Config.Entrypoint}}' "$image")" "the image is wrapped"
+
+note "exit codes: the program's, 128+N when it dies of signal N"
+set +e
+docker run --rm --network none "$image" 'exit 42' >/dev/null 2>&1
+status=$?
+set -e
+assert_eq 42 "$status" "exit code of \`exit 42\`"
+set +e
+docker run --rm --network none "$image" 'kill -9 $$' >/dev/null 2>&1
+status=$?
+set -e
+assert_eq 137 "$status" "exit code of a program killed by SIGKILL"
+assert_eq "$(docker run --rm --network none --entrypoint /chalk "$image" version >/dev/null 2>&1; echo $?)" 0 \
+  "/chalk version in the image"
+
+note "PID 1 is the shim; the program is its child"
+ps_out=$(docker run --rm --network none "$image" 'echo "$$ $PPID"; tr "\0" " " </proc/1/cmdline')
+assert_eq "1" "$(head -1 <<<"$ps_out" | cut -d' ' -f2)" "the program's parent PID"
+assert_contains "$(tail -1 <<<"$ps_out")" "/chalk exec --exec-command-name sh -- -c" "PID 1's command line"
+
+note "SIGTERM reaches the program: docker stop returns quickly, the handler ran"
+container=$(unique_name term)
+start_container "$container" "$image" --network none -- \
+  "trap 'echo term-handled; exit 0' TERM; echo ready; while :; do sleep 0.1; done"
+wait_logs "$container" ready 20
+start=$SECONDS
+docker stop -t 30 "$container" >/dev/null || fail "docker stop failed"
+[ $((SECONDS - start)) -lt 10 ] || fail "docker stop took $((SECONDS - start)) s (timeout 30 s): SIGTERM did not reach the program"
+assert_contains "$(docker logs "$container" 2>&1)" "term-handled" "logs after docker stop"
+assert_eq 0 "$(exit_code_of "$container")" "exit code after the handler"
+
+note "a program without a handler dies of the forwarded SIGTERM (128+15)"
+container=$(unique_name sleeper)
+start_container "$container" "$image" --network none -- "echo ready; exec sleep 1000"
+wait_logs "$container" ready 20
+start=$SECONDS
+docker stop -t 30 "$container" >/dev/null || fail "docker stop failed"
+[ $((SECONDS - start)) -lt 10 ] || fail "docker stop of a sleeping program took $((SECONDS - start)) s"
+assert_eq 143 "$(exit_code_of "$container")" "exit code of a program killed by SIGTERM"
+
+note "as PID 1 the shim reaps orphans: no zombies"
+reap=$(docker run --rm --network none "$image" '
+  for i in 1 2 3 4 5 6 7 8; do (sleep 0.2 &); done
+  (sleep 30 &)
+  sleep 1.5
+  zombies=0; orphan_parent=none
+  for stat in /proc/[0-9]*/stat; do
+    read -r pid comm state ppid rest <"$stat" 2>/dev/null || continue
+    [ "$state" = Z ] && zombies=$((zombies + 1))
+    [ "$comm" = "(sleep)" ] && orphan_parent=$ppid
+  done
+  echo "zombies=$zombies orphan_parent=$orphan_parent"')
+assert_eq "zombies=0 orphan_parent=1" "$reap" "zombies and the orphan's parent"
+
+note "heartbeat reports with the listening ports (IPv4 and IPv6), every second"
+sed 's/<<30 minutes>>/<<1 seconds>>/' "$E2E_SOURCE_DIR/configs/net-heartbeat.c4m" >heartbeat.c4m
+grep -q '<<1 seconds>>' heartbeat.c4m || fail "cannot set the heartbeat rate in configs/net-heartbeat.c4m"
+hb_image=chalk-e2e/$(unique_name heartbeat):1
+chalk_build "$hb_image" --config "$E2E_TMP/heartbeat.c4m" <<'DOCKERFILE'
+FROM chalk-test/busybox:latest
+ENTRYPOINT ["sh", "-c"]
+DOCKERFILE
+hb_report=$REPORT
+port4=$(free_port)
+port6=$(free_port)
+container=$(unique_name heartbeat)
+start_container "$container" "$hb_image" --network host -- \
+  "httpd -p 127.0.0.1:$port4 && exec httpd -f -p [::]:$port6"
+wait_logs "$container" '"_HEARTBEAT_COUNT":3' 20
+docker logs "$container" >heartbeat.log 2>heartbeat.err
+python3 - heartbeat.log "$hb_report" "$port4" "$port6" <<'PYTHON'
+import json, sys
+log, report, port4, port6 = sys.argv[1:]
+build = json.load(open(report))[0]["_CHALKS"][0]
+beats = []
+for line in open(log):
+    line = line.strip()
+    if line.startswith("[{"):
+        doc = json.loads(line)
+        assert isinstance(doc, list) and len(doc) == 1, "a delivery is a one-element array"
+        if doc[0]["_OPERATION"] == "heartbeat":
+            beats.append(doc[0])
+def check(ok, what):
+    if not ok:
+        sys.exit("FAIL: " + what)
+check(len(beats) >= 3, "fewer than 3 heartbeats: %d" % len(beats))
+check([b["_HEARTBEAT_COUNT"] for b in beats[:3]] == [1, 2, 3], "_HEARTBEAT_COUNT 1, 2, 3: %r" % [b["_HEARTBEAT_COUNT"] for b in beats])
+for b in beats:
+    check(b["CHALK_ID"] == build["CHALK_ID"], "heartbeat CHALK_ID %r is not the build's %r" % (b["CHALK_ID"], build["CHALK_ID"]))
+    check(b.get("METADATA_ID") == build["METADATA_ID"], "heartbeat METADATA_ID")
+    check(b.get("_EXEC_ID") == beats[0]["_EXEC_ID"] and b["_EXEC_ID"], "one _EXEC_ID per container")
+    for key in ("_TIMESTAMP", "_DATETIME", "_OP_TCP_SOCKET_INFO", "_OP_IPV4_ROUTES", "_OP_IPV4_INTERFACES"):
+        check(key in b, "heartbeat without " + key)
+gaps = [beats[i + 1]["_TIMESTAMP"] - beats[i]["_TIMESTAMP"] for i in range(2)]
+check(all(500 <= g <= 2500 for g in gaps), "heartbeats not about 1 s apart: %r ms" % gaps)
+rows = beats[-1]["_OP_TCP_SOCKET_INFO"]
+check(all(len(r) == 7 and all(isinstance(c, str) for c in r) for r in rows), "socket rows are 7 strings")
+any6 = ":".join(["0000"] * 8)
+check(["127.0.0.1", port4, "0.0.0.0", "0", "LISTEN"] in [r[:5] for r in rows],
+      "no IPv4 LISTEN row for 127.0.0.1:%s in %r" % (port4, rows))
+check([any6, port6, any6, "0", "LISTEN"] in [r[:5] for r in rows],
+      "no IPv6 LISTEN row for [::]:%s in %r" % (port6, rows))
+PYTHON
+assert_eq "" "$(grep -v '^$' heartbeat.err || true)" "the shim's stderr"
+note "ok"
