@@ -109,6 +109,56 @@ reap=$(docker run --rm --network none "$image" '
   echo "zombies=$zombies orphan_parent=$orphan_parent"')
 assert_eq "zombies=0 orphan_parent=1" "$reap" "zombies and the orphan's parent"
 
+note "the default config sends nothing from the shim: the program's output only"
+assert_eq "default" "$(docker run --rm --network none "$image" 2>&1)" "output of an unconfigured shim"
+
+note "an exec report to stdout: once, the build's IDs, the program's process; also when it exits at once"
+cat >exec.c4m <<'C4M'
+sink_config exec_out {
+  enabled: true
+  sink:    "stdout"
+}
+custom_report exec_report {
+  report_template: "report_default"
+  sink_configs:    ["exec_out"]
+  use_when:        ["exec"]
+}
+C4M
+exec_image=chalk-e2e/$(unique_name exec):1
+chalk_build "$exec_image" --config "$E2E_TMP/exec.c4m" <<'DOCKERFILE'
+FROM chalk-test/busybox:latest
+ENTRYPOINT ["sh", "-c"]
+DOCKERFILE
+exec_build=$REPORT
+for program in 'echo out; sleep 0.5; exit 3' 'exit 3'; do
+  set +e
+  docker run --rm --network none "$exec_image" "$program" >exec.out 2>exec.err
+  status=$?
+  set -e
+  assert_eq 3 "$status" "exit code with an exec report ($program)"
+  python3 - exec.out "$exec_build" "$program" <<'PYTHON' || fail "exec report ($program): see above"
+import json, sys
+out, report, program = sys.argv[1:]
+build = json.load(open(report))[0]["_CHALKS"][0]
+lines = open(out).read().splitlines()
+reports = [json.loads(l)[0] for l in lines if l.startswith("[{")]
+def check(ok, what):
+    if not ok:
+        sys.exit("FAIL: " + what)
+check(len(reports) == 1 and reports[0]["_OPERATION"] == "exec", "one exec report: %r" % lines)
+r = reports[0]
+check(("out" in lines) == program.startswith("echo out"), "the program's output: %r" % lines)
+check(r["CHALK_ID"] == build["CHALK_ID"] and r["METADATA_ID"] == build["METADATA_ID"], "the build's IDs")
+check(bool(r.get("_EXEC_ID")), "_EXEC_ID")
+chalk = r["_CHALKS"][0]
+check(chalk["CHALK_ID"] == build["CHALK_ID"], "_CHALKS[0].CHALK_ID")
+if program.startswith("echo out"):
+    check(chalk.get("_PROCESS_ARGV") == ["sh", "-c", program], "_PROCESS_ARGV %r" % chalk.get("_PROCESS_ARGV"))
+    check(chalk.get("_PROCESS_PARENT_PID") == 1, "_PROCESS_PARENT_PID %r" % chalk.get("_PROCESS_PARENT_PID"))
+PYTHON
+  assert_eq "" "$(cat exec.err)" "the shim's stderr ($program)"
+done
+
 note "heartbeat reports with the listening ports (IPv4 and IPv6), every second"
 sed 's/<<30 minutes>>/<<1 seconds>>/' "$E2E_SOURCE_DIR/configs/net-heartbeat.c4m" >heartbeat.c4m
 grep -q '<<1 seconds>>' heartbeat.c4m || fail "cannot set the heartbeat rate in configs/net-heartbeat.c4m"
