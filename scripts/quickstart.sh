@@ -8,6 +8,8 @@
 #   2. docker chalk build -t chalk-quickstart/http:latest <example>   (prints the build report)
 #   3. docker run it for a few seconds and show a heartbeat listing port 9999
 # Every step that fails stops the script with a message naming it.
+# `--guide-only` runs just the three guide steps with the `docker chalk` and engine already
+# in place (tests/e2e/quickstart_test.sh runs it so on a private plugin copy).
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
@@ -16,28 +18,38 @@ rate_seconds=2
 run_seconds=${CHALK_QUICKSTART_SECONDS:-5}
 
 step() { printf '\n### %s\n' "$*"; }
+pretty() { python3 -m json.tool --indent 2 <<<"$1" 2>/dev/null || echo "$1"; }
 # show COMMAND...: prints the command as the guide would type it, then runs it.
 show() {
   printf '$ %s\n' "$*"
   "$@"
 }
 
-step "Packages and build"
-ensure_packages "${CHALK_BUILD_PACKAGES[@]}" docker.io busybox-static
-curl_arg=$(static_curl_args)
-chalk_build build ${curl_arg:+"$curl_arg"}
-bash "$CHALK_ROOT/scripts/install.sh"
-docker chalk --help >/dev/null 2>&1 || die "\`docker chalk\` does not run the installed plugin (see scripts/install.sh)"
+case "${1:-}" in
+  "") guide_only= ;;
+  --guide-only) guide_only=1 ;;
+  *) die "usage: $0 [--guide-only]" ;;
+esac
 
-step "Docker engine"
 engine_started=
-if ! engine_answers; then
-  engine_env=$(bash "$CHALK_ROOT/scripts/engine.sh" start)
-  eval "$engine_env"
-  engine_started=1
-  echo "Started a private Docker engine; to use it from your shell: export DOCKER_HOST=$DOCKER_HOST"
+if [ -z "$guide_only" ]; then
+  step "Packages and build"
+  ensure_packages "${CHALK_BUILD_PACKAGES[@]}" docker.io busybox-static
+  curl_arg=$(static_curl_args)
+  chalk_build build ${curl_arg:+"$curl_arg"}
+  bash "$CHALK_ROOT/scripts/install.sh"
+
+  step "Docker engine"
+  if ! engine_answers; then
+    engine_env=$(bash "$CHALK_ROOT/scripts/engine.sh" start)
+    eval "$engine_env"
+    engine_started=1
+    echo "Started a private Docker engine; to use it from your shell: export DOCKER_HOST=$DOCKER_HOST"
+  fi
+  bash "$CHALK_ROOT/scripts/engine.sh" base-image
 fi
-bash "$CHALK_ROOT/scripts/engine.sh" base-image
+docker chalk --help >/dev/null 2>&1 || die "\`docker chalk\` does not run the installed plugin (see scripts/install.sh)"
+engine_answers || die "no Docker engine answers on ${DOCKER_HOST:-the default socket}"
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/chalk-quickstart.XXXXXX")
 container=chalk-quickstart-$$
@@ -61,9 +73,15 @@ cp -r "$CHALK_ROOT/scripts/example" "$work/example"
 printf '$ docker chalk build -t %s %s\n' "$tag" "$work/example"
 docker chalk build -t "$tag" "$work/example" >"$work/build-report.json" ||
   die "step 2: \`docker chalk build\` failed"
-cat "$work/build-report.json"
-grep -q '"_OPERATION": *"build"' "$work/build-report.json" ||
+# docker build's own output comes first; the report is the last line that is a JSON array.
+report=$(grep '^\[' "$work/build-report.json" | tail -n 1 || true)
+[[ "$report" == *'"_OPERATION":'*'"build"'* ]] || {
+  cat "$work/build-report.json" >&2
   die "step 2: \`docker chalk build\` printed no build report"
+}
+grep -v '^\[' "$work/build-report.json" || true
+echo "Build report:"
+pretty "$report"
 
 step "Step 3: run the chalked container for ${run_seconds} seconds"
 show docker run -d --network none --name "$container" "$tag" >/dev/null || die "step 3: \`docker run\` of $tag failed"
@@ -76,11 +94,7 @@ if [ -z "$heartbeat" ]; then
   die "step 3: the container printed no heartbeat report in ${run_seconds} seconds"
 fi
 echo "Last heartbeat report:"
-if command -v python3 >/dev/null 2>&1; then
-  python3 -m json.tool <<<"$heartbeat" || echo "$heartbeat"
-else
-  echo "$heartbeat"
-fi
+pretty "$heartbeat"
 [[ "$heartbeat" == *'"9999"'* ]] || die "step 3: the heartbeat does not list port 9999"
 
 step "Done"
