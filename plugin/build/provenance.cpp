@@ -79,7 +79,10 @@ std::optional<std::string> read_regular_file(const fs::path& path) {
 }
 
 fs::path absolute_path(const fs::path& cwd, const std::string& path) {
-  fs::path result = (cwd / path).lexically_normal();
+  std::error_code error;
+  fs::path result = fs::absolute(cwd / path, error);
+  if (error) result = cwd / path;
+  result = result.lexically_normal();
   if (!result.has_filename() && result.has_parent_path() && result != result.root_path()) result = result.parent_path();
   return result;
 }

@@ -33,9 +33,11 @@ oci::Json dockerfile_labels(std::string_view text, std::string_view target = {},
 // How long one git command may run before it is killed and its answer ignored.
 inline constexpr std::chrono::milliseconds k_git_timeout{5000};
 
-// The git keys of the repository containing `context_dir` (ORIGIN_URI, BRANCH, TAG,
-// COMMIT_ID, AUTHOR, COMMITTER, DATE_*, TIMESTAMP_*), from the `git` found on PATH run in a
-// scrubbed environment. Empty values are omitted; no git, no repository or no commit: {}.
+// The git keys of the repository containing `context_dir` (a relative one is relative to our
+// working directory): ORIGIN_URI, BRANCH (omitted when detached), TAG (the newest tag at HEAD),
+// COMMIT_ID, AUTHOR, COMMITTER, DATE_*, TIMESTAMP_*; from the `git` found on PATH, run in a
+// scrubbed environment, each command killed after `timeout`. Empty values are omitted; no git,
+// no repository or no commit: {}. Never prints, never fails.
 oci::Json git_fields(const std::filesystem::path& context_dir, std::chrono::milliseconds timeout = k_git_timeout);
 
 // `url` without credentials: URLs lose their user information (`https://u:t@h/x` ->
