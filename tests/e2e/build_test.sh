@@ -132,6 +132,14 @@ assert_eq "$docker_status" "$chalk_status" "exit code of docker chalk build for 
 if docker image inspect "$broken_tag" >/dev/null 2>&1; then fail "a failed build left $broken_tag"; fi
 # The failed build's report goes to the `fail` topic, which has no sink by default.
 assert_not_contains "$(cat broken.out)" '"_OPERATION":"build"' "stdout of the failed build"
+set +e
+docker build --no-such-flag app >/dev/null 2>&1
+docker_status=$?
+"$CHALK_BIN" build --no-such-flag app >badflag.out 2>badflag.err
+chalk_status=$?
+set -e
+assert_eq "$docker_status" "$chalk_status" "exit code of docker chalk build for an unknown docker build flag"
+assert_contains "$(cat badflag.err)" "unknown flag: --no-such-flag" "docker's message"
 
 note "docker.wrap_entrypoint: false gives a mark-only image"
 printf 'docker.wrap_entrypoint: false\n' >nowrap.c4m
@@ -142,6 +150,9 @@ docker chalk --config "$E2E_TMP/nowrap.c4m" build -t "$nowrap_tag" app >nowrap.o
 report_of nowrap.out nowrap.json
 assert_eq 1 "$(json nowrap.json 'd[0]["_OP_CHALK_COUNT"]')" "mark-only _OP_CHALK_COUNT"
 assert_eq '["echo"]' "$(entrypoint_of "$nowrap_tag")" "mark-only entrypoint"
+assert_eq 1 "$(grep -c warning nowrap.err)" "warning lines for a mark-only build"
+assert_contains "$(grep warning nowrap.err)" "wrap_entrypoint" "the mark-only warning"
+assert_eq null "$(docker image inspect -f '{{json .Config.OnBuild}}' "$nowrap_tag")" "no OnBuild trigger without a shim"
 assert_eq "$(json nowrap.json 'd[0]["_CHALKS"][0]["METADATA_ID"]')" "$(label_of "$nowrap_tag")" "mark-only label"
 docker run --rm --network none --entrypoint cat "$nowrap_tag" /chalk.json >nowrap-mark.json || fail "no /chalk.json in the mark-only image"
 assert_eq dadfedabbadabbed "$(json nowrap-mark.json 'd["MAGIC"]')" "mark-only MAGIC"
