@@ -139,7 +139,7 @@ vars=(CHALK_POST_URL CHALK_POST_HEADERS AWS_S3_BUCKET_URI AWS_ACCESS_KEY_ID AWS_
   AWS_DEFAULT_REGION AWS_ENDPOINT_URL)
 unset_vars=()
 for v in "${vars[@]}"; do unset_vars+=(-u "$v"); done
-with_vars=(CHALK_POST_URL=http://127.0.0.1:$RECEIVER_PORT/shipped $'CHALK_POST_HEADERS=Authorization: Bearer t0k\nX-Team: e2e'
+with_vars=("CHALK_POST_URL=http://127.0.0.1:$RECEIVER_PORT/shipped" $'CHALK_POST_HEADERS=Authorization: Bearer t0k\nX-Team: e2e'
   AWS_S3_BUCKET_URI=s3://bucket/prefix AWS_ACCESS_KEY_ID=AKIDEXAMPLE AWS_SECRET_ACCESS_KEY=secret-example
   AWS_REGION=eu-west-1 AWS_ENDPOINT_URL=http://127.0.0.1:9)
 shipped=0

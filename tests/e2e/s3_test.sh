@@ -11,7 +11,6 @@ source "$(dirname "$0")/lib.sh"
 require_engine
 use_chalk_plugin
 make_temp_dir
-here=$(cd "$(dirname "$0")" && pwd)
 cd "$E2E_TMP"
 # shellcheck source=scripts/lib.sh
 source "$E2E_SOURCE_DIR/scripts/lib.sh"
@@ -81,8 +80,8 @@ mkdir s3rver
 "$CHALK_S3RVER" -d "$E2E_TMP/s3rver" -a 127.0.0.1 -p "$s3_port" -s --configure-bucket "$bucket" >s3rver.log 2>&1 &
 on_exit kill "$!"
 wait_port "$s3_port" || fail "s3rver did not listen on $s3_port: $(cat s3rver.log)"
-s3_env=(AWS_S3_BUCKET_URI=s3://$bucket/fleet AWS_ACCESS_KEY_ID=S3RVER AWS_SECRET_ACCESS_KEY=S3RVER
-  AWS_ENDPOINT_URL=http://127.0.0.1:$s3_port)
+s3_env=("AWS_S3_BUCKET_URI=s3://$bucket/fleet" AWS_ACCESS_KEY_ID=S3RVER AWS_SECRET_ACCESS_KEY=S3RVER
+  "AWS_ENDPOINT_URL=http://127.0.0.1:$s3_port")
 tag=chalk-e2e/$(unique_name s3):1
 remove_image_at_exit "$tag"
 env "${s3_env[@]}" docker chalk build -t "$tag" ctx >build.out 2>build.err || fail "build failed: $(cat build.err)"
@@ -125,8 +124,8 @@ for ((i = 0; i < 100; i++)); do
   sleep 0.1
 done
 [ -n "$v_port" ] || fail "sigv4_verifier.py did not start: $(cat verifier.err)"
-v_env=(AWS_S3_BUCKET_URI=s3://$bucket/fleet AWS_ACCESS_KEY_ID=$access_key AWS_SECRET_ACCESS_KEY=$secret
-  AWS_ENDPOINT_URL=http://127.0.0.1:$v_port AWS_REGION=eu-west-1)
+v_env=("AWS_S3_BUCKET_URI=s3://$bucket/fleet" "AWS_ACCESS_KEY_ID=$access_key" "AWS_SECRET_ACCESS_KEY=$secret"
+  "AWS_ENDPOINT_URL=http://127.0.0.1:$v_port" AWS_REGION=eu-west-1)
 secret_tag=chalk-e2e/$(unique_name s3secret):1
 remove_image_at_exit "$secret_tag"
 env "${v_env[@]}" docker chalk build -t "$secret_tag" ctx >secret-build.out 2>secret-build.err ||
