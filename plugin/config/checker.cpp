@@ -10,6 +10,8 @@ namespace chalk::config {
 
 namespace {
 
+constexpr std::size_t k_max_call_depth = 64;
+
 bool is_numeric(Kind k) { return k == Kind::int_ || k == Kind::float_ || k == Kind::duration; }
 bool is_ordered(Kind k) {
   return k == Kind::int_ || k == Kind::float_ || k == Kind::string || k == Kind::duration || k == Kind::size ||
@@ -85,6 +87,9 @@ private:
     if (found != m_instances.end()) return found->second;
     if (m_in_progress.count(&def))
       fail("check", call_pos, "Recursive call of function '" + def.path[0] + "' is not supported");
+    // Calls nest no deeper than this at run time either, so the stack stays bounded.
+    if (m_in_progress.size() >= k_max_call_depth)
+      fail("check", call_pos, "Function calls nest too deep (over " + std::to_string(k_max_call_depth) + ")");
     m_in_progress.insert(&def);
     auto saved_scopes = std::move(m_scopes);
     auto saved_section = std::move(m_section);

@@ -11,6 +11,8 @@ namespace {
 
 // A config that loops this long is broken or hostile; the shim must not hang on it.
 constexpr std::int64_t k_max_iterations = 1'000'000;
+// Typed functions are checked once each, so a long chain of calls is only seen here.
+constexpr std::size_t k_max_call_depth = 64;
 
 enum class Flow { normal, break_, continue_, return_ };
 
@@ -99,6 +101,7 @@ private:
   std::vector<std::string> m_section;
   std::map<std::string, std::vector<const Stmt*>> m_functions;
   std::int64_t m_iterations = 0;
+  std::size_t m_call_depth = 0;
 
   std::string current_log_level() const {
     const Value* level = m_result.store.get("log_level");
@@ -352,7 +355,7 @@ private:
         bool fits = true;
         for (std::size_t n = 0; n < args.size(); ++n)
           if (def->param_types[n] && !type_fits(args[n].type, *def->param_types[n])) fits = false;
-        if (fits) return call_user(*def, std::move(args));
+        if (fits) return call_user(*def, std::move(args), e.pos);
       }
     }
     std::vector<Type> types;
@@ -368,7 +371,10 @@ private:
     fail("runtime", e.pos, "Could not find an implementation for the function '" + e.op + "'");
   }
 
-  Value call_user(const Stmt& def, std::vector<Value> args) {
+  Value call_user(const Stmt& def, std::vector<Value> args, Pos pos) {
+    if (m_call_depth >= k_max_call_depth)
+      fail("runtime", pos, "Function calls nest too deep (over " + std::to_string(k_max_call_depth) + ")");
+    ++m_call_depth;
     Frame saved = std::move(m_frame);
     auto saved_section = std::move(m_section);
     m_frame = Frame{};
@@ -379,6 +385,7 @@ private:
     Value result = std::move(m_frame.result);
     m_frame = std::move(saved);
     m_section = std::move(saved_section);
+    --m_call_depth;
     return result;
   }
 

@@ -394,13 +394,18 @@ private:
 
   ExprPtr expression() { return level(1, false); }
 
+  // Depth is counted per nesting (unary operand, parentheses, right operand), not per
+  // precedence level, so ordinary expressions never come near the limit.
   ExprPtr level(int n, bool right_of_same) {
     if (n == k_unary_level) return unary();
-    DepthGuard guard(*this);
     ExprPtr left = level(n + 1, false);
     if (!op_at_level(n, cur())) return left;
     Token op = take();
-    ExprPtr right = level(n, true);
+    ExprPtr right;
+    {
+      DepthGuard guard(*this);
+      right = level(n, true);
+    }
     auto e = std::make_unique<Expr>();
     e->kind = ExprKind::binary;
     e->pos = left->pos;

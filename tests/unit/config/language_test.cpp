@@ -402,6 +402,23 @@ TEST(Hostile, DeepNestingIsAnErrorNotACrash) {
   std::string deep = "x: " + std::string(5000, '(') + "1" + std::string(5000, ')');
   EXPECT_EQ(bare_error(deep).rfind("t.c4m:1:", 0), 0U);
   EXPECT_NE(bare_error(deep).find("parse: nesting too deep"), std::string::npos);
+  std::string nested = "x: " + std::string(60, '(') + "1" + std::string(60, ')');
+  EXPECT_EQ(attr(bare(nested), "x").i, 1);
+  std::string chain = "x: 0";
+  for (int n = 0; n < 150; ++n) chain += " + 1";
+  EXPECT_EQ(attr(bare(chain), "x").i, 150);
+  std::string long_chain = "x: 0";
+  for (int n = 0; n < 20000; ++n) long_chain += " + 1";
+  EXPECT_NE(bare_error(long_chain).find("parse: nesting too deep"), std::string::npos);
+  std::string calls = "func f0() { return 0 }\n";
+  for (int n = 1; n < 100; ++n)
+    calls += "func f" + std::to_string(n) + "() { return f" + std::to_string(n - 1) + "() + 1 }\n";
+  EXPECT_NE(bare_error(calls + "x: f99()").find("runtime: Function calls nest too deep (over 64)"), std::string::npos);
+  std::string untyped = "func g0(a) { return a }\n";
+  for (int n = 1; n < 100; ++n)
+    untyped += "func g" + std::to_string(n) + "(a) { return g" + std::to_string(n - 1) + "(a) + 1 }\n";
+  EXPECT_NE(bare_error(untyped + "x: g99(0)").find("check: Function calls nest too deep (over 64)"), std::string::npos);
+  EXPECT_EQ(attr(bare(calls.substr(0, calls.find("func f30(")) + "x: f29()"), "x").i, 29);
   std::string blocks;
   for (int n = 0; n < 3000; ++n) blocks += "if true { ";
   EXPECT_NE(bare_error(blocks).find("nesting too deep"), std::string::npos);
