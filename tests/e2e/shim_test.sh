@@ -75,15 +75,19 @@ ps_out=$(docker run --rm --network none "$image" 'echo "$$ $PPID"; tr "\0" " " <
 assert_eq "1" "$(head -1 <<<"$ps_out" | cut -d' ' -f2)" "the program's parent PID"
 assert_contains "$(tail -1 <<<"$ps_out")" "/chalk exec --exec-command-name sh -- -c" "PID 1's command line"
 
-note "SIGTERM reaches the program: docker stop returns quickly, the handler ran"
+note "SIGHUP (docker kill) and SIGTERM (docker stop) reach the program; docker stop returns quickly"
 container=$(unique_name term)
 start_container "$container" "$image" --network none -- \
-  "trap 'echo term-handled; exit 0' TERM; echo ready; while :; do sleep 0.1; done"
+  "trap 'echo term-handled; exit 0' TERM; trap 'echo hup-handled' HUP; echo ready; while :; do sleep 0.1; done"
 wait_logs "$container" ready 20
+docker kill -s HUP "$container" >/dev/null || fail "docker kill -s HUP failed"
+wait_logs "$container" hup-handled 10
+[ "$(docker inspect -f '{{.State.Running}}' "$container")" == true ] || fail "the container stopped after SIGHUP"
 start=$SECONDS
 docker stop -t 30 "$container" >/dev/null || fail "docker stop failed"
 [ $((SECONDS - start)) -lt 10 ] || fail "docker stop took $((SECONDS - start)) s (timeout 30 s): SIGTERM did not reach the program"
 assert_contains "$(docker logs "$container" 2>&1)" "term-handled" "logs after docker stop"
+assert_eq 1 "$(docker logs "$container" 2>&1 | grep -c hup-handled)" "SIGHUP deliveries to the program"
 assert_eq 0 "$(exit_code_of "$container")" "exit code after the handler"
 
 note "a program without a handler dies of the forwarded SIGTERM (128+15)"
