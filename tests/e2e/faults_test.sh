@@ -3,7 +3,7 @@
 # or never answers. The program in the container runs on and keeps its exit code, each report
 # gets at most 3 attempts (100 ms, then 400 ms apart), one attempt is in flight at a time, the
 # failure is one stderr line per sink, a build is held no longer than the bounded retries, and
-# the shim's memory stays flat over ~10 heartbeats that never get an answer.
+# the shim's memory stays flat over ~10 heartbeats that never get an answer; a 4xx is final.
 source "$(dirname "$0")/lib.sh"
 require_engine
 use_chalk_plugin
@@ -112,6 +112,14 @@ cmp -s r500x2/0001.body r500x2/0003.body || fail "the retried body differs from 
 ok=$(grep -c ' 200 ' r500x2/requests.log)
 [ "$ok" -ge 5 ] || fail "only $ok reports delivered after the 500s (exec + 4 heartbeats expected)"
 
+note "403: final at once, the sink is off for the rest of the process"
+start_receiver "$E2E_TMP/r403" --fail 1000000 --fail-status 403
+run_timed forbidden "http://127.0.0.1:$RECEIVER_PORT/r"
+sink_lines forbidden.err >forbidden.lines
+assert_eq 1 "$(wc -l <forbidden.lines)" "error lines for a receiver answering 403"
+assert_contains "$(cat forbidden.lines)" "403" "the error line"
+assert_eq 1 "$(wc -l <r403/requests.log)" "POSTs after a 403 (one attempt, then the sink is disabled)"
+
 note "a build against a receiver that never answers is held at most 3 x 5 s + backoff"
 start_receiver "$E2E_TMP/hang-build" --hang
 start=$SECONDS
@@ -149,10 +157,24 @@ assert_eq 1 "$(wc -l <hang.lines)" "error lines for a receiver that never answer
 assert_contains "$(cat hang.lines)" "(after 3 attempts)" "the error line"
 python3 - rss.txt hang/requests.log "$took" <<'PYTHON' || fail "hanging receiver: attempts or memory wrong (above)"
 import sys
+import json, os
 rss = [int(x) for x in open(sys.argv[1]).read().split()]
-times = [float(line.split()[3]) for line in open(sys.argv[2])]
+log = [line.split() for line in open(sys.argv[2])]
+times = [float(fields[3]) for fields in log]
 took = float(sys.argv[3])
 problems = []
+# One pending report per sink: once the exec report's 3 attempts end (~15 s), the next one
+# sent is the newest heartbeat, not the first of a backlog.
+reports = []
+for fields in log:
+    body = json.load(open(os.path.join(os.path.dirname(sys.argv[2]), fields[0] + ".body")))[0]
+    key = (body.get("_OPERATION"), body.get("_HEARTBEAT_COUNT"))
+    if key not in reports:
+        reports.append(key)
+if reports[0] != ("exec", None):
+    problems.append(f"the first report attempted is {reports[0]}, not the exec report")
+if len(reports) > 1 and (reports[1][0] != "heartbeat" or reports[1][1] < 10):
+    problems.append(f"after the exec report's attempts the shim sent {reports[1]}, not the newest heartbeat")
 # After 3 s the shim has its heartbeat thread and a connection in flight: the baseline.
 growth = max(rss[3:]) - rss[2]
 if growth > 256:

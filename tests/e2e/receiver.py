@@ -5,7 +5,7 @@ Binds 127.0.0.1 on a free port and prints that port as its first stdout line. Ev
 (answered or not) appends one line to DIR/requests.log (`SEQ STATUS PATH UNIX-TIME`) and its body to
 DIR/SEQ.body (SEQ counts from 1, zero-padded to 4 digits), its headers to DIR/SEQ.headers.
 
-  --fail N      answer 500 to the first N POSTs, 200 afterwards
+  --fail N      answer 500 (or --fail-status) to the first N POSTs, 200 afterwards
   --hang        never answer a POST (the connection stays open until the client gives up)
   --files DIR2  answer GET /NAME with the file DIR2/NAME (for `docker chalk load URL`)
 """
@@ -39,7 +39,7 @@ def make_handler(args, state):
                 if args.hang:
                     status = "hang"
                 elif seq <= args.fail:
-                    status = "500"
+                    status = str(args.fail_status)
                 else:
                     status = "200"
                 name = os.path.join(args.dir, f"{seq:04d}")
@@ -73,6 +73,7 @@ def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--dir", required=True)
     parser.add_argument("--fail", type=int, default=0)
+    parser.add_argument("--fail-status", type=int, default=500)
     parser.add_argument("--hang", action="store_true")
     parser.add_argument("--files")
     args = parser.parse_args()

@@ -115,6 +115,10 @@ for r in reports:
     if r.get("CHALK_ID") != chalk_id or r.get("METADATA_ID") != metadata_id:
         problems.append(f"{r.get('_OPERATION')}: CHALK_ID/METADATA_ID {r.get('CHALK_ID')}/{r.get('METADATA_ID')}, "
                         f"expected {chalk_id}/{metadata_id}")
+stamps = [r.get("_TIMESTAMP", 0) for r in reports if r.get("_OPERATION") == "heartbeat"]
+gaps = [b - a for a, b in zip(stamps, stamps[1:])]
+if any(not 700 <= g <= 1300 for g in gaps):
+    problems.append(f"heartbeats not 1 s apart (exec.heartbeat_rate): _TIMESTAMP gaps {gaps} ms")
 exec_ids = {r.get("_EXEC_ID") for r in reports}
 if len(exec_ids) != 1 or not next(iter(exec_ids)):
     problems.append(f"_EXEC_ID not one constant value: {exec_ids}")
