@@ -11,9 +11,9 @@ namespace chalk::build {
 namespace {
 
 enum class Kind {
-  value,          // needs a value: `--opt v`, `--opt=v`, `-ov`, `-o=v`, `-o v`
-  flag,           // boolean: alone means true, `--opt=false` sets it explicitly
-  optional_value, // pflag NoOptDefVal: alone means "true", never takes the next argument
+  value,           // needs a value: `--opt v`, `--opt=v`, `-ov`, `-o=v`, `-o v`
+  flag,            // boolean: alone means true, `--opt=false` sets it explicitly
+  optional_value,  // pflag NoOptDefVal: alone means "true", never takes the next argument
 };
 
 struct OptionSpec {
@@ -123,8 +123,8 @@ struct OptionValue {
 // The arguments split the way pflag splits them (interspersed positionals, `--` ends options).
 struct Scan {
   std::vector<OptionValue> options;
-  std::vector<std::size_t> positionals;  // indexes into the arguments
-  std::optional<std::size_t> terminator; // index of `--`
+  std::vector<std::size_t> positionals;   // indexes into the arguments
+  std::optional<std::size_t> terminator;  // index of `--`
 };
 
 oci::Result<Scan> scan(const std::vector<std::string>& args) {
@@ -169,7 +169,8 @@ oci::Result<Scan> scan(const std::vector<std::string>& args) {
     const std::string_view run = std::string_view(arg).substr(1);
     for (std::size_t at = 0; at < run.size(); ++at) {
       const OptionSpec* spec = find_short(run[at]);
-      if (spec == nullptr) return args_error("unknown shorthand option `" + std::string(1, run[at]) + "` in `" + arg + "`");
+      if (spec == nullptr)
+        return args_error("unknown shorthand option `" + std::string(1, run[at]) + "` in `" + arg + "`");
       const std::string_view rest = run.substr(at + 1);
       if (rest.size() > 1 && rest.front() == '=') {
         result.options.push_back({spec, std::string(rest.substr(1))});
@@ -209,8 +210,10 @@ std::vector<std::pair<std::string, std::string>> output_fields(std::string_view 
   auto finish = [&] {
     const auto equals = field.find('=');
     std::string key = field.substr(0, equals);
-    std::transform(key.begin(), key.end(), key.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-    fields.emplace_back(std::move(key), equals == std::string::npos ? std::string() : field.substr(equals + 1));
+    std::transform(key.begin(), key.end(), key.begin(),
+                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+    fields.emplace_back(std::move(key),
+                        equals == std::string::npos ? std::string() : field.substr(equals + 1));
     field.clear();
   };
   for (std::size_t i = 0; i < spec.size(); ++i) {
@@ -304,7 +307,8 @@ oci::Result<BuildInvocation> parse_build_args(const std::vector<std::string>& ar
   const auto& positionals = scanned->positionals;
   if (positionals.empty()) return args_error("no build context (PATH, URL or -) given");
   if (positionals.size() > 1) {
-    return args_error("more than one build context: `" + args[positionals[0]] + "`, `" + args[positionals[1]] + "`");
+    return args_error("more than one build context: `" + args[positionals[0]] + "`, `" +
+                      args[positionals[1]] + "`");
   }
   invocation.context = args[positionals.front()];
   return invocation;

@@ -12,19 +12,19 @@
 namespace chalk::build {
 
 struct BuildInvocation {
-  std::vector<std::string> tags;      // every -t/--tag, in order, deduplicated, as typed
-  std::string dockerfile;             // -f/--file as typed; "" = default, "-" = stdin
-  std::string context;                // the positional argument as typed; "-" = stdin; may be a URL
-  std::string iidfile;                // --iidfile; "" = not given
-  std::string target;                 // --target; "" = the last stage
-  bool quiet = false;                 // -q/--quiet
-  std::vector<std::string> platforms; // --platform values split at commas, in order, deduplicated
+  std::vector<std::string> tags;       // every -t/--tag, in order, deduplicated, as typed
+  std::string dockerfile;              // -f/--file as typed; "" = default, "-" = stdin
+  std::string context;                 // the positional argument as typed; "-" = stdin; may be a URL
+  std::string iidfile;                 // --iidfile; "" = not given
+  std::string target;                  // --target; "" = the last stage
+  bool quiet = false;                  // -q/--quiet
+  std::vector<std::string> platforms;  // --platform values split at commas, in order, deduplicated
   // --label KEY[=VALUE] in order; a repeated key keeps its first place and takes the last value.
   std::vector<std::pair<std::string, std::string>> labels;
   std::vector<std::string> build_args;  // --build-arg values as typed (KEY alone: docker reads $KEY)
   std::vector<std::string> outputs;     // -o/--output values as typed
-  bool push = false;  // --push, or an output of type=registry or with push=true
-  bool load = false;  // --load, or an output of type=docker
+  bool push = false;                    // --push, or an output of type=registry or with push=true
+  bool load = false;                    // --load, or an output of type=docker
 
   [[nodiscard]] bool output_given() const { return !outputs.empty(); }
 };

@@ -26,7 +26,8 @@ std::string_view trim(std::string_view text) {
 
 std::string lower(std::string_view text) {
   std::string result(text);
-  std::transform(result.begin(), result.end(), result.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  std::transform(result.begin(), result.end(), result.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
   return result;
 }
 
@@ -82,7 +83,8 @@ std::vector<std::pair<std::string, bool>> heredocs(std::string_view line) {
     char quote = 0;
     if (pos < line.size() && (line[pos] == '"' || line[pos] == '\'')) quote = line[pos++];
     const std::size_t start = pos;
-    while (pos < line.size() && (std::isalnum(static_cast<unsigned char>(line[pos])) || line[pos] == '_')) ++pos;
+    while (pos < line.size() && (std::isalnum(static_cast<unsigned char>(line[pos])) || line[pos] == '_'))
+      ++pos;
     if (pos == start || std::isdigit(static_cast<unsigned char>(line[start]))) continue;
     if (quote != 0 && (pos >= line.size() || line[pos] != quote)) continue;
     found.emplace_back(std::string(line.substr(start, pos - start)), strip_tabs);
@@ -192,10 +194,14 @@ std::string expand_at(std::string_view word, std::size_t& pos, char escape, cons
   const bool unset_or_empty = colon && value->empty();
   const std::string alternative = process_word(rest.substr(1), escape, variables);
   switch (rest.front()) {
-    case '-': return unset_or_empty ? alternative : *value;
-    case '+': return unset_or_empty ? std::string() : alternative;
-    case '?': return *value;
-    default: return written;
+    case '-':
+      return unset_or_empty ? alternative : *value;
+    case '+':
+      return unset_or_empty ? std::string() : alternative;
+    case '?':
+      return *value;
+    default:
+      return written;
   }
 }
 
@@ -259,7 +265,8 @@ Pairs parse_name_values(std::string_view rest, char escape, const Variables& var
     while (split < rest.size() && !is_space(rest[split])) ++split;
     const std::string_view value = trim(rest.substr(split));
     if (!value.empty()) {
-      pairs.emplace_back(process_word(rest.substr(0, split), escape, variables), process_word(value, escape, variables));
+      pairs.emplace_back(process_word(rest.substr(0, split), escape, variables),
+                         process_word(value, escape, variables));
     }
     return pairs;
   }
@@ -268,15 +275,16 @@ Pairs parse_name_values(std::string_view rest, char escape, const Variables& var
     if (equals == std::string::npos) continue;
     std::string key = process_word(std::string_view(word).substr(0, equals), escape, variables);
     if (key.empty()) continue;
-    set_pair(pairs, std::move(key), process_word(std::string_view(word).substr(equals + 1), escape, variables));
+    set_pair(pairs, std::move(key),
+             process_word(std::string_view(word).substr(equals + 1), escape, variables));
   }
   return pairs;
 }
 
 // ARGs BuildKit fills from the target platform: their value is not ours to know.
 bool is_platform_arg(std::string_view name) {
-  for (std::string_view automatic : {"TARGETPLATFORM", "TARGETOS", "TARGETARCH", "TARGETVARIANT", "BUILDPLATFORM",
-                                     "BUILDOS", "BUILDARCH", "BUILDVARIANT"}) {
+  for (std::string_view automatic : {"TARGETPLATFORM", "TARGETOS", "TARGETARCH", "TARGETVARIANT",
+                                     "BUILDPLATFORM", "BUILDOS", "BUILDARCH", "BUILDVARIANT"}) {
     if (name == automatic) return true;
   }
   return false;
@@ -319,7 +327,8 @@ void start_stage(std::string_view rest, char escape, const Variables& globals, s
   if (at + 2 < words.size() && lower(words[at + 1]) == "as") stage.name = lower(words[at + 2]);
   if (at < words.size()) {
     const std::string base = lower(process_word(words[at], escape, globals));
-    auto parent = std::find_if(stages.begin(), stages.end(), [&](const Stage& s) { return !s.name.empty() && s.name == base; });
+    auto parent = std::find_if(stages.begin(), stages.end(),
+                               [&](const Stage& s) { return !s.name.empty() && s.name == base; });
     if (parent == stages.end() && !base.empty() && base.size() < 6 &&
         std::all_of(base.begin(), base.end(), [](unsigned char c) { return std::isdigit(c); }) &&
         std::stoul(base) < stages.size()) {
@@ -343,7 +352,8 @@ oci::Json dockerfile_labels(std::string_view text, std::string_view target,
   for (; i < lines.size(); ++i) {
     const auto found = directive(lines[i]);
     if (!found) break;
-    if (found->first == "escape" && (found->second == "`" || found->second == "\\")) escape = found->second.front();
+    if (found->first == "escape" && (found->second == "`" || found->second == "\\"))
+      escape = found->second.front();
   }
 
   Variables globals;

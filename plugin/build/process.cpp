@@ -25,7 +25,8 @@ std::vector<char*> c_strings(std::vector<std::string>& strings) {
 }
 
 long remaining_ms(std::chrono::steady_clock::time_point deadline) {
-  const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+  const auto left =
+      std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
   return std::max<long>(0, static_cast<long>(left.count()));
 }
 
@@ -40,15 +41,18 @@ std::optional<std::filesystem::path> find_in_path(const std::string& name, const
     if (!directory.empty()) {
       std::filesystem::path candidate = std::filesystem::path(directory) / name;
       std::error_code error;
-      if (std::filesystem::is_regular_file(candidate, error) && ::access(candidate.c_str(), X_OK) == 0) return candidate;
+      if (std::filesystem::is_regular_file(candidate, error) && ::access(candidate.c_str(), X_OK) == 0)
+        return candidate;
     }
     if (colon == std::string_view::npos) return std::nullopt;
     rest.remove_prefix(colon + 1);
   }
 }
 
-std::optional<std::string> run_captured(const std::filesystem::path& program, const std::vector<std::string>& args,
-                                        const std::vector<std::string>& environment, std::chrono::milliseconds timeout) {
+std::optional<std::string> run_captured(const std::filesystem::path& program,
+                                        const std::vector<std::string>& args,
+                                        const std::vector<std::string>& environment,
+                                        std::chrono::milliseconds timeout) {
   int pipe_fds[2];
   if (::pipe2(pipe_fds, O_CLOEXEC) != 0) return std::nullopt;
 
@@ -60,7 +64,8 @@ std::optional<std::string> run_captured(const std::filesystem::path& program, co
   posix_spawnattr_t attributes;
   posix_spawnattr_init(&attributes);
   // Its own process group, so a timeout also kills whatever it started.
-  posix_spawnattr_setflags(&attributes, POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
+  posix_spawnattr_setflags(&attributes,
+                           POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
   posix_spawnattr_setpgroup(&attributes, 0);
   sigset_t signals;
   sigemptyset(&signals);

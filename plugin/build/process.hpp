@@ -15,7 +15,9 @@ std::optional<std::filesystem::path> find_in_path(const std::string& name, const
 // Runs `program` with `args` (argv[1...]) and exactly `environment`, stdin and stderr on
 // /dev/null, in its own process group. Returns its stdout when it exits 0 within `timeout`;
 // otherwise the group is killed and nullopt returned. Output beyond 1 MiB is discarded.
-std::optional<std::string> run_captured(const std::filesystem::path& program, const std::vector<std::string>& args,
-                                        const std::vector<std::string>& environment, std::chrono::milliseconds timeout);
+std::optional<std::string> run_captured(const std::filesystem::path& program,
+                                        const std::vector<std::string>& args,
+                                        const std::vector<std::string>& environment,
+                                        std::chrono::milliseconds timeout);
 
 }  // namespace chalk::build

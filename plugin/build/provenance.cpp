@@ -83,7 +83,8 @@ fs::path absolute_path(const fs::path& cwd, const std::string& path) {
   fs::path result = fs::absolute(cwd / path, error);
   if (error) result = cwd / path;
   result = result.lexically_normal();
-  if (!result.has_filename() && result.has_parent_path() && result != result.root_path()) result = result.parent_path();
+  if (!result.has_filename() && result.has_parent_path() && result != result.root_path())
+    result = result.parent_path();
   return result;
 }
 
@@ -98,15 +99,16 @@ fs::path default_dockerfile(const fs::path& context_dir) {
 
 std::string lowercase(std::string_view text) {
   std::string result(text);
-  std::transform(result.begin(), result.end(), result.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  std::transform(result.begin(), result.end(), result.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
   return result;
 }
 
 // git runs with only what it needs from our environment: PATH to find its helpers, HOME and
 // XDG_CONFIG_HOME for the user's safe.directory; no GIT_DIR-like overrides, prompts or pager.
 std::vector<std::string> git_environment() {
-  std::vector<std::string> environment{"LC_ALL=C", "GIT_TERMINAL_PROMPT=0", "GIT_PAGER=cat", "PAGER=cat",
-                                       "GIT_OPTIONAL_LOCKS=0", "GIT_ADVICE=0"};
+  std::vector<std::string> environment{"LC_ALL=C",  "GIT_TERMINAL_PROMPT=0", "GIT_PAGER=cat",
+                                       "PAGER=cat", "GIT_OPTIONAL_LOCKS=0",  "GIT_ADVICE=0"};
   for (const char* name : {"PATH", "HOME", "XDG_CONFIG_HOME"}) {
     if (const char* value = std::getenv(name)) environment.push_back(std::string(name) + "=" + value);
   }
@@ -143,7 +145,8 @@ std::optional<GitTime> parse_raw_date(std::string_view raw) {
   if (parsed.ec != std::errc() || parsed.ptr != digits.data() + digits.size()) return std::nullopt;
   const std::string_view zone = raw.substr(space + 1);
   if (zone.size() != 5 || (zone[0] != '+' && zone[0] != '-')) return std::nullopt;
-  if (!std::all_of(zone.begin() + 1, zone.end(), [](unsigned char c) { return std::isdigit(c); })) return std::nullopt;
+  if (!std::all_of(zone.begin() + 1, zone.end(), [](unsigned char c) { return std::isdigit(c); }))
+    return std::nullopt;
   const long hours = (zone[1] - '0') * 10 + (zone[2] - '0');
   const long minutes = (zone[3] - '0') * 10 + (zone[4] - '0');
   const long offset = (hours * 3600 + minutes * 60) * (zone[0] == '-' ? -1 : 1);
@@ -151,8 +154,9 @@ std::optional<GitTime> parse_raw_date(std::string_view raw) {
 }
 
 bool is_full_hex_id(std::string_view id) {
-  return (id.size() == 40 || id.size() == 64) &&
-         std::all_of(id.begin(), id.end(), [](char c) { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'); });
+  return (id.size() == 40 || id.size() == 64) && std::all_of(id.begin(), id.end(), [](char c) {
+           return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f');
+         });
 }
 
 std::string person(std::string_view name, std::string_view email) {
@@ -214,8 +218,9 @@ oci::Json git_fields(const fs::path& context_dir, std::chrono::milliseconds time
   if (!git) return fields;
   const auto environment = git_environment();
   auto run = [&](std::vector<std::string> args) {
-    std::vector<std::string> full{"-C", context_dir.string(), "--no-pager", "-c", "color.ui=false",
-                                  "-c", "core.fsmonitor=false", "-c", "log.showSignature=false"};
+    std::vector<std::string> full{
+        "-C", context_dir.string(),     "--no-pager", "-c", "color.ui=false", "-c", "core.fsmonitor=false",
+        "-c", "log.showSignature=false"};
     full.insert(full.end(), args.begin(), args.end());
     return run_captured(*git, full, environment, timeout);
   };
@@ -230,7 +235,8 @@ oci::Json git_fields(const fs::path& context_dir, std::chrono::milliseconds time
   if (const auto origin = run({"config", "--get", "remote.origin.url"})) {
     set_text(fields, "ORIGIN_URI", strip_credentials(first_line(*origin)));
   }
-  if (const auto branch = run({"symbolic-ref", "-q", "--short", "HEAD"})) set_text(fields, "BRANCH", first_line(*branch));
+  if (const auto branch = run({"symbolic-ref", "-q", "--short", "HEAD"}))
+    set_text(fields, "BRANCH", first_line(*branch));
   if (const auto tags = run({"tag", "--points-at", "HEAD", "--sort=-creatordate"})) {
     set_text(fields, "TAG", first_line(*tags));
   }

@@ -38,7 +38,8 @@ inline constexpr std::chrono::milliseconds k_git_timeout{5000};
 // COMMIT_ID, AUTHOR, COMMITTER, DATE_*, TIMESTAMP_*; from the `git` found on PATH, run in a
 // scrubbed environment, each command killed after `timeout`. Empty values are omitted; no git,
 // no repository or no commit: {}. Never prints, never fails.
-oci::Json git_fields(const std::filesystem::path& context_dir, std::chrono::milliseconds timeout = k_git_timeout);
+oci::Json git_fields(const std::filesystem::path& context_dir,
+                     std::chrono::milliseconds timeout = k_git_timeout);
 
 // `url` without credentials: URLs lose their user information (`https://u:t@h/x` ->
 // `https://h/x`), except that ssh keeps its user name (`ssh://git:pw@h/x` -> `ssh://git@h/x`);

@@ -41,8 +41,8 @@ TEST(ParseBuildArgs, GuideCommand) {
 }
 
 TEST(ParseBuildArgs, TagFormsInOrderDeduplicatedAsTyped) {
-  const auto invocation =
-      parse_ok({"--tag", "a:1", "-t", "b", "--tag=a:1", "-tc", "-t=d", "ctx", "-t", "B", "--tag", "docker.io/library/b:latest"});
+  const auto invocation = parse_ok({"--tag", "a:1", "-t", "b", "--tag=a:1", "-tc", "-t=d", "ctx", "-t", "B",
+                                    "--tag", "docker.io/library/b:latest"});
   EXPECT_EQ(invocation.tags, (Args{"a:1", "b", "c", "d", "B", "docker.io/library/b:latest"}));
   EXPECT_EQ(invocation.context, "ctx");
 }
@@ -50,23 +50,29 @@ TEST(ParseBuildArgs, TagFormsInOrderDeduplicatedAsTyped) {
 TEST(ParseBuildArgs, EveryValueOptionConsumesItsValueInBothForms) {
   // Values that look like contexts must never be taken for one.
   const std::vector<std::string> value_options{
-      "add-host", "allow", "annotation", "attest", "build-arg", "build-context", "builder", "cache-from",
-      "cache-to", "call", "cgroup-parent", "cpu-period", "cpu-quota", "cpu-shares", "cpuset-cpus", "cpuset-mems",
-      "file", "iidfile", "invoke", "isolation", "label", "memory", "memory-swap", "metadata-file", "network",
-      "no-cache-filter", "output", "platform", "print", "progress", "provenance", "root", "sbom", "secret",
-      "security-opt", "server-config", "shm-size", "ssh", "tag", "target", "ulimit"};
+      "add-host",        "allow",      "annotation",  "attest",        "build-arg",
+      "build-context",   "builder",    "cache-from",  "cache-to",      "call",
+      "cgroup-parent",   "cpu-period", "cpu-quota",   "cpu-shares",    "cpuset-cpus",
+      "cpuset-mems",     "file",       "iidfile",     "invoke",        "isolation",
+      "label",           "memory",     "memory-swap", "metadata-file", "network",
+      "no-cache-filter", "output",     "platform",    "print",         "progress",
+      "provenance",      "root",       "sbom",        "secret",        "security-opt",
+      "server-config",   "shm-size",   "ssh",         "tag",           "target",
+      "ulimit"};
   for (const auto& option : value_options) {
     SCOPED_TRACE(option);
     EXPECT_EQ(parse_ok({"--" + option, "value", "ctx"}).context, "ctx");
     EXPECT_EQ(parse_ok({"ctx", "--" + option, "value"}).context, "ctx");
     EXPECT_EQ(parse_ok({"--" + option + "=value", "ctx"}).context, "ctx");
-    EXPECT_NE(parse_error({"ctx", "--" + option}).find("`--" + option + "` needs a value"), std::string::npos);
+    EXPECT_NE(parse_error({"ctx", "--" + option}).find("`--" + option + "` needs a value"),
+              std::string::npos);
   }
 }
 
 TEST(ParseBuildArgs, BooleanOptionsTakeNoValue) {
-  for (const std::string option : {"compress", "debug", "detach", "disable-content-trust", "force-rm", "help", "load",
-                                   "no-cache", "pull", "push", "quiet", "rm", "squash", "stream", "check"}) {
+  for (const std::string option :
+       {"compress", "debug", "detach", "disable-content-trust", "force-rm", "help", "load", "no-cache",
+        "pull", "push", "quiet", "rm", "squash", "stream", "check"}) {
     SCOPED_TRACE(option);
     EXPECT_EQ(parse_ok({"--" + option, "ctx"}).context, "ctx");
     EXPECT_EQ(parse_ok({"ctx", "--" + option}).context, "ctx");
@@ -75,7 +81,8 @@ TEST(ParseBuildArgs, BooleanOptionsTakeNoValue) {
 }
 
 TEST(ParseBuildArgs, ShortOptions) {
-  const auto invocation = parse_ok({"-f", "Dockerfile.prod", "-m", "1g", "-c", "512", "-o", "type=docker", "-q", "ctx"});
+  const auto invocation =
+      parse_ok({"-f", "Dockerfile.prod", "-m", "1g", "-c", "512", "-o", "type=docker", "-q", "ctx"});
   EXPECT_EQ(invocation.dockerfile, "Dockerfile.prod");
   EXPECT_EQ(invocation.outputs, Args{"type=docker"});
   EXPECT_TRUE(invocation.quiet);
@@ -123,7 +130,8 @@ TEST(ParseBuildArgs, BooleanValues) {
   // A boolean never takes the next argument: "false" is then a second context.
   EXPECT_NE(parse_error({"--push", "false", "ctx"}).find("more than one build context: `false`, `ctx`"),
             std::string::npos);
-  EXPECT_NE(parse_error({"--push=maybe", "ctx"}).find("option `--push`: invalid boolean `maybe`"), std::string::npos);
+  EXPECT_NE(parse_error({"--push=maybe", "ctx"}).find("option `--push`: invalid boolean `maybe`"),
+            std::string::npos);
 }
 
 TEST(ParseBuildArgs, DockerfileAndContextFromStdin) {
@@ -148,18 +156,20 @@ TEST(ParseBuildArgs, DoubleDashEndsOptions) {
 }
 
 TEST(ParseBuildArgs, Platforms) {
-  const auto invocation =
-      parse_ok({"--platform", "linux/amd64,linux/arm64", "--platform=linux/arm/v7", "--platform", "linux/amd64, linux/s390x", "."});
+  const auto invocation = parse_ok({"--platform", "linux/amd64,linux/arm64", "--platform=linux/arm/v7",
+                                    "--platform", "linux/amd64, linux/s390x", "."});
   EXPECT_EQ(invocation.platforms, (Args{"linux/amd64", "linux/arm64", "linux/arm/v7", "linux/s390x"}));
 }
 
 TEST(ParseBuildArgs, LabelsInOrderLaterWins) {
-  const auto invocation = parse_ok({"--label", "b=2", "--label=a=1=x", "--label", "b=3", "--label", "empty", "--label", "c=", "."});
+  const auto invocation = parse_ok(
+      {"--label", "b=2", "--label=a=1=x", "--label", "b=3", "--label", "empty", "--label", "c=", "."});
   EXPECT_EQ(invocation.labels, (Labels{{"b", "3"}, {"a", "1=x"}, {"empty", ""}, {"c", ""}}));
 }
 
 TEST(ParseBuildArgs, BuildArgsAsTyped) {
-  const auto invocation = parse_ok({"--build-arg", "A=1", "--build-arg=HTTP_PROXY", "--build-arg", "A=2", "."});
+  const auto invocation =
+      parse_ok({"--build-arg", "A=1", "--build-arg=HTTP_PROXY", "--build-arg", "A=2", "."});
   EXPECT_EQ(invocation.build_args, (Args{"A=1", "HTTP_PROXY", "A=2"}));
 }
 
@@ -194,26 +204,28 @@ TEST(ParseBuildArgs, PushAndOutputs) {
 
 TEST(ParseBuildArgs, Errors) {
   EXPECT_EQ(parse_error({}), "parsing `docker build` arguments: no build context (PATH, URL or -) given");
-  EXPECT_EQ(parse_error({"-t", "x"}), "parsing `docker build` arguments: no build context (PATH, URL or -) given");
-  EXPECT_EQ(parse_error({".", "other"}), "parsing `docker build` arguments: more than one build context: `.`, `other`");
+  EXPECT_EQ(parse_error({"-t", "x"}),
+            "parsing `docker build` arguments: no build context (PATH, URL or -) given");
+  EXPECT_EQ(parse_error({".", "other"}),
+            "parsing `docker build` arguments: more than one build context: `.`, `other`");
   EXPECT_EQ(parse_error({".", "--tag"}), "parsing `docker build` arguments: option `--tag` needs a value");
   EXPECT_EQ(parse_error({".", "-f"}), "parsing `docker build` arguments: option `-f` needs a value");
-  EXPECT_EQ(parse_error({"--frobnicate", "."}), "parsing `docker build` arguments: unknown option `--frobnicate`");
+  EXPECT_EQ(parse_error({"--frobnicate", "."}),
+            "parsing `docker build` arguments: unknown option `--frobnicate`");
   EXPECT_EQ(parse_error({"--frob=1", "."}), "parsing `docker build` arguments: unknown option `--frob`");
   EXPECT_EQ(parse_error({"---x", "."}), "parsing `docker build` arguments: bad option syntax `---x`");
   EXPECT_EQ(parse_error({"--=x", "."}), "parsing `docker build` arguments: bad option syntax `--=x`");
 }
 
-TEST(ParseBuildArgs, EmptyArgumentIsPositional) {
-  EXPECT_EQ(parse_ok({"-t", "x", ""}).context, "");
-}
+TEST(ParseBuildArgs, EmptyArgumentIsPositional) { EXPECT_EQ(parse_ok({"-t", "x", ""}).context, ""); }
 
 TEST(WithIidfile, InsertedBeforeTheContext) {
   EXPECT_EQ(with_iidfile({"-t", "x", "."}, "/tmp/id"), (Args{"-t", "x", "--iidfile", "/tmp/id", "."}));
   EXPECT_EQ(with_iidfile({".", "-t", "x"}, "/tmp/id"), (Args{"--iidfile", "/tmp/id", ".", "-t", "x"}));
   EXPECT_EQ(with_iidfile({"-f", "-", "-"}, "/tmp/id"), (Args{"-f", "-", "--iidfile", "/tmp/id", "-"}));
   // The value of an option equal to the context is not the context.
-  EXPECT_EQ(with_iidfile({"-t", ".", "--label", "a", "."}, "p"), (Args{"-t", ".", "--label", "a", "--iidfile", "p", "."}));
+  EXPECT_EQ(with_iidfile({"-t", ".", "--label", "a", "."}, "p"),
+            (Args{"-t", ".", "--label", "a", "--iidfile", "p", "."}));
 }
 
 TEST(WithIidfile, BeforeADoubleDash) {

@@ -1,10 +1,10 @@
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <string>
-#include <unistd.h>
 
 #include "plugin/build/provenance.hpp"
 
@@ -64,10 +64,11 @@ TEST(DockerfileLabels, EscapeDirectiveOnlyAtTheTop) {
 }
 
 TEST(DockerfileLabels, EscapesAndQuotes) {
-  EXPECT_EQ(labels(R"(FROM x
+  EXPECT_EQ(
+      labels(R"(FROM x
 LABEL a=one\ two b="x\"y\\z\n" c='it''s' d=$NOT_EXPANDED e="${ALSO}" f=\$g h="" i=
 )"),
-            R"({"a":"one two","b":"x\"y\\z\\n","c":"its","d":"$NOT_EXPANDED","e":"${ALSO}","f":"$g","h":"","i":""})");
+      R"({"a":"one two","b":"x\"y\\z\\n","c":"its","d":"$NOT_EXPANDED","e":"${ALSO}","f":"$g","h":"","i":""})");
 }
 
 TEST(DockerfileLabels, CrLfLines) {
@@ -130,11 +131,12 @@ LABEL version=$VERSION global=${GLOBAL} empty="[$EMPTY]" default=${EMPTY:-fallba
             R"("no_colon":"","name":"my app","arch":"$TARGETARCH","path":"$PATH","single":"$VERSION",)"
             R"("escaped":"$VERSION","braced":"/srv/x","other_operation":"${VERSION/1/2}","dollar":"a$",)"
             R"("nested":"1.0"})");
-  EXPECT_EQ(dockerfile_labels(text, {}, {{"VERSION", "2.0"}, {"GLOBAL", "cli"}, {"TARGETARCH", "arm64"}}).dump(),
-            R"({"version":"2.0","global":"cli","empty":"[]","default":"fallback","alt":"set","alt_empty":"",)"
-            R"("no_colon":"","name":"my app","arch":"arm64","path":"$PATH","single":"$VERSION",)"
-            R"("escaped":"$VERSION","braced":"/srv/x","other_operation":"${VERSION/1/2}","dollar":"a$",)"
-            R"("nested":"2.0"})");
+  EXPECT_EQ(
+      dockerfile_labels(text, {}, {{"VERSION", "2.0"}, {"GLOBAL", "cli"}, {"TARGETARCH", "arm64"}}).dump(),
+      R"({"version":"2.0","global":"cli","empty":"[]","default":"fallback","alt":"set","alt_empty":"",)"
+      R"("no_colon":"","name":"my app","arch":"arm64","path":"$PATH","single":"$VERSION",)"
+      R"("escaped":"$VERSION","braced":"/srv/x","other_operation":"${VERSION/1/2}","dollar":"a$",)"
+      R"("nested":"2.0"})");
 }
 
 TEST(DockerfileLabels, EnvBeatsArgAndExpandsWithEarlierValues) {
@@ -160,7 +162,7 @@ TEST(DockerfileLabels, ChildStagesInheritEnvAndLabelsNotArgs) {
 }
 
 class DockerfileFields : public ::testing::Test {
-protected:
+ protected:
   void SetUp() override {
     std::string pattern = (fs::temp_directory_path() / "chalk-dockerfile-XXXXXX").string();
     ASSERT_NE(::mkdtemp(pattern.data()), nullptr);
@@ -266,8 +268,9 @@ TEST_F(DockerfileFields, UrlContext) {
   invocation.context = "https://github.com/docker/rootfs.git#container:docker";
   invocation.labels = {{"k", "v"}};
   const auto fields = dockerfile_fields(invocation, m_dir);
-  EXPECT_EQ(fields.dump(),
-            R"({"DOCKER_CONTEXT":"https://github.com/docker/rootfs.git#container:docker","DOCKER_LABELS":{"k":"v"}})");
+  EXPECT_EQ(
+      fields.dump(),
+      R"({"DOCKER_CONTEXT":"https://github.com/docker/rootfs.git#container:docker","DOCKER_LABELS":{"k":"v"}})");
 }
 
 TEST_F(DockerfileFields, EmptyDockerfileOmitsText) {

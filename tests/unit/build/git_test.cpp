@@ -18,7 +18,7 @@ namespace fs = std::filesystem;
 
 // Sets an environment variable for one scope and restores it after.
 class ScopedEnv {
-public:
+ public:
   ScopedEnv(const char* name, const std::string& value) : m_name(name) {
     if (const char* old = std::getenv(name)) m_old = old;
     ::setenv(name, value.c_str(), 1);
@@ -33,7 +33,7 @@ public:
   ScopedEnv(const ScopedEnv&) = delete;
   ScopedEnv& operator=(const ScopedEnv&) = delete;
 
-private:
+ private:
   const char* m_name;
   std::optional<std::string> m_old;
 };
@@ -65,7 +65,7 @@ std::string trimmed(std::string text) {
 }
 
 class GitFields : public ::testing::Test {
-protected:
+ protected:
   void SetUp() override {
     // These tests exist to run the real git: without it they fail, never skip.
     ASSERT_EQ(std::system("git --version >/dev/null 2>&1"), 0) << "git is required by build_unit_tests";
@@ -78,13 +78,16 @@ protected:
   void TearDown() override { fs::remove_all(m_dir); }
 
   // git in `dir` with a pinned identity and an empty config, dates as given.
-  std::string git(const fs::path& dir, const std::string& args, const std::string& author_date = "2000-01-01T00:00:00+00:00",
+  std::string git(const fs::path& dir, const std::string& args,
+                  const std::string& author_date = "2000-01-01T00:00:00+00:00",
                   const std::string& committer_date = "2000-01-01T00:00:00+00:00") {
-    const std::string environment = "env -i PATH=" + shell_quote(std::getenv("PATH")) + " HOME=" +
-                                    shell_quote((m_dir / "home").string()) +
-                                    " GIT_CONFIG_NOSYSTEM=1 GIT_AUTHOR_NAME='Ada Lovelace' GIT_AUTHOR_EMAIL=ada@example.com"
-                                    " GIT_COMMITTER_NAME='Bob Committer' GIT_COMMITTER_EMAIL=bob@example.com"
-                                    " GIT_AUTHOR_DATE=" + author_date + " GIT_COMMITTER_DATE=" + committer_date;
+    const std::string environment =
+        "env -i PATH=" + shell_quote(std::getenv("PATH")) +
+        " HOME=" + shell_quote((m_dir / "home").string()) +
+        " GIT_CONFIG_NOSYSTEM=1 GIT_AUTHOR_NAME='Ada Lovelace' GIT_AUTHOR_EMAIL=ada@example.com"
+        " GIT_COMMITTER_NAME='Bob Committer' GIT_COMMITTER_EMAIL=bob@example.com"
+        " GIT_AUTHOR_DATE=" +
+        author_date + " GIT_COMMITTER_DATE=" + committer_date;
     return run("cd " + shell_quote(dir.string()) + " && " + environment + " git " + args + " 2>&1");
   }
 
@@ -109,7 +112,9 @@ protected:
     git(repo, "remote add origin https://user:token@example.com/org/repo.git");
   }
 
-  std::string head(const std::string& revision = "HEAD") { return trimmed(git(m_dir / "repo", "rev-parse " + revision)); }
+  std::string head(const std::string& revision = "HEAD") {
+    return trimmed(git(m_dir / "repo", "rev-parse " + revision));
+  }
 
   fs::path m_dir;
 };
@@ -184,7 +189,9 @@ TEST_F(GitFields, NonAsciiIdentity) {
   git(repo, "init -q -b main");
   write("repo/a", "a\n");
   git(repo, "add a");
-  git(repo, "-c user.useConfigOnly=false commit -q -m a --author='Zo\xc3\xab \xc3\x85ngstr\xc3\xb6m <zoe@example.com>'",
+  git(repo,
+      "-c user.useConfigOnly=false commit -q -m a --author='Zo\xc3\xab \xc3\x85ngstr\xc3\xb6m "
+      "<zoe@example.com>'",
       "2023-09-22T20:20:05+02:00", "2023-09-22T20:20:05+02:00");
   EXPECT_EQ(git_fields(repo).value("AUTHOR", ""), "Zo\xc3\xab \xc3\x85ngstr\xc3\xb6m <zoe@example.com>");
 }
@@ -235,7 +242,8 @@ TEST_F(GitFields, CallerGitEnvironmentIsIgnored) {
 
 TEST(StripCredentials, RemovesUserInformation) {
   EXPECT_EQ(strip_credentials("https://user:token@host/x"), "https://host/x");
-  EXPECT_EQ(strip_credentials("https://x-access-token:ghp_abc@github.com/org/repo.git"), "https://github.com/org/repo.git");
+  EXPECT_EQ(strip_credentials("https://x-access-token:ghp_abc@github.com/org/repo.git"),
+            "https://github.com/org/repo.git");
   EXPECT_EQ(strip_credentials("http://token@host:8080/x?y=z"), "http://host:8080/x?y=z");
   EXPECT_EQ(strip_credentials("https://us%40er:p@ss@host"), "https://host");
   EXPECT_EQ(strip_credentials("HTTPS://u:p@host/a@b"), "HTTPS://host/a@b");

@@ -28,9 +28,7 @@ TEST(RunCaptured, StderrGoesNowhere) {
   EXPECT_EQ(output.value_or("<none>"), "out\n");
 }
 
-TEST(RunCaptured, StdinIsEmpty) {
-  EXPECT_EQ(run_captured("/bin/cat", {}, {}, 5s).value_or("<none>"), "");
-}
+TEST(RunCaptured, StdinIsEmpty) { EXPECT_EQ(run_captured("/bin/cat", {}, {}, 5s).value_or("<none>"), ""); }
 
 TEST(RunCaptured, FailureIsNoAnswer) {
   EXPECT_FALSE(run_captured("/bin/sh", {"-c", "echo partial; exit 3"}, {}, 5s).has_value());
@@ -41,15 +39,18 @@ TEST(RunCaptured, FailureIsNoAnswer) {
 TEST(RunCaptured, TimeoutKillsTheWholeGroup) {
   // The child keeps stdout open through a grandchild: both must go at the deadline.
   const auto start = std::chrono::steady_clock::now();
-  EXPECT_FALSE(run_captured("/bin/sh", {"-c", "sleep 30 & sleep 30"}, {"PATH=/usr/bin:/bin"}, 200ms).has_value());
+  EXPECT_FALSE(
+      run_captured("/bin/sh", {"-c", "sleep 30 & sleep 30"}, {"PATH=/usr/bin:/bin"}, 200ms).has_value());
   EXPECT_LT(std::chrono::steady_clock::now() - start, 5s);
   // A child that closes stdout and lingers is killed too.
-  EXPECT_FALSE(run_captured("/bin/sh", {"-c", "exec >&-; sleep 30"}, {"PATH=/usr/bin:/bin"}, 200ms).has_value());
+  EXPECT_FALSE(
+      run_captured("/bin/sh", {"-c", "exec >&-; sleep 30"}, {"PATH=/usr/bin:/bin"}, 200ms).has_value());
   EXPECT_LT(std::chrono::steady_clock::now() - start, 10s);
 }
 
 TEST(RunCaptured, OutputIsCapped) {
-  const auto output = run_captured("/bin/sh", {"-c", "head -c 3000000 /dev/zero"}, {"PATH=/usr/bin:/bin"}, 10s);
+  const auto output =
+      run_captured("/bin/sh", {"-c", "head -c 3000000 /dev/zero"}, {"PATH=/usr/bin:/bin"}, 10s);
   ASSERT_TRUE(output.has_value());
   EXPECT_EQ(output->size(), 1u << 20);
 }
