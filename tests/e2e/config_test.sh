@@ -2,7 +2,8 @@
 # Configuration through the real `docker chalk` CLI plugin (CONFIG.md §1, §8.1, §10):
 # `load FILE` then `dump` gives the same bytes; a broken config changes nothing (binary
 # byte-identical, exit 1, one `FILE:LINE:COL: phase: message` line) in every phase; `load URL`
-# from a loopback HTTP server; `--config FILE` for one run only; every shipped configs/*.c4m
+# from a loopback HTTP server; `--config FILE` for one run only; the shim evaluates the
+# chalk layer's config in the container's environment; every shipped configs/*.c4m
 # loads with and without the environment variables it reads.
 source "$(dirname "$0")/lib.sh"
 require_engine
@@ -172,6 +173,37 @@ env "${unset_vars[@]}" docker chalk insert plain.tar -o shipped2.tar >shipped2.o
   fail "insert with http-reports.c4m without CHALK_POST_URL failed: $(cat shipped2.err)"
 assert_eq $((before + 1)) "$(posts recv)" "POSTs without CHALK_POST_URL"
 assert_contains "$(cat shipped2.err)" "CHALK_POST_URL is not set" "the warning without CHALK_POST_URL"
+
+note "the shim evaluates the chalk layer's config in the container's environment; rejected: one line, no report"
+printf '%s\n' 'exec.heartbeat: true' 'exec.heartbeat_rate: <<1 seconds>>' \
+  "sink_config r { sink: \"post\"; uri: \"http://127.0.0.1:$RECEIVER_PORT/shim\" }" 'subscribe("report", "r")' \
+  'if env("MAKE_IT_BAD") == "yes" {' '  log_level: "debug"' '}' >shim.c4m
+shim_tag=chalk-e2e/$(unique_name shimconfig):1
+remove_image_at_exit "$shim_tag"
+mkdir shimctx
+printf 'FROM %s\nENTRYPOINT ["sh", "-c", "echo out; echo err >&2; sleep 2; exit 5"]\n' "$E2E_BASE_IMAGE" >shimctx/Dockerfile
+docker chalk --config shim.c4m build -t "$shim_tag" shimctx >shim-build.out 2>shim-build.err ||
+  fail "build with shim.c4m failed: $(cat shim-build.err)"
+before=$(posts recv)
+set +e
+docker run --rm --network host -e MAKE_IT_BAD=yes "$shim_tag" >shim-bad.out 2>shim-bad.err
+status=$?
+set -e
+assert_eq 5 "$status" "exit code of the program under a rejected config"
+assert_eq out "$(cat shim-bad.out)" "the program's stdout under a rejected config"
+assert_eq 2 "$(wc -l <shim-bad.err)" "stderr lines: the program's and the config error"
+assert_contains "$(cat shim-bad.err)" "err" "the program's stderr"
+grep -q "^chalk: (chalk-layer):6:3: schema: When checking log_level: Value is not one of the valid choices" shim-bad.err ||
+  fail "no \`chalk: (chalk-layer):6:3: schema: …\` line: $(cat shim-bad.err)"
+assert_eq "$before" "$(posts recv)" "POSTs from a container whose config was rejected"
+set +e
+docker run --rm --network host "$shim_tag" >shim-good.out 2>shim-good.err
+status=$?
+set -e
+assert_eq 5 "$status" "exit code of the program under an accepted config"
+assert_eq err "$(cat shim-good.err)" "stderr under an accepted config"
+[ "$(posts recv)" -ge $((before + 2)) ] || fail "the same image without MAKE_IT_BAD sent no exec and heartbeat reports"
+assert_eq /shim "$(tail -1 recv/requests.log | awk '{print $3}')" "path of the container's reports"
 
 if [ ${#format_problems[@]} -gt 0 ]; then
   fail "config errors must be exactly \`FILE:LINE:COL: PHASE: message\` (CONFIG.md §1); got:"$'\n'"$(printf '%s\n' "${format_problems[@]}")"
