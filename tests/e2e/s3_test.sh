@@ -115,6 +115,7 @@ note "verifier: a secret from the build environment is in no layer, label or his
 verifier_dir=$E2E_TMP/verified
 secret=topsecret-123
 access_key=AKIDCHALKE2E
+: >verifier.port
 python3 "$E2E_SOURCE_DIR/tests/integration/sinks/sigv4_verifier.py" --dir "$verifier_dir" --access-key "$access_key" \
   --secret "$secret" >verifier.port 2>verifier.err &
 on_exit kill "$!"
@@ -157,6 +158,8 @@ docker run --rm --network host "${v_env[@]/#/--env=}" "$secret_tag" >secret-run.
   fail "the container failed: $(cat secret-run.err)"
 assert_not_contains "$(cat secret-run.err)" "chalk: sink" "the container's stderr"
 check_object "$verifier_dir" exec "" "$secret_id" >/dev/null
+! grep -rlaF "$secret" "$verifier_dir" secret-build.out secret-build.err secret-run.out secret-run.err >leaks.txt ||
+  fail "a report or an output shows the secret: $(cat leaks.txt)"
 
 note "verifier: a wrong secret is one clear error line naming no secret, in the plugin and the shim"
 env "${v_env[@]}" AWS_SECRET_ACCESS_KEY=wrong-secret-456 docker chalk build -t "$secret_tag-wrong" ctx \
