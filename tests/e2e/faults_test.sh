@@ -132,6 +132,18 @@ assert_eq 3 "$(wc -l <hang-build/requests.log)" "attempts of the build report"
 sink_lines hang-build.err >hang-build.lines
 assert_eq 1 "$(wc -l <hang-build.lines)" "error lines of the build"
 
+note "a sink's timeout (int, ms) bounds each attempt instead of the 5 s default"
+printf 'sink_config http { sink: "post"; uri: "http://127.0.0.1:%s/t"; timeout: 1000 }\nsubscribe("report", "http")\n' \
+  "$RECEIVER_PORT" >timeout.c4m
+save_image "$E2E_BASE_IMAGE" base.tar
+start=$(date +%s.%N)
+docker chalk --config timeout.c4m insert base.tar -o base-chalked.tar >timeout.out 2>timeout.err ||
+  fail "insert failed against a hanging receiver: $(cat timeout.err)"
+python3 -c "import sys, time; sys.exit(not time.time() - $start <= 6)" || fail "insert with timeout 1000 ms took over 6 s"
+sink_lines timeout.err >timeout.lines
+assert_eq 1 "$(wc -l <timeout.lines)" "error lines with timeout 1000"
+assert_eq 3 "$(grep -c ' /t ' hang-build/requests.log)" "attempts with timeout 1000"
+
 note "a receiver that never answers: the container runs on, attempts are serial, memory stays flat"
 start_receiver "$E2E_TMP/hang" --hang
 name=$(unique_name faults-hang)
