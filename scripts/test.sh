@@ -12,7 +12,10 @@ set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 cd "$CHALK_ROOT"
 
-# Only an engine this run starts is stopped at exit, never one the caller started.
+# When no engine answers, this run starts its own in a directory of this checkout's, so that
+# runs in other checkouts and the developer's `scripts/engine.sh start` engine never share
+# (and never stop) it; only an engine this run started is stopped, and its state removed.
+export CHALK_ENGINE_DIR=${CHALK_ENGINE_DIR:-/tmp/chalk-engine-$(printf '%s' "$CHALK_ROOT" | sha256sum | cut -c1-12)}
 unset CHALK_ENGINE_PID
 finish() {
   local rc=$?
@@ -22,6 +25,7 @@ finish() {
   fi
   if [ -n "${CHALK_ENGINE_PID:-}" ]; then
     bash "$CHALK_ROOT/scripts/engine.sh" stop || true
+    rm -rf --one-file-system "$CHALK_ENGINE_DIR" 2>/dev/null || true
   fi
   exit "$rc"
 }
