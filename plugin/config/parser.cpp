@@ -10,28 +10,18 @@ namespace {
 
 constexpr int k_max_depth = 200;  // deeper input is hostile; stop before the stack does
 
-// Precedence levels of §3, loosest first; level 14 is unary.
-constexpr int k_unary_level = 14;
-bool op_at_level(int level, const Token& t) {
-  auto is = [&](std::string_view s) {
-    return (t.kind == Tok::punct || t.kind == Tok::keyword) && t.text == s;
-  };
-  switch (level) {
-    case 1: return is("or") || is("||");
-    case 2: return is("and") || is("&&");
-    case 3: return is("!=");
-    case 4: return is("==") || is("is");
-    case 5: return is(">=");
-    case 6: return is("<=");
-    case 7: return is(">");
-    case 8: return is("<");
-    case 9: return is("+");
-    case 10: return is("-");
-    case 11: return is("%");
-    case 12: return is("*");
-    case 13: return is("/");
-    default: return false;
-  }
+// Precedence level of a binary operator (§3, 1 = loosest), 0 if `t` is none.
+int binary_level(const Token& t) {
+  if (t.kind != Tok::punct && t.kind != Tok::keyword) return 0;
+  static const std::array<std::pair<std::string_view, int>, 15> k_levels{{{"or", 1}, {"||", 1}, {"and", 2},
+                                                                         {"&&", 2}, {"!=", 3}, {"==", 4},
+                                                                         {"is", 4}, {">=", 5}, {"<=", 6},
+                                                                         {">", 7}, {"<", 8}, {"+", 9},
+                                                                         {"-", 10}, {"%", 11}, {"*", 12}}};
+  if (t.text == "/") return 13;
+  for (const auto& [op, level] : k_levels)
+    if (t.text == op) return level;
+  return 0;
 }
 
 std::string canonical_op(const std::string& op) {
@@ -392,33 +382,37 @@ private:
 
   // ---- expressions
 
-  ExprPtr expression() { return level(1, false); }
+  ExprPtr expression() { return binary(1, ""); }
 
-  // Depth is counted per nesting (unary operand, parentheses, right operand), not per
-  // precedence level, so ordinary expressions never come near the limit.
-  ExprPtr level(int n, bool right_of_same) {
-    if (n == k_unary_level) return unary();
-    ExprPtr left = level(n + 1, false);
-    if (!op_at_level(n, cur())) return left;
-    Token op = take();
-    ExprPtr right;
-    {
-      DepthGuard guard(*this);
-      right = level(n, true);
+  // Precedence climbing where an operator's right operand may hold operators of its own
+  // level, so same-level operators group to the right (§3). `parent_op` is the operator
+  // whose right operand this is: a chain warns once, at its first operator. Depth is
+  // counted per nesting (right operand, unary operand, parentheses), not per level.
+  ExprPtr binary(int min_level, const std::string& parent_op) {
+    ExprPtr left = unary();
+    while (true) {
+      int level = binary_level(cur());
+      if (level == 0 || level < min_level) return left;
+      Token op = take();
+      auto e = std::make_unique<Expr>();
+      e->kind = ExprKind::binary;
+      e->pos = left->pos;
+      e->op_pos = op.pos;
+      e->op = canonical_op(op.text);
+      ExprPtr right;
+      {
+        DepthGuard guard(*this);
+        right = binary(level, e->op);
+      }
+      bool chain = right->kind == ExprKind::binary && !right->parens && right->op == e->op;
+      if (parent_op != e->op && chain && (e->op == "-" || e->op == "/" || e->op == "%")) {
+        m_warnings.push_back({op.pos, "'" + e->op + "' groups to the right here (a " + e->op + " b " + e->op +
+                                          " c means a " + e->op + " (b " + e->op + " c)); add parentheses"});
+      }
+      e->args.push_back(std::move(left));
+      e->args.push_back(std::move(right));
+      left = std::move(e);
     }
-    auto e = std::make_unique<Expr>();
-    e->kind = ExprKind::binary;
-    e->pos = left->pos;
-    e->op_pos = op.pos;
-    e->op = canonical_op(op.text);
-    bool chain = right->kind == ExprKind::binary && !right->parens && right->op == e->op;
-    if (!right_of_same && chain && (e->op == "-" || e->op == "/" || e->op == "%")) {
-      m_warnings.push_back({op.pos, "'" + e->op + "' groups to the right here (a " + e->op + " b " + e->op +
-                                        " c means a " + e->op + " (b " + e->op + " c)); add parentheses"});
-    }
-    e->args.push_back(std::move(left));
-    e->args.push_back(std::move(right));
-    return e;
   }
 
   ExprPtr unary() {
