@@ -86,9 +86,6 @@ tag=chalk-e2e/$(unique_name s3):1
 remove_image_at_exit "$tag"
 env "${s3_env[@]}" docker chalk build -t "$tag" ctx >build.out 2>build.err || fail "build failed: $(cat build.err)"
 assert_not_contains "$(cat build.err)" "chalk: sink" "build stderr"
-# The loaded config is the embedded one: its warnings are `(embedded):LINE:COL: warning: …`.
-grep -Eq "^\(embedded\):[0-9]+:[0-9]+: warning: .*us-east-1" build.err ||
-  fail "no \`(embedded):LINE:COL: warning:\` line naming the default region us-east-1 in the build's stderr:"$'\n'"$(grep -i region build.err)"
 chalk_id=$(docker image inspect -f '{{index .Config.Labels "run.chalk.chalk-id"}}' "$tag")
 metadata_id=$(docker image inspect -f '{{index .Config.Labels "run.chalk.metadata-id"}}' "$tag")
 obj=$(check_object s3rver build ._S3rver_object "$chalk_id")
@@ -176,4 +173,9 @@ assert_eq 1 "$(wc -l <wrong-run.lines)" "sink error lines of the container"
 assert_contains "$(cat wrong-run.lines)" "SignatureDoesNotMatch" "the container's error line"
 assert_not_contains "$(cat wrong-run.err)" "wrong-secret-456" "the container's stderr"
 assert_eq 1 "$(objects "$verifier_dir" exec | grep -c .)" "exec objects after the wrong secret (still the first only)"
+note "the build's warning about the default region has the config warning format"
+# Checked last so that a failure here leaves every check above run. The loaded config is the
+# embedded one: its warnings are `(embedded):LINE:COL: warning: …` (CONFIG.md §1, §9).
+grep -Eq "^\(embedded\):[0-9]+:[0-9]+: warning: .*us-east-1" build.err ||
+  fail "no \`(embedded):LINE:COL: warning:\` line naming the default region us-east-1 in the build's stderr:"$'\n'"$(grep -i region build.err)"
 note "ok"
