@@ -44,7 +44,7 @@ std::vector<std::string_view> split_lines(std::string_view text) {
   return lines;
 }
 
-// `# name=value` at the top of the file; returns the escape token it sets, if any.
+// A parser directive line (`# name=value`): its lowercased name and its value.
 std::optional<std::pair<std::string, std::string>> directive(std::string_view line) {
   line = trim(line);
   if (line.empty() || line.front() != '#') return std::nullopt;

@@ -1,6 +1,7 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <cstdint>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -159,6 +160,22 @@ TEST(DockerfileLabels, ChildStagesInheritEnvAndLabelsNotArgs) {
       "FROM parent\n"
       "LABEL e=$E p_arg=$P g=$G\n";
   EXPECT_EQ(labels(text), R"({"p":"1","e":"parent-env","p_arg":"$P","g":"$G"})");
+}
+
+TEST(DockerfileLabels, HostileTextStaysAnObject) {
+  // Deterministic noise over the characters the grammar cares about: unbalanced quotes and
+  // braces, dangling escapes and `$`, heredocs without terminators.
+  const std::string alphabet = "LABEL FROM ARG ENV RUN <<- AS = \" ' ` \\ $ { } : - + ? # \n\r\t a b 0 1";
+  std::uint32_t state = 12345;
+  for (int round = 0; round < 2000; ++round) {
+    std::string text = round % 2 == 0 ? "FROM x\nLABEL " : "# escape=`\nFROM x\nARG A=1\nLABEL ";
+    for (int n = 0; n < 60; ++n) {
+      state = state * 1103515245u + 12345u;
+      text += alphabet[(state >> 16) % alphabet.size()];
+    }
+    const auto result = dockerfile_labels(text, round % 3 == 0 ? "a" : "");
+    ASSERT_TRUE(result.is_object()) << text;
+  }
 }
 
 class DockerfileFields : public ::testing::Test {
