@@ -1,6 +1,7 @@
 #include "oci/blob.hpp"
 
 #include <algorithm>
+#include <cstring>
 #include <vector>
 
 namespace oci {
@@ -53,6 +54,13 @@ Result<std::size_t> FileRangeStream::read(void* buffer, std::size_t size) {
   }
   m_position += *got;
   return *got;
+}
+
+Result<std::size_t> MemoryStream::read(void* buffer, std::size_t size) {
+  const std::size_t count = std::min(size, m_bytes.size() - m_position);
+  std::memcpy(buffer, m_bytes.data() + m_position, count);
+  m_position += count;
+  return count;
 }
 
 VerifiedReader::VerifiedReader(std::unique_ptr<ByteStream> inner, Descriptor expected, std::string what)

@@ -69,6 +69,17 @@ private:
   std::uint64_t m_end;
 };
 
+// Bytes held in memory (a small tar docker printed, say).
+class MemoryStream final : public ByteStream {
+public:
+  explicit MemoryStream(std::string bytes) : m_bytes(std::move(bytes)) {}
+  Result<std::size_t> read(void* buffer, std::size_t size) override;
+
+private:
+  std::string m_bytes;
+  std::size_t m_position = 0;
+};
+
 // Wraps a stream and checks it against a descriptor: never more than `size` bytes, and
 // at end of stream exactly `size` bytes hashing to `digest`.
 class VerifiedReader final : public ByteStream {

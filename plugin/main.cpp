@@ -42,7 +42,9 @@ int run(int argc, char** argv) {
     return code == 0 ? 0 : k_exit_bad_input;
   } catch (const Fatal& error) {
     runtime.end_progress();
-    if (std::strlen(error.what()) > 0) std::cerr << "docker chalk: error: " << error.what() << '\n';
+    if (std::strlen(error.what()) > 0) {
+      std::cerr << (error.style == Fatal::Style::bare ? "" : "docker chalk: error: ") << error.what() << '\n';
+    }
     return error.exit_code;
   }
   return 0;

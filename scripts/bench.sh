@@ -2,19 +2,28 @@
 # Benchmarks (not tests): prints the figures the issues ask for, each as a ratio against a
 # named peer measured in the same run on the same data.
 #
-#   scripts/bench.sh [oci]     # default: every section
+#   scripts/bench.sh [oci] [build] [shim] [config]     # default: every section
 #
 # Sections:
-#   oci   400 MB image (random data + 3,000 small files, 4 layers):
-#         in-place OCI layout insert vs `umoci insert` + `umoci config --config.entrypoint`;
-#         archive->archive insert vs `cp` of the archive; peak RSS of insert.
+#   oci     400 MB image (random data + 3,000 small files, 4 layers):
+#           in-place OCI layout insert vs `umoci insert` + `umoci config --config.entrypoint`;
+#           archive->archive insert vs `cp` of the archive; peak RSS of insert.
+#   build   `docker chalk build` overhead over plain `docker build` (warm cache) vs the
+#           original tool's rebuild method (a second docker build FROM the image with COPY of
+#           mark + shim and ENTRYPOINT), on 10 MB and 400 MB images. Needs an engine.
+#   shim    start-up overhead of the shim: chalked vs unchalked `true` in docker, and the shim
+#           alone outside docker; its peak RSS.
+#   config  parse + check + evaluate of each shipped config; CPU cost of one heartbeat in the
+#           shim (CPU time over many heartbeats, and callgrind instruction counts).
 # Work files live in ${CHALK_BENCH_DIR:-/tmp/chalk-bench} (generated once, reused).
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 bench_dir=${CHALK_BENCH_DIR:-/tmp/chalk-bench}
 runs=${CHALK_BENCH_RUNS:-5}
-chalk=${CHALK_BIN:-$CHALK_ROOT/build/plugin/docker-chalk}
+build_dir=${CHALK_BUILD_DIR:-$CHALK_ROOT/build}
+chalk=${CHALK_BIN:-$build_dir/plugin/docker-chalk}
+shim=$build_dir/runtime-shim/chalk-shim.stripped
 
 # seconds CMD...: median wall time of $runs runs, after one warm-up (page cache warm).
 seconds() {
@@ -100,12 +109,121 @@ section_oci() {
   rm -rf "$work/out.tar" "$work/copy.tar" "$work/rss-layout" "$work/layout"
 }
 
+section_build() {
+  ensure_packages hyperfine
+  engine_answers || die "the build section needs a Docker engine: eval \"\$(scripts/engine.sh start)\""
+  bash "$CHALK_ROOT/scripts/engine.sh" base-image
+  local work=$bench_dir/build size
+  mkdir -p "$work"
+  printf '%s\n' "== build: overhead over a warm-cache docker build; median of $runs runs"
+  row "measure" "chalk (s)" "rebuild (s)" "ratio" "goal"
+  for size in 10 400; do
+    local ctx=$work/ctx$size tag=chalk-bench/build$size:1
+    mkdir -p "$ctx"
+    [ -f "$ctx/data" ] || head -c $((size * 1024 * 1024)) /dev/urandom >"$ctx/data"
+    printf 'FROM %s\nCOPY data /data\nENTRYPOINT ["/bin/sh","-c","true"]\n' "$CHALK_BASE_IMAGE" >"$ctx/Dockerfile"
+    docker build -q -t "$tag" "$ctx" >/dev/null
+    local plain ours
+    plain=$(seconds "docker build -q -t $tag $ctx")
+    ours=$(seconds "$chalk build -q -t $tag-chalked $ctx")
+    # The rebuild method: a fresh mark each time (so its COPY is never cached) and the shim.
+    local rebuild_ctx=$work/rebuild$size
+    mkdir -p "$rebuild_ctx"
+    cp "$shim" "$rebuild_ctx/chalk"
+    printf 'FROM %s\nCOPY chalk /chalk\nCOPY chalk.json /chalk.json\nENTRYPOINT ["/chalk","exec","--exec-command-name","/bin/sh","--","-c","true"]\n' \
+      "$tag" >"$rebuild_ctx/Dockerfile"
+    local rebuild
+    rebuild=$(seconds_prepared "date +%s%N >$rebuild_ctx/chalk.json" "docker build -q -t $tag-rebuilt $rebuild_ctx")
+    local overhead
+    overhead=$(python3 -c 'import sys; print("%.4f" % max(0.0, float(sys.argv[1]) - float(sys.argv[2])))' "$ours" "$plain")
+    row "${size} MB: chalk build - docker build vs rebuild method" "$overhead" "$rebuild" "$(ratio "$overhead" "$rebuild")x" "<= 0.3x, flat"
+    docker image rm -f "$tag" "$tag-chalked" "$tag-rebuilt" >/dev/null 2>&1 || true
+  done
+}
+
+section_shim() {
+  ensure_packages hyperfine time
+  [ -x "$shim" ] || die "the shim is not built: $shim"
+  printf '%s\n' "== shim: start-up overhead and memory; median of 30 runs (docker: $runs)"
+  row "measure" "shim" "plain" "delta" "goal"
+  local json ours plain
+  json=$(mktemp)
+  hyperfine -N --style none --warmup 5 --runs 30 --export-json "$json" "$shim exec -- /bin/true" "/bin/true" >/dev/null 2>&1 ||
+    die "hyperfine of the shim failed"
+  read -r ours plain < <(python3 -c 'import json,sys; r=json.load(open(sys.argv[1]))["results"]; print("%.4f %.4f" % (r[0]["median"]*1000, r[1]["median"]*1000))' "$json")
+  rm -f "$json"
+  row "shim alone: exec -- /bin/true (ms)" "$ours" "$plain" "$(python3 -c 'import sys; print("%.2f" % (float(sys.argv[1]) - float(sys.argv[2])))' "$ours" "$plain")" "<= 5 ms"
+  local kb
+  kb=$(/usr/bin/time -f '%M' "$shim" exec -- /bin/sleep 0.2 2>&1 >/dev/null | tail -n 1)
+  row "shim peak RSS, unconfigured (MB)" "$(python3 -c 'import sys; print("%.1f" % (int(sys.argv[1]) / 1024))' "$kb")" "-" "-" "<= 4 MB"
+  if engine_answers; then
+    bash "$CHALK_ROOT/scripts/engine.sh" base-image
+    local work=$bench_dir/shim tag=chalk-bench/true:1
+    mkdir -p "$work"
+    printf 'FROM %s\nENTRYPOINT ["true"]\n' "$CHALK_BASE_IMAGE" >"$work/Dockerfile"
+    docker build -q -t "$tag" "$work" >/dev/null
+    "$chalk" build -q -t "$tag-chalked" "$work" >/dev/null 2>&1
+    ours=$(seconds "docker run --rm --network none $tag-chalked")
+    plain=$(seconds "docker run --rm --network none $tag")
+    row "docker run of true: chalked vs unchalked (s)" "$ours" "$plain" "$(python3 -c 'import sys; print("%.1f ms" % ((float(sys.argv[1]) - float(sys.argv[2])) * 1000))' "$ours" "$plain")" "-"
+    docker image rm -f "$tag" "$tag-chalked" >/dev/null 2>&1 || true
+  fi
+}
+
+section_config() {
+  ensure_packages valgrind time
+  local bench_bin=$build_dir/tests/bench/config_bench
+  [ -x "$bench_bin" ] || die "build first: $bench_bin is missing"
+  printf '%s\n' "== config: parse + check + evaluate (median of 200 runs) and one heartbeat's cost"
+  row "measure" "median" "min" "-" "goal"
+  local name median min
+  while read -r name median min; do
+    row "evaluate $(basename "$name") (us)" "$median" "$min" "-" "<= 1000 us"
+  done < <("$bench_bin" "$CHALK_ROOT"/configs/*.c4m)
+
+  [ -x "$shim" ] || die "the shim is not built: $shim"
+  local root
+  root=$(mktemp -d)
+  printf '{"MAGIC":"dadfedabbadabbed","CHALK_ID":"BENCH0-0000-0000-000000","METADATA_ID":"BENCH0-0000-0000-000000"}\n' >"$root/chalk.json"
+  # Heartbeats every 10 ms for 3 s to a file sink, against the same run with none.
+  cat >"$root/beats.c4m" <<'CONFIG'
+exec.heartbeat: true
+exec.heartbeat_rate: <<10 ms>>
+sink_config beats { sink: "file"
+  filename: "/dev/null" }
+subscribe("report", "beats")
+CONFIG
+  printf 'sink_config beats { sink: "file"\n  filename: "/dev/null" }\nsubscribe("report", "beats")\n' >"$root/none.c4m"
+  local cpu_beats cpu_none
+  cp "$root/beats.c4m" "$root/chalk.c4m"
+  cpu_beats=$(CHALK_SHIM_ROOT=$root /usr/bin/time -f '%U %S' "$shim" exec -- /bin/sleep 3 2>&1 >/dev/null | tail -n 1)
+  cp "$root/none.c4m" "$root/chalk.c4m"
+  cpu_none=$(CHALK_SHIM_ROOT=$root /usr/bin/time -f '%U %S' "$shim" exec -- /bin/sleep 3 2>&1 >/dev/null | tail -n 1)
+  row "CPU per heartbeat, 300 beats in 3 s (ms)" \
+    "$(python3 -c 'import sys; a=sum(map(float,sys.argv[1].split())); b=sum(map(float,sys.argv[2].split())); print("%.3f" % ((a-b)*1000/300))' "$cpu_beats" "$cpu_none")" \
+    "-" "-" "<= 1 ms"
+  # Instruction counts: 20 heartbeats vs none, under callgrind (stable across runs).
+  local insns_beats insns_none
+  sed 's/<<10 ms>>/<<50 ms>>/' "$root/beats.c4m" >"$root/chalk.c4m"
+  insns_beats=$(CHALK_SHIM_ROOT=$root valgrind --tool=callgrind --callgrind-out-file=/dev/null "$shim" exec -- /bin/sleep 1.02 2>&1 |
+    sed -n 's/.*Collected : \([0-9]*\).*/\1/p' | head -n 1)
+  cp "$root/none.c4m" "$root/chalk.c4m"
+  insns_none=$(CHALK_SHIM_ROOT=$root valgrind --tool=callgrind --callgrind-out-file=/dev/null "$shim" exec -- /bin/sleep 1.02 2>&1 |
+    sed -n 's/.*Collected : \([0-9]*\).*/\1/p' | head -n 1)
+  row "instructions per heartbeat (callgrind, 20 beats)" \
+    "$(python3 -c 'import sys; print((int(sys.argv[1]) - int(sys.argv[2])) // 20)' "${insns_beats:-0}" "${insns_none:-0}")" "-" "-" "-"
+  rm -rf "$root"
+}
+
 [ -x "$chalk" ] || die "build first: $chalk is missing (scripts/test.sh or scripts/quickstart.sh builds it)"
 sections=("$@")
-[ ${#sections[@]} -gt 0 ] || sections=(oci)
+[ ${#sections[@]} -gt 0 ] || sections=(oci build shim config)
 for section in "${sections[@]}"; do
   case "$section" in
     oci) section_oci ;;
-    *) die "unknown section \`$section\` (known: oci)" ;;
+    build) section_build ;;
+    shim) section_shim ;;
+    config) section_config ;;
+    *) die "unknown section \`$section\` (known: oci build shim config)" ;;
   esac
 done

@@ -50,15 +50,23 @@ std::int64_t source_date_epoch() {
   return end != nullptr && *end == '\0' && value > 0 ? value : 0;
 }
 
-oci::Result<FoundMark> find_mark(const oci::Image& image) {
-  FoundMark found;
+HistoryVerdict find_mark_in_history(const oci::Image& image) {
+  HistoryVerdict verdict;
   const oci::Json container = oci::container_config(image);
   if (auto labels = container.find("Labels"); labels != container.end() && labels->is_object()) {
     if (auto id = labels->find(k_label_metadata_id); id != labels->end() && id->is_string()) {
-      found.inherited_metadata_id = id->get<std::string>();
+      verdict.inherited_metadata_id = id->get<std::string>();
     }
   }
-  if (!history_says_marked(image) || image.layers.empty()) return found;
+  verdict.history_says_marked = history_says_marked(image) && !image.layers.empty();
+  return verdict;
+}
+
+oci::Result<FoundMark> find_mark(const oci::Image& image) {
+  const HistoryVerdict verdict = find_mark_in_history(image);
+  FoundMark found;
+  found.inherited_metadata_id = verdict.inherited_metadata_id;
+  if (!verdict.history_says_marked) return found;
   auto layer = oci::open_blob(*image.blobs, image.layers.back());
   if (!layer) return layer.error();
   auto content = oci::read_file_from_layer(std::move(*layer), "chalk.json", k_max_mark_size,

@@ -42,6 +42,14 @@ oci::Result<ChalkResult> chalk_image(const oci::Image& image, const ChalkRequest
 // The chalk layer's files (REPORTS.md §2): the mark, and with the shim its config and binary.
 std::vector<oci::LayerFile> chalk_layer_files(const oci::Json& mark, const ChalkRequest& request, bool include_shim);
 
+// What the config alone says (REPORTS.md §2): whether the last history entry is a chalk
+// copy, and the metadata ID a parent's inherited label points to.
+struct HistoryVerdict {
+  bool history_says_marked = false;
+  std::string inherited_metadata_id;
+};
+HistoryVerdict find_mark_in_history(const oci::Image& image);
+
 struct FoundMark {
   std::optional<oci::Json> mark;        // the image's own mark (history rule of §2)
   std::string inherited_metadata_id;    // a parent's, seen through inherited labels

@@ -54,9 +54,9 @@ void add_config_commands(CLI::App& app, Runtime& runtime) {
     const std::string text = read_source(*location);
     for (const auto host : {config::Host::plugin, config::Host::shim}) {
       auto settings = config::evaluate({*location, text}, config::current_environment("load", runtime.context().argv), host);
-      if (!settings) throw Fatal(k_exit_failure, settings.error().message);
+      if (!settings) throw Fatal(k_exit_failure, settings.error().message, Fatal::Style::bare);
       if (host == config::Host::plugin) {
-        for (const auto& message : settings->messages) std::cerr << message.text << '\n';
+        for (const auto& message : settings->messages) std::cerr << message.line << '\n';
       }
     }
     const fs::path binary = embedded::self_path();

@@ -1,6 +1,7 @@
 // `insert` and `extract`: options in, operation called, report out.
 #include "plugin/cli/runtime.hpp"
 #include "plugin/embedded/embedded.hpp"
+#include "plugin/ops/engine_ops.hpp"
 #include "plugin/ops/image_ops.hpp"
 
 namespace chalk::cli {
@@ -13,6 +14,20 @@ std::optional<oci::ImageSet::Format> parse_format(const std::string& text) {
   if (text == "oci-archive") return oci::ImageSet::Format::oci_archive;
   if (text == "oci") return oci::ImageSet::Format::oci_layout;
   throw Fatal(k_exit_bad_input, "--format `" + text + "`: expected docker-archive, oci-archive or oci");
+}
+
+// A target that is no path and names an image the engine has is a local image reference.
+bool is_engine_reference(const std::string& target) {
+  if (target.rfind("docker-archive:", 0) == 0 || target.rfind("oci:", 0) == 0 || target.rfind("oci-archive:", 0) == 0) {
+    return false;
+  }
+  std::error_code error;
+  return !std::filesystem::exists(target, error);
+}
+
+std::filesystem::path temp_directory() {
+  const char* tmp = std::getenv("TMPDIR");
+  return tmp != nullptr && *tmp != '\0' ? tmp : "/tmp";
 }
 
 void finish(Runtime& runtime, const ops::OperationOutcome& outcome) {
@@ -49,6 +64,17 @@ void add_insert_command(CLI::App& app, Runtime& runtime) {
     request.output = options->output;
     request.output_format = parse_format(options->format);
     request.progress = runtime.progress("writing " + (options->output.empty() ? options->target : options->output));
+    request.temp_directory = temp_directory();
+    if (is_engine_reference(options->target)) {
+      if (!options->output.empty() || !options->format.empty()) {
+        throw Fatal(k_exit_bad_input, "`" + options->target + "` is a local image: -o and --format apply to archives and layouts");
+      }
+      auto client = docker::make_process_client(runtime.settings().docker_exe);
+      auto outcome = ops::insert_engine_image(*client, request, runtime.context());
+      if (!outcome) fail(outcome.error());
+      finish(runtime, *outcome);
+      return;
+    }
     auto outcome = ops::insert(request, runtime.context());
     if (!outcome) fail(outcome.error());
     finish(runtime, *outcome);
@@ -63,6 +89,15 @@ void add_extract_command(CLI::App& app, Runtime& runtime) {
       ->required();
   command->callback([&runtime, target] {
     runtime.begin("extract");
+    if (is_engine_reference(*target)) {
+      auto client = docker::make_process_client(runtime.settings().docker_exe);
+      ops::OperationOutcome outcome;
+      auto report = ops::extract_engine_image(*client, *target, runtime.context(), outcome.exit_code);
+      if (!report) fail(report.error());
+      outcome.report = std::move(*report);
+      finish(runtime, outcome);
+      return;
+    }
     auto outcome = ops::extract({*target}, runtime.context());
     if (!outcome) fail(outcome.error());
     finish(runtime, *outcome);

@@ -41,8 +41,8 @@ void Runtime::begin(const std::string& command) {
     source = {"(embedded)", std::move(*text)};
   }
   auto settings = config::evaluate(source, config::current_environment(command, m_context.argv), config::Host::plugin);
-  if (!settings) throw Fatal(k_exit_failure, settings.error().message);
-  for (const auto& message : settings->messages) std::cerr << message.text << '\n';
+  if (!settings) throw Fatal(k_exit_failure, settings.error().message, Fatal::Style::bare);
+  for (const auto& message : settings->messages) std::cerr << message.line << '\n';
   m_context.settings = std::move(*settings);
   m_config_source = std::move(source.text);
 }

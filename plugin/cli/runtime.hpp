@@ -27,8 +27,12 @@ inline constexpr int k_exit_failure = 1;
 inline constexpr int k_exit_bad_input = 2;
 
 struct Fatal : std::runtime_error {
-  Fatal(int code, const std::string& message) : std::runtime_error(message), exit_code(code) {}
+  // bare: the message is already a complete diagnostic (a config's `FILE:LINE:COL: phase: ...`).
+  enum class Style { prefixed, bare };
+  Fatal(int code, const std::string& message, Style how = Style::prefixed)
+      : std::runtime_error(message), exit_code(code), style(how) {}
   int exit_code;
+  Style style;
 };
 
 // Throws Fatal for a library error: bad input -> 2, the rest -> 1.

@@ -2,9 +2,8 @@
 
 #include <sys/stat.h>
 
-#include <fstream>
+#include <cstdio>
 #include <set>
-#include <sstream>
 
 #include "plugin/config/literals.hpp"
 
@@ -86,9 +85,13 @@ Value string_dict(const std::vector<std::pair<std::string, std::string>>& entrie
 
 Value mime_to_dict(const std::string& text) {
   std::vector<std::pair<std::string, std::string>> entries;
-  std::istringstream lines(text);
-  std::string line;
-  while (std::getline(lines, line)) {
+  // find() rather than iostreams: the static shim links this, and streams bring in
+  // libstdc++'s locale machinery (about 480 KB of the shim).
+  for (std::size_t start = 0; start < text.size();) {
+    std::size_t end = text.find('\n', start);
+    if (end == std::string::npos) end = text.size();
+    const std::string line = text.substr(start, end - start);
+    start = end + 1;
     std::size_t colon = line.find(':');
     if (colon == std::string::npos) continue;
     std::string key = strip_blanks(line.substr(0, colon));
@@ -317,10 +320,15 @@ std::vector<Builtin> make_builtins() {
       [](BuiltinHost&, Args& a) { return Value::make_string(slice(a[0].s, a[1].i, a[2].i)); });
   add("read_file", fixed({k_string}, k_string), [](BuiltinHost&, Args& a) {
     if (!stat_is(a[0].s, false)) return Value::make_string("");
-    std::ifstream in(a[0].s, std::ios::binary);
-    std::ostringstream text;
-    text << in.rdbuf();
-    return Value::make_string(in ? text.str() : "");
+    std::FILE* file = std::fopen(a[0].s.c_str(), "rb");
+    if (file == nullptr) return Value::make_string("");
+    std::string text;
+    char buffer[8192];
+    std::size_t got = 0;
+    while ((got = std::fread(buffer, 1, sizeof buffer, file)) > 0) text.append(buffer, got);
+    const bool failed = std::ferror(file) != 0;
+    std::fclose(file);
+    return Value::make_string(failed ? "" : text);
   });
   add("is_file", fixed({k_string}, k_bool), [](BuiltinHost&, Args& a) { return Value::make_bool(stat_is(a[0].s, false)); });
   add("is_dir", fixed({k_string}, k_bool), [](BuiltinHost&, Args& a) { return Value::make_bool(stat_is(a[0].s, true)); });

@@ -8,8 +8,7 @@
 #include "plugin/chalk/chalker.hpp"
 #include "plugin/chalk/host_facts.hpp"
 #include "plugin/chalk/ids.hpp"
-#include "plugin/docker/engine_image.hpp"
-#include "plugin/ops/image_ops.hpp"
+#include "plugin/ops/engine_ops.hpp"
 
 namespace chalk::ops {
 
@@ -31,17 +30,6 @@ std::string trim(std::string text) {
   return text;
 }
 
-std::string hex_of(const std::string& image_id) {
-  return image_id.rfind("sha256:", 0) == 0 ? image_id.substr(7) : image_id;
-}
-
-struct Chalked {
-  std::string image_id;  // "sha256:..."
-  oci::Json chalks = oci::Json::array();
-  std::vector<std::string> warnings;
-  std::string path;      // "thin load" or "save/load", for the log
-};
-
 ChalkRequest chalk_request(const BuildRequest& request, const build::BuildInvocation& invocation, const oci::Json& mark_fields,
                            const std::string& chalk_id, std::int64_t timestamp, const ReportContext& context) {
   ChalkRequest chalk;
@@ -58,62 +46,6 @@ ChalkRequest chalk_request(const BuildRequest& request, const build::BuildInvoca
   return chalk;
 }
 
-// Fast path: no layer leaves the engine.
-oci::Result<Chalked> chalk_by_thin_load(docker::DockerClient& client, const std::string& built_id, const ChalkRequest& chalk,
-                                        const fs::path& temp_directory) {
-  auto engine = docker::read_engine_image(client, built_id);
-  if (!engine) return engine.error();
-  auto result = chalk_image(engine->image, chalk);
-  if (!result) return result.error();
-  TempPath archive{oci::temporary_sibling(temp_directory / "thin.tar")};
-  if (auto ok = docker::write_thin_archive(result->image, chalk.tags, archive.path); !ok) return ok.error();
-  auto loaded = docker::load_archive(client, archive.path);
-  if (!loaded) return loaded.error();
-  Chalked chalked;
-  chalked.image_id = result->image.config_descriptor.digest.str();
-  if (auto present = docker::inspect_image(client, chalked.image_id); !present) return present.error();
-  chalked.chalks.push_back(artifact_entry(result->mark, result->image, std::string(hex_of(chalked.image_id))));
-  chalked.warnings = std::move(result->warnings);
-  chalked.path = "thin load";
-  return chalked;
-}
-
-// Slow path: the whole image through docker save and docker load.
-oci::Result<Chalked> chalk_by_save_load(docker::DockerClient& client, const std::string& built_id, const ChalkRequest& chalk,
-                                        const fs::path& temp_directory) {
-  auto saved = docker::save_engine_image(client, built_id, temp_directory);
-  if (!saved) return saved.error();
-  TempPath saved_archive{saved->archive};
-  SetChalking chalking;
-  chalking.chalk_id = chalk.chalk_id;
-  chalking.timestamp_ms = chalk.timestamp_ms;
-  chalking.tags = chalk.tags;
-  chalking.build_fields = chalk.build_fields;
-  chalking.config_source = chalk.config_source;
-  chalking.shim = chalk.shim;
-  chalking.wrap = chalk.wrap;
-  chalking.label_prefix = chalk.label_prefix;
-  chalking.temp_directory = temp_directory;
-  Chalked chalked;
-  auto set = chalk_set(saved->set, chalking, chalked.chalks, chalked.warnings);
-  if (!set) return set.error();
-  for (auto& entry : set->entries) entry.names = chalk.tags;
-  TempPath archive{oci::temporary_sibling(temp_directory / "chalked.tar")};
-  if (auto ok = oci::write_image_set(*set, {oci::ImageSet::Format::docker_archive, archive.path, {}}); !ok) {
-    return ok.error();
-  }
-  if (auto loaded = docker::load_archive(client, archive.path); !loaded) return loaded.error();
-  std::vector<const oci::Image*> images;
-  oci::collect_images(set->entries.front().node, images);
-  chalked.image_id = images.front()->config_descriptor.digest.str();
-  for (auto& entry : chalked.chalks) {
-    entry["_IMAGE_ID"] = hex_of(chalked.image_id);
-    entry["_CURRENT_HASH"] = hex_of(chalked.image_id);
-  }
-  chalked.path = "save/load";
-  return chalked;
-}
-
 }  // namespace
 
 BuildOutcome build(const BuildRequest& request, docker::DockerClient& client, const ReportContext& context) {
@@ -122,13 +54,21 @@ BuildOutcome build(const BuildRequest& request, docker::DockerClient& client, co
   TempPath own_iidfile;
   std::vector<std::string> docker_args = request.args;
   std::string iidfile;
+  std::string iid_problem;
   if (invocation) {
     outcome.quiet = invocation->quiet;
     iidfile = invocation->iidfile;
     if (iidfile.empty()) {
+      // Created here first: if the temporary directory is unusable, docker must not fail
+      // writing its --iidfile there; the build then runs as typed and stays unchalked.
       own_iidfile.path = oci::temporary_sibling(request.temp_directory / "iid");
-      iidfile = own_iidfile.path.string();
-      docker_args = build::with_iidfile(request.args, iidfile);
+      if (oci::write_file_atomically(own_iidfile.path, "")) {
+        iidfile = own_iidfile.path.string();
+        docker_args = build::with_iidfile(request.args, iidfile);
+      } else {
+        own_iidfile.path.clear();
+        iid_problem = "cannot create a temporary file in `" + request.temp_directory.string() + "` (TMPDIR)";
+      }
     }
   } else {
     outcome.warnings.push_back("cannot read the build arguments (" + invocation.error().message +
@@ -173,7 +113,8 @@ BuildOutcome build(const BuildRequest& request, docker::DockerClient& client, co
     return text ? trim(*text) : std::string();
   }();
   outcome.image_id = built_id;
-  const std::string name = invocation->tags.empty() ? built_id : invocation->tags.front();
+  const std::string name =
+      !invocation->tags.empty() ? invocation->tags.front() : built_id.empty() ? "the built image" : built_id;
   auto unchalked = [&](const std::string& cause) {
     outcome.warnings.push_back("chalking `" + name + "`: " + cause + "; image left unchalked");
     report["_OP_CHALK_COUNT"] = 0;
@@ -182,6 +123,10 @@ BuildOutcome build(const BuildRequest& request, docker::DockerClient& client, co
     report["_OP_ERRORS"] = oci::Json::array({cause});
     outcome.failure = report;
   };
+  if (!iid_problem.empty()) {
+    unchalked(iid_problem);
+    return outcome;
+  }
   if (built_id.empty()) {
     unchalked("docker build reported no image ID (a build with --output or a non-docker builder?)");
     return outcome;
@@ -201,14 +146,10 @@ BuildOutcome build(const BuildRequest& request, docker::DockerClient& client, co
   }
   const ChalkRequest chalk = chalk_request(request, *invocation, mark_fields, random_chalk_id(), now_ms(), context);
 
-  auto chalked = chalk_by_thin_load(client, built_id, chalk, request.temp_directory);
+  auto chalked = chalk_engine_image(client, built_id, chalk, request.temp_directory);
   if (!chalked) {
-    const std::string fast_failure = chalked.error().message;
-    chalked = chalk_by_save_load(client, built_id, chalk, request.temp_directory);
-    if (!chalked) {
-      unchalked(chalked.error().message + " (fast path: " + fast_failure + ")");
-      return outcome;
-    }
+    unchalked(chalked.error().message);
+    return outcome;
   }
   for (const auto& warning : chalked->warnings) outcome.warnings.push_back(warning);
   if (!invocation->iidfile.empty()) {

@@ -27,6 +27,7 @@ struct InsertRequest {
   std::string_view shim;                             // the shim's bytes; empty: mark only
   bool wrap = true;
   oci::ProgressFn progress;
+  std::filesystem::path temp_directory;  // engine images: where save/load archives go
 };
 
 oci::Result<OperationOutcome> insert(const InsertRequest& request, const ReportContext& context);

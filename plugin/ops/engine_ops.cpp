@@ -1,0 +1,188 @@
+#include "plugin/ops/engine_ops.hpp"
+
+#include "oci/file_io.hpp"
+#include "oci/tar_writer.hpp"
+#include "plugin/chalk/host_facts.hpp"
+#include "plugin/chalk/ids.hpp"
+#include "plugin/chalk/mark.hpp"
+#include "plugin/docker/engine_image.hpp"
+#include "plugin/ops/image_ops.hpp"
+
+namespace chalk::ops {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+// A temporary file path removed on scope exit.
+struct TempPath {
+  fs::path path;
+  ~TempPath() {
+    std::error_code ignored;
+    if (!path.empty()) fs::remove(path, ignored);
+  }
+};
+
+// Fast path: no layer leaves the engine.
+oci::Result<EngineChalked> chalk_by_thin_load(docker::DockerClient& client, const std::string& built_id, const ChalkRequest& chalk,
+                                        const fs::path& temp_directory) {
+  auto engine = docker::read_engine_image(client, built_id);
+  if (!engine) return engine.error();
+  auto result = chalk_image(engine->image, chalk);
+  if (!result) return result.error();
+  TempPath archive{oci::temporary_sibling(temp_directory / "thin.tar")};
+  if (auto ok = docker::write_thin_archive(result->image, chalk.tags, archive.path); !ok) return ok.error();
+  auto loaded = docker::load_archive(client, archive.path);
+  if (!loaded) return loaded.error();
+  EngineChalked chalked;
+  chalked.image_id = result->image.config_descriptor.digest.str();
+  if (auto present = docker::inspect_image(client, chalked.image_id); !present) return present.error();
+  chalked.chalks.push_back(artifact_entry(result->mark, result->image, std::string(digest_hex(chalked.image_id))));
+  chalked.warnings = std::move(result->warnings);
+  return chalked;
+}
+
+// Slow path: the whole image through docker save and docker load.
+oci::Result<EngineChalked> chalk_by_save_load(docker::DockerClient& client, const std::string& built_id, const ChalkRequest& chalk,
+                                        const fs::path& temp_directory) {
+  auto saved = docker::save_engine_image(client, built_id, temp_directory);
+  if (!saved) return saved.error();
+  TempPath saved_archive{saved->archive};
+  SetChalking chalking;
+  chalking.chalk_id = chalk.chalk_id;
+  chalking.timestamp_ms = chalk.timestamp_ms;
+  chalking.tags = chalk.tags;
+  chalking.build_fields = chalk.build_fields;
+  chalking.config_source = chalk.config_source;
+  chalking.shim = chalk.shim;
+  chalking.wrap = chalk.wrap;
+  chalking.label_prefix = chalk.label_prefix;
+  chalking.temp_directory = temp_directory;
+  EngineChalked chalked;
+  auto set = chalk_set(saved->set, chalking, chalked.chalks, chalked.warnings);
+  if (!set) return set.error();
+  for (auto& entry : set->entries) entry.names = chalk.tags;
+  TempPath archive{oci::temporary_sibling(temp_directory / "chalked.tar")};
+  if (auto ok = oci::write_image_set(*set, {oci::ImageSet::Format::docker_archive, archive.path, {}}); !ok) {
+    return ok.error();
+  }
+  if (auto loaded = docker::load_archive(client, archive.path); !loaded) return loaded.error();
+  std::vector<const oci::Image*> images;
+  oci::collect_images(set->entries.front().node, images);
+  chalked.image_id = images.front()->config_descriptor.digest.str();
+  for (auto& entry : chalked.chalks) {
+    entry["_IMAGE_ID"] = digest_hex(chalked.image_id);
+    entry["_CURRENT_HASH"] = digest_hex(chalked.image_id);
+  }
+  return chalked;
+}
+
+
+// The mark in a local image's /chalk.json, copied out of a created (never started) container.
+oci::Result<std::optional<oci::Json>> copy_mark_out(docker::DockerClient& client, const std::string& reference) {
+  auto created = client.capture({"create", reference, "/chalk"});
+  if (!created) return created.error();
+  if (created->exit_code != 0) {
+    return oci::make_error(oci::Errc::docker, "creating a container of `" + reference + "`: " + created->err);
+  }
+  std::string container = created->out;
+  while (!container.empty() && (container.back() == '\n' || container.back() == '\r')) container.pop_back();
+  auto copied = client.capture({"cp", container + ":/chalk.json", "-"});
+  [[maybe_unused]] auto removed = client.capture({"rm", "-f", container});  // best effort: never started
+  if (!copied) return copied.error();
+  if (copied->exit_code != 0) return std::optional<oci::Json>();
+  auto content = oci::read_file_from_layer(std::make_unique<oci::MemoryStream>(std::move(copied->out)), "chalk.json",
+                                           4 << 20, "/chalk.json of `" + reference + "`");
+  if (!content) return content.error();
+  if (!*content) return std::optional<oci::Json>();
+  return parse_mark(**content);
+}
+
+}  // namespace
+
+std::string digest_hex(const std::string& image_id) {
+  return image_id.rfind("sha256:", 0) == 0 ? image_id.substr(7) : image_id;
+}
+
+oci::Result<EngineChalked> chalk_engine_image(docker::DockerClient& client, const std::string& reference,
+                                              const ChalkRequest& chalk, const fs::path& temp_directory) {
+  auto chalked = chalk_by_thin_load(client, reference, chalk, temp_directory);
+  if (chalked) return chalked;
+  const std::string fast_failure = chalked.error().message;
+  chalked = chalk_by_save_load(client, reference, chalk, temp_directory);
+  if (!chalked) return chalked.error().with_context("fast path: " + fast_failure + "; save/load path");
+  return chalked;
+}
+
+oci::Result<OperationOutcome> insert_engine_image(docker::DockerClient& client, const InsertRequest& request,
+                                                  const ReportContext& context) {
+  auto inspect = docker::inspect_image(client, request.target);
+  if (!inspect) return inspect.error();
+  ChalkRequest chalk;
+  chalk.chalk_id = random_chalk_id();
+  chalk.timestamp_ms = now_ms();
+  // Only the name the user gave moves to the chalked image; other tags of the same image
+  // (a base image tagged twice, say) stay where they are.
+  if (auto tags = inspect->find("RepoTags"); tags != inspect->end() && tags->is_array()) {
+    for (const auto& tag : *tags) {
+      const std::string name = tag.get<std::string>();
+      if (name == request.target || name == request.target + ":latest") chalk.tags.push_back(name);
+    }
+  }
+  chalk.config_source = request.config_source;
+  chalk.shim = request.shim;
+  chalk.wrap = request.wrap && context.settings.wrap_entrypoint;
+  chalk.label_prefix = context.settings.label_prefix;
+  chalk.temp_directory = request.temp_directory;
+  chalk.layer_mtime = source_date_epoch();
+  auto chalked = chalk_engine_image(client, inspect->value("Id", request.target), chalk, request.temp_directory);
+  if (!chalked) return chalked.error();
+  OperationOutcome outcome;
+  outcome.warnings = std::move(chalked->warnings);
+  outcome.report = report_envelope("insert", context);
+  outcome.report["_CHALKS"] = chalked->chalks;
+  outcome.report["_OP_CHALK_COUNT"] = chalked->chalks.size();
+  outcome.report["_OP_UNMARKED_COUNT"] = 0;
+  return outcome;
+}
+
+oci::Result<oci::Json> extract_engine_image(docker::DockerClient& client, const std::string& reference,
+                                            const ReportContext& context, int& exit_code) {
+  auto engine = docker::read_engine_image(client, reference);
+  if (!engine) return engine.error();
+  auto found = find_mark_in_history(engine->image);
+  oci::Json report = report_envelope("extract", context);
+  std::optional<oci::Json> mark;
+  if (found.history_says_marked) {
+    auto copied = copy_mark_out(client, reference);
+    if (!copied) return copied.error();
+    mark = std::move(*copied);
+  }
+  if (!mark) {
+    report["_UNMARKED"] = oci::Json::array({reference});
+    if (!found.inherited_metadata_id.empty()) {
+      report["_COLLECTED_ARTIFACTS"] = oci::Json::array({{{"_OP_ARTIFACT_TYPE", "Docker Image"},
+                                                           {"_OP_ARTIFACT_CONTEXT", "base"},
+                                                           {"OLD_CHALK_METADATA_ID", found.inherited_metadata_id}}});
+    }
+    report["_OP_CHALK_COUNT"] = 0;
+    report["_OP_UNMARKED_COUNT"] = 1;
+    return report;
+  }
+  const auto check = check_mark(*mark);
+  oci::Json item = *mark;
+  item["_OP_ARTIFACT_TYPE"] = "Docker Image";
+  item["_CURRENT_HASH"] = digest_hex(engine->id);
+  item["_IMAGE_ID"] = digest_hex(engine->id);
+  item["_VALIDATED_METADATA"] = check.valid;
+  if (!check.valid) {
+    report["_OP_ERRORS"] = oci::Json::array({reference + ": invalid chalk mark: " + check.problem});
+    exit_code = 1;
+  }
+  report["_CHALKS"] = oci::Json::array({item});
+  report["_OP_CHALK_COUNT"] = 1;
+  report["_OP_UNMARKED_COUNT"] = 0;
+  return report;
+}
+
+}  // namespace chalk::ops
