@@ -128,7 +128,10 @@ oci::Result<ChalkResult> chalk_image(const oci::Image& image, const ChalkRequest
   }
   result.mark = seal_mark(std::move(fields));
 
-  auto layer = oci::build_layer(chalk_layer_files(result.mark, request, include_shim), oci::Compression::gzip, request.temp_directory, request.layer_mtime);
+  // Uncompressed: the layer is mostly the static shim, and compressing it would cost more
+  // than everything else chalking does; docker stores layers uncompressed and compresses
+  // on push, as skopeo does for registries.
+  auto layer = oci::build_layer(chalk_layer_files(result.mark, request, include_shim), oci::Compression::none, request.temp_directory, request.layer_mtime);
   if (!layer) return layer.error();
 
   oci::Mutation mutation;

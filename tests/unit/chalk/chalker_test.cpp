@@ -131,8 +131,8 @@ TEST(Chalker, SameMarkGivesTheSameLayer) {
   auto result = chalk_image(fixture.image, fixture.request(true));
   ASSERT_TRUE(result);
   auto request = fixture.request(true);
-  auto first = oci::build_layer(chalk_layer_files(result->mark, request, true), oci::Compression::gzip, fixture.dir.path(), 0);
-  auto second = oci::build_layer(chalk_layer_files(result->mark, request, true), oci::Compression::gzip, fixture.dir.path(), 0);
+  auto first = oci::build_layer(chalk_layer_files(result->mark, request, true), oci::Compression::none, fixture.dir.path(), 0);
+  auto second = oci::build_layer(chalk_layer_files(result->mark, request, true), oci::Compression::none, fixture.dir.path(), 0);
   ASSERT_TRUE(first && second);
   EXPECT_EQ(first->blob->descriptor().digest, second->blob->descriptor().digest);
   EXPECT_EQ(result->image.layers.back().digest, first->blob->descriptor().digest) << "chalk_image builds exactly that layer";
