@@ -1,6 +1,7 @@
 #include "oci/formats.hpp"
 
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <map>
@@ -473,6 +474,20 @@ struct RemoveTreeOnExit {
   }
 };
 
+// Hard-links a blob built by a mutation (held in a local file) into place, flushing it when
+// the update is in place; false when it is not such a blob or linking is impossible
+// (another filesystem), so the caller copies instead.
+bool link_local_blob(const BlobPlan::Item& item, const fs::path& target, bool durable) {
+  const auto* overlay = dynamic_cast<const OverlaySource*>(item.source);
+  if (overlay == nullptr) return false;
+  const auto added = overlay->added().find(item.descriptor.digest);
+  if (added == overlay->added().end()) return false;
+  if (::link(added->second->path().c_str(), target.c_str()) != 0) return false;
+  if (!durable) return true;
+  auto file = File::open_read(target);
+  return file && file->sync();
+}
+
 // An existing layout is updated in place: new blobs first (flushed to disk), index.json
 // replaced last, so a crash leaves the previous image intact. A new layout is written in a
 // temporary sibling directory renamed into place at the end: all or nothing.
@@ -505,6 +520,8 @@ Status write_layout(const ImageSet& set, const WriteOptions& options) {
     }
     if (item.bytes) {
       if (auto ok = write_file_atomically(target, *item.bytes, in_place); !ok) return ok;
+    } else if (link_local_blob(item, target, in_place)) {
+      // a blob we just built, on the same filesystem: linked, not copied
     } else {
       auto stream = open_blob(*item.source, item.descriptor);
       if (!stream) return stream.error();

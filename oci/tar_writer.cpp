@@ -4,6 +4,8 @@
 #include <archive.h>
 #include <archive_entry.h>
 
+#include <array>
+#include <future>
 #include <vector>
 
 #include "oci/tar_index.hpp"
@@ -99,17 +101,25 @@ Status TarWriter::add_bytes(const std::string& name, int mode, std::string_view 
 Status TarWriter::add_stream(const std::string& name, int mode, std::uint64_t size, ByteStream& from, std::int64_t mtime,
                              const std::function<void(std::uint64_t)>& progress) {
   if (auto ok = header(name, mode, size, mtime); !ok) return ok;
-  std::vector<char> buffer(1 << 20);
+  // Reading the next chunk (with the digest check a verified source does as it reads)
+  // overlaps writing the current one: one pass over the bytes, hashing off the write path.
+  std::array<std::vector<char>, 2> buffers{std::vector<char>(1 << 20), std::vector<char>(1 << 20)};
+  auto read_into = [&from](std::vector<char>* buffer) { return from.read(buffer->data(), buffer->size()); };
+  std::size_t current = 0;
+  auto next = std::async(std::launch::async, read_into, &buffers[current]);
   std::uint64_t copied = 0;
   for (;;) {
-    auto got = from.read(buffer.data(), buffer.size());
+    auto got = next.get();
     if (!got) return got.error();
     if (*got == 0) break;
     if (copied + *got > size) break;  // the verified source reports the size error itself
-    if (archive_write_data(m_state->handle, buffer.data(), *got) != static_cast<la_ssize_t>(*got)) {
+    next = std::async(std::launch::async, read_into, &buffers[1 - current]);
+    if (archive_write_data(m_state->handle, buffers[current].data(), *got) != static_cast<la_ssize_t>(*got)) {
+      next.wait();
       return archive_failure("writing `" + name + "` to");
     }
     copied += *got;
+    current = 1 - current;
     if (progress) progress(copied);
   }
   if (copied != size) {
