@@ -110,6 +110,21 @@ Status File::close() {
   return {};
 }
 
+TempPath::~TempPath() {
+  std::error_code ignored;
+  if (!m_path.empty()) std::filesystem::remove_all(m_path, ignored);
+}
+
+TempPath& TempPath::operator=(TempPath&& other) noexcept {
+  if (this != &other) {
+    std::error_code ignored;
+    if (!m_path.empty()) std::filesystem::remove_all(m_path, ignored);
+    m_path = std::move(other.m_path);
+    other.m_path.clear();
+  }
+  return *this;
+}
+
 std::filesystem::path temporary_sibling(const std::filesystem::path& destination) {
   static thread_local std::mt19937_64 random{std::random_device{}()};
   const auto directory = destination.has_parent_path() ? destination.parent_path() : std::filesystem::path(".");

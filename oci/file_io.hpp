@@ -65,6 +65,26 @@ private:
   bool m_done = false;
 };
 
+// A temporary file or directory tree, removed when the object goes unless released:
+// whatever fails half-way leaves nothing behind.
+class TempPath {
+public:
+  TempPath() = default;
+  explicit TempPath(std::filesystem::path path) : m_path(std::move(path)) {}
+  ~TempPath();
+  TempPath(TempPath&& other) noexcept : m_path(std::move(other.m_path)) { other.m_path.clear(); }
+  TempPath& operator=(TempPath&& other) noexcept;
+  TempPath(const TempPath&) = delete;
+  TempPath& operator=(const TempPath&) = delete;
+
+  [[nodiscard]] const std::filesystem::path& path() const { return m_path; }
+  // Keeps the file: it is someone else's now.
+  void release() { m_path.clear(); }
+
+private:
+  std::filesystem::path m_path;
+};
+
 // A fresh hidden name beside `destination` (".NAME.tmp-<random>"), for writing before a rename.
 std::filesystem::path temporary_sibling(const std::filesystem::path& destination);
 

@@ -67,6 +67,15 @@ private:
   std::map<Digest, std::string> m_paths;
 };
 
+// A tar archive's index and an open handle on it, shared by the blob sources reading it.
+Result<std::pair<std::shared_ptr<const TarIndex>, std::shared_ptr<const File>>> open_tar(const fs::path& path) {
+  auto index = TarIndex::read(path);
+  if (!index) return index.error();
+  auto file = File::open_read(path);
+  if (!file) return file.error();
+  return std::make_pair(std::make_shared<const TarIndex>(std::move(*index)), std::make_shared<const File>(std::move(*file)));
+}
+
 Result<std::string> read_tar_small(const TarIndex& index, const File& file, std::string_view name) {
   auto entry = index.find_file(name);
   if (!entry) return entry.error();
@@ -279,12 +288,9 @@ Result<ImageSet> read_oci_layout(const fs::path& directory) {
 }
 
 Result<ImageSet> read_oci_archive(const fs::path& path) {
-  auto index = TarIndex::read(path);
-  if (!index) return index.error();
-  auto shared_index = std::make_shared<const TarIndex>(std::move(*index));
-  auto file = File::open_read(path);
-  if (!file) return file.error();
-  auto shared_file = std::make_shared<const File>(std::move(*file));
+  auto opened = open_tar(path);
+  if (!opened) return opened.error();
+  auto& [shared_index, shared_file] = *opened;
   auto index_bytes = read_tar_small(*shared_index, *shared_file, "index.json");
   if (!index_bytes) return index_bytes.error().with_context("reading oci-archive `" + path.string() + "`");
   auto source = std::make_shared<const TarSource>(shared_index, shared_file, "oci-archive `" + path.string() + "`",
@@ -293,12 +299,9 @@ Result<ImageSet> read_oci_archive(const fs::path& path) {
 }
 
 Result<ImageSet> read_docker_archive(const fs::path& path) {
-  auto index = TarIndex::read(path);
-  if (!index) return index.error();
-  auto shared_index = std::make_shared<const TarIndex>(std::move(*index));
-  auto file = File::open_read(path);
-  if (!file) return file.error();
-  auto shared_file = std::make_shared<const File>(std::move(*file));
+  auto opened = open_tar(path);
+  if (!opened) return opened.error();
+  auto& [shared_index, shared_file] = *opened;
   auto manifest_json = read_docker_manifest_json(*shared_index, *shared_file);
   if (!manifest_json) return manifest_json.error();
   if (!shared_index->contains("index.json")) return read_legacy_docker_archive(shared_index, shared_file, *manifest_json);
@@ -464,16 +467,6 @@ Status write_archive(const ImageSet& set, const WriteOptions& options) {
   return output->commit();
 }
 
-// Removes a directory tree on scope exit unless released.
-struct RemoveTreeOnExit {
-  fs::path path;
-  bool armed = true;
-  ~RemoveTreeOnExit() {
-    std::error_code ignored;
-    if (armed) fs::remove_all(path, ignored);
-  }
-};
-
 // Hard-links a blob built by a mutation (held in a local file) into place, flushing it when
 // the update is in place; false when it is not such a blob or linking is impossible
 // (another filesystem), so the caller copies instead.
@@ -501,10 +494,10 @@ Status write_layout(const ImageSet& set, const WriteOptions& options) {
     return make_error(Errc::invalid_argument, "`" + destination.string() + "` exists and is not an OCI layout");
   }
   fs::path directory = destination;
-  RemoveTreeOnExit cleanup{{}, false};
+  TempPath cleanup;
   if (!in_place) {
     directory = temporary_sibling(destination.has_filename() ? destination : destination.parent_path());
-    cleanup = RemoveTreeOnExit{directory, true};
+    cleanup = TempPath{directory};
   }
   fs::create_directories(directory / "blobs" / "sha256", error);
   if (error) return make_error(Errc::io, "creating `" + (directory / "blobs/sha256").string() + "`: " + error.message());
@@ -542,7 +535,7 @@ Status write_layout(const ImageSet& set, const WriteOptions& options) {
   if (fs::exists(destination)) fs::remove(destination, error);  // an empty directory, checked above
   fs::rename(directory, destination, error);
   if (error) return make_error(Errc::io, "renaming into `" + destination.string() + "`: " + error.message());
-  cleanup.armed = false;
+  cleanup.release();
   return {};
 }
 

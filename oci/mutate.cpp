@@ -24,16 +24,6 @@ private:
   std::uint64_t m_position = 0;
 };
 
-// Removes a file on scope exit unless released: build_layer leaves nothing behind on error.
-struct RemoveOnExit {
-  fs::path path;
-  bool armed = true;
-  ~RemoveOnExit() {
-    std::error_code ignored;
-    if (armed) fs::remove(path, ignored);
-  }
-};
-
 bool is_docker_manifest(const Image& image) {
   auto type = image.manifest.find("mediaType");
   return type != image.manifest.end() && type->is_string() && *type == media_type::docker_manifest;
@@ -47,7 +37,7 @@ Result<BuiltLayer> build_layer(std::vector<LayerFile> files, Compression compres
   const fs::path tar_path = temporary_sibling(temp_directory / "layer.tar");
   auto tar_file = File::create(tar_path);
   if (!tar_file) return tar_file.error();
-  RemoveOnExit tar_cleanup{tar_path};
+  TempPath tar_cleanup{tar_path};
   Descriptor tar_descriptor;
   {
     auto writer = TarWriter::open(*tar_file, Compression::none, tar_path.string(), true);
@@ -74,13 +64,13 @@ Result<BuiltLayer> build_layer(std::vector<LayerFile> files, Compression compres
   if (compression == Compression::none) {
     tar_descriptor.media_type = media_type::oci_layer;
     built.blob = std::make_shared<const LocalBlob>(tar_path, tar_descriptor, true);
-    tar_cleanup.armed = false;
+    tar_cleanup.release();
     return built;
   }
   const fs::path gzip_path = temporary_sibling(temp_directory / "layer.tar.gz");
   auto gzip_output = File::create(gzip_path);
   if (!gzip_output) return gzip_output.error();
-  RemoveOnExit gzip_cleanup{gzip_path};
+  TempPath gzip_cleanup{gzip_path};
   auto tar_input = File::open_read(tar_path);
   if (!tar_input) return tar_input.error();
   auto compressed = gzip_file(*tar_input, *gzip_output, gzip_path.string());
@@ -88,7 +78,7 @@ Result<BuiltLayer> build_layer(std::vector<LayerFile> files, Compression compres
   if (auto closed = gzip_output->close(); !closed) return closed.error();
   compressed->media_type = media_type::oci_layer_gzip;
   built.blob = std::make_shared<const LocalBlob>(gzip_path, *compressed, true);
-  gzip_cleanup.armed = false;
+  gzip_cleanup.release();
   return built;
 }
 

@@ -9,6 +9,7 @@
 #include "plugin/chalk/host_facts.hpp"
 #include "plugin/chalk/ids.hpp"
 #include "plugin/ops/engine_ops.hpp"
+#include "plugin/ops/image_ops.hpp"
 
 namespace chalk::ops {
 
@@ -16,34 +17,10 @@ namespace fs = std::filesystem;
 
 namespace {
 
-// A temporary file path removed on scope exit.
-struct TempPath {
-  fs::path path;
-  ~TempPath() {
-    std::error_code ignored;
-    if (!path.empty()) fs::remove(path, ignored);
-  }
-};
 
 std::string trim(std::string text) {
   while (!text.empty() && (text.back() == '\n' || text.back() == '\r' || text.back() == ' ')) text.pop_back();
   return text;
-}
-
-ChalkRequest chalk_request(const BuildRequest& request, const build::BuildInvocation& invocation, const oci::Json& mark_fields,
-                           const std::string& chalk_id, std::int64_t timestamp, const ReportContext& context) {
-  ChalkRequest chalk;
-  chalk.chalk_id = chalk_id;
-  chalk.timestamp_ms = timestamp;
-  chalk.tags = invocation.tags;
-  chalk.build_fields = mark_fields;
-  chalk.config_source = request.config_source;
-  chalk.shim = request.shim;
-  chalk.wrap = context.settings.wrap_entrypoint;
-  chalk.label_prefix = context.settings.label_prefix;
-  chalk.temp_directory = request.temp_directory;
-  chalk.layer_mtime = source_date_epoch();
-  return chalk;
 }
 
 }  // namespace
@@ -51,7 +28,7 @@ ChalkRequest chalk_request(const BuildRequest& request, const build::BuildInvoca
 BuildOutcome build(const BuildRequest& request, docker::DockerClient& client, const ReportContext& context) {
   BuildOutcome outcome;
   auto invocation = build::parse_build_args(request.args);
-  TempPath own_iidfile;
+  oci::TempPath own_iidfile;
   std::vector<std::string> docker_args = request.args;
   std::string iidfile;
   std::string iid_problem;
@@ -61,12 +38,12 @@ BuildOutcome build(const BuildRequest& request, docker::DockerClient& client, co
     if (iidfile.empty()) {
       // Created here first: if the temporary directory is unusable, docker must not fail
       // writing its --iidfile there; the build then runs as typed and stays unchalked.
-      own_iidfile.path = oci::temporary_sibling(request.temp_directory / "iid");
-      if (oci::write_file_atomically(own_iidfile.path, "")) {
-        iidfile = own_iidfile.path.string();
+      const auto path = oci::temporary_sibling(request.temp_directory / "iid");
+      if (oci::write_file_atomically(path, "")) {
+        own_iidfile = oci::TempPath{path};
+        iidfile = path.string();
         docker_args = build::with_iidfile(request.args, iidfile);
       } else {
-        own_iidfile.path.clear();
         iid_problem = "cannot create a temporary file in `" + request.temp_directory.string() + "` (TMPDIR)";
       }
     }
@@ -144,7 +121,9 @@ BuildOutcome build(const BuildRequest& request, docker::DockerClient& client, co
   for (const char* key : {"DOCKER_FILE", "DOCKER_LABELS"}) {
     if (dockerfile.contains(key)) mark_fields[key] = dockerfile[key];
   }
-  const ChalkRequest chalk = chalk_request(request, *invocation, mark_fields, random_chalk_id(), now_ms(), context);
+  ChalkRequest chalk = new_chalk_request(context, request.config_source, request.shim, true, request.temp_directory);
+  chalk.tags = invocation->tags;
+  chalk.build_fields = std::move(mark_fields);
 
   auto chalked = chalk_engine_image(client, built_id, chalk, request.temp_directory);
   if (!chalked) {

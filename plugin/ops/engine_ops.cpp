@@ -14,14 +14,6 @@ namespace fs = std::filesystem;
 
 namespace {
 
-// A temporary file path removed on scope exit.
-struct TempPath {
-  fs::path path;
-  ~TempPath() {
-    std::error_code ignored;
-    if (!path.empty()) fs::remove(path, ignored);
-  }
-};
 
 // Fast path: no layer leaves the engine.
 oci::Result<EngineChalked> chalk_by_thin_load(docker::DockerClient& client, const std::string& built_id, const ChalkRequest& chalk,
@@ -30,9 +22,9 @@ oci::Result<EngineChalked> chalk_by_thin_load(docker::DockerClient& client, cons
   if (!engine) return engine.error();
   auto result = chalk_image(engine->image, chalk);
   if (!result) return result.error();
-  TempPath archive{oci::temporary_sibling(temp_directory / "thin.tar")};
-  if (auto ok = docker::write_thin_archive(result->image, chalk.tags, archive.path); !ok) return ok.error();
-  auto loaded = docker::load_archive(client, archive.path);
+  oci::TempPath archive{oci::temporary_sibling(temp_directory / "thin.tar")};
+  if (auto ok = docker::write_thin_archive(result->image, chalk.tags, archive.path()); !ok) return ok.error();
+  auto loaded = docker::load_archive(client, archive.path());
   if (!loaded) return loaded.error();
   EngineChalked chalked;
   chalked.image_id = result->image.config_descriptor.digest.str();
@@ -47,26 +39,16 @@ oci::Result<EngineChalked> chalk_by_save_load(docker::DockerClient& client, cons
                                         const fs::path& temp_directory) {
   auto saved = docker::save_engine_image(client, built_id, temp_directory);
   if (!saved) return saved.error();
-  TempPath saved_archive{saved->archive};
-  SetChalking chalking;
-  chalking.chalk_id = chalk.chalk_id;
-  chalking.timestamp_ms = chalk.timestamp_ms;
-  chalking.tags = chalk.tags;
-  chalking.build_fields = chalk.build_fields;
-  chalking.config_source = chalk.config_source;
-  chalking.shim = chalk.shim;
-  chalking.wrap = chalk.wrap;
-  chalking.label_prefix = chalk.label_prefix;
-  chalking.temp_directory = temp_directory;
+  oci::TempPath saved_archive{saved->archive};
   EngineChalked chalked;
-  auto set = chalk_set(saved->set, chalking, chalked.chalks, chalked.warnings);
+  auto set = chalk_set(saved->set, chalk, "", chalked.chalks, chalked.warnings);
   if (!set) return set.error();
   for (auto& entry : set->entries) entry.names = chalk.tags;
-  TempPath archive{oci::temporary_sibling(temp_directory / "chalked.tar")};
-  if (auto ok = oci::write_image_set(*set, {oci::ImageSet::Format::docker_archive, archive.path, {}}); !ok) {
+  oci::TempPath archive{oci::temporary_sibling(temp_directory / "chalked.tar")};
+  if (auto ok = oci::write_image_set(*set, {oci::ImageSet::Format::docker_archive, archive.path(), {}}); !ok) {
     return ok.error();
   }
-  if (auto loaded = docker::load_archive(client, archive.path); !loaded) return loaded.error();
+  if (auto loaded = docker::load_archive(client, archive.path()); !loaded) return loaded.error();
   std::vector<const oci::Image*> images;
   oci::collect_images(set->entries.front().node, images);
   chalked.image_id = images.front()->config_descriptor.digest.str();
@@ -118,9 +100,7 @@ oci::Result<OperationOutcome> insert_engine_image(docker::DockerClient& client, 
                                                   const ReportContext& context) {
   auto inspect = docker::inspect_image(client, request.target);
   if (!inspect) return inspect.error();
-  ChalkRequest chalk;
-  chalk.chalk_id = random_chalk_id();
-  chalk.timestamp_ms = now_ms();
+  ChalkRequest chalk = new_chalk_request(context, request.config_source, request.shim, request.wrap, request.temp_directory);
   // Only the name the user gave moves to the chalked image; other tags of the same image
   // (a base image tagged twice, say) stay where they are.
   if (auto tags = inspect->find("RepoTags"); tags != inspect->end() && tags->is_array()) {
@@ -129,12 +109,6 @@ oci::Result<OperationOutcome> insert_engine_image(docker::DockerClient& client, 
       if (name == request.target || name == request.target + ":latest") chalk.tags.push_back(name);
     }
   }
-  chalk.config_source = request.config_source;
-  chalk.shim = request.shim;
-  chalk.wrap = request.wrap && context.settings.wrap_entrypoint;
-  chalk.label_prefix = context.settings.label_prefix;
-  chalk.temp_directory = request.temp_directory;
-  chalk.layer_mtime = source_date_epoch();
   auto chalked = chalk_engine_image(client, inspect->value("Id", request.target), chalk, request.temp_directory);
   if (!chalked) return chalked.error();
   OperationOutcome outcome;

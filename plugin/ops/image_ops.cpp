@@ -25,26 +25,31 @@ fs::path temp_directory_for(const fs::path& output) {
 
 }  // namespace
 
-oci::Result<oci::ImageSet> chalk_set(const oci::ImageSet& set, const SetChalking& chalking, oci::Json& chalks,
-                                     std::vector<std::string>& warnings) {
+ChalkRequest new_chalk_request(const ReportContext& context, std::string config_source, std::string_view shim, bool wrap,
+                               std::filesystem::path temp_directory) {
+  ChalkRequest request;
+  request.chalk_id = random_chalk_id();
+  request.timestamp_ms = now_ms();
+  request.config_source = std::move(config_source);
+  request.shim = shim;
+  request.wrap = wrap && context.settings.wrap_entrypoint;
+  request.label_prefix = context.settings.label_prefix;
+  request.temp_directory = std::move(temp_directory);
+  request.layer_mtime = source_date_epoch();
+  return request;
+}
+
+oci::Result<oci::ImageSet> chalk_set(const oci::ImageSet& set, const ChalkRequest& chalk, const std::string& only_tag,
+                                     oci::Json& chalks, std::vector<std::string>& warnings) {
   oci::ImageSet result = set;
   result.entries.clear();
   for (const auto& entry : set.entries) {
-    if (!entry_selected(entry, chalking.only_tag)) {
+    if (!entry_selected(entry, only_tag)) {
       result.entries.push_back(entry);
       continue;
     }
-    ChalkRequest request;
-    request.chalk_id = chalking.chalk_id;
-    request.timestamp_ms = chalking.timestamp_ms;
-    request.tags = chalking.tags.empty() ? entry.names : chalking.tags;
-    request.build_fields = chalking.build_fields;
-    request.config_source = chalking.config_source;
-    request.shim = chalking.shim;
-    request.wrap = chalking.wrap;
-    request.label_prefix = chalking.label_prefix;
-    request.temp_directory = chalking.temp_directory;
-    request.layer_mtime = source_date_epoch();
+    ChalkRequest request = chalk;
+    if (request.tags.empty()) request.tags = entry.names;
     auto node = oci::transform_images(entry.node, [&](const oci::Image& image) -> oci::Result<oci::Image> {
       auto chalked = chalk_image(image, request);
       if (!chalked) return chalked.error().with_context("chalking " + image.platform().str() + " image " +
@@ -78,19 +83,11 @@ oci::Result<OperationOutcome> insert(const InsertRequest& request, const ReportC
                                                             oci::format_name(write.format) + " output is a file");
   }
 
-  SetChalking chalking;
-  chalking.chalk_id = random_chalk_id();
-  chalking.timestamp_ms = now_ms();
-  chalking.config_source = request.config_source;
-  chalking.shim = request.shim;
-  chalking.wrap = request.wrap && context.settings.wrap_entrypoint;
-  chalking.label_prefix = context.settings.label_prefix;
-  chalking.temp_directory = temp_directory_for(write.path);
-  chalking.only_tag = ref->tag;
-
+  const ChalkRequest chalk =
+      new_chalk_request(context, request.config_source, request.shim, request.wrap, temp_directory_for(write.path));
   OperationOutcome outcome;
   oci::Json chalks = oci::Json::array();
-  auto chalked = chalk_set(*set, chalking, chalks, outcome.warnings);
+  auto chalked = chalk_set(*set, chalk, ref->tag, chalks, outcome.warnings);
   if (!chalked) return chalked.error();
   if (auto written = oci::write_image_set(*chalked, write); !written) {
     return written.error().with_context("writing " + oci::format_name(write.format) + " `" + write.path.string() + "`");

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "oci/formats.hpp"
+#include "plugin/chalk/chalker.hpp"
 #include "plugin/chalk/report.hpp"
 
 namespace chalk::ops {
@@ -38,21 +39,16 @@ struct ExtractRequest {
 
 oci::Result<OperationOutcome> extract(const ExtractRequest& request, const ReportContext& context);
 
-// Chalks every platform image of a set (one CHALK_ID, one mark each); used by insert and
-// by build's archive path. Appends one `_CHALKS` entry per platform to `chalks`.
-struct SetChalking {
-  std::string chalk_id;
-  std::int64_t timestamp_ms = 0;
-  std::vector<std::string> tags;  // DOCKER_TAGS; empty: each entry's own names
-  oci::Json build_fields = oci::Json::object();
-  std::string config_source;
-  std::string_view shim;
-  bool wrap = true;
-  std::string label_prefix = "run.crashoverride.";
-  std::filesystem::path temp_directory;
-  std::string only_tag;  // oci:DIR:TAG selects entries; "" = all
-};
-oci::Result<oci::ImageSet> chalk_set(const oci::ImageSet& set, const SetChalking& chalking, oci::Json& chalks,
-                                     std::vector<std::string>& warnings);
+// A chalk request for one invocation: a fresh CHALK_ID and time, the config and shim the
+// layer carries, wrapping as asked and as the settings allow.
+ChalkRequest new_chalk_request(const ReportContext& context, std::string config_source, std::string_view shim, bool wrap,
+                               std::filesystem::path temp_directory);
+
+// Chalks every platform image of a set with one request (one CHALK_ID, one mark each);
+// entries get their own names as DOCKER_TAGS unless the request names tags, and with
+// `only_tag` (oci:DIR:TAG) only that entry is chalked. Appends one `_CHALKS` entry per
+// platform to `chalks`.
+oci::Result<oci::ImageSet> chalk_set(const oci::ImageSet& set, const ChalkRequest& chalk, const std::string& only_tag,
+                                     oci::Json& chalks, std::vector<std::string>& warnings);
 
 }  // namespace chalk::ops
