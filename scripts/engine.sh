@@ -141,6 +141,11 @@ cmd_stop() {
     kill -TERM "$containerd_pid" 2>/dev/null || true
     wait_exit "$containerd_pid" 10 || kill -KILL "$containerd_pid" 2>/dev/null || true
   fi
+  # dockerd leaves its default network namespace (an nsfs mount) behind when it exits.
+  local mnt
+  findmnt -rn -o TARGET | grep "^$engine_dir/" | sort -r | while read -r mnt; do
+    umount -l "$mnt" 2>/dev/null || warn "cannot unmount $mnt"
+  done
   rm -f "$pidfile" "$sock"
 }
 
