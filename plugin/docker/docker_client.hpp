@@ -35,7 +35,7 @@ oci::Result<oci::Json> inspect_image(DockerClient& client, const std::string& re
 // `docker history` of an image, oldest first: {"CreatedAt","CreatedBy","Comment","Size"}.
 oci::Result<oci::Json> image_history(DockerClient& client, const std::string& reference);
 oci::Status save_image(DockerClient& client, const std::string& reference, const std::string& path);
-// `docker load -i PATH`; returns the image IDs / names docker reports loading.
+// `docker load -q -i PATH`; returns docker's report of what it loaded.
 oci::Result<std::string> load_image(DockerClient& client, const std::string& path);
 oci::Status tag_image(DockerClient& client, const std::string& source, const std::string& target);
 

@@ -170,14 +170,4 @@ oci::Result<SavedImage> save_engine_image(DockerClient& client, const std::strin
   return saved;
 }
 
-oci::Result<std::string> load_archive(DockerClient& client, const fs::path& archive) {
-  auto output = load_image(client, archive.string());
-  if (!output) return output.error();
-  // "Loaded image ID: sha256:..." or "Loaded image: name:tag" lines.
-  static const std::regex k_id(R"(sha256:[0-9a-f]{64})");
-  std::smatch match;
-  if (std::regex_search(*output, match, k_id)) return match.str();
-  return std::string{};
-}
-
 }  // namespace chalk::docker

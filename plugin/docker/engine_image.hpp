@@ -37,7 +37,4 @@ struct SavedImage {
 oci::Result<SavedImage> save_engine_image(DockerClient& client, const std::string& reference,
                                           const std::filesystem::path& directory);
 
-// Loads an archive and returns the loaded image ID ("sha256:..."), read from docker's output.
-oci::Result<std::string> load_archive(DockerClient& client, const std::filesystem::path& archive);
-
 }  // namespace chalk::docker

@@ -24,11 +24,11 @@ oci::Result<EngineChalked> chalk_by_thin_load(docker::DockerClient& client, cons
   if (!result) return result.error();
   oci::TempPath archive{oci::temporary_sibling(temp_directory / "thin.tar")};
   if (auto ok = docker::write_thin_archive(result->image, chalk.tags, archive.path()); !ok) return ok.error();
-  auto loaded = docker::load_archive(client, archive.path());
+  auto loaded = docker::load_image(client, archive.path().string());
   if (!loaded) return loaded.error();
   EngineChalked chalked;
+  // docker load keeps the config digest as the image ID.
   chalked.image_id = result->image.config_descriptor.digest.str();
-  if (auto present = docker::inspect_image(client, chalked.image_id); !present) return present.error();
   chalked.chalks.push_back(artifact_entry(result->mark, result->image, std::string(digest_hex(chalked.image_id))));
   chalked.warnings = std::move(result->warnings);
   return chalked;
@@ -48,7 +48,7 @@ oci::Result<EngineChalked> chalk_by_save_load(docker::DockerClient& client, cons
   if (auto ok = oci::write_image_set(*set, {oci::ImageSet::Format::docker_archive, archive.path(), {}}); !ok) {
     return ok.error();
   }
-  if (auto loaded = docker::load_archive(client, archive.path()); !loaded) return loaded.error();
+  if (auto loaded = docker::load_image(client, archive.path().string()); !loaded) return loaded.error();
   std::vector<const oci::Image*> images;
   oci::collect_images(set->entries.front().node, images);
   chalked.image_id = images.front()->config_descriptor.digest.str();
