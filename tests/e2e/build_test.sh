@@ -10,8 +10,6 @@ use_chalk_plugin
 make_temp_dir
 cd "$E2E_TMP"
 
-# json FILE EXPR: evaluates a Python expression over the JSON document `d` in FILE.
-json() { python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print(eval(sys.argv[2]))' "$1" "$2"; }
 
 # report_of OUT FILE: the build report is the last line of OUT that is a JSON array (docker's
 # own build output comes before it on the same stream).

@@ -8,23 +8,8 @@ source "$(dirname "$0")/lib.sh"
 require_engine
 use_chalk_plugin
 make_temp_dir
-here=$(cd "$(dirname "$0")" && pwd)
 cd "$E2E_TMP"
 
-# start_receiver DIR [ARG...]: runs receiver.py recording into DIR; sets RECEIVER_PORT.
-start_receiver() {
-  local dir=$1 i
-  shift
-  : >"$dir.port"
-  python3 "$here/receiver.py" --dir "$dir" "$@" >"$dir.port" 2>"$dir.err" &
-  on_exit kill "$!"
-  for ((i = 0; i < 100; i++)); do
-    RECEIVER_PORT=$(head -1 "$dir.port")
-    [ -n "$RECEIVER_PORT" ] && return 0
-    sleep 0.1
-  done
-  fail "receiver.py did not start: $(cat "$dir.err")"
-}
 
 # check_heartbeats FILE CHALK_ID HOSTNAME MIN PORT: FILE holds one report per line, each the array
 # `[ {...} ]` of one heartbeat built from the guide's network_report template.

@@ -7,8 +7,6 @@ require_chalk_bin
 make_temp_dir
 cd "$E2E_TMP"
 
-# json FILE EXPR: evaluates a Python expression over the JSON document `d` in FILE.
-json() { python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print(eval(sys.argv[2]))' "$1" "$2"; }
 
 tag=chalk-e2e/$(unique_name insert):1
 build_image_from "$tag" <<DOCKERFILE

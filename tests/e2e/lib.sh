@@ -199,3 +199,22 @@ umoci_run() {
 save_image() {
   docker save -o "$2" "$1" || fail "docker save of $1 failed"
 }
+
+# start_receiver DIR [ARG...]: runs tests/e2e/receiver.py (a loopback HTTP receiver recording
+# every POST into DIR; ARGs such as --fail-first N, --hang) and sets RECEIVER_PORT; stopped at exit.
+start_receiver() {
+  local dir=$1 i
+  shift
+  : >"$dir.port"
+  python3 "$E2E_SOURCE_DIR/tests/e2e/receiver.py" --dir "$dir" "$@" >"$dir.port" 2>"$dir.err" &
+  on_exit kill "$!"
+  for ((i = 0; i < 100; i++)); do
+    RECEIVER_PORT=$(head -1 "$dir.port")
+    [ -n "$RECEIVER_PORT" ] && return 0
+    sleep 0.1
+  done
+  fail "receiver.py did not start: $(cat "$dir.err")"
+}
+
+# json FILE EXPR: evaluates a Python expression over the JSON document `d` in FILE.
+json() { python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print(eval(sys.argv[2]))' "$1" "$2"; }
