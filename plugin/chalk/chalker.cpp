@@ -83,6 +83,7 @@ std::vector<oci::LayerFile> chalk_layer_files(const oci::Json& mark, const Chalk
   if (include_shim) {
     files.push_back({"chalk.c4m", 0444, request.config_source, {}});
     files.push_back({"chalk", 0755, std::string(request.shim), {}});
+    if (!request.ca_bundle.empty()) files.push_back({"chalk.ca.pem", 0444, request.ca_bundle, {}});
   }
   return files;
 }

@@ -24,6 +24,7 @@ struct ChalkRequest {
   std::vector<std::string> tags;                  // DOCKER_TAGS
   oci::Json build_fields = oci::Json::object();  // build: DOCKER_FILE, DOCKER_LABELS, git keys
   std::string config_source;                      // becomes /chalk.c4m
+  std::string ca_bundle;                          // becomes /chalk.ca.pem beside the shim; "" = none
   std::string_view shim;                          // the static shim's bytes; empty: mark only
   bool wrap = true;                               // docker.wrap_entrypoint
   std::string label_prefix = "run.crashoverride.";
@@ -39,7 +40,8 @@ struct ChalkResult {
 
 oci::Result<ChalkResult> chalk_image(const oci::Image& image, const ChalkRequest& request);
 
-// The chalk layer's files (REPORTS.md §2): the mark, and with the shim its config and binary.
+// The chalk layer's files (REPORTS.md §2): the mark, and with the shim its config, its
+// binary and the CA roots it falls back on for HTTPS sinks in images that have none.
 std::vector<oci::LayerFile> chalk_layer_files(const oci::Json& mark, const ChalkRequest& request, bool include_shim);
 
 // What the config alone says (REPORTS.md §2): whether the last history entry is a chalk

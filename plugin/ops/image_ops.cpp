@@ -1,6 +1,8 @@
 #include "plugin/ops/image_ops.hpp"
 
+#include "oci/file_io.hpp"
 #include "oci/mutate.hpp"
+#include "plugin/sinks/curl_transport.hpp"
 #include "plugin/chalk/chalker.hpp"
 #include "plugin/chalk/host_facts.hpp"
 #include "plugin/chalk/ids.hpp"
@@ -36,6 +38,13 @@ ChalkRequest new_chalk_request(const ReportContext& context, std::string config_
   request.label_prefix = context.settings.label_prefix;
   request.temp_directory = std::move(temp_directory);
   request.layer_mtime = source_date_epoch();
+  if (!request.shim.empty()) {
+    // HTTPS from a libc-less image needs roots; ours travel along (public data, no secret).
+    if (const auto bundle = sinks::find_ca_bundle(); !bundle.empty()) {
+      auto roots = oci::read_small_file(bundle, 4 << 20);
+      if (roots) request.ca_bundle = std::move(*roots);
+    }
+  }
   return request;
 }
 

@@ -133,13 +133,14 @@ HttpOutcome CurlTransport::send(const HttpRequest& request) {
 std::string find_ca_bundle(const std::function<const char*(const char*)>& get_env,
                            const std::function<bool(const std::string&)>& is_file) {
   if (const char* env = get_env("SSL_CERT_FILE"); env != nullptr && *env != '\0' && is_file(env)) return env;
-  static constexpr std::array<const char*, 6> k_bundles{
+  static constexpr std::array<const char*, 7> k_bundles{
       "/etc/ssl/certs/ca-certificates.crt",                 // Debian, Ubuntu, Alpine, Arch
       "/etc/pki/tls/certs/ca-bundle.crt",                   // Fedora, RHEL
       "/etc/pki/ca-trust/extracted/pem/tls-ca-bundle.pem",  // RHEL 7+, CentOS
       "/etc/ssl/ca-bundle.pem",                             // openSUSE
       "/etc/pki/tls/cacert.pem",                            // OpenELEC
       "/etc/ssl/cert.pem",                                  // Alpine, macOS
+      "/chalk.ca.pem",  // the plugin's roots, shipped in the chalk layer for images with none
   };
   for (const char* path : k_bundles) {
     if (is_file(path)) return path;

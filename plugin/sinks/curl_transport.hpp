@@ -21,7 +21,8 @@ class CurlTransport final : public HttpTransport {
 };
 
 // The CA bundle for TLS: $SSL_CERT_FILE if it names a file, else the first bundle found at the
-// usual distribution paths (Debian/Ubuntu/Alpine, Fedora/RHEL, SUSE...), else "".
+// usual distribution paths (Debian/Ubuntu/Alpine, Fedora/RHEL, SUSE...), else the roots the
+// plugin shipped in the chalk layer (/chalk.ca.pem), else "".
 std::string find_ca_bundle(const std::function<const char*(const char*)>& get_env,
                            const std::function<bool(const std::string&)>& is_file);
 

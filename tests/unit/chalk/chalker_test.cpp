@@ -98,6 +98,19 @@ TEST(Chalker, WrapsWithTheShim) {
   EXPECT_TRUE(result->warnings.empty());
 }
 
+TEST(Chalker, ShipsCaRootsBesideTheShim) {
+  Fixture fixture;
+  auto request = fixture.request(true);
+  request.ca_bundle = "-----BEGIN CERTIFICATE-----\n";
+  auto result = chalk_image(fixture.image, request);
+  ASSERT_TRUE(result);
+  EXPECT_EQ(layer_names(result->image),
+            (std::vector<std::string>{"chalk 0755", "chalk.c4m 0444", "chalk.ca.pem 0444", "chalk.json 0444"}));
+  auto mark_only = fixture.request(false);
+  mark_only.ca_bundle = request.ca_bundle;
+  EXPECT_EQ(layer_names(chalk_image(fixture.image, mark_only)->image), (std::vector<std::string>{"chalk.json 0444"}));
+}
+
 TEST(Chalker, WrapCanBeTurnedOff) {
   Fixture fixture;
   auto request = fixture.request(true);

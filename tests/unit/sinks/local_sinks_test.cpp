@@ -216,6 +216,9 @@ TEST(CaBundle, PrefersSslCertFileThenTheUsualPaths) {
             "/etc/pki/tls/certs/ca-bundle.crt");
   EXPECT_EQ(find_ca_bundle(env(nullptr), exists({"/etc/ssl/cert.pem", "/etc/ssl/certs/ca-certificates.crt"})),
             "/etc/ssl/certs/ca-certificates.crt");
+  EXPECT_EQ(find_ca_bundle(env(nullptr), exists({"/chalk.ca.pem", "/etc/ssl/cert.pem"})), "/etc/ssl/cert.pem")
+      << "the image's own bundle wins over the one chalk shipped";
+  EXPECT_EQ(find_ca_bundle(env(nullptr), exists({"/chalk.ca.pem"})), "/chalk.ca.pem");
   EXPECT_EQ(find_ca_bundle(env(nullptr), exists({})), "");
 }
 
