@@ -49,6 +49,23 @@ assert_eq True "$(json extract.json 'd[0]["_CHALKS"][0]["_VALIDATED_METADATA"]')
 "$CHALK_BIN" extract img.tar >unmarked.json || fail "extract of an unchalked image failed"
 assert_eq 1 "$(json unmarked.json 'd[0]["_OP_UNMARKED_COUNT"]')" "_OP_UNMARKED_COUNT"
 
+note "local image references: extract and insert resolve through the engine"
+"$CHALK_BIN" extract "$tag" >local.json || fail "extract of a local image failed"
+assert_eq "$metadata_id" "$(json local.json 'd[0]["_CHALKS"][0]["METADATA_ID"]')" "METADATA_ID read from the local image"
+assert_eq True "$(json local.json 'd[0]["_CHALKS"][0]["_VALIDATED_METADATA"]')" "local _VALIDATED_METADATA"
+local_tag=chalk-e2e/$(unique_name local):1
+docker tag "$E2E_BASE_IMAGE" "$local_tag"
+remove_image_at_exit "$local_tag"
+base_id=$(docker image inspect -f '{{.Id}}' "$E2E_BASE_IMAGE")
+"$CHALK_BIN" insert "$local_tag" >local-insert.json || fail "insert of a local image failed"
+assert_eq "['$local_tag']" "$(json local-insert.json 'd[0]["_CHALKS"][0]["DOCKER_TAGS"]')" "DOCKER_TAGS of a local insert"
+assert_eq "$base_id" "$(docker image inspect -f '{{.Id}}' "$E2E_BASE_IMAGE")" "the other tag of the same image stays"
+assert_eq "sha256:$(json local-insert.json 'd[0]["_CHALKS"][0]["_IMAGE_ID"]')" \
+  "$(docker image inspect -f '{{.Id}}' "$local_tag")" "the named tag moves to the chalked image"
+assert_eq works "$(docker run --rm --network none "$local_tag" echo works)" "the chalked local image runs"
+"$CHALK_BIN" extract "$E2E_BASE_IMAGE" >base.json || fail "extract of the unchalked base image failed"
+assert_eq 1 "$(json base.json 'd[0]["_OP_UNMARKED_COUNT"]')" "the base image is unmarked"
+
 note "skopeo reads every output format; umoci accepts the layouts"
 inspect=$(skopeo_run inspect "docker-archive:$PWD/chalked.tar") || fail "skopeo cannot read our docker-archive"
 assert_contains "$inspect" "$metadata_id"
