@@ -48,9 +48,10 @@ void add_insert_command(CLI::App& app, Runtime& runtime) {
   auto options = std::make_shared<Options>();
   auto* command = app.add_subcommand("insert", "Chalk an image archive or OCI layout and print an insert report");
   command->footer(
-      "TARGET is docker-archive:FILE, oci:DIR[:TAG], oci-archive:FILE[:TAG] or a path whose format is\n"
-      "detected. Without -o, archives are replaced atomically and OCI layouts are updated in place\n"
-      "(new blobs first, index.json last). Every platform of an index is chalked.\n"
+      "TARGET is docker-archive:FILE, oci:DIR[:TAG], oci-archive:FILE[:TAG], a path whose format is\n"
+      "detected, or a local image name (chalked in the engine; that tag moves to the chalked image).\n"
+      "Without -o, archives are replaced atomically and OCI layouts are updated in place (new blobs\n"
+      "first, index.json last). Every platform of an index is chalked.\n"
       "Bad input (truncated or hostile archives, wrong digests) exits 2 and leaves nothing behind.");
   command->add_option("target", options->target, "Image to chalk")->required();
   command->add_option("-o,--output", options->output, "Write the chalked image here instead of replacing TARGET");
