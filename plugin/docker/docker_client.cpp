@@ -155,8 +155,16 @@ std::unique_ptr<DockerClient> make_process_client(std::string docker_exe) {
 }
 
 oci::Result<oci::Json> inspect_image(DockerClient& client, const std::string& reference) {
-  auto result = run_checked(client, {"image", "inspect", "--", reference}, "inspecting image `" + reference + "`");
+  auto result = client.capture({"image", "inspect", "--", reference});
   if (!result) return result.error();
+  if (result->exit_code != 0) {
+    // Not an engine failure: the name is simply unknown (a mistyped path, often).
+    const bool unknown = result->err.find("No such image") != std::string::npos;
+    return oci::make_error(unknown ? oci::Errc::not_found : oci::Errc::docker,
+                           "`" + reference + "`: " + (unknown ? std::string("no such file, directory or local image")
+                                                              : "no such file or directory, and docker cannot say whether "
+                                                                "it is a local image: " + last_line(result->err)));
+  }
   auto json = oci::parse_json(result->out, "docker image inspect output");
   if (!json) return json.error();
   if (!json->is_array() || json->size() != 1 || !(*json)[0].is_object()) {

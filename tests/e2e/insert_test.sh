@@ -141,4 +141,11 @@ assert_eq 1 "$(wc -l <bad.err)" "stderr lines"
 assert_contains "$(cat bad.err)" "truncated.tar"
 [ ! -e out-bad.tar ] || fail "an output file was left behind"
 [ ! -s bad.out ] || fail "something was printed on stdout"
+set +e
+"$CHALK_BIN" insert no-such-image.tar >bad.out 2>bad.err
+status=$?
+set -e
+assert_eq 2 "$status" "exit code for a name that is neither a file nor a local image"
+assert_eq 1 "$(wc -l <bad.err)" "stderr lines"
+assert_contains "$(cat bad.err)" "no-such-image.tar\`: no such file, directory or local image"
 note "ok"
