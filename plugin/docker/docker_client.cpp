@@ -201,10 +201,4 @@ oci::Result<std::string> load_image(DockerClient& client, const std::string& pat
   return result->out;
 }
 
-oci::Status tag_image(DockerClient& client, const std::string& source, const std::string& target) {
-  auto result = run_checked(client, {"tag", source, target}, "tagging `" + target + "`");
-  if (!result) return result.error();
-  return {};
-}
-
 }  // namespace chalk::docker

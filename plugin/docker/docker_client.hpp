@@ -37,6 +37,5 @@ oci::Result<oci::Json> image_history(DockerClient& client, const std::string& re
 oci::Status save_image(DockerClient& client, const std::string& reference, const std::string& path);
 // `docker load -q -i PATH`; returns docker's report of what it loaded.
 oci::Result<std::string> load_image(DockerClient& client, const std::string& path);
-oci::Status tag_image(DockerClient& client, const std::string& source, const std::string& target);
 
 }  // namespace chalk::docker
