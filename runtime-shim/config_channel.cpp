@@ -36,13 +36,7 @@ private:
     return nullptr;
   }
 
-  sinks::PublisherDeps deps() {
-    sinks::PublisherDeps result;
-    result.sinks.transport = m_transport.get();
-    result.sinks.clock = &sinks::system_clock();
-    result.sinks.random = &sinks::system_random();
-    return result;
-  }
+  sinks::PublisherDeps deps() { return sinks::system_deps(m_transport.get()); }
 
   config::Settings m_settings;
   std::unique_ptr<sinks::CurlTransport> m_transport;

@@ -50,10 +50,7 @@ void Runtime::begin(const std::string& command) {
 sinks::Publisher& Runtime::publisher() {
   if (!m_publisher) {
     m_transport = std::make_unique<sinks::CurlTransport>(sinks::find_ca_bundle());
-    sinks::PublisherDeps deps;
-    deps.sinks.transport = m_transport.get();
-    deps.sinks.clock = &sinks::system_clock();
-    deps.sinks.random = &sinks::system_random();
+    sinks::PublisherDeps deps = sinks::system_deps(m_transport.get());
     if (m_reports_to_stderr) deps.sinks.stdout_fd = STDERR_FILENO;
     m_publisher = std::make_unique<sinks::Publisher>(m_context.settings, deps, sinks::DeliveryMode::synchronous);
   }

@@ -71,6 +71,15 @@ std::optional<config::SinkConfig> builtin_sink_config(std::string_view name) {
   return config;
 }
 
+PublisherDeps system_deps(HttpTransport* transport, ErrorLog* error_log) {
+  PublisherDeps deps;
+  deps.sinks.transport = transport;
+  deps.sinks.clock = &system_clock();
+  deps.sinks.random = &system_random();
+  deps.error_log = error_log;
+  return deps;
+}
+
 Publisher::Publisher(const config::Settings& settings, PublisherDeps deps, DeliveryMode mode)
     : m_settings(settings), m_deps(std::move(deps)), m_mode(mode) {
   if (m_deps.error_log == nullptr) m_deps.error_log = &stderr_log();

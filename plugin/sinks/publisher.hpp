@@ -35,6 +35,10 @@ struct PublisherDeps {
   ErrorLog* error_log = nullptr;  // nullptr: stderr_log()
 };
 
+// The real effects: the system clock and random source, `transport` (may be null when no
+// network sink is configured) and `error_log` (null: stderr).
+PublisherDeps system_deps(HttpTransport* transport, ErrorLog* error_log = nullptr);
+
 class Publisher {
  public:
   // Builds every sink a subscription or an enabled custom report names. A sink that cannot be

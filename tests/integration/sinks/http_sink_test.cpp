@@ -109,11 +109,7 @@ TEST(HttpPublisher, ReportsADownServerOnceWithCredentialsHidden) {
   settings.subscriptions["report"] = {"http"};
   CurlTransport transport(find_ca_bundle());
   RecordingLog log;
-  PublisherDeps deps;
-  deps.sinks.transport = &transport;
-  deps.sinks.clock = &system_clock();
-  deps.sinks.random = &system_random();
-  deps.error_log = &log;
+  PublisherDeps deps = system_deps(&transport, &log);
   Publisher publisher(settings, deps, DeliveryMode::synchronous);
   publisher.publish({{"_OPERATION", "build"}});
   publisher.publish({{"_OPERATION", "build"}});
@@ -130,11 +126,7 @@ TEST(HttpPublisher, BackgroundFlushAndShutdownAreBounded) {
   settings.subscriptions["report"] = {"http"};
   CurlTransport transport(find_ca_bundle());
   RecordingLog log;
-  PublisherDeps deps;
-  deps.sinks.transport = &transport;
-  deps.sinks.clock = &system_clock();
-  deps.sinks.random = &system_random();
-  deps.error_log = &log;
+  PublisherDeps deps = system_deps(&transport, &log);
   auto publisher = std::make_unique<Publisher>(settings, deps, DeliveryMode::background);
   publisher->publish({{"_OPERATION", "exec"}});
   auto start = std::chrono::steady_clock::now();

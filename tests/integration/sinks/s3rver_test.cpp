@@ -179,11 +179,7 @@ std::vector<std::string> publish_twice(const config::SinkConfig& sink) {
   settings.subscriptions["report"] = {"bucket"};
   CurlTransport transport(find_ca_bundle());
   Log log;
-  PublisherDeps deps;
-  deps.sinks.transport = &transport;
-  deps.sinks.clock = &system_clock();
-  deps.sinks.random = &system_random();
-  deps.error_log = &log;
+  PublisherDeps deps = system_deps(&transport, &log);
   Publisher publisher(settings, deps, DeliveryMode::synchronous);
   publisher.publish({{"_OPERATION", "build"}});
   publisher.publish({{"_OPERATION", "build"}});
