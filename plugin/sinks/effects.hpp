@@ -18,6 +18,9 @@ struct HttpRequest {
   std::vector<std::pair<std::string, std::string>> headers;
   std::string body;
   std::int64_t timeout_ms = 5000;  // whole attempt, connect included
+  // The certificate(s) to trust for this request instead of the transport's CA bundle
+  // (a post sink's pinned_cert_file); "" = the bundle.
+  std::string ca_file;
   // Set by an owner that is shutting down: a transport aborts the attempt soon after.
   const std::atomic<bool>* cancel = nullptr;
 };
