@@ -233,7 +233,7 @@ TEST(Schema, UnsupportedFieldsAreRefusedAtCheckTime) {
             "t.c4m:3:11: check: 'filters' is not supported");
   EXPECT_EQ(full_error("sink_config f { sink: \"file\"\n filename: \"x\"\n use_search_path: false }"),
             "t.c4m:3:19: check: 'use_search_path' is not supported");
-  EXPECT_EQ(full_error("sink_config.f.log_search_path: [\".\"]"), "t.c4m:1:33: check: 'log_search_path' is not supported");
+  EXPECT_EQ(full_error("sink_config.f.log_search_path: [\".\"]"), "t.c4m:1:32: check: 'log_search_path' is not supported");
   EXPECT_EQ(full_error("custom_report r { per_chalk: true }"), "t.c4m:1:30: check: 'per_chalk' is not supported");
   EXPECT_EQ(full_error("outconf build { report_template: \"report_large\" }"),
             "t.c4m:1:34: check: 'outconf' is not supported");
