@@ -80,16 +80,19 @@ protected:
     return path.string();
   }
 
-  // Runs `args` and returns stderr; a Fatal's exit code goes to `exit_code` (0 when none).
+  // Runs `args` and returns stderr; a Fatal's exit code goes to `exit_code` (0 when none) and
+  // its message to `fatal_message`.
   std::string run_capturing(const Args& args, int& exit_code) {
     CommandLine cli;
     ::testing::internal::CaptureStderr();
     ::testing::internal::CaptureStdout();
     exit_code = 0;
+    fatal_message.clear();
     try {
       cli.run(args);
     } catch (const Fatal& fatal) {
       exit_code = fatal.exit_code;
+      fatal_message = fatal.what();
     }
     stdout_text = ::testing::internal::GetCapturedStdout();
     return ::testing::internal::GetCapturedStderr();
@@ -97,6 +100,7 @@ protected:
 
   fs::path dir;
   std::string stdout_text;
+  std::string fatal_message;
 };
 
 TEST_F(ConfigOptionTest, BeforeOrAfterTheCommandInEverySpelling) {
@@ -113,9 +117,10 @@ TEST_F(ConfigOptionTest, BeforeOrAfterTheCommandInEverySpelling) {
 TEST_F(ConfigOptionTest, InsertAndExtractTakeItAfterTheCommand) {
   for (const char* command : {"insert", "extract"}) {
     int exit_code = -1;
-    const std::string err = run_capturing({command, "--config", (dir / "missing.c4m").string(), "img.tar"}, exit_code);
+    run_capturing({command, "--config", (dir / "missing.c4m").string(), "img.tar"}, exit_code);
     EXPECT_EQ(exit_code, k_exit_failure) << command;
-    EXPECT_NE(err.find("missing.c4m"), std::string::npos) << err;
+    EXPECT_NE(fatal_message.find("--config: "), std::string::npos) << fatal_message;
+    EXPECT_NE(fatal_message.find("missing.c4m"), std::string::npos) << fatal_message;
   }
 }
 
@@ -132,6 +137,7 @@ TEST_F(ConfigOptionTest, LoadRefusesIt) {
   int exit_code = -1;
   run_capturing({"--config", file, "load", file}, exit_code);
   EXPECT_EQ(exit_code, k_exit_bad_input);
+  EXPECT_NE(fatal_message.find("--config does not apply to load"), std::string::npos) << fatal_message;
 }
 
 // docker_exe is a script recording what it was given: --config anywhere among docker's
@@ -161,6 +167,7 @@ TEST_F(ConfigOptionTest, BuildWithoutAFileIsBadInput) {
   int exit_code = -1;
   run_capturing({"build", "-t", "app:1", ".", "--config"}, exit_code);
   EXPECT_EQ(exit_code, k_exit_bad_input);
+  EXPECT_EQ(fatal_message, "--config: expected a config FILE after it");
 }
 
 // log_level decides whether warnings print; color whether they are coloured.
@@ -175,7 +182,9 @@ TEST_F(ConfigOptionTest, LogLevelAndColorShapeWarnings) {
     const fs::path path = dir / "levels.c4m";
     ASSERT_TRUE(oci::write_file_atomically(path, c.config));
     CommandLine cli;
+    ::testing::internal::CaptureStdout();
     cli.run({"version", "--config", path.string()});
+    ::testing::internal::GetCapturedStdout();
     ::testing::internal::CaptureStderr();
     cli.runtime.warn("careful");
     EXPECT_EQ(::testing::internal::GetCapturedStderr(), c.expected) << c.config;
