@@ -4,19 +4,22 @@
 #include <cstring>
 #include <iostream>
 
+#include "chalk_version.hpp"
 #include "plugin/chalk/report.hpp"
 #include "plugin/cli/runtime.hpp"
 
 namespace {
 
-constexpr const char* k_plugin_metadata =
-    R"({"SchemaVersion":"0.1.0","Vendor":"chalk","Version":"0.1.0",)"
-    R"("ShortDescription":"Build provenance and runtime visibility for container images"})";
+// SchemaVersion is the plugin protocol's; Version is ours.
+std::string plugin_metadata() {
+  return std::string(R"({"SchemaVersion":"0.1.0","Vendor":"chalk","Version":")") + chalk::k_project_version +
+         R"(","ShortDescription":"Build provenance and runtime visibility for container images"})";
+}
 
 int run(int argc, char** argv) {
   using namespace chalk::cli;
   if (argc >= 2 && std::strcmp(argv[1], "docker-cli-plugin-metadata") == 0) {
-    std::cout << k_plugin_metadata << '\n';
+    std::cout << plugin_metadata() << '\n';
     return 0;
   }
   Runtime runtime(argc, argv);
@@ -26,13 +29,9 @@ int run(int argc, char** argv) {
   CLI::App app{"docker chalk: build provenance and runtime visibility for container images", "docker chalk"};
   app.require_subcommand(1);
   app.set_help_all_flag("--help-all", "Show help for every command");
-  app.add_option("--config", runtime.config_path(), "Use this config file for this run instead of the embedded one");
+  add_config_option(app, runtime);
   app.footer("Run `docker chalk COMMAND --help` for a command's options.");
-  add_build_command(app, runtime);
-  add_insert_command(app, runtime);
-  add_extract_command(app, runtime);
-  add_config_commands(app, runtime);
-  add_version_command(app, runtime);
+  add_commands(app, runtime);
   try {
     std::vector<std::string> arguments(argv + skip, argv + argc);
     std::reverse(arguments.begin(), arguments.end());

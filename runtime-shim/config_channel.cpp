@@ -1,5 +1,6 @@
 #include "runtime-shim/config_channel.hpp"
 
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -78,6 +79,12 @@ oci::Result<std::unique_ptr<ReportChannel>> open_config_channel(const std::strin
   if (!may_want(*settings, "exec") && !(settings->heartbeat_run && may_want(*settings, "heartbeat"))) {
     return std::unique_ptr<ReportChannel>();
   }
+  // exec.heartbeat.nice, as the original tool's nice(2) of its heartbeat process: this is the
+  // reporting thread (Linux nice values are per thread), and the publisher's delivery thread it
+  // starts next inherits the value; the supervisor and the program keep theirs.
+  errno = 0;
+  const int current = ::getpriority(PRIO_PROCESS, 0);
+  if (errno == 0) ::setpriority(PRIO_PROCESS, 0, current + static_cast<int>(settings->heartbeat_nice));
   auto channel = std::make_unique<PublisherChannel>(std::move(settings.value()));
   if (!channel->wants("exec") && !(channel->heartbeat_enabled() && channel->wants("heartbeat"))) {
     return std::unique_ptr<ReportChannel>();

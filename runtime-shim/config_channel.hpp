@@ -14,7 +14,8 @@ namespace chalk::shim {
 
 // Evaluates `source` ("(chalk-layer)") in the container's environment, prints the config's
 // accepted messages to stderr, and returns nullptr when no sink would receive an exec or
-// heartbeat report. Error: the config's one error line.
+// heartbeat report. When it returns a channel, the calling (reporting) thread has been reniced
+// by exec.heartbeat.nice. Error: the config's one error line.
 oci::Result<std::unique_ptr<ReportChannel>> open_config_channel(const std::string& source,
                                                                 const std::vector<std::string>& shim_argv);
 

@@ -9,10 +9,12 @@
 
 #include <nlohmann/json.hpp>
 
+#include "chalk_version.hpp"
+
 namespace chalk::shim {
 
-// CHALK_SHIM_VERSION is the project version, defined by runtime-shim/CMakeLists.txt.
-inline constexpr const char* k_shim_version = CHALK_SHIM_VERSION;
+// The project version (chalk_version.hpp), as the plugin's.
+inline constexpr const char* k_shim_version = k_project_version;
 
 struct HostFacts {
   std::string hostname;   // gethostname()

@@ -72,16 +72,32 @@ static_curl_args() {
   printf '%s\n' "-DCHALK_STATIC_CURL_DIR=$prefix"
 }
 
-# chalk_build DIR [CMAKE_ARG...]: configures the project in DIR (relative to the repository
-# unless absolute) and builds every target with $CHALK_JOBS jobs.
-chalk_build() {
+# chalk_configure DIR [CMAKE_ARG...]: configures the project in DIR (relative to the repository
+# unless absolute) and prints DIR's absolute path.
+chalk_configure() {
   local dir=$1
   shift
   case "$dir" in /*) ;; *) dir=$CHALK_ROOT/$dir ;; esac
   log "configuring $dir ($*)"
   cmake -S "$CHALK_ROOT" -B "$dir" "$@" >&2 || die "cmake configure of $dir failed"
+  printf '%s\n' "$dir"
+}
+
+# chalk_build DIR [CMAKE_ARG...]: configures DIR and builds every target with $CHALK_JOBS jobs.
+chalk_build() {
+  local dir
+  dir=$(chalk_configure "$@")
   log "building $dir with -j$CHALK_JOBS"
   cmake --build "$dir" -j "$CHALK_JOBS" >&2 || die "build of $dir failed"
+}
+
+# chalk_build_plugin DIR [CMAKE_ARG...]: configures DIR and builds only what `docker chalk`
+# needs: the docker-chalk executable and the static shim it embeds, no test binaries.
+chalk_build_plugin() {
+  local dir
+  dir=$(chalk_configure "$@")
+  log "building docker-chalk (with its runtime shim) in $dir with -j$CHALK_JOBS"
+  cmake --build "$dir" -j "$CHALK_JOBS" --target docker-chalk >&2 || die "build of docker-chalk in $dir failed"
 }
 
 # ensure_s3rver: installs the s3rver S3 fake from npm into $CHALK_CACHE/npm (outside the

@@ -36,7 +36,7 @@ if [ -z "$guide_only" ]; then
   step "Packages and build"
   ensure_packages "${CHALK_BUILD_PACKAGES[@]}" docker.io busybox-static
   curl_arg=$(static_curl_args)
-  chalk_build build ${curl_arg:+"$curl_arg"}
+  chalk_build_plugin build ${curl_arg:+"$curl_arg"}
   bash "$CHALK_ROOT/scripts/install.sh"
 
   step "Docker engine"

@@ -37,9 +37,6 @@ std::string label_suffix(const std::string& key) {
   return suffix;
 }
 
-constexpr const char* k_git_keys[] = {"ORIGIN_URI", "BRANCH", "TAG", "COMMIT_ID", "AUTHOR", "COMMITTER",
-                                      "DATE_AUTHORED", "DATE_COMMITTED"};
-
 }  // namespace
 
 std::int64_t source_date_epoch() {
@@ -94,9 +91,16 @@ oci::Result<ChalkResult> chalk_image(const oci::Image& image, const ChalkRequest
   const bool have_shim = !request.shim.empty();
   WrapPlan wrap = plan_wrap(container);
   const bool already_wrapped = wrap.wrapped && !wrap.entrypoint;
+  // With no ENTRYPOINT, wrapping means adding one in front of CMD (docker.wrap_cmd).
+  const auto entrypoint = container.find("Entrypoint");
+  const bool cmd_only = wrap.entrypoint && (entrypoint == container.end() || entrypoint->is_null() ||
+                                            (entrypoint->is_array() && entrypoint->empty()));
   if (!request.wrap) {
     wrap = WrapPlan{};
     if (!already_wrapped) result.warnings.push_back("entrypoint not wrapped (docker.wrap_entrypoint is false)");
+  } else if (!request.wrap_cmd && cmd_only) {
+    wrap = WrapPlan{};
+    result.warnings.push_back("CMD not wrapped: the image has no ENTRYPOINT and docker.wrap_cmd is false");
   } else if (!have_shim && wrap.entrypoint) {
     wrap = WrapPlan{};
     wrap.warning = "entrypoint not wrapped: no runtime shim for this platform";
@@ -150,12 +154,13 @@ oci::Result<ChalkResult> chalk_image(const oci::Image& image, const ChalkRequest
       oci::Json{{"created", utc_rfc3339(request.timestamp_ms)}, {"created_by", k_history_created_by}}};
   mutation.set_labels[k_label_metadata_id] = result.mark["METADATA_ID"].get<std::string>();
   mutation.set_labels[k_label_chalk_id] = request.chalk_id;
-  for (const char* key : k_git_keys) {
+  for (const auto& key : request.label_keys) {
     auto value = result.mark.find(key);
     if (value != result.mark.end() && value->is_string() && !value->get<std::string>().empty()) {
       mutation.set_labels[request.label_prefix + label_suffix(key)] = value->get<std::string>();
     }
   }
+  for (const auto& [key, value] : request.custom_labels) mutation.set_labels[request.label_prefix + key] = value;
   if (wrap.entrypoint) mutation.entrypoint = *wrap.entrypoint;
   if (include_shim) mutation.on_build = plan_on_build(container);
   auto mutated = oci::mutate(image, mutation);

@@ -4,7 +4,9 @@
 #pragma once
 
 #include <filesystem>
+#include <map>
 #include <optional>
+#include <set>
 #include <string_view>
 #include <string>
 #include <vector>
@@ -30,7 +32,10 @@ struct ChalkRequest {
   std::string ca_bundle;                          // becomes /chalk.ca.pem beside the shim; "" = none
   std::string_view shim;                          // the static shim's bytes; empty: mark only
   bool wrap = true;                               // docker.wrap_entrypoint
+  bool wrap_cmd = true;                           // docker.wrap_cmd: also images with CMD only
   std::string label_prefix = "run.crashoverride.";
+  std::set<std::string> label_keys;                  // docker.label_template's keys: mark values as labels
+  std::map<std::string, std::string> custom_labels;  // docker.custom_labels, under label_prefix
   std::filesystem::path temp_directory;
   std::int64_t layer_mtime = 0;  // SOURCE_DATE_EPOCH or 0
 };

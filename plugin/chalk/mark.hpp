@@ -10,6 +10,8 @@
 namespace chalk {
 
 inline constexpr const char* k_magic = "dadfedabbadabbed";
+// The mark format's version (CHALK_VERSION, REPORTS.md §1): changes only with the format,
+// independently of the project version (chalk_version.hpp).
 inline constexpr const char* k_mark_version = "0.1.0";
 
 // Orders a mark's keys: MAGIC, CHALK_ID, CHALK_VERSION, TIMESTAMP_WHEN_CHALKED,

@@ -6,12 +6,14 @@
 #include <string>
 #include <vector>
 
+#include "chalk_version.hpp"
 #include "oci/image.hpp"
 #include "plugin/config/settings.hpp"
 
 namespace chalk {
 
-inline constexpr const char* k_chalker_version = "0.1.0";
+// The project version (chalk_version.hpp), as reports' _OP_CHALKER_VERSION.
+inline constexpr const char* k_chalker_version = k_project_version;
 
 struct ReportContext {
   std::vector<std::string> argv;              // as received; argv[0] replaced by our absolute path

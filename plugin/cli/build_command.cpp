@@ -1,8 +1,9 @@
-// `build`: every argument goes to docker build untouched; docker's exit code is ours.
+// `build`: every argument but --config goes to docker build untouched; docker's exit code is ours.
 #include <unistd.h>
 
 #include <iostream>
 
+#include "plugin/cli/config_option.hpp"
 #include "plugin/cli/runtime.hpp"
 #include "plugin/embedded/embedded.hpp"
 #include "plugin/ops/build_op.hpp"
@@ -11,17 +12,27 @@ namespace chalk::cli {
 
 void add_build_command(CLI::App& app, Runtime& runtime) {
   auto* command = app.add_subcommand("build", "Run docker build, then chalk the image it built and print a build report");
-  command->footer(
-      "All arguments are passed to `docker build` unchanged (see `docker build --help`); its output\n"
-      "streams as usual and its exit code is ours. The built image then gets the chalk layer (mark,\n"
-      "config, runtime shim) and each -t tag moves to the chalked image (--iidfile and -q give its ID).\n"
-      "If chalking fails, the image docker built is left as it is, with a warning.");
+  command->footer(command_footer(
+      "All arguments but --config/--config-file are passed to `docker build` unchanged (see `docker build\n"
+      "--help`); its output streams as usual. The built image then gets the chalk layer (mark, config,\n"
+      "runtime shim) and each -t tag moves to the chalked image (--iidfile and -q give its ID).\n"
+      "If chalking fails, the image docker built is left as it is, with a warning.",
+      "docker build's own (0 when it built and chalking succeeded or failed open); 1 a rejected config;\n"
+      "2 bad usage (--config without a FILE)",
+      "docker chalk build --config my.c4m -t app:1 ."));
+  // CLI11 reads --config only before docker's first argument; take_config_option finds it
+  // among docker's.
+  add_config_option(*command, runtime);
   command->prefix_command();
   command->allow_extras();
   command->callback([&runtime, command] {
+    std::vector<std::string> args = command->remaining();
+    auto config_file = take_config_option(args);
+    if (!config_file) fail(config_file.error());
+    if (*config_file) runtime.config_path() = **config_file;
     runtime.begin("build");
     ops::BuildRequest request;
-    request.args = command->remaining();
+    request.args = std::move(args);
     request.config_source = runtime.config_source();
     request.shim = embedded::shim();
     request.cwd = std::filesystem::current_path();

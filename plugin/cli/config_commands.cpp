@@ -55,12 +55,18 @@ std::string read_source(const std::string& location) {
 void add_config_commands(CLI::App& app, Runtime& runtime) {
   auto location = std::make_shared<std::string>();
   auto* load = app.add_subcommand("load", "Validate a config (file or http(s) URL) and embed it in docker-chalk");
-  load->footer(
+  load->footer(command_footer(
       "The config is checked completely first (syntax, types, schema); a rejected config changes nothing.\n"
       "The plugin binary is then rewritten atomically with the new config. If the binary is not writable,\n"
-      "a configured copy is written beside it (or in the current directory) and its path printed.");
+      "a configured copy is written beside it (or in the current directory) and its path printed.\n"
+      "--config/--config-file does not apply: CONFIG is the config load checks and embeds.",
+      "0 loaded; 1 a rejected or unreadable config, or a failed rewrite; 2 bad usage",
+      "docker chalk load configs/net-heartbeat.c4m"));
   load->add_option("config", *location, "Config file or http(s) URL")->required();
   load->callback([&runtime, location] {
+    if (!runtime.config_path().empty()) {
+      throw Fatal(k_exit_bad_input, "load `" + *location + "`: --config does not apply to load (it embeds " + *location + ")");
+    }
     const std::string text = read_source(*location);
     const std::string shown = redact_url(*location);  // names the config in every line below
     for (const auto host : {config::Host::plugin, config::Host::shim}) {
@@ -95,16 +101,20 @@ void add_config_commands(CLI::App& app, Runtime& runtime) {
 
   auto output = std::make_shared<std::string>();
   auto* dump = app.add_subcommand("dump", "Print the embedded config, or write it to FILE");
-  dump->footer("The config is printed byte for byte as it was loaded (the default config if none was).");
+  dump->footer(command_footer(
+      "The config in force is printed byte for byte as it was loaded (the default config if none was),\n"
+      "or the --config FILE's when one is given.",
+      "0 printed; 1 the config or FILE could not be read or written",
+      "docker chalk dump my.c4m   # edit it, then: docker chalk load my.c4m"));
+  add_config_option(*dump, runtime);
   dump->add_option("file", *output, "Write here instead of stdout (atomically)");
-  dump->callback([output] {
-    auto text = embedded::current_config(embedded::self_path());
-    if (!text) throw Fatal(k_exit_failure, "reading the embedded config: " + text.error().message);
+  dump->callback([&runtime, output] {
+    const std::string text = runtime.read_config_source().text;
     if (output->empty()) {
-      std::cout << *text << std::flush;
+      std::cout << text << std::flush;
       return;
     }
-    if (auto ok = oci::write_file_atomically(*output, *text); !ok) throw Fatal(k_exit_failure, ok.error().message);
+    if (auto ok = oci::write_file_atomically(*output, text); !ok) throw Fatal(k_exit_failure, ok.error().message);
   });
 }
 

@@ -47,12 +47,13 @@ void add_insert_command(CLI::App& app, Runtime& runtime) {
   };
   auto options = std::make_shared<Options>();
   auto* command = app.add_subcommand("insert", "Chalk an image archive or OCI layout and print an insert report");
-  command->footer(
+  command->footer(command_footer(
       "TARGET is docker-archive:FILE, oci:DIR[:TAG], oci-archive:FILE[:TAG], a path whose format is\n"
       "detected, or a local image name (chalked in the engine; that tag moves to the chalked image).\n"
       "Without -o, archives are replaced atomically and OCI layouts are updated in place (new blobs\n"
-      "first, index.json last). Every platform of an index is chalked.\n"
-      "Bad input (truncated or hostile archives, wrong digests) exits 2 and leaves nothing behind.");
+      "first, index.json last). Every platform of an index is chalked. Bad input leaves nothing behind.",
+      k_image_exit_codes, "docker chalk insert --config my.c4m image.tar -o chalked.tar"));
+  add_config_option(*command, runtime);
   command->add_option("target", options->target, "Image to chalk")->required();
   command->add_option("-o,--output", options->output, "Write the chalked image here instead of replacing TARGET");
   command->add_option("--format", options->format, "Output format: docker-archive, oci-archive or oci (default: TARGET's)");
@@ -85,7 +86,9 @@ void add_insert_command(CLI::App& app, Runtime& runtime) {
 void add_extract_command(CLI::App& app, Runtime& runtime) {
   auto target = std::make_shared<std::string>();
   auto* command = app.add_subcommand("extract", "Read an image's chalk mark back, validate it and print an extract report");
-  command->footer("An unchalked image is reported as such (exit 0); a mark that fails validation exits 1.");
+  command->footer(command_footer("An unchalked image is reported as such (exit 0); a mark that fails validation exits 1.",
+                                  k_image_exit_codes, "docker chalk extract --config my.c4m app:1"));
+  add_config_option(*command, runtime);
   command->add_option("target", *target, "Image to read: docker-archive:FILE, oci:DIR[:TAG], oci-archive:FILE[:TAG] or a path")
       ->required();
   command->callback([&runtime, target] {

@@ -7,6 +7,7 @@
 #include <iostream>
 
 #include "oci/file_io.hpp"
+#include "plugin/config/interpreter.hpp"
 #include "plugin/embedded/embedded.hpp"
 #include "plugin/sinks/curl_transport.hpp"
 #include "plugin/sinks/publisher.hpp"
@@ -29,22 +30,42 @@ Runtime::Runtime(int argc, char** argv) {
 
 Runtime::~Runtime() = default;
 
-void Runtime::begin(const std::string& command) {
-  config::Source source;
+config::Source Runtime::read_config_source() const {
   if (!m_config_path.empty()) {
     auto text = oci::read_small_file(m_config_path, k_max_config_size);
     if (!text) throw Fatal(k_exit_failure, "--config: " + text.error().message);
-    source = {m_config_path, std::move(*text)};
-  } else {
-    auto text = embedded::current_config(embedded::self_path());
-    if (!text) throw Fatal(k_exit_failure, "reading the embedded config: " + text.error().message);
-    source = {"(embedded)", std::move(*text)};
+    return {m_config_path, std::move(*text)};
   }
+  auto text = embedded::current_config(embedded::self_path());
+  if (!text) throw Fatal(k_exit_failure, "reading the embedded config: " + text.error().message);
+  return {"(embedded)", std::move(*text)};
+}
+
+void Runtime::begin(const std::string& command) {
+  config::Source source = read_config_source();
   auto settings = config::evaluate(source, config::current_environment(command, m_context.argv), config::Host::plugin);
   if (!settings) throw Fatal(k_exit_failure, settings.error().message, Fatal::Style::bare);
   for (const auto& message : settings->messages) std::cerr << message.line << '\n';
   m_context.settings = std::move(*settings);
   m_config_source = std::move(source.text);
+}
+
+void add_config_option(CLI::App& command, Runtime& runtime) {
+  command.add_option("--config,--config-file", runtime.config_path(),
+                     "Use this config FILE for this run instead of the embedded one (before or after the command)")
+      ->type_name("FILE");
+}
+
+std::string command_footer(const std::string& details, const std::string& exit_codes, const std::string& example) {
+  return details + "\n\nExit codes: " + exit_codes + "\n\nExample:\n  " + example;
+}
+
+void add_commands(CLI::App& app, Runtime& runtime) {
+  add_build_command(app, runtime);
+  add_insert_command(app, runtime);
+  add_extract_command(app, runtime);
+  add_config_commands(app, runtime);
+  add_version_command(app, runtime);
 }
 
 sinks::Publisher& Runtime::publisher() {
@@ -69,7 +90,10 @@ void Runtime::publish_to_topic(const std::string& topic, const oci::Json& report
 
 void Runtime::warn(const std::string& line) {
   end_progress();
-  std::cerr << "docker chalk: warning: " << line << '\n';
+  const config::Settings& settings = m_context.settings;
+  if (!config::level_shows("warn", settings.log_level)) return;
+  const bool color = settings.color.value_or(isatty(STDERR_FILENO) != 0 && std::getenv("NO_COLOR") == nullptr);
+  std::cerr << "docker chalk: " << (color ? "\033[33mwarning:\033[0m " : "warning: ") << line << '\n';
 }
 
 oci::ProgressFn Runtime::progress(const std::string& label) {

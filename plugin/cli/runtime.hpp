@@ -46,6 +46,9 @@ public:
   // --config FILE: a config for this run only (set while parsing, before any command runs).
   std::string& config_path() { return m_config_path; }
 
+  // The config in force, unevaluated: --config's file, else the embedded one. Fatal (exit 1)
+  // when it cannot be read.
+  config::Source read_config_source() const;
   // Evaluates the config for `command` (printing its messages) and prepares the sinks;
   // a rejected config is Fatal (exit 1) before any work. Every command calls it first.
   void begin(const std::string& command);
@@ -61,6 +64,8 @@ public:
   void publish(const oci::Json& report);
   // Another topic (`fail`...).
   void publish_to_topic(const std::string& topic, const oci::Json& report);
+  // A warning on stderr, when the config's log_level shows warnings; in yellow when `color`
+  // says so (unset: stderr is a terminal and NO_COLOR is not set).
   void warn(const std::string& line);
   // A progress callback for `label` when stderr is a terminal, else empty.
   oci::ProgressFn progress(const std::string& label);
@@ -77,6 +82,20 @@ private:
   std::unique_ptr<sinks::HttpTransport> m_transport;
   std::unique_ptr<sinks::Publisher> m_publisher;
 };
+
+// `--config FILE` / `--config-file FILE` on `command` (the top-level app or a subcommand): the
+// config for this run, kept in `runtime`.
+void add_config_option(CLI::App& command, Runtime& runtime);
+
+// A command's --help footer: what it does in detail, its exit codes, and one example.
+std::string command_footer(const std::string& details, const std::string& exit_codes, const std::string& example);
+// The exit codes of a command that reads images (insert, extract).
+inline constexpr const char* k_image_exit_codes =
+    "0 done; 1 failure (a rejected config, a failed write, an engine error); 2 bad input (usage, a\n"
+    "truncated or hostile archive, a wrong digest, an unknown image)";
+
+// Every command on `app`; main and the tests use it, so both see the same command set.
+void add_commands(CLI::App& app, Runtime& runtime);
 
 // Each command declares its options on `app` and, when chosen, runs with `runtime`.
 void add_version_command(CLI::App& app, Runtime& runtime);

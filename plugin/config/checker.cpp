@@ -5,6 +5,7 @@
 
 #include "plugin/config/builtins.hpp"
 #include "plugin/config/literals.hpp"
+#include "plugin/config/schema.hpp"
 
 namespace chalk::config {
 
@@ -191,6 +192,7 @@ private:
       fail("check", value_pos, "Attribute assignment of exec.heartbeat doesn't match previous type ('" +
                                    type_name(type) + "' vs 'bool') (use exec.heartbeat.run)");
     std::string path = canonical_path(written, type.kind == Kind::bool_);
+    if (auto field = unsupported_field(path)) fail("check", value_pos, "'" + *field + "' is not supported");
     Type* existing = attr_type(path);
     if (existing == nullptr) {
       m_attr_types[path] = type;

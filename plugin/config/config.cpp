@@ -4,6 +4,7 @@
 
 #include <exception>
 
+#include "chalk_version.hpp"
 #include "plugin/config/checker.hpp"
 #include "plugin/config/interpreter.hpp"
 #include "plugin/config/parser.hpp"
@@ -68,7 +69,7 @@ Environment current_environment(std::string command_name, std::vector<std::strin
   env.command_name = std::move(command_name);
   env.argv = std::move(argv);
   env.tty = ::isatty(STDOUT_FILENO) == 1;
-  env.version = CHALK_VERSION_STRING;
+  env.version = chalk::k_project_version;
   return env;
 }
 

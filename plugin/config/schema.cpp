@@ -285,8 +285,6 @@ const std::vector<std::string> k_report_types{"help", "insert", "extract", "dele
                                               "docker", "version", "env", "exec", "setup", "docgen", "__",
                                               "build", "push", "pull", "heartbeat", "postexec"};
 
-const std::vector<std::string> k_filters{"log_level", "log_prefix", "pretty_json", "fix_new_line", "add_topic",
-                                         "wrap", "github_log_group", "gitlab_log_section"};
 
 // Fields each sink type uses beyond the common ones.
 const std::map<std::string, std::vector<std::string>>& sink_fields() {
@@ -387,7 +385,7 @@ private:
             if (m_store.touched(name + "." + n)) template_section(name, n);
           });
         else if (name == "custom_report") for_each_child(name, [&](const std::string& n) { custom_report(n); });
-        else if (name == "outconf") for_each_child(name, [&](const std::string& n) { outconf(n); });
+        else if (name == "outconf") continue;  // its built-ins only: the checker refuses writes
         else if (!k_ignored_sections.count(name)) unknown(name, "", name);
         continue;
       }
@@ -464,6 +462,13 @@ private:
         if (!std::isalnum(static_cast<unsigned char>(c)) && c != '.' && c != '-')
           fail_checking("docker.label_prefix", "label_prefix may only hold letters, digits, '.' and '-'");
     }
+    if (const Value* labels = get("docker.custom_labels")) {
+      for (std::size_t i = 0; i + 1 < labels->items.size(); i += 2)
+        for (char c : labels->items[i].s)
+          if (!std::isalnum(static_cast<unsigned char>(c)) && c != '.' && c != '-' && c != '_')
+            fail_checking("docker.custom_labels",
+                          "label '" + labels->items[i].s + "' may only hold letters, digits, '.', '-' and '_'");
+    }
     if (const Value* label_template = get("docker.label_template")) {
       if (!label_template->s.empty() && !is_section("mark_template." + label_template->s))
         fail_checking("docker.label_template", "no such mark template: '" + label_template->s + "'");
@@ -487,11 +492,6 @@ private:
     if (const Value* priority = get(base + ".priority"); priority != nullptr && priority->i < 0)
       fail_checking(base + ".priority", "Value '" + std::to_string(priority->i) +
                                             "' is outside of allowed range: 0 .. 9223372036854775807");
-    if (const Value* filters = get(base + ".filters")) {
-      for (const auto& filter : filters->items)
-        if (std::find(k_filters.begin(), k_filters.end(), filter.s) == k_filters.end())
-          fail_checking(base + ".filters", "Unknown filter in sink configuration: " + filter.s);
-    }
     if (sink.empty()) return;
     auto uses = sink_fields().find(sink);
     if (uses == sink_fields().end()) fail_checking(base + ".sink", "No such sink configured: '" + sink + "'");
@@ -594,28 +594,6 @@ private:
     }
   }
 
-  void outconf(const std::string& op) {
-    std::string base = "outconf." + op;
-    static const std::map<std::string, Type> k_fields{{"mark_template", k_string},
-                                                      {"report_template", k_string},
-                                                      {"per_chalk_reports", k_bool},
-                                                      {"doc", k_string}};
-    for (const auto& child : m_store.children(base)) {
-      auto field = k_fields.find(child);
-      if (field == k_fields.end() || is_section(base + "." + child)) unknown(base + "." + child, "outconf", child);
-      check_type(base + "." + child, child, field->second);
-    }
-    for (const auto& [field, kind, label] :
-         {std::tuple{"report_template", "report_template", "Report"}, std::tuple{"mark_template", "mark_template", "Mark"}}) {
-      const Value* tmpl = get(base + "." + field);
-      if (tmpl == nullptr || tmpl->s.empty()) continue;
-      if (!is_section(std::string(kind) + "." + tmpl->s))
-        fail_checking(base + "." + field, "For output configuration of command '" + op + "': specificate a " +
-                                              label + " template '" + tmpl->s + "', but no such template exists");
-      template_keys_exist(kind, tmpl->s);
-    }
-  }
-
   // ---- Settings
 
   [[nodiscard]] std::string string_at(const std::string& path, std::string fallback) const {
@@ -692,9 +670,6 @@ private:
     Validated out;
     Settings& s = out.settings;
     s.log_level = string_at("log_level", s.log_level);
-    s.log_format = string_at("log_format", s.log_format);
-    s.chalk_log_level = string_at("chalk_log_level", s.chalk_log_level);
-    s.docker_log_level = string_at("docker_log_level", s.docker_log_level);
     if (const Value* color = get("color")) s.color = color->b;
     s.skip_command_report = bool_at("skip_command_report", false);
     s.skip_custom_reports = bool_at("skip_custom_reports", false);
@@ -706,14 +681,11 @@ private:
     s.env_default_action = string_at("env_default_action", s.env_default_action);
     s.heartbeat_run = bool_at("exec.heartbeat.run", false);
     s.heartbeat_rate_us = get("exec.heartbeat.rate")->i;
-    s.heartbeat_rlimit_bytes = get("exec.heartbeat.rlimit")->u;
     s.heartbeat_nice = get("exec.heartbeat.nice")->i;
     s.wrap_entrypoint = bool_at("docker.wrap_entrypoint", true);
     s.wrap_cmd = bool_at("docker.wrap_cmd", true);
     s.label_prefix = string_at("docker.label_prefix", s.label_prefix);
-    s.label_template = string_at("docker.label_template", s.label_template);
     s.custom_labels = dict_at("docker.custom_labels");
-    s.additional_env_vars = dict_at("docker.additional_env_vars");
 
     for (const auto& name : m_store.children("sink_config")) {
       std::string base = "sink_config." + name + ".";
@@ -722,7 +694,9 @@ private:
       c.sink = string_at(base + "sink", "");
       c.enabled = bool_at(base + "enabled", true);
       if (const Value* priority = get(base + "priority")) c.priority = priority->i;
-      c.filters = strings_at(base + "filters");
+      c.on_write_msg = string_at(base + "on_write_msg", "");
+      if (const Value* limit = get(base + "disable_after_errors")) c.disable_after_errors = limit->i;
+      c.pinned_cert_file = string_at(base + "pinned_cert_file", "");
       c.filename = string_at(base + "filename", "");
       c.max_bytes = amount_at(base + "max");
       c.truncation_amount = amount_at(base + "truncation_amount");
@@ -753,7 +727,8 @@ private:
     }
 
     s.report_templates = templates("report_template");
-    s.mark_templates = templates("mark_template");
+    const std::string label_template = string_at("docker.label_template", "chalk_labels");
+    s.label_keys = label_template.empty() ? std::set<std::string>{} : templates("mark_template").at(label_template).keys;
     for (const auto& name : m_store.children("custom_report")) {
       std::string base = "custom_report." + name + ".";
       CustomReport r;
@@ -762,12 +737,7 @@ private:
       r.report_template = string_at(base + "report_template", "");
       r.sink_configs = strings_at(base + "sink_configs");
       if (get(base + "use_when")) r.use_when = strings_at(base + "use_when");
-      r.per_chalk = bool_at(base + "per_chalk", false);
       s.custom_reports[name] = std::move(r);
-    }
-    for (const auto& op : m_store.children("outconf")) {
-      std::string base = "outconf." + op + ".";
-      s.outconfs[op] = OutConf{string_at(base + "mark_template", ""), string_at(base + "report_template", "")};
     }
 
     // §9: one warning per s3 sink whose region we chose, if the sink is actually used.
@@ -810,6 +780,44 @@ private:
 };
 
 }  // namespace
+
+std::optional<std::string> unsupported_field(const std::string& path) {
+  // A pattern's `*` matches one name; the reported field is the pattern's last name, or for
+  // whole sections (outconf, mark_template) the section kind.
+  struct Pattern {
+    std::vector<std::string> parts;
+    bool whole_section;
+  };
+  static const std::vector<Pattern> k_patterns{
+      {{"log_format"}, false},
+      {{"chalk_log_level"}, false},
+      {{"docker_log_level"}, false},
+      {{"exec", "heartbeat", "rlimit"}, false},
+      {{"docker", "additional_env_vars"}, false},
+      {{"sink_config", "*", "filters"}, false},
+      {{"sink_config", "*", "log_search_path"}, false},
+      {{"sink_config", "*", "use_search_path"}, false},
+      {{"custom_report", "*", "per_chalk"}, false},
+      {{"outconf"}, true},
+      {{"mark_template"}, true},
+  };
+  std::vector<std::string> parts;
+  for (std::size_t start = 0;;) {
+    const std::size_t dot = path.find('.', start);
+    parts.push_back(path.substr(start, dot == std::string::npos ? std::string::npos : dot - start));
+    if (dot == std::string::npos) break;
+    start = dot + 1;
+  }
+  for (const auto& pattern : k_patterns) {
+    if (pattern.whole_section ? parts.size() <= pattern.parts.size() : parts.size() != pattern.parts.size()) continue;
+    bool match = true;
+    for (std::size_t n = 0; n < pattern.parts.size() && match; ++n)
+      match = pattern.parts[n] == "*" || pattern.parts[n] == parts[n];
+    if (match) return pattern.parts.back();
+  }
+  return std::nullopt;
+}
+
 
 const Store& builtin_store(Host host) {
   static const Store k_plugin = make_store(Host::plugin);

@@ -2,6 +2,7 @@
 // the validation that turns a run's store into Settings.
 #pragma once
 
+#include <optional>
 #include <set>
 #include <string>
 #include <vector>
@@ -15,6 +16,11 @@ namespace chalk::config {
 
 // Root defaults, built-in sink configs, report/mark templates and outconfs.
 const Store& builtin_store(Host host);
+
+// Fields of the reference schema that we accept in the built-in objects but do not implement:
+// the field's name when a config writing attribute `path` would set one. The checker refuses
+// such writes (`'FIELD' is not supported`) rather than accept a setting that changes nothing.
+std::optional<std::string> unsupported_field(const std::string& path);
 
 // The original tool's key catalogue plus the §9 host-key aliases.
 const std::set<std::string>& key_catalogue();

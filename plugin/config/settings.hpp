@@ -17,8 +17,9 @@ struct SinkConfig {
   std::string name;
   std::string sink;  // stdout stderr file rotating_log post s3; "" = unconfigured
   bool enabled = true;
-  std::int64_t priority = 0;
-  std::vector<std::string> filters;
+  std::int64_t priority = 0;  // a report's sinks are written highest first
+  std::string on_write_msg;   // printed (info) after each write when log_level shows info
+  std::optional<std::int64_t> disable_after_errors;  // consecutive failures; unset = never
 
   // file, rotating_log
   std::string filename;
@@ -31,6 +32,7 @@ struct SinkConfig {
   std::string content_type;                    // post; "" = application/json
   std::optional<std::int64_t> timeout_ms;      // per attempt; unset = 5 s
   bool disallow_http = false;
+  std::string pinned_cert_file;  // post: the certificate (or CA) to trust instead of the bundle
 
   // s3
   std::string uid;
@@ -39,7 +41,7 @@ struct SinkConfig {
   std::string region_source;  // "config", "AWS_REGION", "AWS_DEFAULT_REGION", "default"
   std::string token;
   std::string endpoint;
-  std::string extra;
+  std::string extra;  // object key part between the random ID and the uri's path
 };
 
 // One `report_template NAME`: the keys whose `use` is true.
@@ -55,7 +57,6 @@ struct CustomReport {
   std::string report_template;
   std::vector<std::string> sink_configs;
   std::vector<std::string> use_when{"*"};
-  bool per_chalk = false;
 };
 
 // A line the config produced (warn(), info(), echo(), checker warnings), applied only
@@ -67,18 +68,9 @@ struct Message {
                       // "chalk: warning: …" for warn(), the text itself for echo()
 };
 
-// One `outconf OP`: the templates an operation uses ("" = none).
-struct OutConf {
-  std::string mark_template;
-  std::string report_template;
-};
-
 struct Settings {
-  std::string log_level = "warn";
-  std::string log_format = "auto";
-  std::string chalk_log_level = "error";
-  std::string docker_log_level = "error";
-  std::optional<bool> color;
+  std::string log_level = "warn";  // which chalk diagnostics print: warnings need warn or lower
+  std::optional<bool> color;      // ANSI colour in diagnostics; unset = stderr is a terminal and NO_COLOR unset
   bool skip_command_report = false;
   bool skip_custom_reports = false;
   std::string docker_exe;  // "" = find `docker` on PATH
@@ -95,24 +87,21 @@ struct Settings {
   // exec.heartbeat
   bool heartbeat_run = false;
   std::int64_t heartbeat_rate_us = 20'000'000;
-  std::uint64_t heartbeat_rlimit_bytes = 0;  // 0 = no limit
-  std::int64_t heartbeat_nice = 5;
+  std::int64_t heartbeat_nice = 5;  // the shim's reporting thread runs at this nice level
 
   // docker
   bool wrap_entrypoint = true;
-  bool wrap_cmd = true;
+  bool wrap_cmd = true;  // false: an image with CMD but no ENTRYPOINT is not wrapped
   std::string label_prefix = "run.crashoverride.";
-  std::string label_template = "chalk_labels";
-  std::map<std::string, std::string> custom_labels;
-  std::map<std::string, std::string> additional_env_vars;
+  // The keys of docker.label_template's mark template: those the mark holds become labels.
+  std::set<std::string> label_keys{"CHALK_ID", "METADATA_ID", "ORIGIN_URI", "BRANCH", "TAG", "COMMIT_ID"};
+  std::map<std::string, std::string> custom_labels;  // labels added as label_prefix + key
 
   std::map<std::string, SinkConfig> sink_configs;
   // topic -> sink config names, in subscription order
   std::map<std::string, std::vector<std::string>> subscriptions;
   // Template keys with `use` true; a host key asked for in either spelling (§9) brings both.
   std::map<std::string, ReportTemplate> report_templates;
-  std::map<std::string, ReportTemplate> mark_templates;
-  std::map<std::string, OutConf> outconfs;  // build push insert extract exec heartbeat, plus the config's
   std::map<std::string, CustomReport> custom_reports;
 
   std::vector<Message> messages;

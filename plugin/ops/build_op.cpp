@@ -82,7 +82,7 @@ BuildOutcome build(const BuildRequest& request, docker::DockerClient& client, co
     return outcome;
   }
   if (invocation->push) {
-    outcome.warnings.push_back("this build pushed docker's unchalked image; push the chalked one with `docker chalk push`");
+    outcome.warnings.push_back("this build pushed docker's unchalked image; the tags now name the chalked one: push it with `docker push`");
   }
 
   const std::string built_id = [&] {

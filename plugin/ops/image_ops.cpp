@@ -39,7 +39,10 @@ ChalkRequest new_chalk_request(const ReportContext& context, std::string config_
   request.config_source = std::move(config_source);
   request.shim = shim;
   request.wrap = wrap && context.settings.wrap_entrypoint;
+  request.wrap_cmd = context.settings.wrap_cmd;
   request.label_prefix = context.settings.label_prefix;
+  request.label_keys = context.settings.label_keys;
+  request.custom_labels = context.settings.custom_labels;
   request.temp_directory = std::move(temp_directory);
   request.layer_mtime = source_date_epoch();
   if (!request.shim.empty()) {

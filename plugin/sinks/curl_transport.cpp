@@ -106,7 +106,8 @@ HttpOutcome CurlTransport::send(const HttpRequest& request) {
   curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 0L);
   curl_easy_setopt(h, CURLOPT_SSL_VERIFYPEER, 1L);
   curl_easy_setopt(h, CURLOPT_SSL_VERIFYHOST, 2L);
-  if (!m_ca_file.empty()) curl_easy_setopt(h, CURLOPT_CAINFO, m_ca_file.c_str());
+  const std::string& ca_file = request.ca_file.empty() ? m_ca_file : request.ca_file;
+  if (!ca_file.empty()) curl_easy_setopt(h, CURLOPT_CAINFO, ca_file.c_str());
   curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, static_cast<long>(request.timeout_ms));
   curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, static_cast<long>(request.timeout_ms));
   // Signals must stay with the program (the shim forwards them); the threaded resolver

@@ -20,6 +20,9 @@ struct HttpRequest {
   std::int64_t timeout_ms = 5000;  // whole attempt, connect included
   // Response bytes kept: a few KiB read an S3 error code; a fetched config needs its whole file.
   std::size_t max_response_body = 8192;
+  // The certificate(s) to trust for this request instead of the transport's CA bundle
+  // (a post sink's pinned_cert_file); "" = the bundle.
+  std::string ca_file;
   // Set by an owner that is shutting down: a transport aborts the attempt soon after.
   const std::atomic<bool>* cancel = nullptr;
 };

@@ -4,6 +4,8 @@
 #include <chrono>
 #include <exception>
 
+#include "plugin/config/interpreter.hpp"
+
 namespace chalk::sinks {
 
 struct Publisher::Slot {
@@ -12,6 +14,7 @@ struct Publisher::Slot {
   std::string build_error;  // why `sink` is null
   bool disabled = false;
   bool reported = false;
+  std::int64_t consecutive_failures = 0;
 };
 
 namespace {
@@ -185,13 +188,16 @@ bool Publisher::has_destinations(std::string_view operation) const {
 
 void Publisher::dispatch(std::vector<Route> routes) {
   if (routes.empty()) return;
+  std::stable_sort(routes.begin(), routes.end(), [this](const Route& a, const Route& b) {
+    return m_slots[a.slot]->config.priority > m_slots[b.slot]->config.priority;
+  });
   std::unique_lock<std::mutex> guard(m_lock);
   if (m_mode == DeliveryMode::synchronous) {
     for (const auto& route : routes) deliver(*m_slots[route.slot], route.payload);
     return;
   }
   for (auto& route : routes) {
-    m_pending[{route.slot, std::move(route.route)}] = std::move(route.payload);
+    m_pending[{-m_slots[route.slot]->config.priority, route.slot, std::move(route.route)}] = std::move(route.payload);
   }
   guard.unlock();
   m_changed.notify_all();
@@ -210,7 +216,7 @@ void Publisher::work() {
     m_changed.wait(guard, [this] { return m_stopping || !m_pending.empty(); });
     if (m_stopping) return;
     auto next = m_pending.begin();
-    std::size_t slot = next->first.first;
+    std::size_t slot = std::get<1>(next->first);
     nlohmann::json payload = std::move(next->second);
     m_pending.erase(next);
     m_busy = true;
@@ -238,12 +244,23 @@ void Publisher::deliver(Slot& slot, const nlohmann::json& payload) {
       result = Delivery::failure("unexpected error");
     }
   }
-  if (result.state == DeliveryState::delivered) return;
+  const std::string sink = "chalk: sink '" + slot.config.name + "' (" + slot.config.sink + "): ";
+  if (result.state == DeliveryState::delivered) {
+    slot.consecutive_failures = 0;
+    if (!slot.config.on_write_msg.empty() && config::level_shows("info", m_settings.log_level))
+      m_deps.error_log->line(slot.config.on_write_msg);
+    return;
+  }
   if (result.state == DeliveryState::failed_permanently) slot.disabled = true;
+  const auto limit = slot.config.disable_after_errors;
+  if (limit && ++slot.consecutive_failures >= *limit && !slot.disabled) {
+    slot.disabled = true;
+    m_deps.error_log->line(sink + "disabled after " + std::to_string(*limit) + " consecutive errors: " + result.cause);
+    return;
+  }
   if (slot.reported) return;
   slot.reported = true;
-  m_deps.error_log->line("chalk: sink '" + slot.config.name + "' (" + slot.config.sink +
-                         "): " + result.cause);
+  m_deps.error_log->line(sink + result.cause);
 }
 
 }  // namespace chalk::sinks

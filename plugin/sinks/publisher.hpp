@@ -1,7 +1,10 @@
 // The topic publisher (REPORTS.md §10): routes each report to the sinks subscribed to its topic
 // and to every enabled custom report whose use_when matches, filtered to that report's template.
+// A report's sinks are written highest `priority` first (ties in subscription order).
 // Failures never escape: each failing sink is reported once per publisher on the error log as
-// `chalk: sink 'NAME' (TYPE): CAUSE`, and a sink that can never work is disabled.
+// `chalk: sink 'NAME' (TYPE): CAUSE`, and a sink that can never work is disabled, as is one
+// that failed `disable_after_errors` times in a row. After each write, a sink's `on_write_msg`
+// goes to the same log when `log_level` shows info.
 #pragma once
 
 #include <atomic>
@@ -16,6 +19,7 @@
 #include <string>
 #include <string_view>
 #include <thread>
+#include <tuple>
 #include <utility>
 #include <vector>
 
@@ -32,7 +36,7 @@ enum class DeliveryMode {
 
 struct PublisherDeps {
   SinkDeps sinks;
-  ErrorLog* error_log = nullptr;  // nullptr: stderr_log()
+  ErrorLog* error_log = nullptr;  // failures and on_write_msg lines; nullptr: stderr_log()
 };
 
 // The real effects: the system clock and random source, `transport` (may be null when no
@@ -84,7 +88,8 @@ class Publisher {
 
   std::mutex m_lock;  // synchronous: serialises deliveries; background: guards the queue
   std::condition_variable m_changed;
-  std::map<std::pair<std::size_t, std::string>, nlohmann::json> m_pending;
+  // (-priority, slot, route): the worker takes the highest priority first.
+  std::map<std::tuple<std::int64_t, std::size_t, std::string>, nlohmann::json> m_pending;
   bool m_busy = false;
   bool m_stopping = false;
   std::atomic<bool> m_cancel{false};

@@ -67,6 +67,7 @@ class PostSink final : public Sink {
     m_request.cancel = cancel;
     m_request.url = config.uri;
     m_request.timeout_ms = config.timeout_ms.value_or(k_default_timeout_ms);
+    m_request.ca_file = config.pinned_cert_file;
     bool user_content_type = false;
     for (const auto& [name, value] : config.headers) {
       if (lowercase_equal(name, "content-type")) user_content_type = true;
@@ -149,7 +150,7 @@ class S3Sink final : public Sink {
     std::string operation = "unknown";
     if (auto it = report.find("_OPERATION"); it != report.end() && it->is_string())
       operation = it->get<std::string>();
-    std::string key = s3_object_key(m_location.prefix, operation, now, random_id_chars(m_random, 26));
+    std::string key = s3_object_key(m_location.prefix, operation, now, random_id_chars(m_random, 26), m_config.extra);
 
     std::string path = m_endpoint.path + "/" + (virtual_host() ? "" : m_location.bucket + "/") + key;
     SigV4Request signing;
@@ -228,7 +229,7 @@ oci::Result<S3Location> parse_s3_uri(std::string_view uri) {
 }
 
 std::string s3_object_key(std::string_view prefix, std::string_view operation, std::int64_t unix_ms,
-                          std::string_view random26) {
+                          std::string_view random26, std::string_view extra) {
   std::time_t seconds = static_cast<std::time_t>(unix_ms / 1000);
   std::tm utc{};
   ::gmtime_r(&seconds, &utc);
@@ -244,7 +245,9 @@ std::string s3_object_key(std::string_view prefix, std::string_view operation, s
     op += plain ? c : '_';
   }
   std::string key = prefix.empty() ? "" : std::string(prefix) + "/";
-  key += "op=" + op + "/dt=" + day.data() + "/" + stamp.data() + "-" + std::string(random26) + ".json";
+  key += "op=" + op + "/dt=" + day.data() + "/" + stamp.data() + "-" + std::string(random26);
+  if (!extra.empty()) key += "-" + std::string(extra);
+  key += ".json";
   return key;
 }
 

@@ -33,10 +33,11 @@ struct S3Location {
 // `s3://BUCKET[/PREFIX]`.
 oci::Result<S3Location> parse_s3_uri(std::string_view uri);
 
-// `PREFIX/op=OP/dt=YYYY-MM-DD/<13-digit ms>-<26 ID-alphabet chars>.json` (UTC date; no leading
-// '/' when PREFIX is empty). `random26` supplies the 26 random characters.
+// `PREFIX/op=OP/dt=YYYY-MM-DD/<13-digit ms>-<26 ID-alphabet chars>[-EXTRA].json` (UTC date; no
+// leading '/' when PREFIX is empty). `random26` supplies the 26 random characters; `extra` is the
+// sink's `extra` field, placed after them as the original tool does.
 std::string s3_object_key(std::string_view prefix, std::string_view operation, std::int64_t unix_ms,
-                          std::string_view random26);
+                          std::string_view random26, std::string_view extra = {});
 
 // `count` characters of the ID alphabet (0-9, A-Z without I L O U) from `random`.
 std::string random_id_chars(RandomSource& random, std::size_t count);

@@ -1,5 +1,6 @@
 // TLS verification of the libcurl transport against a loopback HTTPS server with a fresh
-// self-signed certificate: unknown CAs are refused for good; $SSL_CERT_FILE makes it trusted.
+// self-signed certificate: unknown CAs are refused for good; $SSL_CERT_FILE makes it trusted,
+// and so does a post sink's pinned_cert_file, which replaces the bundle for that sink.
 #include <gtest/gtest.h>
 
 #include <cstdlib>
@@ -37,8 +38,9 @@ class TlsTest : public ::testing::Test {
     if (!m_dir.empty()) fs::remove_all(m_dir);
   }
 
-  Delivery post(const std::string& ca_file) {
+  Delivery post(const std::string& ca_file, const std::string& pinned_cert_file = "") {
     config::SinkConfig config;
+    config.pinned_cert_file = pinned_cert_file;
     config.name = "https";
     config.sink = "post";
     config.uri = "https://127.0.0.1:" + std::to_string(m_server->port()) + "/in";
@@ -63,6 +65,23 @@ TEST_F(TlsTest, SslCertFileMakesTheServerTrusted) {
   ASSERT_EQ(find_ca_bundle(), m_cert);
   Delivery result = post(find_ca_bundle());
   EXPECT_EQ(result.state, DeliveryState::delivered) << result.cause;
+}
+
+TEST_F(TlsTest, PinnedCertFileTrustsTheServerWithoutTheBundle) {
+  ::unsetenv("SSL_CERT_FILE");
+  Delivery result = post(find_ca_bundle(), m_cert);
+  EXPECT_EQ(result.state, DeliveryState::delivered) << result.cause;
+}
+
+TEST_F(TlsTest, PinnedCertFileRefusesAnyOtherCertificate) {
+  ::setenv("SSL_CERT_FILE", m_cert.c_str(), 1);
+  const std::string other = (m_dir / "other.pem").string();
+  ASSERT_EQ(testing::run_command({"openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout",
+                                  (m_dir / "other.key").string(), "-out", other, "-days", "1", "-subj",
+                                  "/CN=127.0.0.1"}),
+            0);
+  Delivery result = post(find_ca_bundle(), other);
+  EXPECT_EQ(result.state, DeliveryState::failed_permanently) << result.cause;
 }
 
 }  // namespace

@@ -155,6 +155,40 @@ TEST(Chalker, WrapCanBeTurnedOff) {
   EXPECT_EQ(layer_names(result->image), (std::vector<std::string>{"chalk.json 0444"}));
 }
 
+TEST(Chalker, WrapCmdFalseLeavesACmdOnlyImageAlone) {
+  Fixture cmd_only(Json::parse(R"({"Cmd":["/bin/echo","hi"]})"));
+  auto request = cmd_only.request(true);
+  request.wrap_cmd = false;
+  auto result = chalk_image(cmd_only.image, request);
+  ASSERT_TRUE(result);
+  EXPECT_TRUE(oci::container_config(result->image)["Entrypoint"].is_null());
+  EXPECT_EQ(result->warnings,
+            std::vector<std::string>{"CMD not wrapped: the image has no ENTRYPOINT and docker.wrap_cmd is false"});
+
+  Fixture with_entrypoint;
+  auto entrypoint_request = with_entrypoint.request(true);
+  entrypoint_request.wrap_cmd = false;
+  auto wrapped = chalk_image(with_entrypoint.image, entrypoint_request);
+  ASSERT_TRUE(wrapped);
+  EXPECT_EQ(oci::container_config(wrapped->image)["Entrypoint"][0], "/chalk") << "an ENTRYPOINT is still wrapped";
+}
+
+TEST(Chalker, LabelsComeFromTheLabelTemplateAndCustomLabels) {
+  Fixture fixture;
+  auto request = fixture.request(false);
+  request.build_fields = Json{{"COMMIT_ID", "abc123"}, {"AUTHOR", "someone"}};
+  request.label_keys = {"CHALK_ID", "COMMIT_ID"};
+  request.custom_labels = {{"team", "core"}};
+  auto result = chalk_image(fixture.image, request);
+  ASSERT_TRUE(result) << result.error().message;
+  const Json labels = oci::container_config(result->image)["Labels"];
+  EXPECT_EQ(labels["run.crashoverride.chalk-id"], "64V66C-V36G-TK8D-HJCSHK");
+  EXPECT_EQ(labels["run.crashoverride.commit-id"], "abc123");
+  EXPECT_EQ(labels["run.crashoverride.team"], "core");
+  EXPECT_FALSE(labels.contains("run.crashoverride.author")) << "AUTHOR is not in the label template";
+  EXPECT_FALSE(labels.contains("run.crashoverride.metadata-id"));
+}
+
 TEST(Chalker, RechalkingReplacesTheMarkAndKeepsOneShim) {
   Fixture fixture;
   auto first = chalk_image(fixture.image, fixture.request(true));

@@ -78,14 +78,12 @@ void expect_net_heartbeat(const Settings& s) {
   EXPECT_EQ(http.sink, "post");
   EXPECT_FALSE(http.enabled);
   EXPECT_EQ(http.priority, 0);
-  EXPECT_TRUE(http.filters.empty());
   const SinkConfig& file = s.sink_configs.at("output_to_file");
   EXPECT_EQ(file.sink, "file");
   EXPECT_FALSE(file.enabled);
   EXPECT_EQ(file.filename, "/tmp/network_heartbeat.log");
   const CustomReport& report = s.custom_reports.at("network_heartbeat_report");
   EXPECT_TRUE(report.enabled);
-  EXPECT_FALSE(report.per_chalk);
   EXPECT_EQ(report.report_template, "network_report");
   EXPECT_EQ(report.use_when, std::vector<std::string>{"heartbeat"});
   EXPECT_EQ(report.sink_configs, (std::vector<std::string>{"output_to_screen", "output_to_http", "output_to_file"}));

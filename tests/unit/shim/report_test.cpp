@@ -34,7 +34,7 @@ TEST(Report, HeartbeatHasTheGuideShapePlusJoinKeys) {
     "_OP_HOSTINFO":"#93-Ubuntu SMP Tue Sep 5 17:16:10 UTC 2023",
     "_OP_HOST_VERSION":"#93-Ubuntu SMP Tue Sep 5 17:16:10 UTC 2023",
     "_OP_HOSTNAME":"8ceb650f2714","_OP_NODENAME":"8ceb650f2714","_OP_HOST_NODENAME":"8ceb650f2714",
-    "_OP_PLATFORM":"GNU/Linux x86_64","_OP_CHALKER_VERSION":")" CHALK_SHIM_VERSION R"(",
+    "_OP_PLATFORM":"GNU/Linux x86_64","_OP_CHALKER_VERSION":")" + std::string(chalk::k_project_version) + R"(",
     "_OP_TCP_SOCKET_INFO":[["0.0.0.0","9999","0.0.0.0","0","LISTEN","0","27973"]]})");
   EXPECT_EQ(heartbeat_report(marked_facts(), k_at, 3, tables), expected);
 }

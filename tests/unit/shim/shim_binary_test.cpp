@@ -5,6 +5,7 @@
 #include <poll.h>
 #include <pty.h>
 #include <signal.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -12,12 +13,17 @@
 #include <chrono>
 #include <filesystem>
 #include <fstream>
+#include <iterator>
+#include <map>
 #include <set>
 #include <sstream>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include <nlohmann/json.hpp>
+
+#include "chalk_version.hpp"
 
 extern char** environ;
 
@@ -166,7 +172,7 @@ TEST(ShimBinary, IsFullyStatic) {
 TEST(ShimBinary, Version) {
   Process shim({k_shim, "version"});
   EXPECT_EQ(shim.finish(), 0);
-  EXPECT_EQ(shim.out(), std::string("chalk ") + CHALK_SHIM_VERSION + " (runtime shim)\n");
+  EXPECT_EQ(shim.out(), std::string("chalk ") + chalk::k_project_version + " (runtime shim)\n");
   EXPECT_EQ(shim.err(), "");
 }
 
@@ -345,6 +351,41 @@ TEST_F(ShimRoot, ExecAndHeartbeatReportsOnStdout) {
     EXPECT_EQ(reports[i]["CHALK_ID"], "RMZ2HA-J5EC-2K8D-SXZFCN");
     EXPECT_GT(reports[i]["_TIMESTAMP"].get<std::int64_t>(), reports[i - 1]["_TIMESTAMP"].get<std::int64_t>());
   }
+}
+
+// Nice values of the threads of `pid`, from /proc/PID/task/TID/stat (field 19).
+std::map<pid_t, int> thread_nice_values(pid_t pid) {
+  std::map<pid_t, int> out;
+  const std::filesystem::path tasks = "/proc/" + std::to_string(pid) + "/task";
+  std::error_code error;
+  for (const auto& task : std::filesystem::directory_iterator(tasks, error)) {
+    std::ifstream in(task.path() / "stat");
+    std::string stat((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    std::istringstream rest(stat.substr(stat.rfind(')') + 2));
+    // The fields after the command name start at field 3 (state); nice is field 19.
+    const std::vector<std::string> fields{std::istream_iterator<std::string>(rest), {}};
+    if (fields.size() < 17) continue;
+    out[static_cast<pid_t>(std::stol(task.path().filename().string()))] = std::stoi(fields[16]);
+  }
+  return out;
+}
+
+TEST_F(ShimRoot, HeartbeatNiceRenicesOnlyTheReportingThreads) {
+  write("chalk.json", k_mark);
+  write("chalk.c4m",
+        "exec.heartbeat: true\n"
+        "exec.heartbeat.nice: 7\n"
+        "subscribe(\"report\", \"json_console_out\")\n");
+  const int base = ::getpriority(PRIO_PROCESS, 0);
+  Process shim({k_shim, "exec", "--", "/bin/sh", "-c", "sleep 1"}, {root_env()});
+  std::this_thread::sleep_for(std::chrono::milliseconds(400));
+  const auto nice = thread_nice_values(shim.pid());
+  EXPECT_EQ(shim.finish(), 0);
+  ASSERT_TRUE(nice.count(shim.pid())) << "no threads seen";
+  EXPECT_EQ(nice.at(shim.pid()), base) << "the supervisor keeps its nice value";
+  std::size_t reniced = 0;
+  for (const auto& [tid, value] : nice) reniced += value == std::min(base + 7, 19) ? 1 : 0;
+  EXPECT_GE(reniced, 1U);
 }
 
 TEST_F(ShimRoot, ShippedNetHeartbeatConfigSendsTheGuidesReport) {

@@ -232,6 +232,64 @@ TEST(Publisher, AClientErrorDisablesTheSink) {
                 "chalk: sink 'main' (post): POST `https://main.example/r`: HTTP 403; sink disabled"}));
 }
 
+TEST(Publisher, DisableAfterErrorsStopsASinkThatKeepsFailing) {
+  Harness h({status(500)});
+  config::Settings settings = guide_settings();
+  settings.custom_reports.clear();
+  settings.sink_configs["main"].disable_after_errors = 2;
+  Publisher publisher(settings, h.deps(), DeliveryMode::synchronous);
+  for (int n = 1; n <= 4; ++n) publisher.publish(heartbeat_report(n));
+  EXPECT_EQ(h.transport.requests().size(), 6U);  // two reports of 3 attempts, then nothing
+  EXPECT_EQ(h.log.lines(),
+            (std::vector<std::string>{
+                "chalk: sink 'main' (post): POST `https://main.example/r`: HTTP 500 (after 3 attempts)",
+                "chalk: sink 'main' (post): disabled after 2 consecutive errors: POST `https://main.example/r`: "
+                "HTTP 500 (after 3 attempts)"}));
+}
+
+TEST(Publisher, ASuccessResetsTheErrorCount) {
+  Harness h({status(500), status(500), status(500), status(200), status(500)});
+  config::Settings settings = guide_settings();
+  settings.custom_reports.clear();
+  settings.sink_configs["main"].disable_after_errors = 2;
+  Publisher publisher(settings, h.deps(), DeliveryMode::synchronous);
+  for (int n = 1; n <= 3; ++n) publisher.publish(heartbeat_report(n));
+  // 1: three 500s (one error); 2: 200 (reset); 3: three 500s (one error): never two in a row.
+  EXPECT_EQ(h.transport.requests().size(), 7U);
+  EXPECT_EQ(h.log.lines().size(), 1U);
+}
+
+TEST(Publisher, HigherPrioritySinksAreWrittenFirst) {
+  Harness h;
+  config::Settings settings = guide_settings();
+  settings.custom_reports.clear();
+  settings.sink_configs["low"] = post_sink("low", "https://low.example/r");
+  settings.sink_configs["high"] = post_sink("high", "https://high.example/r");
+  settings.sink_configs["high"].priority = 10;
+  settings.sink_configs["low"].priority = 1;
+  settings.subscriptions["report"] = {"main", "low", "high"};
+  Publisher publisher(settings, h.deps(), DeliveryMode::synchronous);
+  publisher.publish(heartbeat_report(1));
+  EXPECT_EQ(urls(h.transport), (std::vector<std::string>{"https://high.example/r", "https://low.example/r",
+                                                         "https://main.example/r"}));
+}
+
+TEST(Publisher, OnWriteMsgPrintsAfterEachWriteWhenLogLevelShowsInfo) {
+  for (const std::string level : {"info", "warn"}) {
+    Harness h;
+    config::Settings settings = guide_settings();
+    settings.custom_reports.clear();
+    settings.log_level = level;
+    settings.sink_configs["main"].on_write_msg = "report sent to main";
+    Publisher publisher(settings, h.deps(), DeliveryMode::synchronous);
+    publisher.publish(heartbeat_report(1));
+    publisher.publish(heartbeat_report(2));
+    EXPECT_EQ(h.log.lines(), level == "info" ? std::vector<std::string>{"report sent to main", "report sent to main"}
+                                             : std::vector<std::string>{})
+        << level;
+  }
+}
+
 TEST(Publisher, ASinkThatCannotBeBuiltIsReportedOnceWhenUsed) {
   Harness h;
   config::Settings settings;

@@ -181,6 +181,12 @@ TEST(S3Key, FollowsThePartitionScheme) {
   EXPECT_EQ(s3_object_key("p", "we/ird op", k_now, random26).substr(0, 15), "p/op=we_ird_op/");
 }
 
+TEST(S3Key, ExtraFollowsTheRandomPart) {
+  std::string random26(26, 'Z');
+  EXPECT_EQ(s3_object_key("r", "build", k_now, random26, "ci-linux"),
+            "r/op=build/dt=2023-09-22/1695414005130-" + random26 + "-ci-linux.json");
+}
+
 TEST(S3Key, RandomPartUsesTheIdAlphabet) {
   CountingRandom random;
   EXPECT_EQ(random_id_chars(random, 26), "0123456789ABCDEFGHJKMNPQRS");
@@ -240,6 +246,21 @@ TEST(S3Sink, PutsOneSignedObjectPerReportToTheVirtualHostEndpoint) {
   signing.payload_sha256 = sha256_hex(request.body);
   EXPECT_EQ(auth, sign_sigv4(signing, "AKIDEXAMPLE", "TOP-SECRET-KEY", "eu-west-1", "s3", "20230922T202005Z")
                       .authorization);
+}
+
+TEST(S3Sink, PutsExtraIntoTheObjectKey) {
+  FakeTransport transport;
+  FakeClock clock(k_now);
+  CountingRandom random;
+  config::SinkConfig config = s3_config();
+  config.region = "eu-west-1";
+  config.extra = "ci";
+  auto sink = make_s3_sink(config, transport, clock, random);
+  ASSERT_TRUE(sink.ok()) << sink.error().message;
+  EXPECT_EQ((*sink)->deliver(heartbeat()).state, DeliveryState::delivered);
+  EXPECT_EQ(transport.requests().at(0).url,
+            "https://my-bucket.s3.eu-west-1.amazonaws.com/fleet/reports/op%3Dheartbeat/dt%3D2023-09-22/"
+            "1695414005130-0123456789ABCDEFGHJKMNPQRS-ci.json");
 }
 
 TEST(S3Sink, UsesPathStyleWithAnEndpointAndSignsTheSessionToken) {
