@@ -33,6 +33,7 @@ int run(int argc, char** argv) {
   add_extract_command(app, runtime);
   add_config_commands(app, runtime);
   add_version_command(app, runtime);
+  add_deployments_command(app, runtime);
   try {
     std::vector<std::string> arguments(argv + skip, argv + argc);
     std::reverse(arguments.begin(), arguments.end());
