@@ -8,6 +8,7 @@
 #include "plugin/deployments/html.hpp"
 #include "plugin/deployments/render.hpp"
 #include "plugin/ops/deployments_op.hpp"
+#include "plugin/sinks/curl_transport.hpp"
 
 namespace chalk::cli {
 
@@ -80,6 +81,13 @@ void add_deployments_command(CLI::App& app, Runtime& runtime) {
     }
     request.dates = {checked_date("--since", options->since), checked_date("--until", options->until)};
     request.progress = runtime.progress("reading");
+    // s3:// reports are read with the credentials and signing of the config's s3 sinks.
+    for (const auto& [name, sink] : runtime.settings().sink_configs) {
+      if (sink.sink == "s3") request.s3_sinks.push_back(sink);
+    }
+    sinks::CurlTransport transport(sinks::find_ca_bundle());
+    request.transport = &transport;
+    request.clock = &sinks::system_clock();
     auto outcome = ops::find_deployments(request);
     runtime.end_progress();
     const auto& skipped = outcome ? outcome->skipped : std::vector<deployments::Skipped>{};

@@ -11,16 +11,23 @@
 #include "oci/result.hpp"
 #include "plugin/deployments/files.hpp"
 #include "plugin/deployments/model.hpp"
+#include "plugin/config/settings.hpp"
+#include "plugin/sinks/effects.hpp"
 
 namespace chalk::ops {
 
 struct DeploymentsRequest {
-  std::vector<std::string> reports;    // files or directories of reports
+  std::vector<std::string> reports;    // files or directories of reports, or s3://BUCKET/PREFIX
   std::vector<std::string> custodian;  // `custodian run -s` output directories
   std::vector<std::string> pods;  // `[CLUSTER=]FILE`: kubectl pod lists; cluster defaults to the file's stem
   deployments::DateRange dates;   // `dt=` partitions to read
   deployments::Filter filter;
   oci::ProgressFn progress;  // bytes read so far; may be empty
+  // For s3:// reports: the config's s3 sinks give credentials, region and endpoint (the one
+  // whose bucket matches, else the first), and requests are signed as the sink signs them.
+  std::vector<config::SinkConfig> s3_sinks;
+  sinks::HttpTransport* transport = nullptr;
+  sinks::Clock* clock = nullptr;
 };
 
 struct DeploymentsOutcome {

@@ -12,17 +12,15 @@
 namespace chalk::sinks {
 namespace {
 
-// Enough of a response body to read an S3 error code; more is never needed.
-constexpr std::size_t k_max_body = 8192;
-
 struct Collected {
   std::string body;
+  std::size_t limit;  // HttpRequest::max_response_bytes
 };
 
 std::size_t collect(char* data, std::size_t size, std::size_t count, void* user) {
   auto* out = static_cast<Collected*>(user);
   std::size_t n = size * count;
-  std::size_t room = k_max_body - std::min(k_max_body, out->body.size());
+  std::size_t room = out->limit - std::min(out->limit, out->body.size());
   out->body.append(data, std::min(n, room));
   return n;
 }
@@ -93,14 +91,18 @@ HttpOutcome CurlTransport::send(const HttpRequest& request) {
   // No 100-continue round trip: reports are small and some servers never answer it.
   append("Expect:");
 
-  Collected collected;
+  Collected collected{{}, request.max_response_bytes};
   std::array<char, CURL_ERROR_SIZE> error{};
   CURL* h = easy.get();
   curl_easy_setopt(h, CURLOPT_URL, request.url.c_str());
   curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
-  curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, request.method.c_str());
-  curl_easy_setopt(h, CURLOPT_POSTFIELDS, request.body.data());
-  curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(request.body.size()));
+  if (request.method == "GET") {
+    curl_easy_setopt(h, CURLOPT_HTTPGET, 1L);
+  } else {
+    curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, request.method.c_str());
+    curl_easy_setopt(h, CURLOPT_POSTFIELDS, request.body.data());
+    curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(request.body.size()));
+  }
   curl_easy_setopt(h, CURLOPT_HTTPHEADER, headers.get());
   curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 0L);
   curl_easy_setopt(h, CURLOPT_SSL_VERIFYPEER, 1L);

@@ -18,6 +18,8 @@ struct HttpRequest {
   std::vector<std::pair<std::string, std::string>> headers;
   std::string body;
   std::int64_t timeout_ms = 5000;  // whole attempt, connect included
+  // Response bytes kept: a few KiB read an error document; reading an object asks for more.
+  std::size_t max_response_bytes = 8192;
   // Set by an owner that is shutting down: a transport aborts the attempt soon after.
   const std::atomic<bool>* cancel = nullptr;
 };
@@ -34,7 +36,7 @@ enum class TransportFailure {
 struct HttpOutcome {
   TransportFailure failure = TransportFailure::none;
   long status = 0;      // HTTP status when failure == none
-  std::string body;     // response body, truncated by the transport to a few KiB
+  std::string body;     // response body, truncated to the request's max_response_bytes
   std::string message;  // failure detail; never contains credentials
 };
 
