@@ -88,24 +88,27 @@ void add_deployments_command(CLI::App& app, Runtime& runtime) {
     sinks::CurlTransport transport(sinks::find_ca_bundle());
     request.transport = &transport;
     request.clock = &sinks::system_clock();
-    auto outcome = ops::find_deployments(request);
+    const auto outcome = ops::find_deployments(request);
     runtime.end_progress();
-    const auto& skipped = outcome ? outcome->skipped : std::vector<deployments::Skipped>{};
+    const auto& skipped = outcome.skipped;
     for (std::size_t i = 0; i < skipped.size() && i < k_max_skip_lines; ++i) {
       runtime.warn("skipped `" + skipped[i].where + "`: " + skipped[i].cause);
     }
     if (skipped.size() > k_max_skip_lines) {
       runtime.warn("skipped " + std::to_string(skipped.size() - k_max_skip_lines) + " more input(s)");
     }
-    if (!outcome) fail(outcome.error());
+    if (outcome.records == 0) {
+      throw Fatal(k_exit_bad_input, "finding deployments: nothing could be read (" + std::to_string(skipped.size()) +
+                                        " input(s) skipped)");
+    }
     if (!options->html.empty()) {
-      const std::string page = deployments::render_html(outcome->catalog, outcome->result);
+      const std::string page = deployments::render_html(outcome.catalog, outcome.result);
       if (auto written = oci::write_file_atomically(options->html, page); !written) {
         fail(written.error().with_context("writing `" + options->html + "`"));
       }
     }
-    std::cout << (options->json ? deployments::render_json(outcome->catalog, outcome->result)
-                                : deployments::render_table(outcome->catalog, outcome->result));
+    std::cout << (options->json ? deployments::render_json(outcome.catalog, outcome.result)
+                                : deployments::render_table(outcome.catalog, outcome.result));
     std::cout.flush();
   });
 }

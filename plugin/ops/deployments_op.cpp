@@ -100,7 +100,7 @@ void read_pod_list(const std::string& argument, std::vector<Sighting>& sightings
 
 }  // namespace
 
-oci::Result<DeploymentsOutcome> find_deployments(const DeploymentsRequest& request) {
+DeploymentsOutcome find_deployments(const DeploymentsRequest& request) {
   DeploymentsOutcome outcome;
   Tally tally;
   Progress progress{request.progress};

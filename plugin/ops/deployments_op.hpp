@@ -38,7 +38,7 @@ struct DeploymentsOutcome {
 };
 
 // Reads every input and joins. An input that cannot be read is skipped like a bad record;
-// an error only when nothing at all could be read.
-oci::Result<DeploymentsOutcome> find_deployments(const DeploymentsRequest& request);
+// `records` 0 means nothing at all could be read (the command's error, after its warnings).
+DeploymentsOutcome find_deployments(const DeploymentsRequest& request);
 
 }  // namespace chalk::ops
