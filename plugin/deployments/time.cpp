@@ -111,7 +111,7 @@ std::string format_utc_ms(std::int64_t unix_ms) {
   std::int64_t days = unix_ms >= 0 ? unix_ms / 86400000 : (unix_ms - 86399999) / 86400000;
   const std::int64_t in_day = unix_ms - days * 86400000;
   const Civil date = civil_from_days(days);
-  char text[40];
+  char text[160];  // room for any value the format could print, as -Wformat-truncation checks
   std::snprintf(text, sizeof text, "%04lld-%02u-%02uT%02lld:%02lld:%02lld.%03lldZ",
                 static_cast<long long>(date.year), date.month, date.day,
                 static_cast<long long>(in_day / 3600000), static_cast<long long>(in_day / 60000 % 60),
