@@ -2,7 +2,7 @@
 # Benchmarks (not tests): prints the figures the issues ask for, each as a ratio against a
 # named peer measured in the same run on the same data.
 #
-#   scripts/bench.sh [oci] [build] [shim] [config]     # default: every section
+#   scripts/bench.sh [oci] [build] [shim] [config] [deployments]     # default: every section
 #
 # Sections:
 #   oci     400 MB image (random data + 3,000 small files, 4 layers):
@@ -15,6 +15,9 @@
 #           alone outside docker; its peak RSS.
 #   config  parse + check + evaluate of each shipped config; CPU cost of one heartbeat in the
 #           shim (CPU time over many heartbeats, and callgrind instruction counts).
+#   deployments  `deployments --json` over 200,000 reports (build, push, heartbeat; JSON Lines
+#           in the s3 layout, 50 per file) and 20,000 ECS tasks vs the README's SQL join in
+#           DuckDB over the same files (tests/integration/deployments/duckdb_join.mjs); peak RSS.
 # Work files live in ${CHALK_BENCH_DIR:-/tmp/chalk-bench} (generated once, reused).
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
@@ -219,15 +222,34 @@ print("%.3f %.3f" % ((a[0]-b[0])*1000/300, (a[1]-b[1])*1000/300))' "$cpu_beats" 
   rm -rf "$root"
 }
 
+section_deployments() {
+  ensure_duckdb
+  local data=$bench_dir/deployments
+  if [ ! -d "$data/reports" ]; then
+    log "generating 200,000 reports and 20,000 ECS tasks in $data"
+    rm -rf "$data"
+    python3 "$CHALK_ROOT/tests/bench/deployments_data.py" 200000 20000 "$data"
+  fi
+  printf '%s\n' "== deployments: 200,000 reports + 20,000 ECS tasks, --json vs DuckDB running the README's SQL"
+  row "measure" "chalk" "duckdb" "ratio" "goal"
+  local ours theirs
+  ours=$(seconds "$chalk deployments --reports $data/reports --custodian $data/custodian --json >/dev/null")
+  theirs=$(seconds "node $CHALK_ROOT/tests/integration/deployments/duckdb_join.mjs $CHALK_ROOT/plugin/deployments/README.md $data/reports $data/custodian-lines >/dev/null 2>&1")
+  row "wall time (s)" "$ours" "$theirs" "$(ratio "$ours" "$theirs")" "<= 1.0x"
+  row "peak RSS of deployments (MB)" \
+    "$(peak_rss_mb "$chalk" deployments --reports "$data/reports" --custodian "$data/custodian" --json)" "-" "-" "< 256 MB"
+}
+
 [ -x "$chalk" ] || die "build first: $chalk is missing (scripts/test.sh or scripts/quickstart.sh builds it)"
 sections=("$@")
-[ ${#sections[@]} -gt 0 ] || sections=(oci build shim config)
+[ ${#sections[@]} -gt 0 ] || sections=(oci build shim config deployments)
 for section in "${sections[@]}"; do
   case "$section" in
     oci) section_oci ;;
     build) section_build ;;
     shim) section_shim ;;
     config) section_config ;;
-    *) die "unknown section \`$section\` (known: oci build shim config)" ;;
+    deployments) section_deployments ;;
+    *) die "unknown section \`$section\` (known: oci build shim config deployments)" ;;
   esac
 done

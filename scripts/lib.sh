@@ -10,10 +10,14 @@ CHALK_BASE_IMAGE=${CHALK_BASE_IMAGE:-chalk-test/busybox:latest}
 # What building the project needs.
 CHALK_BUILD_PACKAGES=(cmake make g++ pkg-config libarchive-dev libssl-dev nlohmann-json3-dev
   libcurl4-openssl-dev libcli11-dev libgtest-dev libgmock-dev git ca-certificates)
+# zlib: `deployments` reads Cloud Custodian's gzipped S3 output.
+CHALK_BUILD_PACKAGES+=(zlib1g-dev)
 # What the tests talk to: the engine, the base image, the registry and image tools, and the
 # peers of the integration tests (python3 with botocore, node for s3rver, htpasswd).
 CHALK_TEST_PACKAGES=(docker.io busybox-static docker-registry skopeo umoci binutils curl
   python3 python3-botocore nodejs npm apache2-utils)
+# Headless Chromium renders the `deployments --html` page in its test.
+CHALK_TEST_PACKAGES+=(chromium)
 
 log() { printf '==> %s\n' "$*" >&2; }
 warn() { printf 'warning: %s\n' "$*" >&2; }
@@ -113,6 +117,20 @@ ensure_s3rver() {
   fi
   export PATH=$prefix/node_modules/.bin:$PATH
   export CHALK_S3RVER=$prefix/node_modules/.bin/s3rver
+}
+
+# ensure_duckdb: installs DuckDB's Node API (which ships its engine) from npm into
+# $CHALK_CACHE/npm, as ensure_s3rver does, and exports CHALK_NPM_MODULES for node scripts.
+ensure_duckdb() {
+  local prefix=$CHALK_CACHE/npm version=1.5.6-r.1
+  if ! node -e "require('$prefix/node_modules/@duckdb/node-api/package.json').version === '$version' || process.exit(1)" \
+    2>/dev/null; then
+    log "installing @duckdb/node-api@$version with npm into $prefix"
+    mkdir -p "$prefix"
+    npm install --prefix "$prefix" --no-audit --no-fund --loglevel=error "@duckdb/node-api@$version" </dev/null >&2 ||
+      die "npm install @duckdb/node-api@$version failed"
+  fi
+  export CHALK_NPM_MODULES=$prefix/node_modules
 }
 
 # ensure_python_module MODULE: makes the first python3 on PATH one that imports MODULE,

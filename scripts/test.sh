@@ -97,6 +97,7 @@ summary() {
 step_begin packages
 ensure_packages "${CHALK_BUILD_PACKAGES[@]}" "${CHALK_TEST_PACKAGES[@]}"
 ensure_s3rver
+ensure_duckdb
 ensure_python_module botocore
 step_end
 

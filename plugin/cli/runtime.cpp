@@ -66,6 +66,7 @@ void add_commands(CLI::App& app, Runtime& runtime) {
   add_extract_command(app, runtime);
   add_config_commands(app, runtime);
   add_version_command(app, runtime);
+  add_deployments_command(app, runtime);
 }
 
 sinks::Publisher& Runtime::publisher() {

@@ -1,5 +1,6 @@
 #include "plugin/sinks/remote_sinks.hpp"
 
+#include <algorithm>
 #include <cinttypes>
 #include <cstdio>
 #include <ctime>
@@ -133,59 +134,46 @@ oci::Result<Endpoint> parse_endpoint(std::string_view url) {
 
 class S3Sink final : public Sink {
  public:
-  S3Sink(const config::SinkConfig& config, S3Location location, Endpoint endpoint, HttpTransport& transport,
-         Clock& clock, RandomSource& random, const std::atomic<bool>* cancel)
-      : m_config(config),
-        m_location(std::move(location)),
-        m_endpoint(std::move(endpoint)),
-        m_transport(transport),
-        m_clock(clock),
-        m_random(random),
-        m_cancel(cancel) {
-    if (m_config.region.empty()) m_config.region = "us-east-1";
-  }
+  S3Sink(S3Requests requests, HttpTransport& transport, Clock& clock, RandomSource& random,
+         const std::atomic<bool>* cancel)
+      : m_requests(std::move(requests)), m_transport(transport), m_clock(clock), m_random(random), m_cancel(cancel) {}
 
   Delivery deliver(const nlohmann::json& report) override {
     std::int64_t now = m_clock.now_ms();
     std::string operation = "unknown";
     if (auto it = report.find("_OPERATION"); it != report.end() && it->is_string())
       operation = it->get<std::string>();
-    std::string key = s3_object_key(m_location.prefix, operation, now, random_id_chars(m_random, 26), m_config.extra);
-
-    std::string path = m_endpoint.path + "/" + (virtual_host() ? "" : m_location.bucket + "/") + key;
-    SigV4Request signing;
-    signing.method = "PUT";
-    signing.canonical_uri = uri_encode_path(path);
-    HttpRequest request;
-    request.method = "PUT";
+    std::string key = s3_object_key(m_requests.location().prefix, operation, now, random_id_chars(m_random, 26),
+                                    m_requests.key_suffix());
+    HttpRequest request = m_requests.make("PUT", key, {}, as_object_line(report), now);
     request.cancel = m_cancel;
-    request.url = m_endpoint.base + signing.canonical_uri;
-    request.timeout_ms = m_config.timeout_ms.value_or(k_default_timeout_ms);
-    request.body = as_object_line(report);
-    signing.payload_sha256 = sha256_hex(request.body);
-    signing.headers = {{"Host", m_endpoint.host},
-                       {"Content-Type", "application/json"},
-                       {"x-amz-content-sha256", signing.payload_sha256},
-                       {"x-amz-date", amz_date(now)}};
-    if (!m_config.token.empty()) signing.headers.emplace_back("x-amz-security-token", m_config.token);
-    SigV4Signature signature =
-        sign_sigv4(signing, m_config.uid, m_config.secret, m_config.region, "s3", amz_date(now));
-    request.headers = signing.headers;
-    request.headers.emplace_back("Authorization", signature.authorization);
     return send_with_retries(m_transport, m_clock, request, &s3_status);
   }
 
  private:
-  [[nodiscard]] bool virtual_host() const { return m_config.endpoint.empty(); }
-
-  config::SinkConfig m_config;
-  S3Location m_location;
-  Endpoint m_endpoint;
+  S3Requests m_requests;
   HttpTransport& m_transport;
   Clock& m_clock;
   RandomSource& m_random;
   const std::atomic<bool>* m_cancel;
 };
+
+// RFC 3986 unreserved characters stay; everything else, '/' included, is %XX (SigV4 query).
+std::string uri_encode_component(std::string_view text) {
+  static const char* k_hex = "0123456789ABCDEF";
+  std::string out;
+  for (const unsigned char c : text) {
+    if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '_' ||
+        c == '.' || c == '~') {
+      out += static_cast<char>(c);
+    } else {
+      out += '%';
+      out += k_hex[c >> 4];
+      out += k_hex[c & 0x0F];
+    }
+  }
+  return out;
+}
 
 }  // namespace
 
@@ -266,21 +254,63 @@ std::unique_ptr<Sink> make_post_sink(const config::SinkConfig& config, HttpTrans
   return std::make_unique<PostSink>(config, transport, clock, cancel);
 }
 
-oci::Result<std::unique_ptr<Sink>> make_s3_sink(const config::SinkConfig& config, HttpTransport& transport,
-                                                Clock& clock, RandomSource& random,
-                                                const std::atomic<bool>* cancel) {
+oci::Result<S3Requests> S3Requests::make(const config::SinkConfig& config) {
   auto location = parse_s3_uri(config.uri);
   if (!location) return location.error();
   if (config.uid.empty() || config.secret.empty()) {
     return oci::make_error(oci::Errc::config, "missing credentials (uid and secret are required)");
   }
-  std::string region = config.region.empty() ? "us-east-1" : config.region;
-  auto endpoint = parse_endpoint(config.endpoint.empty()
-                                     ? "https://" + location->bucket + ".s3." + region + ".amazonaws.com"
-                                     : config.endpoint);
+  S3Requests out;
+  out.m_config = config;
+  if (out.m_config.region.empty()) out.m_config.region = "us-east-1";
+  auto endpoint = parse_endpoint(config.endpoint.empty() ? "https://" + location->bucket + ".s3." +
+                                                               out.m_config.region + ".amazonaws.com"
+                                                         : config.endpoint);
   if (!endpoint) return endpoint.error();
-  return std::unique_ptr<Sink>(std::make_unique<S3Sink>(config, std::move(*location), std::move(*endpoint),
-                                                        transport, clock, random, cancel));
+  out.m_location = std::move(*location);
+  out.m_base = std::move(endpoint->base);
+  out.m_host = std::move(endpoint->host);
+  out.m_path = std::move(endpoint->path);
+  return out;
+}
+
+HttpRequest S3Requests::make(const std::string& method, std::string_view key,
+                             std::vector<std::pair<std::string, std::string>> query, std::string body,
+                             std::int64_t now_ms) const {
+  const bool virtual_host = m_config.endpoint.empty();
+  std::string path = m_path + "/" + (virtual_host ? "" : m_location.bucket + (key.empty() ? "" : "/")) +
+                     std::string(key);
+  SigV4Request signing;
+  signing.method = method;
+  signing.canonical_uri = uri_encode_path(path);
+  std::sort(query.begin(), query.end());
+  for (const auto& [name, value] : query) {
+    if (!signing.canonical_query.empty()) signing.canonical_query += '&';
+    signing.canonical_query += uri_encode_component(name) + "=" + uri_encode_component(value);
+  }
+  HttpRequest request;
+  request.method = method;
+  request.url = m_base + signing.canonical_uri + (query.empty() ? "" : "?" + signing.canonical_query);
+  request.timeout_ms = timeout_ms();
+  request.body = std::move(body);
+  signing.payload_sha256 = sha256_hex(request.body);
+  signing.headers = {{"Host", m_host}, {"x-amz-content-sha256", signing.payload_sha256}, {"x-amz-date", amz_date(now_ms)}};
+  if (method == "PUT") signing.headers.insert(signing.headers.begin() + 1, {"Content-Type", "application/json"});
+  if (!m_config.token.empty()) signing.headers.emplace_back("x-amz-security-token", m_config.token);
+  SigV4Signature signature = sign_sigv4(signing, m_config.uid, m_config.secret, m_config.region, "s3", amz_date(now_ms));
+  request.headers = signing.headers;
+  request.headers.emplace_back("Authorization", signature.authorization);
+  return request;
+}
+
+std::string describe_s3_answer(const HttpOutcome& outcome) { return s3_status(outcome); }
+
+oci::Result<std::unique_ptr<Sink>> make_s3_sink(const config::SinkConfig& config, HttpTransport& transport,
+                                                Clock& clock, RandomSource& random,
+                                                const std::atomic<bool>* cancel) {
+  auto requests = S3Requests::make(config);
+  if (!requests) return requests.error();
+  return std::unique_ptr<Sink>(std::make_unique<S3Sink>(std::move(*requests), transport, clock, random, cancel));
 }
 
 }  // namespace chalk::sinks

@@ -7,6 +7,8 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <utility>
+#include <vector>
 
 #include "oci/result.hpp"
 #include "plugin/config/settings.hpp"
@@ -32,6 +34,35 @@ struct S3Location {
 
 // `s3://BUCKET[/PREFIX]`.
 oci::Result<S3Location> parse_s3_uri(std::string_view uri);
+
+// Requests to one bucket signed as the s3 sink signs its PUTs: AWS SigV4 with the config's
+// uid, secret, token and region; path-style under `endpoint` (S3-compatible servers), else
+// virtual-hosted on AWS. The s3 sink and the readers of a report bucket (`deployments`) share it.
+class S3Requests {
+ public:
+  // missing credentials, a bad `uri` or `endpoint`: a config error.
+  static oci::Result<S3Requests> make(const config::SinkConfig& config);
+
+  // `key` "" addresses the bucket itself; `query` holds unencoded name/value pairs.
+  [[nodiscard]] HttpRequest make(const std::string& method, std::string_view key,
+                                 std::vector<std::pair<std::string, std::string>> query, std::string body,
+                                 std::int64_t now_ms) const;
+  [[nodiscard]] const S3Location& location() const { return m_location; }
+  [[nodiscard]] const std::string& key_suffix() const { return m_config.extra; }  // the sink's `extra`
+  [[nodiscard]] std::int64_t timeout_ms() const { return m_config.timeout_ms.value_or(k_default_timeout_ms); }
+
+ private:
+  S3Requests() = default;
+  config::SinkConfig m_config;
+  S3Location m_location;
+  std::string m_base;  // scheme://authority
+  std::string m_host;  // authority, as the Host header carries it
+  std::string m_path;  // "" or "/base" without trailing '/'
+};
+
+// A non-2xx S3 answer as one cause: "HTTP 403 AccessDenied: Access Denied" (<Code>, <Message>
+// only: the rest of an error document may echo what was signed).
+std::string describe_s3_answer(const HttpOutcome& outcome);
 
 // `PREFIX/op=OP/dt=YYYY-MM-DD/<13-digit ms>-<26 ID-alphabet chars>[-EXTRA].json` (UTC date; no
 // leading '/' when PREFIX is empty). `random26` supplies the 26 random characters; `extra` is the

@@ -1,0 +1,129 @@
+#include "plugin/deployments/join.hpp"
+
+#include <algorithm>
+#include <map>
+#include <set>
+#include <tuple>
+
+#include "oci/reference.hpp"
+
+namespace chalk::deployments {
+
+namespace {
+
+Row row_from(const Catalog& catalog, const Sighting& sighting) {
+  Row row;
+  row.platform = sighting.platform;
+  row.cluster = sighting.cluster;
+  row.region = sighting.region;
+  row.namespace_name = sighting.namespace_name;
+  row.workload = sighting.workload;
+  row.image = sighting.image;
+  row.digest = sighting.digest;
+  row.image_id = sighting.image_id;
+  row.running = sighting.running;
+  row.desired = sighting.desired;
+  row.first_ms = sighting.first_ms;
+  row.last_ms = sighting.last_ms;
+  row.nodes.assign(sighting.nodes.begin(), sighting.nodes.end());
+  if (!sighting.digest.empty()) {
+    row.mark = catalog.by_digest(sighting.digest);
+    if (row.mark) row.evidence = Evidence::registry_digest;
+  } else if (!sighting.image_id.empty()) {
+    row.mark = catalog.by_image_id(sighting.image_id);
+    if (row.mark) row.evidence = Evidence::image_id;
+  } else if (sighting.tag_only) {
+    if (auto reference = oci::parse_reference(sighting.image)) {
+      row.mark = catalog.by_tag(reference->full());
+      if (row.mark) row.evidence = Evidence::tag;
+    }
+  }
+  return row;
+}
+
+Row row_from(const Catalog& catalog, const HeartbeatSummary& beat, std::size_t position) {
+  Row row;
+  row.heartbeat = position;
+  row.platform = "host";
+  row.workload = beat.host;
+  row.chalk_id = beat.chalk_id;
+  row.running = static_cast<int>(std::max<std::size_t>(beat.exec_ids.size(), 1));
+  row.first_ms = beat.first_ms;
+  row.last_ms = beat.last_ms;
+  row.listening_ports.assign(beat.listening_ports.begin(), beat.listening_ports.end());
+  row.mark = catalog.by_id(beat.metadata_id.empty() ? beat.chalk_id : beat.metadata_id);
+  if (row.mark) row.evidence = Evidence::heartbeat;
+  return row;
+}
+
+bool mark_matches(const Mark& mark, const Filter& filter) {
+  if (!filter.repository.empty() && mark.repository.find(filter.repository) == std::string::npos)
+    return false;
+  if (!filter.commit.empty() && mark.commit.rfind(filter.commit, 0) != 0) return false;
+  return true;
+}
+
+bool row_matches(const Catalog& catalog, const Row& row, const Filter& filter) {
+  if (!filter.cluster.empty() && row.cluster != filter.cluster) return false;
+  if (filter.repository.empty() && filter.commit.empty()) return true;
+  return row.mark && mark_matches(catalog.marks()[*row.mark], filter);
+}
+
+}  // namespace
+
+Deployments join(const Catalog& catalog, const std::vector<Sighting>& sightings, const Filter& filter) {
+  std::vector<Row> rows;
+  rows.reserve(sightings.size() + catalog.heartbeats().size());
+  for (const auto& sighting : sightings) rows.push_back(row_from(catalog, sighting));
+  for (std::size_t i = 0; i < catalog.heartbeats().size(); ++i)
+    rows.push_back(row_from(catalog, catalog.heartbeats()[i], i));
+
+  Deployments result;
+  std::vector<bool> deployed(catalog.marks().size(), false);
+  for (const auto& row : rows) {
+    if (row.mark) deployed[*row.mark] = true;
+  }
+  for (std::size_t i = 0; i < deployed.size(); ++i) {
+    if (!deployed[i] && mark_matches(catalog.marks()[i], filter)) result.never_deployed.push_back(i);
+  }
+
+  for (auto& row : rows) {
+    if (row_matches(catalog, row, filter)) result.rows.push_back(std::move(row));
+  }
+  const auto sort_key = [&catalog](const Row& row) {
+    static const Mark none;
+    const Mark& mark = row.mark ? catalog.marks()[*row.mark] : none;
+    return std::tie(mark.repository, mark.commit, row.platform, row.cluster, row.namespace_name, row.workload,
+                    row.image, row.digest, row.image_id, row.chalk_id);
+  };
+  std::stable_sort(result.rows.begin(), result.rows.end(), [&](const Row& a, const Row& b) {
+    if (a.mark.has_value() != b.mark.has_value()) return a.mark.has_value();  // untraced last
+    return sort_key(a) < sort_key(b);
+  });
+
+  // Service map: an ESTABLISHED socket to an address and port another heartbeat host has and
+  // listens on is a link between the two containers.
+  std::set<std::size_t> shown;
+  for (const auto& row : result.rows) {
+    if (row.heartbeat) shown.insert(*row.heartbeat);
+  }
+  std::map<Endpoint, std::size_t> listeners;
+  for (const std::size_t i : shown) {
+    const auto& beat = catalog.heartbeats()[i];
+    for (const auto& address : beat.addresses) {
+      for (const auto& port : beat.listening_ports) listeners.emplace(Endpoint{address, port}, i);
+    }
+  }
+  std::set<std::tuple<std::size_t, std::size_t, std::string>> links;
+  for (const std::size_t i : shown) {
+    for (const auto& connection : catalog.heartbeats()[i].connections) {
+      const auto listener = listeners.find(connection);
+      if (listener != listeners.end() && listener->second != i)
+        links.emplace(i, listener->second, connection.port);
+    }
+  }
+  for (const auto& [from, to, port] : links) result.links.push_back(Link{from, to, port});
+  return result;
+}
+
+}  // namespace chalk::deployments
