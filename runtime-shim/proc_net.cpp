@@ -123,16 +123,22 @@ std::string ipv6_from_network_hex(std::string_view hex) {
   return text;
 }
 
-std::string tcp_state_name(std::string_view hex) {
+std::string tcp_state_name(std::uint32_t code) {
   static constexpr std::array<const char*, 13> k_names{
       "UNKNOWN",   "ESTABLISHED", "SYN_SENT",   "SYN_RECEIVED", "FIN_WAIT1", "FIN_WAIT2", "TIME_WAIT",
       "CLOSE",     "CLOSE_WAIT",  "LAST_ACK",   "LISTEN",       "CLOSING",   "NEW_SYN_RECV"};
-  std::uint32_t code = 0;
-  if (hex.size() != 2 || !parse_hex_u32(hex, code) || code >= k_names.size()) return "UNKNOWN";
-  return k_names[code];
+  return code < k_names.size() ? k_names[code] : "UNKNOWN";
 }
 
-Rows parse_tcp(std::string_view text) { return parse_sockets(text, tcp_state_name); }
+std::string tcp_state_name(std::string_view hex) {
+  std::uint32_t code = 0;
+  if (hex.size() != 2 || !parse_hex_u32(hex, code)) return "UNKNOWN";
+  return tcp_state_name(code);
+}
+
+Rows parse_tcp(std::string_view text) {
+  return parse_sockets(text, [](std::string_view hex) { return tcp_state_name(hex); });
+}
 
 Rows parse_udp(std::string_view text) {
   return parse_sockets(text, [](std::string_view) { return std::string("UNCONN"); });
@@ -215,22 +221,33 @@ std::map<std::string, Row> parse_if_inet6(std::string_view text) {
   return interfaces;
 }
 
-nlohmann::json read_network_tables(const std::string& proc_root) {
-  const std::string net = proc_root + "/net/";
-  const auto text_of = [&net](const char* name) {
-    auto text = read_text_file(net + name);
-    return text ? std::move(text.value()) : std::string();
-  };
+namespace {
+
+std::string net_file_text(const std::string& proc_root, const char* name) {
+  auto text = read_text_file(proc_root + "/net/" + name);
+  return text ? std::move(text.value()) : std::string();
+}
+
+}  // namespace
+
+namespace {
+
+Rows read_proc_sockets(const std::string& proc_root, const std::string& file, Rows (*parse)(std::string_view)) {
+  Rows rows = parse(net_file_text(proc_root, file.c_str()));
+  for (auto& row : parse(net_file_text(proc_root, (file + "6").c_str()))) rows.push_back(std::move(row));
+  return rows;
+}
+
+}  // namespace
+
+Rows read_proc_tcp(const std::string& proc_root) { return read_proc_sockets(proc_root, "tcp", parse_tcp); }
+Rows read_proc_udp(const std::string& proc_root) { return read_proc_sockets(proc_root, "udp", parse_udp); }
+
+nlohmann::json network_tables(const std::string& proc_root, const SocketTables& sockets) {
+  const auto text_of = [&proc_root](const char* name) { return net_file_text(proc_root, name); };
   nlohmann::json tables = nlohmann::json::object();
-
-  Rows tcp = parse_tcp(text_of("tcp"));
-  for (auto& row : parse_tcp(text_of("tcp6"))) tcp.push_back(std::move(row));
-  put_rows(tables, "_OP_TCP_SOCKET_INFO", tcp);
-
-  Rows udp = parse_udp(text_of("udp"));
-  for (auto& row : parse_udp(text_of("udp6"))) udp.push_back(std::move(row));
-  put_rows(tables, "_OP_UDP_SOCKET_INFO", udp);
-
+  put_rows(tables, "_OP_TCP_SOCKET_INFO", sockets.tcp);
+  put_rows(tables, "_OP_UDP_SOCKET_INFO", sockets.udp);
   put_rows(tables, "_OP_IPV4_ROUTES", parse_ipv4_routes(text_of("route")));
   put_rows(tables, "_OP_IPV6_ROUTES", parse_ipv6_routes(text_of("ipv6_route")));
   put_rows(tables, "_OP_ARP_TABLE", parse_arp(text_of("arp")));

@@ -2,6 +2,7 @@
 // Parsers take file contents so tests feed fixtures; readers take an injected /proc root.
 #pragma once
 
+#include <cstdint>
 #include <map>
 #include <string>
 #include <string_view>
@@ -22,6 +23,8 @@ std::string ipv6_from_proc_words(std::string_view hex);
 std::string ipv6_from_network_hex(std::string_view hex);
 // "0A" -> "LISTEN"; unknown codes -> "UNKNOWN".
 std::string tcp_state_name(std::string_view hex);
+// The same names by the kernel's state number (10 -> "LISTEN"), as inet_diag reports them.
+std::string tcp_state_name(std::uint32_t code);
 
 // Socket rows [local ip, local port, remote ip, remote port, state, uid, inode] of a
 // tcp/tcp6 (udp: state "UNCONN") file; header and malformed lines skipped.
@@ -40,7 +43,17 @@ InterfaceCounters parse_dev(std::string_view text);
 // iface -> [ip, ifindex, prefix, scope, flags]; an interface's first address in file order.
 std::map<std::string, Row> parse_if_inet6(std::string_view text);
 
-// The §6 keys from `<proc_root>/net/*`; a key is absent when its file is missing or has no rows.
-nlohmann::json read_network_tables(const std::string& proc_root);
+// The socket rows of `_OP_TCP_SOCKET_INFO` and `_OP_UDP_SOCKET_INFO`, IPv4 rows before IPv6.
+struct SocketTables {
+  Rows tcp;
+  Rows udp;
+};
+// From `<proc_root>/net/tcp` then `tcp6` (`udp`, `udp6`); a missing file adds no rows.
+Rows read_proc_tcp(const std::string& proc_root);
+Rows read_proc_udp(const std::string& proc_root);
+
+// The §6 keys: the socket rows given, the rest from `<proc_root>/net/*`; a key is absent when
+// its file is missing or has no rows.
+nlohmann::json network_tables(const std::string& proc_root, const SocketTables& sockets);
 
 }  // namespace chalk::shim

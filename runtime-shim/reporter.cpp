@@ -185,11 +185,13 @@ void Reporter::run() {
     report_failure("reading network tables `" + m_options.proc_root + "/net`: not available");
   }
 
+  SocketTableReader sockets(m_options.proc_root, m_options.socket_source);
+  const auto tables = [&]() { return network_tables(m_options.proc_root, sockets.read()); };
   bool running = wait_until(m_start_ms + m_options.exec_delay_ms);
   if (exec_wanted) {
     const nlohmann::json process =
         running ? read_process_info(m_options.proc_root, m_options.program_pid) : nlohmann::json::object();
-    channel.publish(exec_report(facts, current_instant(), process, read_network_tables(m_options.proc_root)));
+    channel.publish(exec_report(facts, current_instant(), process, tables()));
   }
   if (heartbeats) {
     // A floor keeps a zero or tiny rate from turning reporting into a busy loop.
@@ -198,7 +200,7 @@ void Reporter::run() {
     for (std::int64_t count = 1; running; ++count) {
       running = wait_until(m_start_ms + count * period);
       if (!running) break;
-      channel.publish(heartbeat_report(facts, current_instant(), count, read_network_tables(m_options.proc_root)));
+      channel.publish(heartbeat_report(facts, current_instant(), count, tables()));
     }
   }
   wait_until(INT64_MAX);

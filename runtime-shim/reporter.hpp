@@ -18,6 +18,7 @@
 
 #include "oci/result.hpp"
 #include "runtime-shim/report.hpp"
+#include "runtime-shim/sock_diag.hpp"
 
 namespace chalk::shim {
 
@@ -44,6 +45,8 @@ using ChannelFactory =
 struct ReporterOptions {
   std::string root = "/";       // where chalk.json and chalk.c4m live
   std::string proc_root = "/proc";
+  // Socket tables through netlink (falling back to `<proc_root>/net`), or /proc/net only.
+  SocketTableReader::Source socket_source = SocketTableReader::Source::netlink;
   std::vector<std::string> shim_argv;
   std::string program_path;
   pid_t program_pid = 0;

@@ -166,7 +166,7 @@ TEST_F(ProcNet, IfInet6KeepsEachInterfacesFirstAddress) {
 }
 
 TEST_F(ProcNet, TablesAreStringCellsTcpThenTcp6) {
-  const nlohmann::json tables = read_network_tables(k_proc);
+  const nlohmann::json tables = network_tables(k_proc, SocketTables{read_proc_tcp(k_proc), read_proc_udp(k_proc)});
   for (const char* key : {"_OP_TCP_SOCKET_INFO", "_OP_UDP_SOCKET_INFO", "_OP_IPV4_ROUTES", "_OP_IPV6_ROUTES",
                           "_OP_ARP_TABLE", "_OP_IPV4_INTERFACES", "_OP_IPV6_INTERFACES"}) {
     EXPECT_TRUE(tables.contains(key)) << key;
@@ -190,7 +190,8 @@ TEST_F(ProcNet, TablesAreStringCellsTcpThenTcp6) {
 }
 
 TEST_F(ProcNet, MissingFilesLeaveKeysOut) {
-  EXPECT_EQ(read_network_tables("/nonexistent-proc-root"), nlohmann::json::object());
+  const std::string missing = "/nonexistent-proc-root";
+  EXPECT_EQ(network_tables(missing, SocketTables{read_proc_tcp(missing), read_proc_udp(missing)}), nlohmann::json::object());
 }
 
 }  // namespace

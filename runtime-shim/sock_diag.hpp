@@ -1,0 +1,59 @@
+// The socket tables of REPORTS.md §6 through NETLINK_SOCK_DIAG (inet_diag): the kernel hands
+// over binary records of the sockets of this network namespace, instead of formatting its
+// whole socket hash as /proc/net text for every read. Same rows and cells as proc_net's
+// parse_tcp/parse_udp; /proc/net stays the fallback when netlink is refused.
+#pragma once
+
+#include <cstdint>
+#include <span>
+#include <string>
+
+#include "oci/result.hpp"
+#include "runtime-shim/proc_net.hpp"
+
+namespace chalk::shim {
+
+enum class SocketProtocol { tcp, udp };
+
+// Appends the rows of one received buffer of an inet_diag dump (a run of netlink messages)
+// to `rows`. True once the dump's NLMSG_DONE is in the buffer, false when more follows. An
+// NLMSG_ERROR answer is Errc::unsupported when the kernel refuses the request (no
+// permission, no inet_diag for the protocol), Errc::io otherwise; malformed messages are
+// Errc::invalid_format.
+oci::Result<bool> parse_inet_diag_dump(std::span<const std::uint8_t> buffer, SocketProtocol protocol,
+                                       Rows& rows);
+
+// Request sockets (a connection between SYN and the handshake's last ACK) come without an
+// owner from inet_diag; /proc/net shows their listener's uid. Copies it from the LISTEN row
+// on the same port (same address, else the wildcard one).
+void attribute_request_sockets(Rows& tcp_rows);
+
+// All TCP (IPv4 then IPv6) or UDP sockets of this network namespace, in the kernel's order.
+// Errc::unsupported when netlink is refused (EPERM, EACCES, EPROTONOSUPPORT, a kernel
+// without inet_diag for the protocol...), Errc::io for other failures.
+oci::Result<Rows> dump_sockets(SocketProtocol protocol);
+
+// The socket tables for each report: netlink, falling back to `<proc_root>/net` per table
+// when netlink fails. A refusal is remembered, so later reads go straight to /proc/net.
+class SocketTableReader {
+ public:
+  enum class Source { netlink, proc };
+
+  explicit SocketTableReader(std::string proc_root, Source preferred = Source::netlink);
+
+  SocketTables read();
+  // Where the last read's tables came from (tests, benchmarks).
+  [[nodiscard]] Source tcp_source() const { return m_tcp; }
+  [[nodiscard]] Source udp_source() const { return m_udp; }
+
+ private:
+  Rows read_table(SocketProtocol protocol, Source& preferred, Source& used);
+
+  std::string m_proc_root;
+  Source m_tcp_preferred;
+  Source m_udp_preferred;
+  Source m_tcp = Source::proc;
+  Source m_udp = Source::proc;
+};
+
+}  // namespace chalk::shim
