@@ -1,5 +1,6 @@
-// docker-chalk: a Docker CLI plugin. Docker runs `docker-chalk chalk ARGS...` for
-// `docker chalk ARGS...` and `docker-chalk docker-cli-plugin-metadata` to discover it.
+// docker-chalk: a Docker CLI plugin. Docker runs `docker-chalk [GLOBAL OPTIONS] chalk ARGS...`
+// for `docker [GLOBAL OPTIONS] chalk ARGS...` and `docker-chalk docker-cli-plugin-metadata` to
+// discover it.
 #include <algorithm>
 #include <cstring>
 #include <iostream>
@@ -23,8 +24,13 @@ int run(int argc, char** argv) {
     return 0;
   }
   Runtime runtime(argc, argv);
-  // Under docker the first argument is the plugin's own name.
-  const int skip = argc >= 2 && std::strcmp(argv[1], "chalk") == 0 ? 2 : 1;
+  // Under docker, docker's global options come first, then the plugin's own name.
+  auto invocation = chalk::docker::split_plugin_invocation(std::vector<std::string>(argv + 1, argv + argc));
+  if (!invocation) {
+    std::cerr << "docker chalk: error: " << invocation.error().message << '\n';
+    return k_exit_bad_input;
+  }
+  runtime.docker_globals() = invocation->globals;
 
   CLI::App app{"docker chalk: build provenance and runtime visibility for container images", "docker chalk"};
   app.require_subcommand(1);
@@ -33,7 +39,7 @@ int run(int argc, char** argv) {
   app.footer("Run `docker chalk COMMAND --help` for a command's options.");
   add_commands(app, runtime);
   try {
-    std::vector<std::string> arguments(argv + skip, argv + argc);
+    std::vector<std::string> arguments = std::move(invocation->arguments);
     std::reverse(arguments.begin(), arguments.end());
     app.parse(arguments);
   } catch (const CLI::ParseError& error) {

@@ -13,7 +13,7 @@
 #include <system_error>
 #include <vector>
 
-#include "plugin/build/process.hpp"
+#include "oci/util/process.hpp"
 #include "plugin/chalk/host_facts.hpp"
 #include "plugin/chalk/redact.hpp"
 
@@ -21,6 +21,9 @@ namespace chalk::build {
 namespace {
 
 namespace fs = std::filesystem;
+
+// What git may print for one question; more is dropped.
+constexpr std::size_t k_max_git_output = 1 << 20;
 
 // nlohmann refuses to serialise invalid UTF-8, and a mark must serialise: such text is left out.
 bool valid_utf8(std::string_view text) {
@@ -208,7 +211,7 @@ oci::Json dockerfile_fields(const BuildInvocation& invocation, const fs::path& c
 oci::Json git_fields(const fs::path& context_dir, std::chrono::milliseconds timeout) {
   oci::Json fields = oci::Json::object();
   const char* path_variable = std::getenv("PATH");
-  const auto git = find_in_path("git", path_variable == nullptr ? "" : path_variable);
+  const auto git = util::find_in_path("git", path_variable == nullptr ? "" : path_variable);
   if (!git) return fields;
   const auto environment = git_environment();
   auto run = [&](std::vector<std::string> args) {
@@ -216,7 +219,16 @@ oci::Json git_fields(const fs::path& context_dir, std::chrono::milliseconds time
         "-C", context_dir.string(),     "--no-pager", "-c", "color.ui=false", "-c", "core.fsmonitor=false",
         "-c", "log.showSignature=false"};
     full.insert(full.end(), args.begin(), args.end());
-    return run_captured(*git, full, environment, timeout);
+    util::ProcessSpec spec;
+    spec.program = git->string();
+    spec.args = std::move(full);
+    spec.environment = environment;
+    spec.stderr_mode = util::Stream::null;
+    spec.timeout = timeout;
+    spec.max_output = k_max_git_output;
+    auto result = util::run_process(spec);
+    if (!result || result->timed_out || result->exit_code != 0) return std::optional<std::string>();
+    return std::optional<std::string>(std::move(result->out));
   };
 
   const auto head = run({"log", "-1", "--no-decorate", "--date=raw",

@@ -71,8 +71,7 @@ void add_insert_command(CLI::App& app, Runtime& runtime) {
       if (!options->output.empty() || !options->format.empty()) {
         throw Fatal(k_exit_bad_input, "`" + options->target + "` is a local image: -o and --format apply to archives and layouts");
       }
-      auto client = docker::make_process_client(runtime.settings().docker_exe);
-      auto outcome = ops::insert_engine_image(*client, request, runtime.context());
+      auto outcome = ops::insert_engine_image(runtime.engine(), request, runtime.context());
       if (!outcome) fail(outcome.error());
       finish(runtime, *outcome);
       return;
@@ -94,9 +93,8 @@ void add_extract_command(CLI::App& app, Runtime& runtime) {
   command->callback([&runtime, target] {
     runtime.begin("extract");
     if (is_engine_reference(*target)) {
-      auto client = docker::make_process_client(runtime.settings().docker_exe);
       ops::OperationOutcome outcome;
-      auto report = ops::extract_engine_image(*client, *target, runtime.context(), outcome.exit_code);
+      auto report = ops::extract_engine_image(runtime.engine(), *target, runtime.context(), outcome.exit_code);
       if (!report) fail(report.error());
       outcome.report = std::move(*report);
       finish(runtime, outcome);

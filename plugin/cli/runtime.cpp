@@ -8,6 +8,7 @@
 
 #include "oci/file_io.hpp"
 #include "plugin/config/interpreter.hpp"
+#include "plugin/docker/endpoint.hpp"
 #include "plugin/embedded/embedded.hpp"
 #include "plugin/sinks/curl_transport.hpp"
 #include "plugin/sinks/publisher.hpp"
@@ -48,6 +49,10 @@ void Runtime::begin(const std::string& command) {
   for (const auto& message : settings->messages) std::cerr << message.line << '\n';
   m_context.settings = std::move(*settings);
   m_config_source = std::move(source.text);
+  if (m_docker_globals.debugging()) {
+    auto endpoint = docker::resolve_endpoint(m_docker_globals, m_context.environment);
+    debug(endpoint ? "engine " + endpoint->host + " (context " + endpoint->context + ")" : endpoint.error().message);
+  }
 }
 
 void add_config_option(CLI::App& command, Runtime& runtime) {
@@ -87,6 +92,28 @@ void Runtime::publish(const oci::Json& report) {
 void Runtime::publish_to_topic(const std::string& topic, const oci::Json& report) {
   end_progress();
   publisher().publish_to_topic(topic, nlohmann::json::parse(oci::dump_json(report)));
+}
+
+docker::DockerClient& Runtime::docker_client() {
+  if (!m_docker_client) m_docker_client = docker::make_process_client(m_context.settings.docker_exe, m_docker_globals);
+  return *m_docker_client;
+}
+
+docker::Engine& Runtime::engine() {
+  if (!m_engine) {
+    auto endpoint = docker::resolve_endpoint(m_docker_globals, m_context.environment);
+    if (!endpoint) fail(endpoint.error());
+    docker::DebugLog log;
+    if (m_docker_globals.debugging()) log = [this](const std::string& line) { debug(line); };
+    m_engine = docker::make_engine(*endpoint, docker_client(), std::move(log));
+  }
+  return *m_engine;
+}
+
+void Runtime::debug(const std::string& line) {
+  if (!m_docker_globals.debugging()) return;
+  end_progress();
+  std::cerr << "docker chalk: debug: " << line << '\n';
 }
 
 void Runtime::warn(const std::string& line) {

@@ -13,6 +13,8 @@
 #include "oci/formats.hpp"
 #include "plugin/chalk/report.hpp"
 #include "plugin/config/config.hpp"
+#include "plugin/docker/docker_client.hpp"
+#include "plugin/docker/engine.hpp"
 
 namespace chalk::sinks {
 class Publisher;
@@ -45,6 +47,15 @@ public:
 
   // --config FILE: a config for this run only (set while parsing, before any command runs).
   std::string& config_path() { return m_config_path; }
+  // docker's global options (given before `chalk`), set by main before parsing.
+  docker::Globals& docker_globals() { return m_docker_globals; }
+  // Spawns `docker` with the config's docker_exe and docker's global options (after begin).
+  docker::DockerClient& docker_client();
+  // The engine docker's options, environment and contexts name: its HTTP API, or the docker
+  // CLI for endpoints the API client cannot speak. An unusable endpoint is Fatal.
+  docker::Engine& engine();
+  // One stderr line when docker's --debug (or --log-level debug) asked for them.
+  void debug(const std::string& line);
 
   // The config in force, unevaluated: --config's file, else the embedded one. Fatal (exit 1)
   // when it cannot be read.
@@ -76,6 +87,9 @@ private:
 
   ReportContext m_context;
   std::string m_config_path;
+  docker::Globals m_docker_globals;
+  std::unique_ptr<docker::DockerClient> m_docker_client;
+  std::unique_ptr<docker::Engine> m_engine;
   std::string m_config_source;
   bool m_reports_to_stderr = false;
   bool m_progress_shown = false;

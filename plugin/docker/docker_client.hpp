@@ -1,13 +1,13 @@
-// The one narrow way chalk talks to Docker: running the `docker` CLI. An interface so
-// operations can be tested with a fake engine; the real one spawns processes.
+// Running the `docker` CLI: the user's own `docker build`, and engine calls for endpoints the
+// HTTP API client cannot speak (cli_engine.cpp). An interface so tests can give a fake one.
 #pragma once
 
 #include <memory>
 #include <string>
 #include <vector>
 
-#include "oci/json.hpp"
 #include "oci/result.hpp"
+#include "plugin/docker/globals.hpp"
 
 namespace chalk::docker {
 
@@ -27,15 +27,9 @@ public:
 };
 
 // Spawns the docker executable: `docker_exe` if given, else the CLI that started this plugin
-// (DOCKER_CLI_PLUGIN_ORIGINAL_CLI_COMMAND), else `docker` on PATH.
-std::unique_ptr<DockerClient> make_process_client(std::string docker_exe = {});
-
-// Helpers over a client, each failing with Errc::docker and docker's own message.
-oci::Result<oci::Json> inspect_image(DockerClient& client, const std::string& reference);
-// `docker history` of an image, oldest first: {"CreatedAt","CreatedBy","Comment","Size"}.
-oci::Result<oci::Json> image_history(DockerClient& client, const std::string& reference);
-oci::Status save_image(DockerClient& client, const std::string& reference, const std::string& path);
-// `docker load -q -i PATH`; returns docker's report of what it loaded.
-oci::Result<std::string> load_image(DockerClient& client, const std::string& path);
+// (DOCKER_CLI_PLUGIN_ORIGINAL_CLI_COMMAND), else `docker` on PATH; every command gets the
+// global options docker gave the plugin (`docker --context prod chalk build` runs
+// `docker --context=prod build`).
+std::unique_ptr<DockerClient> make_process_client(std::string docker_exe, const Globals& globals);
 
 }  // namespace chalk::docker

@@ -75,10 +75,10 @@ oci::Result<oci::Json> rebuild_history(const oci::Json& history, std::size_t lay
 
 }  // namespace
 
-oci::Result<EngineImage> read_engine_image(DockerClient& client, const std::string& reference) {
-  auto inspect = inspect_image(client, reference);
+oci::Result<EngineImage> read_engine_image(Engine& engine, const std::string& reference) {
+  auto inspect = engine.inspect_image(reference);
   if (!inspect) return inspect.error();
-  auto history = image_history(client, reference);
+  auto history = engine.image_history(reference);
   if (!history) return history.error();
 
   const oci::Json& rootfs = (*inspect)["RootFS"];
@@ -155,10 +155,10 @@ oci::Status write_thin_archive(const oci::Image& image, const std::vector<std::s
   return output->commit();
 }
 
-oci::Result<SavedImage> save_engine_image(DockerClient& client, const std::string& reference, const fs::path& directory) {
+oci::Result<SavedImage> save_engine_image(Engine& engine, const std::string& reference, const fs::path& directory) {
   SavedImage saved;
   saved.archive = oci::temporary_sibling(directory / "saved.tar");
-  if (auto ok = save_image(client, reference, saved.archive.string()); !ok) {
+  if (auto ok = engine.save_image(reference, saved.archive); !ok) {
     std::error_code ignored;
     fs::remove(saved.archive, ignored);
     return ok.error();

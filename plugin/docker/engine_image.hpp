@@ -1,5 +1,5 @@
 // Images that live in the Docker engine. The fast path rebuilds an image's config from
-// `docker image inspect` + `docker history` (no layer is exported) and loads back a
+// the engine's inspect + history (no layer is exported) and loads back a
 // "thin" archive carrying only the new layer: docker load skips every layer whose chain
 // it already has. The slow path exports the image with `docker save`.
 #pragma once
@@ -9,7 +9,7 @@
 #include <vector>
 
 #include "oci/formats.hpp"
-#include "plugin/docker/docker_client.hpp"
+#include "plugin/docker/engine.hpp"
 
 namespace chalk::docker {
 
@@ -21,7 +21,7 @@ struct EngineImage {
 
 // Rebuilds the config of a local image. Fails (unsupported) when `docker history` cannot
 // say unambiguously which history entries made layers; callers then take the slow path.
-oci::Result<EngineImage> read_engine_image(DockerClient& client, const std::string& reference);
+oci::Result<EngineImage> read_engine_image(Engine& engine, const std::string& reference);
 
 // Writes a docker-archive of `image` holding only the blobs the image carries itself
 // (the layers mutations added, as an OverlaySource has them) plus its config; manifest.json
@@ -35,7 +35,7 @@ struct SavedImage {
   oci::ImageSet set;
   std::filesystem::path archive;  // removed by the caller
 };
-oci::Result<SavedImage> save_engine_image(DockerClient& client, const std::string& reference,
+oci::Result<SavedImage> save_engine_image(Engine& engine, const std::string& reference,
                                           const std::filesystem::path& directory);
 
 }  // namespace chalk::docker

@@ -25,7 +25,8 @@ std::string trim(std::string text) {
 
 }  // namespace
 
-BuildOutcome build(const BuildRequest& request, docker::DockerClient& client, const ReportContext& context) {
+BuildOutcome build(const BuildRequest& request, docker::DockerClient& client, docker::Engine& engine,
+                   const ReportContext& context) {
   BuildOutcome outcome;
   auto invocation = build::parse_build_args(request.args);
   oci::TempPath own_iidfile;
@@ -125,7 +126,7 @@ BuildOutcome build(const BuildRequest& request, docker::DockerClient& client, co
   chalk.tags = invocation->tags;
   chalk.build_fields = std::move(mark_fields);
 
-  auto chalked = chalk_engine_image(client, built_id, chalk, request.temp_directory);
+  auto chalked = chalk_engine_image(engine, built_id, chalk, request.temp_directory);
   if (!chalked) {
     unchalked(chalked.error().message);
     return outcome;

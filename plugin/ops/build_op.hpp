@@ -12,6 +12,7 @@
 
 #include "plugin/chalk/report.hpp"
 #include "plugin/docker/docker_client.hpp"
+#include "plugin/docker/engine.hpp"
 
 namespace chalk::ops {
 
@@ -33,6 +34,8 @@ struct BuildOutcome {
   bool quiet = false;
 };
 
-BuildOutcome build(const BuildRequest& request, docker::DockerClient& client, const ReportContext& context);
+// `client` runs the user's `docker build`; `engine` then reads and loads the image.
+BuildOutcome build(const BuildRequest& request, docker::DockerClient& client, docker::Engine& engine,
+                   const ReportContext& context);
 
 }  // namespace chalk::ops

@@ -17,15 +17,15 @@ namespace {
 
 
 // Fast path: no layer leaves the engine.
-oci::Result<EngineChalked> chalk_by_thin_load(docker::DockerClient& client, const std::string& built_id, const ChalkRequest& chalk,
+oci::Result<EngineChalked> chalk_by_thin_load(docker::Engine& engine, const std::string& built_id, const ChalkRequest& chalk,
                                         const fs::path& temp_directory) {
-  auto engine = docker::read_engine_image(client, built_id);
-  if (!engine) return engine.error();
-  auto result = chalk_image(engine->image, chalk);
+  auto read = docker::read_engine_image(engine, built_id);
+  if (!read) return read.error();
+  auto result = chalk_image(read->image, chalk);
   if (!result) return result.error();
   oci::TempPath archive{oci::temporary_sibling(temp_directory / "thin.tar")};
   if (auto ok = docker::write_thin_archive(result->image, chalk.tags, archive.path()); !ok) return ok.error();
-  auto loaded = docker::load_image(client, archive.path().string());
+  auto loaded = engine.load_image(archive.path());
   if (!loaded) return loaded.error();
   EngineChalked chalked;
   // docker load keeps the config digest as the image ID.
@@ -36,9 +36,9 @@ oci::Result<EngineChalked> chalk_by_thin_load(docker::DockerClient& client, cons
 }
 
 // Slow path: the whole image through docker save and docker load.
-oci::Result<EngineChalked> chalk_by_save_load(docker::DockerClient& client, const std::string& built_id, const ChalkRequest& chalk,
+oci::Result<EngineChalked> chalk_by_save_load(docker::Engine& engine, const std::string& built_id, const ChalkRequest& chalk,
                                         const fs::path& temp_directory) {
-  auto saved = docker::save_engine_image(client, built_id, temp_directory);
+  auto saved = docker::save_engine_image(engine, built_id, temp_directory);
   if (!saved) return saved.error();
   oci::TempPath saved_archive{saved->archive};
   EngineChalked chalked;
@@ -49,7 +49,7 @@ oci::Result<EngineChalked> chalk_by_save_load(docker::DockerClient& client, cons
   if (auto ok = oci::write_image_set(*set, {oci::ImageSet::Format::docker_archive, archive.path(), {}}); !ok) {
     return ok.error();
   }
-  if (auto loaded = docker::load_image(client, archive.path().string()); !loaded) return loaded.error();
+  if (auto loaded = engine.load_image(archive.path()); !loaded) return loaded.error();
   std::vector<const oci::Image*> images;
   oci::collect_images(set->entries.front().node, images);
   chalked.image_id = images.front()->config_descriptor.digest.str();
@@ -62,19 +62,11 @@ oci::Result<EngineChalked> chalk_by_save_load(docker::DockerClient& client, cons
 
 
 // The mark in a local image's /chalk.json, copied out of a created (never started) container.
-oci::Result<std::optional<oci::Json>> copy_mark_out(docker::DockerClient& client, const std::string& reference) {
-  auto created = client.capture({"create", reference, "/chalk"});
-  if (!created) return created.error();
-  if (created->exit_code != 0) {
-    return oci::make_error(oci::Errc::docker, "creating a container of `" + reference + "`: " + created->err);
-  }
-  std::string container = created->out;
-  while (!container.empty() && (container.back() == '\n' || container.back() == '\r')) container.pop_back();
-  auto copied = client.capture({"cp", container + ":/chalk.json", "-"});
-  [[maybe_unused]] auto removed = client.capture({"rm", "-f", container});  // best effort: never started
+oci::Result<std::optional<oci::Json>> copy_mark_out(docker::Engine& engine, const std::string& reference) {
+  auto copied = engine.copy_from_image(reference, "/chalk.json");
   if (!copied) return copied.error();
-  if (copied->exit_code != 0) return std::optional<oci::Json>();
-  auto content = oci::read_file_from_layer(std::make_unique<oci::MemoryStream>(std::move(copied->out)), "chalk.json",
+  if (!*copied) return std::optional<oci::Json>();
+  auto content = oci::read_file_from_layer(std::make_unique<oci::MemoryStream>(std::move(**copied)), "chalk.json",
                                            4 << 20, "/chalk.json of `" + reference + "`");
   if (!content) return content.error();
   if (!*content) return std::optional<oci::Json>();
@@ -87,19 +79,19 @@ std::string digest_hex(const std::string& image_id) {
   return image_id.rfind("sha256:", 0) == 0 ? image_id.substr(7) : image_id;
 }
 
-oci::Result<EngineChalked> chalk_engine_image(docker::DockerClient& client, const std::string& reference,
+oci::Result<EngineChalked> chalk_engine_image(docker::Engine& engine, const std::string& reference,
                                               const ChalkRequest& chalk, const fs::path& temp_directory) {
-  auto chalked = chalk_by_thin_load(client, reference, chalk, temp_directory);
+  auto chalked = chalk_by_thin_load(engine, reference, chalk, temp_directory);
   if (chalked || chalked.error().code == oci::Errc::config) return chalked;  // a refused config fails both paths
   const std::string fast_failure = chalked.error().message;
-  chalked = chalk_by_save_load(client, reference, chalk, temp_directory);
+  chalked = chalk_by_save_load(engine, reference, chalk, temp_directory);
   if (!chalked) return chalked.error().with_context("fast path: " + fast_failure + "; save/load path");
   return chalked;
 }
 
-oci::Result<OperationOutcome> insert_engine_image(docker::DockerClient& client, const InsertRequest& request,
+oci::Result<OperationOutcome> insert_engine_image(docker::Engine& engine, const InsertRequest& request,
                                                   const ReportContext& context) {
-  auto inspect = docker::inspect_image(client, request.target);
+  auto inspect = engine.inspect_image(request.target);
   if (!inspect) return inspect.error();
   ChalkRequest chalk = new_chalk_request(context, request.config_source, request.shim, request.wrap, request.temp_directory);
   // Only the name the user gave moves to the chalked image; other tags of the same image
@@ -110,7 +102,7 @@ oci::Result<OperationOutcome> insert_engine_image(docker::DockerClient& client, 
       if (oci::same_reference(name, request.target)) chalk.tags.push_back(name);
     }
   }
-  auto chalked = chalk_engine_image(client, inspect->value("Id", request.target), chalk, request.temp_directory);
+  auto chalked = chalk_engine_image(engine, inspect->value("Id", request.target), chalk, request.temp_directory);
   if (!chalked) return chalked.error();
   OperationOutcome outcome;
   outcome.warnings = std::move(chalked->warnings);
@@ -121,15 +113,15 @@ oci::Result<OperationOutcome> insert_engine_image(docker::DockerClient& client, 
   return outcome;
 }
 
-oci::Result<oci::Json> extract_engine_image(docker::DockerClient& client, const std::string& reference,
+oci::Result<oci::Json> extract_engine_image(docker::Engine& engine, const std::string& reference,
                                             const ReportContext& context, int& exit_code) {
-  auto engine = docker::read_engine_image(client, reference);
-  if (!engine) return engine.error();
-  auto found = find_mark_in_history(engine->image);
+  auto read = docker::read_engine_image(engine, reference);
+  if (!read) return read.error();
+  auto found = find_mark_in_history(read->image);
   oci::Json report = report_envelope("extract", context);
   std::optional<oci::Json> mark;
   if (found.history_says_marked) {
-    auto copied = copy_mark_out(client, reference);
+    auto copied = copy_mark_out(engine, reference);
     if (!copied) return copied.error();
     mark = std::move(*copied);
   }
@@ -147,8 +139,8 @@ oci::Result<oci::Json> extract_engine_image(docker::DockerClient& client, const 
   const auto check = check_mark(*mark);
   oci::Json item = *mark;
   item["_OP_ARTIFACT_TYPE"] = "Docker Image";
-  item["_CURRENT_HASH"] = digest_hex(engine->id);
-  item["_IMAGE_ID"] = digest_hex(engine->id);
+  item["_CURRENT_HASH"] = digest_hex(read->id);
+  item["_IMAGE_ID"] = digest_hex(read->id);
   item["_VALIDATED_METADATA"] = check.valid;
   if (!check.valid) {
     report["_OP_ERRORS"] = oci::Json::array({reference + ": invalid chalk mark: " + check.problem});

@@ -10,7 +10,7 @@
 
 #include "plugin/chalk/chalker.hpp"
 #include "plugin/chalk/report.hpp"
-#include "plugin/docker/docker_client.hpp"
+#include "plugin/docker/engine.hpp"
 #include "plugin/ops/image_ops.hpp"
 
 namespace chalk::ops {
@@ -22,16 +22,16 @@ struct EngineChalked {
 };
 
 // Chalks `reference` in the engine; `chalk.tags` move to the chalked image.
-oci::Result<EngineChalked> chalk_engine_image(docker::DockerClient& client, const std::string& reference,
+oci::Result<EngineChalked> chalk_engine_image(docker::Engine& engine, const std::string& reference,
                                               const ChalkRequest& chalk, const std::filesystem::path& temp_directory);
 
 // `insert` of a local image: chalks it and moves its tags to the chalked image.
-oci::Result<OperationOutcome> insert_engine_image(docker::DockerClient& client, const InsertRequest& request,
+oci::Result<OperationOutcome> insert_engine_image(docker::Engine& engine, const InsertRequest& request,
                                                   const ReportContext& context);
 
-// The extract report of a local image: the mark read through `docker create` + `docker cp`
-// of /chalk.json when the history rule says the image is marked (no layer is exported).
-oci::Result<oci::Json> extract_engine_image(docker::DockerClient& client, const std::string& reference,
+// The extract report of a local image: the mark read by copying /chalk.json out of a created
+// container when the history rule says the image is marked (no layer is exported).
+oci::Result<oci::Json> extract_engine_image(docker::Engine& engine, const std::string& reference,
                                             const ReportContext& context, int& exit_code);
 
 // "sha256:abc" -> "abc".

@@ -1,0 +1,147 @@
+// ops::build against fakes: the user's docker build runs with its arguments (plus our
+// --iidfile), the built image is chalked by a thin load, the save/load fallback is taken when
+// the thin load fails, and whatever fails after docker succeeded leaves docker's image and
+// exit code (fail open).
+#include "plugin/ops/build_op.hpp"
+
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <fstream>
+
+#include "oci/digest.hpp"
+
+namespace chalk::ops {
+namespace {
+
+namespace fs = std::filesystem;
+
+// Runs `docker build` by writing the image ID into its --iidfile, as docker does.
+class FakeDocker final : public docker::DockerClient {
+ public:
+  oci::Result<int> stream(const std::vector<std::string>& args) override {
+    calls.push_back(args);
+    for (std::size_t i = 0; i + 1 < args.size(); ++i) {
+      if (args[i] == "--iidfile") std::ofstream(args[i + 1]) << "sha256:built";
+    }
+    return exit_code;
+  }
+  oci::Result<docker::CommandResult> capture(const std::vector<std::string>& args,
+                                             const std::string&) override {
+    calls.push_back(args);
+    return docker::CommandResult{exit_code, "", ""};
+  }
+  std::vector<std::vector<std::string>> calls;
+  int exit_code = 0;
+};
+
+// An engine holding one one-layer image; records each call, fails the ones it is told to.
+class RecordingEngine final : public docker::Engine {
+ public:
+  oci::Result<oci::Json> inspect_image(const std::string& reference) override {
+    calls.push_back("inspect " + reference);
+    const std::string diff_id = oci::sha256_digest("layer").str();
+    return oci::Json{{"Id", "sha256:built"},
+                     {"Architecture", "amd64"},
+                     {"Os", "linux"},
+                     {"Created", "2024-01-01T00:00:00Z"},
+                     {"Config", {{"Cmd", {"sh"}}}},
+                     {"RootFS", {{"Type", "layers"}, {"Layers", {diff_id}}}},
+                     {"RepoTags", {"app:1"}}};
+  }
+  oci::Result<oci::Json> image_history(const std::string& reference) override {
+    calls.push_back("history " + reference);
+    return oci::Json::array(
+        {{{"CreatedAt", "2024-01-01T00:00:00Z"}, {"CreatedBy", "ADD file:x in /"}, {"Size", 5}}});
+  }
+  oci::Status save_image(const std::string& reference, const fs::path&) override {
+    calls.push_back("save " + reference);
+    return oci::make_error(oci::Errc::docker, "saving image `" + reference + "`: engine gone");
+  }
+  oci::Result<std::string> load_image(const fs::path& archive) override {
+    calls.push_back("load");
+    std::ifstream in(archive, std::ios::binary);
+    loaded = std::string(std::istreambuf_iterator<char>(in), {});
+    if (fail_load) return oci::make_error(oci::Errc::docker, "loading: refused");
+    return std::string("Loaded image: app:1\n");
+  }
+  oci::Result<std::optional<std::string>> copy_from_image(const std::string& reference,
+                                                          const std::string&) override {
+    calls.push_back("copy " + reference);
+    return std::optional<std::string>();
+  }
+  std::vector<std::string> calls;
+  std::string loaded;
+  bool fail_load = false;
+};
+
+class BuildOpTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    m_dir = fs::temp_directory_path() / ("chalk-build-op-test-" + std::to_string(::getpid()));
+    fs::create_directories(m_dir);
+    m_request.args = {"-t", "app:1", "."};
+    m_request.cwd = m_dir;
+    m_request.temp_directory = m_dir;
+  }
+  void TearDown() override { fs::remove_all(m_dir); }
+
+  fs::path m_dir;
+  BuildRequest m_request;
+  ReportContext m_context;
+  FakeDocker m_docker;
+  RecordingEngine m_engine;
+};
+
+TEST_F(BuildOpTest, ChalksTheBuiltImageByAThinLoad) {
+  const auto outcome = build(m_request, m_docker, m_engine, m_context);
+  EXPECT_EQ(0, outcome.exit_code);
+  ASSERT_EQ(1U, m_docker.calls.size());
+  const auto& docker_build = m_docker.calls[0];
+  // The user's arguments untouched, our --iidfile added.
+  ASSERT_GE(docker_build.size(), 4U);
+  EXPECT_EQ((std::vector<std::string>{"build", "-t", "app:1", "."}),
+            std::vector<std::string>(docker_build.begin(), docker_build.begin() + 4));
+  EXPECT_NE(docker_build.end(), std::find(docker_build.begin(), docker_build.end(), "--iidfile"));
+  EXPECT_EQ((std::vector<std::string>{"inspect sha256:built", "history sha256:built", "load"}),
+            m_engine.calls);
+  ASSERT_TRUE(outcome.report.has_value()) << (outcome.warnings.empty() ? "" : outcome.warnings[0]);
+  EXPECT_EQ(1, (*outcome.report)["_OP_CHALK_COUNT"]);
+  EXPECT_NE("sha256:built", outcome.image_id);
+  EXPECT_EQ(0U, outcome.image_id.rfind("sha256:", 0));
+  // The thin archive moves the tag and carries the new config, not the base layer.
+  EXPECT_NE(std::string::npos, m_engine.loaded.find(R"("RepoTags":["app:1"])"));
+  EXPECT_NE(std::string::npos, m_engine.loaded.find(outcome.image_id.substr(7) + ".json"));
+  EXPECT_TRUE(outcome.warnings.empty());
+}
+
+TEST_F(BuildOpTest, AFailedThinLoadFallsBackToSaveAndFailsOpen) {
+  m_engine.fail_load = true;
+  const auto outcome = build(m_request, m_docker, m_engine, m_context);
+  EXPECT_EQ(0, outcome.exit_code);  // docker's, whatever chalking did
+  EXPECT_EQ(
+      (std::vector<std::string>{"inspect sha256:built", "history sha256:built", "load", "save sha256:built"}),
+      m_engine.calls);
+  EXPECT_FALSE(outcome.report.has_value());
+  ASSERT_TRUE(outcome.failure.has_value());
+  EXPECT_EQ(0, (*outcome.failure)["_OP_CHALK_COUNT"]);
+  EXPECT_EQ("sha256:built", outcome.image_id);
+  ASSERT_EQ(1U, outcome.warnings.size());
+  EXPECT_NE(std::string::npos, outcome.warnings[0].find("chalking `app:1`"));
+  EXPECT_NE(std::string::npos, outcome.warnings[0].find("loading: refused"));
+  EXPECT_NE(std::string::npos, outcome.warnings[0].find("engine gone"));
+  EXPECT_NE(std::string::npos, outcome.warnings[0].find("image left unchalked"));
+}
+
+TEST_F(BuildOpTest, AFailedDockerBuildIsReportedAndNothingIsChalked) {
+  m_docker.exit_code = 7;
+  const auto outcome = build(m_request, m_docker, m_engine, m_context);
+  EXPECT_EQ(7, outcome.exit_code);
+  EXPECT_TRUE(m_engine.calls.empty());
+  ASSERT_TRUE(outcome.failure.has_value());
+  EXPECT_EQ(7, (*outcome.failure)["_OP_EXIT_CODE"]);
+}
+
+}  // namespace
+}  // namespace chalk::ops
