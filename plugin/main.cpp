@@ -29,6 +29,7 @@ int run(int argc, char** argv) {
   app.add_option("--config", runtime.config_path(), "Use this config file for this run instead of the embedded one");
   app.footer("Run `docker chalk COMMAND --help` for a command's options.");
   add_build_command(app, runtime);
+  add_push_command(app, runtime);
   add_insert_command(app, runtime);
   add_extract_command(app, runtime);
   add_config_commands(app, runtime);

@@ -52,13 +52,29 @@ std::optional<std::filesystem::path> find_in_path(const std::string& name, const
 std::optional<std::string> run_captured(const std::filesystem::path& program,
                                         const std::vector<std::string>& args,
                                         const std::vector<std::string>& environment,
-                                        std::chrono::milliseconds timeout) {
+                                        std::chrono::milliseconds timeout, const std::string& input) {
   int pipe_fds[2];
   if (::pipe2(pipe_fds, O_CLOEXEC) != 0) return std::nullopt;
+  int input_fds[2] = {-1, -1};
+  if (!input.empty()) {
+    // Small inputs (a credential helper's server name) fit the pipe: written before the spawn.
+    if (input.size() > 4096 || ::pipe2(input_fds, O_CLOEXEC) != 0 ||
+        ::write(input_fds[1], input.data(), input.size()) != static_cast<ssize_t>(input.size())) {
+      for (int fd : {pipe_fds[0], pipe_fds[1], input_fds[0], input_fds[1]}) {
+        if (fd >= 0) ::close(fd);
+      }
+      return std::nullopt;
+    }
+    ::close(input_fds[1]);
+  }
 
   posix_spawn_file_actions_t actions;
   posix_spawn_file_actions_init(&actions);
-  posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
+  if (input_fds[0] >= 0) {
+    posix_spawn_file_actions_adddup2(&actions, input_fds[0], 0);
+  } else {
+    posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
+  }
   posix_spawn_file_actions_adddup2(&actions, pipe_fds[1], 1);
   posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0);
   posix_spawnattr_t attributes;
@@ -83,6 +99,7 @@ std::optional<std::string> run_captured(const std::filesystem::path& program,
   posix_spawn_file_actions_destroy(&actions);
   posix_spawnattr_destroy(&attributes);
   ::close(pipe_fds[1]);
+  if (input_fds[0] >= 0) ::close(input_fds[0]);
   if (spawned != 0) {
     ::close(pipe_fds[0]);
     return std::nullopt;
