@@ -15,7 +15,11 @@ void add_build_command(CLI::App& app, Runtime& runtime) {
       "All arguments are passed to `docker build` unchanged (see `docker build --help`); its output\n"
       "streams as usual and its exit code is ours. The built image then gets the chalk layer (mark,\n"
       "config, runtime shim) and each -t tag moves to the chalked image (--iidfile and -q give its ID).\n"
-      "If chalking fails, the image docker built is left as it is, with a warning.");
+      "If chalking fails, the image docker built is left as it is, with a warning.\n"
+      "--push (or --output type=registry) with the classic builder, which cannot push: the plugin\n"
+      "builds, chalks, pushes each -t tag with docker push and prints a push report after the build\n"
+      "report. buildx pushes by itself, before chalk can mark the image: chalk it there afterwards\n"
+      "with `docker chalk insert docker://TAG`.");
   command->prefix_command();
   command->allow_extras();
   command->callback([&runtime, command] {
@@ -33,6 +37,7 @@ void add_build_command(CLI::App& app, Runtime& runtime) {
     for (const auto& warning : outcome.warnings) runtime.warn(warning);
     if (outcome.quiet) std::cout << outcome.quiet_output << std::flush;
     if (outcome.report) runtime.publish(*outcome.report);
+    if (outcome.push) runtime.publish(*outcome.push);
     if (outcome.failure) runtime.publish_to_topic("fail", *outcome.failure);
     if (outcome.exit_code != 0) throw Fatal(outcome.exit_code, "");
   });

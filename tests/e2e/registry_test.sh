@@ -145,6 +145,45 @@ done
 docker chalk extract "docker://$multi" >multi-extract.json || fail "extract of the index"
 assert_eq 2 "$(json multi-extract.json 'd[0]["_OP_CHALK_COUNT"]')" "marks read from both platforms"
 
+note "docker chalk build --push (classic builder): the chalked image reaches the registry"
+pushed=$registry/$name/built:1
+remove_image_at_exit "$pushed"
+docker chalk build --push -t "$pushed" app >bp.out 2>bp.err || fail "build --push failed: $(cat bp.err)"
+grep '^\[{' bp.out >bp.reports || true
+assert_eq 2 "$(wc -l <bp.reports)" "a build report and a push report"
+head -1 bp.reports >bp-build.json
+tail -1 bp.reports >bp-push.json
+assert_eq build "$(json bp-build.json 'd[0]["_OPERATION"]')" "first report"
+assert_eq push "$(json bp-push.json 'd[0]["_OPERATION"]')" "second report"
+assert_eq "$(json bp-build.json 'd[0]["_CHALKS"][0]["METADATA_ID"]')" "$(json bp-push.json 'd[0]["_CHALKS"][0]["METADATA_ID"]')" \
+  "the pushed image is the chalked one"
+assert_eq "$(skopeo_digest "$pushed")" "sha256:$(json bp-push.json "d[0]['_CHALKS'][0]['_REPO_DIGESTS']['$registry']['$name/built'][0]")" \
+  "build --push digest"
+docker chalk extract "docker://$pushed" >bp-extract.json || fail "extract of the pushed build"
+assert_eq "$(json bp-build.json 'd[0]["_CHALKS"][0]["METADATA_ID"]')" "$(json bp-extract.json 'd[0]["_CHALKS"][0]["METADATA_ID"]')" \
+  "mark in the registry"
+docker chalk build --output type=registry -t "$registry/$name/built:2" app >bo.out 2>bo.err ||
+  fail "build --output type=registry failed: $(cat bo.err)"
+remove_image_at_exit "$registry/$name/built:2"
+docker chalk extract "docker://$registry/$name/built:2" >bo-extract.json || fail "extract after --output type=registry"
+assert_eq 1 "$(json bo-extract.json 'd[0]["_OP_CHALK_COUNT"]')" "--output type=registry pushed the chalked image"
+
+note "Docker CLI hooks: a plain docker push on a terminal gets the next step"
+cp "$DOCKER_CONFIG/config.json" config.saved 2>/dev/null || echo '{}' >config.saved
+python3 - "$DOCKER_CONFIG/config.json" <<'PYTHON'
+import json, os, sys
+path = sys.argv[1]
+config = json.load(open(path)) if os.path.exists(path) else {}
+config["features"] = {"hooks": "true"}
+config["plugins"] = {"chalk": {"hooks": "push,image push,build"}}
+json.dump(config, open(path, "w"))
+PYTHON
+script -qec "docker push $registry/$name/app:1" hook.out >/dev/null </dev/null || fail "docker push under a terminal: $(cat hook.out)"
+assert_contains "$(tr -d '\r' <hook.out)" "docker chalk push $registry/$name/app:1" "the hook's next step"
+docker push "$registry/$name/app:1" >nohook.out 2>&1 || fail "docker push without a terminal"
+assert_not_contains "$(cat nohook.out)" "docker chalk push" "output without a terminal"
+cp config.saved "$DOCKER_CONFIG/config.json"
+
 note "bad input: an unknown repository"
 set +e
 docker chalk insert "docker://$registry/$name/nothing-here:1" >unknown.out 2>unknown.err
