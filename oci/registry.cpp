@@ -289,9 +289,7 @@ Status RegistryClient::connect() {
       last_failure = reply.error().message;
       // Fall back to HTTP only when the TLS handshake itself failed (a plain HTTP server),
       // never after a certificate was refused.
-      const bool handshake_failed = last_failure.find("SSL connect error") != std::string::npos ||
-                                    last_failure.find("wrong version number") != std::string::npos ||
-                                    !m_options.tls_verify;
+      const bool handshake_failed = m_last_transport_error == CURLE_SSL_CONNECT_ERROR || !m_options.tls_verify;
       m_base.clear();
       if (handshake_failed) continue;
       return reply.error();
@@ -359,6 +357,7 @@ Result<RegistryClient::Reply> RegistryClient::send(Call& call) {
       curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, call.method.c_str());
     }
     const CURLcode code = curl_easy_perform(h);
+    m_last_transport_error = static_cast<int>(code);
     if (upload.error) return upload.error->with_context(describe("sending a blob"));
     if (code != CURLE_OK) {
       const std::string why = error[0] != '\0' ? trim(error.data()) : curl_easy_strerror(code);

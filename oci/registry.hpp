@@ -95,6 +95,7 @@ private:
   std::optional<Credentials> m_credentials;
   bool m_credentials_loaded = false;
   std::map<std::string, std::string> m_tokens;  // scopes joined by " " -> bearer token
+  int m_last_transport_error = 0;  // the CURLcode of the last request, for connect()'s fallback
   std::uint64_t m_bytes_uploaded = 0;
   UploadObserver m_observer;
 };

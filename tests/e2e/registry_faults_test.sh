@@ -88,4 +88,17 @@ note "chalking it again: the base layers are neither fetched nor uploaded"
 docker chalk insert "docker://$PROXY_ADDR/$ref_path" >again.json 2>again.err || fail "second insert: $(cat again.err)"
 assert_eq 0 "$(awk '$3 > 1000000' record.log | wc -l)" "no request carried a base layer"
 assert_eq "$config" "$(grep '^GET .*/blobs/sha256:' record.log | sed 's#.*/blobs/##; s# .*##')" "the only blob fetched to re-chalk"
+uploaded_bytes() { awk '($1 == "PUT" || $1 == "PATCH") && $2 ~ /blobs\/uploads/ { n += $3 } END { print n + 0 }' "$1"; }
+
+note "a second, different image chalked in the same registry uploads no shim bytes"
+other=$REGISTRY_ADDR/$name/other:1
+remove_image_at_exit "$other"
+docker tag "$E2E_BASE_IMAGE" "$other"
+docker push -q "$other" >/dev/null || fail "docker push of a second image"
+: >record.log
+docker chalk insert "docker://$PROXY_ADDR/$name/other:1" >other.json 2>other.err || fail "insert of a second image: $(cat other.err)"
+sent=$(uploaded_bytes record.log)
+[ "$sent" -lt 65536 ] || fail "chalking a second image uploaded $sent bytes (the shim again?): $(cat record.log)"
+note "second image: $sent blob bytes uploaded"
+
 echo "PASS: dropped uploads, misstated digests, only new blobs uploaded, extract reads one layer"
