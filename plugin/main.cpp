@@ -7,6 +7,7 @@
 
 #include "chalk_version.hpp"
 #include "plugin/chalk/report.hpp"
+#include "plugin/cli/hooks.hpp"
 #include "plugin/cli/runtime.hpp"
 
 namespace {
@@ -21,6 +22,10 @@ int run(int argc, char** argv) {
   using namespace chalk::cli;
   if (argc >= 2 && std::strcmp(argv[1], "docker-cli-plugin-metadata") == 0) {
     std::cout << plugin_metadata() << '\n';
+    return 0;
+  }
+  if (argc >= 3 && std::strcmp(argv[1], "chalk") == 0 && std::strcmp(argv[2], k_hook_subcommand) == 0) {
+    std::cout << hook_answer(argc >= 4 ? argv[3] : "") << '\n';
     return 0;
   }
   Runtime runtime(argc, argv);

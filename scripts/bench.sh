@@ -2,7 +2,7 @@
 # Benchmarks (not tests): prints the figures the issues ask for, each as a ratio against a
 # named peer measured in the same run on the same data.
 #
-#   scripts/bench.sh [oci] [build] [shim] [config] [deployments]     # default: every section
+#   scripts/bench.sh [oci] [build] [shim] [config] [deployments] [registry]   # default: every section
 #
 # Sections:
 #   oci     400 MB image (random data + 3,000 small files, 4 layers):
@@ -18,6 +18,10 @@
 #   deployments  `deployments --json` over 200,000 reports (build, push, heartbeat; JSON Lines
 #           in the s3 layout, 50 per file) and 20,000 ECS tasks vs the README's SQL join in
 #           DuckDB over the same files (tests/integration/deployments/duckdb_join.mjs); peak RSS.
+#   registry  the same 400 MB image in a loopback docker-registry: `insert docker://` (no
+#           engine) vs `skopeo copy docker://A docker://B` (A and B two registries); blob bytes
+#           uploaded when chalking a first and a second, different image in one registry
+#           (counted by tests/e2e/registry_proxy.py in front of it).
 # Work files live in ${CHALK_BENCH_DIR:-/tmp/chalk-bench} (generated once, reused).
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
@@ -240,9 +244,69 @@ section_deployments() {
     "$(peak_rss_mb "$chalk" deployments --reports "$data/reports" --custodian "$data/custodian" --json)" "-" "-" "< 256 MB"
 }
 
+
+# bench_registry NAME: a docker-registry on loopback with storage under $bench_dir; sets
+# REGISTRY_ADDR, stopped when the script exits.
+bench_registry() {
+  local dir=$bench_dir/registry-$1 port
+  mkdir -p "$dir"
+  port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+  printf 'version: 0.1\nlog:\n  level: error\nstorage:\n  filesystem:\n    rootdirectory: %s/storage\nhttp:\n  addr: 127.0.0.1:%s\n' \
+    "$dir" "$port" >"$dir/config.yml"
+  docker-registry serve "$dir/config.yml" >"$dir/log" 2>&1 &
+  bench_pids+=("$!")
+  REGISTRY_ADDR=127.0.0.1:$port
+  until curl -s -o /dev/null "http://$REGISTRY_ADDR/v2/"; do sleep 0.1; done
+}
+
+# uploaded_bytes LOG: blob bytes a registry_proxy.py log recorded.
+uploaded_bytes() { awk '($1 == "PUT" || $1 == "PATCH") && $2 ~ /blobs\/uploads/ { n += $3 } END { print n + 0 }' "$1"; }
+
+section_registry() {
+  ensure_packages skopeo hyperfine docker-registry curl
+  make_big_image
+  local src=$bench_dir/src work=$bench_dir/registry-work
+  rm -rf "$bench_dir"/registry-a "$bench_dir"/registry-b "$work"
+  mkdir -p "$work"
+  bench_registry a
+  local a=$REGISTRY_ADDR
+  bench_registry b
+  local b=$REGISTRY_ADDR
+  local skopeo_copy="skopeo --insecure-policy copy --src-tls-verify=false --dest-tls-verify=false"
+  $skopeo_copy "oci:$src/layout:big" "docker://$a/bench/big:src" >/dev/null
+  printf '%s\n' "== registry: 400 MB image in a loopback registry; median of $runs runs"
+  row "measure" "chalk (s)" "peer (s)" "ratio" "goal"
+  local ours peer
+  ours=$(seconds_prepared "$skopeo_copy docker://$a/bench/big:src docker://$a/bench/big:work >/dev/null" \
+    "$chalk insert docker://$a/bench/big:work")
+  peer=$(seconds_prepared "rm -rf $bench_dir/registry-b/storage" "$skopeo_copy docker://$a/bench/big:src docker://$b/bench/big:copy")
+  row "insert docker:// (no engine) vs skopeo copy A -> B" "$ours" "$peer" "$(ratio "$ours" "$peer")x" "<= 0.2x"
+
+  # Bytes: through the recording proxy, a first image, then a second, different one.
+  python3 "$CHALK_ROOT/tests/e2e/registry_proxy.py" --upstream "$a" --log "$work/proxy.log" >"$work/proxy.port" &
+  bench_pids+=("$!")
+  until [ -s "$work/proxy.port" ]; do sleep 0.1; done
+  local proxy=127.0.0.1:$(head -1 "$work/proxy.port")
+  $skopeo_copy "docker://$a/bench/big:src" "docker://$a/bench/first:1" >/dev/null
+  mkdir -p "$work/second"
+  (cd "$work/second" && umoci init --layout layout >/dev/null && umoci new --image layout:s >/dev/null &&
+    mkdir -p rootfs/etc && echo second >rootfs/etc/second && umoci insert --image layout:s rootfs/etc/second /etc/second >/dev/null &&
+    umoci config --image layout:s --config.entrypoint /bin/sh >/dev/null)
+  $skopeo_copy "oci:$work/second/layout:s" "docker://$a/bench/second:1" >/dev/null
+  : >"$work/proxy.log"
+  "$chalk" insert "docker://$proxy/bench/first:1" >/dev/null
+  row "blob bytes uploaded chalking a first image" "$(uploaded_bytes "$work/proxy.log")" "-" "-" "-"
+  : >"$work/proxy.log"
+  "$chalk" insert "docker://$proxy/bench/second:1" >/dev/null
+  row "blob bytes uploaded chalking a second, different image" "$(uploaded_bytes "$work/proxy.log")" "-" "-" "mark + config only"
+}
+
+bench_pids=()
+trap 'for pid in "${bench_pids[@]}"; do kill "$pid" 2>/dev/null || true; done' EXIT
+
 [ -x "$chalk" ] || die "build first: $chalk is missing (scripts/test.sh or scripts/quickstart.sh builds it)"
 sections=("$@")
-[ ${#sections[@]} -gt 0 ] || sections=(oci build shim config deployments)
+[ ${#sections[@]} -gt 0 ] || sections=(oci build shim config deployments registry)
 for section in "${sections[@]}"; do
   case "$section" in
     oci) section_oci ;;
@@ -250,6 +314,7 @@ for section in "${sections[@]}"; do
     shim) section_shim ;;
     config) section_config ;;
     deployments) section_deployments ;;
-    *) die "unknown section \`$section\` (known: oci build shim config deployments)" ;;
+    registry) section_registry ;;
+    *) die "unknown section \`$section\` (known: oci build shim config deployments registry)" ;;
   esac
 done

@@ -328,4 +328,39 @@ std::vector<std::string> with_iidfile(const std::vector<std::string>& args, cons
   return result;
 }
 
+std::vector<std::string> without_push(const std::vector<std::string>& args) {
+  auto pushes = [](std::string_view spec) {
+    BuildInvocation probe;
+    apply_output(probe, std::string(spec));
+    return probe.push;
+  };
+  // The spec of an attached output (`--output=SPEC`, `-oSPEC`, `-o=SPEC`), if `arg` is one.
+  auto attached_output = [](const std::string& arg) -> std::optional<std::string_view> {
+    for (std::string_view prefix : {"--output=", "-o=", "-o"}) {
+      if (arg.size() > prefix.size() && arg.rfind(prefix, 0) == 0) return std::string_view(arg).substr(prefix.size());
+    }
+    return std::nullopt;
+  };
+  std::vector<std::string> result;
+  for (std::size_t i = 0; i < args.size(); ++i) {
+    const std::string& arg = args[i];
+    if (arg == "--") {
+      result.insert(result.end(), args.begin() + static_cast<std::ptrdiff_t>(i), args.end());
+      break;
+    }
+    if (arg == "--push" || arg.rfind("--push=", 0) == 0) continue;
+    if ((arg == "--output" || arg == "-o") && i + 1 < args.size()) {
+      if (!pushes(args[i + 1])) {
+        result.push_back(arg);
+        result.push_back(args[i + 1]);
+      }
+      ++i;
+      continue;
+    }
+    if (auto spec = attached_output(arg); spec && pushes(*spec)) continue;
+    result.push_back(arg);
+  }
+  return result;
+}
+
 }  // namespace chalk::build

@@ -38,4 +38,9 @@ oci::Result<BuildInvocation> parse_build_args(const std::vector<std::string>& ar
 // when `args` do not parse (docker then reports the problem itself).
 std::vector<std::string> with_iidfile(const std::vector<std::string>& args, const std::string& path);
 
+// `args` without what asks the builder to push (--push[=BOOL], -o/--output of type=registry
+// or with push=true), for the classic builder, which has no push of its own: chalk pushes
+// the chalked image itself. Options in a combined shorthand run (`-qo ...`) stay as typed.
+std::vector<std::string> without_push(const std::vector<std::string>& args);
+
 }  // namespace chalk::build

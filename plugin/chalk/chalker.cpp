@@ -77,11 +77,14 @@ oci::Result<FoundMark> find_mark(const oci::Image& image) {
 std::vector<oci::LayerFile> chalk_layer_files(const oci::Json& mark, const ChalkRequest& request, bool include_shim) {
   std::vector<oci::LayerFile> files;
   files.push_back({"chalk.json", 0444, serialize_mark(mark), {}});
-  if (include_shim) {
-    files.push_back({"chalk.c4m", 0444, request.config_source, {}});
-    files.push_back({"chalk", 0755, std::string(request.shim), {}});
-    if (!request.ca_bundle.empty()) files.push_back({"chalk.ca.pem", 0444, request.ca_bundle, {}});
-  }
+  if (include_shim) files.push_back({"chalk.c4m", 0444, request.config_source, {}});
+  return files;
+}
+
+std::vector<oci::LayerFile> shim_layer_files(const ChalkRequest& request) {
+  std::vector<oci::LayerFile> files;
+  files.push_back({"chalk", 0755, std::string(request.shim), {}});
+  if (!request.ca_bundle.empty()) files.push_back({"chalk.ca.pem", 0444, request.ca_bundle, {}});
   return files;
 }
 
@@ -147,8 +150,30 @@ oci::Result<ChalkResult> chalk_image(const oci::Image& image, const ChalkRequest
   auto layer = oci::build_layer(chalk_layer_files(result.mark, request, include_shim), oci::Compression::none, request.temp_directory, request.layer_mtime);
   if (!layer) return layer.error();
 
+  // Our previous layers go (the mark's, and the shim's below it), then the shim's layer
+  // comes back (the same digest for the same shim) and the mark's goes on top.
+  oci::Image base = image;
+  for (const char* ours : {k_history_created_by, k_shim_history_created_by}) {
+    if (!drop_previous || last_created_by(base) != ours || base.layers.empty()) break;
+    oci::Mutation drop;
+    drop.drop_last_layer = true;
+    auto dropped = oci::mutate(base, drop);
+    if (!dropped) return dropped.error();
+    base = std::move(*dropped);
+  }
+  if (include_shim) {
+    auto shim_layer = oci::build_layer(shim_layer_files(request), oci::Compression::none, request.temp_directory, request.layer_mtime);
+    if (!shim_layer) return shim_layer.error();
+    oci::Mutation add_shim;
+    add_shim.append = oci::Mutation::Append{
+        std::move(*shim_layer),
+        oci::Json{{"created", utc_rfc3339(request.timestamp_ms)}, {"created_by", k_shim_history_created_by}}};
+    auto with_shim = oci::mutate(base, add_shim);
+    if (!with_shim) return with_shim.error();
+    base = std::move(*with_shim);
+  }
+
   oci::Mutation mutation;
-  mutation.drop_last_layer = drop_previous;
   mutation.append = oci::Mutation::Append{
       std::move(*layer),
       oci::Json{{"created", utc_rfc3339(request.timestamp_ms)}, {"created_by", k_history_created_by}}};
@@ -163,7 +188,7 @@ oci::Result<ChalkResult> chalk_image(const oci::Image& image, const ChalkRequest
   for (const auto& [key, value] : request.custom_labels) mutation.set_labels[request.label_prefix + key] = value;
   if (wrap.entrypoint) mutation.entrypoint = *wrap.entrypoint;
   if (include_shim) mutation.on_build = plan_on_build(container);
-  auto mutated = oci::mutate(image, mutation);
+  auto mutated = oci::mutate(base, mutation);
   if (!mutated) return mutated.error();
   result.image = std::move(*mutated);
   return result;

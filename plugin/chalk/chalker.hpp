@@ -17,6 +17,9 @@
 namespace chalk {
 
 inline constexpr const char* k_history_created_by = "COPY chalk.json /chalk.json # chalk";
+// The shim's own layer, just below the mark's: the same bytes for every image this plugin
+// chalks, so a registry stores it once and later images upload only the small mark layer.
+inline constexpr const char* k_shim_history_created_by = "COPY chalk /chalk # chalk";
 inline constexpr const char* k_label_metadata_id = "run.chalk.metadata-id";
 inline constexpr const char* k_label_chalk_id = "run.chalk.chalk-id";
 
@@ -48,9 +51,11 @@ struct ChalkResult {
 
 oci::Result<ChalkResult> chalk_image(const oci::Image& image, const ChalkRequest& request);
 
-// The chalk layer's files (REPORTS.md §2): the mark, and with the shim its config, its
-// binary and the CA roots it falls back on for HTTPS sinks in images that have none.
+// The chalk layer's files (REPORTS.md §2): the mark, and with the shim its config.
 std::vector<oci::LayerFile> chalk_layer_files(const oci::Json& mark, const ChalkRequest& request, bool include_shim);
+// The shim layer's files: the binary and the CA roots it falls back on for HTTPS sinks in
+// images that have none; nothing per image, so its digest is the same everywhere.
+std::vector<oci::LayerFile> shim_layer_files(const ChalkRequest& request);
 
 // What the config alone says (REPORTS.md §2): whether the last history entry is a chalk
 // copy, and the metadata ID a parent's inherited label points to.

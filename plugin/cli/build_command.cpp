@@ -16,7 +16,11 @@ void add_build_command(CLI::App& app, Runtime& runtime) {
       "All arguments but --config/--config-file are passed to `docker build` unchanged (see `docker build\n"
       "--help`); its output streams as usual. The built image then gets the chalk layer (mark, config,\n"
       "runtime shim) and each -t tag moves to the chalked image (--iidfile and -q give its ID).\n"
-      "If chalking fails, the image docker built is left as it is, with a warning.",
+      "If chalking fails, the image docker built is left as it is, with a warning.\n"
+      "--push (or --output type=registry) with the classic builder, which cannot push: the plugin\n"
+      "builds, chalks, pushes each -t tag with docker push and prints a push report after the build\n"
+      "report. buildx pushes by itself, before chalk can mark the image: chalk it there afterwards\n"
+      "with `docker chalk insert docker://TAG`.",
       "docker build's own (0 when it built and chalking succeeded or failed open); 1 a rejected config;\n"
       "2 bad usage (--config without a FILE)",
       "docker chalk build --config my.c4m -t app:1 ."));
@@ -43,6 +47,7 @@ void add_build_command(CLI::App& app, Runtime& runtime) {
     for (const auto& warning : outcome.warnings) runtime.warn(warning);
     if (outcome.quiet) std::cout << outcome.quiet_output << std::flush;
     if (outcome.report) runtime.publish(*outcome.report);
+    if (outcome.push) runtime.publish(*outcome.push);
     if (outcome.failure) runtime.publish_to_topic("fail", *outcome.failure);
     if (outcome.exit_code != 0) throw Fatal(outcome.exit_code, "");
   });

@@ -1,8 +1,10 @@
 // `insert` and `extract`: options in, operation called, report out.
+#include "plugin/cli/registry_options.hpp"
 #include "plugin/cli/runtime.hpp"
 #include "plugin/embedded/embedded.hpp"
 #include "plugin/ops/engine_ops.hpp"
 #include "plugin/ops/image_ops.hpp"
+#include "plugin/ops/registry_ops.hpp"
 
 namespace chalk::cli {
 
@@ -44,6 +46,7 @@ void add_insert_command(CLI::App& app, Runtime& runtime) {
     std::string target;
     std::string output;
     std::string format;
+    ops::RegistryAccess registry;
   };
   auto options = std::make_shared<Options>();
   auto* command = app.add_subcommand("insert", "Chalk an image archive or OCI layout and print an insert report");
@@ -51,12 +54,17 @@ void add_insert_command(CLI::App& app, Runtime& runtime) {
       "TARGET is docker-archive:FILE, oci:DIR[:TAG], oci-archive:FILE[:TAG], a path whose format is\n"
       "detected, or a local image name (chalked in the engine; that tag moves to the chalked image).\n"
       "Without -o, archives are replaced atomically and OCI layouts are updated in place (new blobs\n"
-      "first, index.json last). Every platform of an index is chalked. Bad input leaves nothing behind.",
+      "first, index.json last). Every platform of an index is chalked.\n"
+      "docker://REF chalks an image in its registry with no engine: only new blobs are uploaded and\n"
+      "the tag moves last (or -o docker://OTHER is written); every platform of an index is chalked.\n"
+      "Credentials come from docker's config.json (auths, credsStore, credHelpers).\n"
+      "Bad input (truncated or hostile archives, wrong digests) exits 2 and leaves nothing behind.",
       k_image_exit_codes, "docker chalk insert --config my.c4m image.tar -o chalked.tar"));
   add_config_option(*command, runtime);
   command->add_option("target", options->target, "Image to chalk")->required();
   command->add_option("-o,--output", options->output, "Write the chalked image here instead of replacing TARGET");
   command->add_option("--format", options->format, "Output format: docker-archive, oci-archive or oci (default: TARGET's)");
+  add_registry_options(*command, options->registry);
   command->callback([&runtime, options] {
     runtime.begin("insert");
     ops::InsertRequest request;
@@ -67,6 +75,13 @@ void add_insert_command(CLI::App& app, Runtime& runtime) {
     request.output_format = parse_format(options->format);
     request.progress = runtime.progress("writing " + (options->output.empty() ? options->target : options->output));
     request.temp_directory = temp_directory();
+    if (ops::is_registry_target(options->target)) {
+      if (!options->format.empty()) throw Fatal(k_exit_bad_input, "--format applies to archives and layouts, not docker://");
+      auto inserted = ops::insert_registry_image(request, options->output, options->registry, runtime.context());
+      if (!inserted) fail(inserted.error());
+      finish(runtime, inserted->outcome);
+      return;
+    }
     if (is_engine_reference(options->target)) {
       if (!options->output.empty() || !options->format.empty()) {
         throw Fatal(k_exit_bad_input, "`" + options->target + "` is a local image: -o and --format apply to archives and layouts");
@@ -84,14 +99,24 @@ void add_insert_command(CLI::App& app, Runtime& runtime) {
 
 void add_extract_command(CLI::App& app, Runtime& runtime) {
   auto target = std::make_shared<std::string>();
+  auto registry = std::make_shared<ops::RegistryAccess>();
   auto* command = app.add_subcommand("extract", "Read an image's chalk mark back, validate it and print an extract report");
   command->footer(command_footer("An unchalked image is reported as such (exit 0); a mark that fails validation exits 1.",
                                   k_image_exit_codes, "docker chalk extract --config my.c4m app:1"));
   add_config_option(*command, runtime);
-  command->add_option("target", *target, "Image to read: docker-archive:FILE, oci:DIR[:TAG], oci-archive:FILE[:TAG] or a path")
+  command->add_option("target", *target,
+                      "Image to read: docker-archive:FILE, oci:DIR[:TAG], oci-archive:FILE[:TAG], a path, a local "
+                      "image or docker://REF (only its manifest, config and chalk layer are fetched)")
       ->required();
-  command->callback([&runtime, target] {
+  add_registry_options(*command, *registry);
+  command->callback([&runtime, target, registry] {
     runtime.begin("extract");
+    if (ops::is_registry_target(*target)) {
+      auto outcome = ops::extract_registry_image(*target, *registry, runtime.context());
+      if (!outcome) fail(outcome.error());
+      finish(runtime, *outcome);
+      return;
+    }
     if (is_engine_reference(*target)) {
       ops::OperationOutcome outcome;
       auto report = ops::extract_engine_image(runtime.engine(), *target, runtime.context(), outcome.exit_code);

@@ -67,6 +67,7 @@ std::string command_footer(const std::string& details, const std::string& exit_c
 
 void add_commands(CLI::App& app, Runtime& runtime) {
   add_build_command(app, runtime);
+  add_push_command(app, runtime);
   add_insert_command(app, runtime);
   add_extract_command(app, runtime);
   add_config_commands(app, runtime);

@@ -118,5 +118,6 @@ void add_extract_command(CLI::App& app, Runtime& runtime);
 void add_config_commands(CLI::App& app, Runtime& runtime);
 void add_build_command(CLI::App& app, Runtime& runtime);
 void add_deployments_command(CLI::App& app, Runtime& runtime);
+void add_push_command(CLI::App& app, Runtime& runtime);
 
 }  // namespace chalk::cli

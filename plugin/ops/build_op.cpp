@@ -10,6 +10,7 @@
 #include "plugin/chalk/ids.hpp"
 #include "plugin/ops/engine_ops.hpp"
 #include "plugin/ops/image_ops.hpp"
+#include "plugin/ops/registry_ops.hpp"
 
 namespace chalk::ops {
 
@@ -23,10 +24,56 @@ std::string trim(std::string text) {
   return text;
 }
 
-}  // namespace
+// buildx pushes by itself; the classic builder (no buildx plugin) has no --push.
+bool classic_builder(docker::DockerClient& client) {
+  auto buildx = client.capture({"buildx", "version"});
+  return !buildx || buildx->exit_code != 0;
+}
 
-BuildOutcome build(const BuildRequest& request, docker::DockerClient& client, docker::Engine& engine,
-                   const ReportContext& context) {
+// --push with the classic builder: `docker push` of each tag (now the chalked image, or
+// docker's if chalking failed), then the push report. Returns push's exit code.
+int push_tags(const build::BuildInvocation& invocation, docker::DockerClient& client, const ReportContext& context,
+              BuildOutcome& outcome) {
+  if (invocation.tags.empty()) {
+    outcome.warnings.push_back("--push: the build has no -t tag to push");
+    return 1;
+  }
+  std::vector<std::string> pushed;
+  int exit_code = 0;
+  for (const auto& tag : invocation.tags) {
+    std::vector<std::string> args{"push"};
+    if (outcome.quiet) args.emplace_back("-q");
+    args.push_back(tag);
+    // Under -q stdout carries only the image ID: docker push's own output goes to stderr.
+    int status = 1;
+    if (outcome.quiet) {
+      auto captured = client.capture(args);
+      if (captured) {
+        std::cerr << captured->err;
+        status = captured->exit_code;
+      }
+    } else {
+      auto streamed = client.stream(args);
+      if (streamed) status = *streamed;
+    }
+    if (status != 0) {
+      outcome.warnings.push_back("--push: `docker push " + tag + "` failed");
+      exit_code = status;
+      continue;
+    }
+    pushed.push_back(tag);
+  }
+  if (!pushed.empty()) {
+    oci::Json report = push_report(pushed, client, RegistryAccess{}, context, outcome.warnings);
+    report["_OP_EXIT_CODE"] = exit_code;
+    outcome.push = std::move(report);
+  }
+  return exit_code;
+}
+
+// docker build, then chalking; fail open.
+BuildOutcome build_and_chalk(const BuildRequest& request, docker::DockerClient& client, docker::Engine& engine,
+                             const ReportContext& context) {
   BuildOutcome outcome;
   auto invocation = build::parse_build_args(request.args);
   oci::TempPath own_iidfile;
@@ -83,7 +130,8 @@ BuildOutcome build(const BuildRequest& request, docker::DockerClient& client, do
     return outcome;
   }
   if (invocation->push) {
-    outcome.warnings.push_back("this build pushed docker's unchalked image; the tags now name the chalked one: push it with `docker push`");
+    outcome.warnings.push_back("buildx pushed docker's image before chalk could mark it; chalk it in the registry with "
+                               "`docker chalk insert docker://TAG`");
   }
 
   const std::string built_id = [&] {
@@ -148,6 +196,22 @@ BuildOutcome build(const BuildRequest& request, docker::DockerClient& client, do
   report["_OP_CHALK_COUNT"] = chalked->chalks.size();
   report["_OP_UNMARKED_COUNT"] = 0;
   outcome.report = report;
+  return outcome;
+}
+
+}  // namespace
+
+BuildOutcome build(const BuildRequest& request, docker::DockerClient& client, docker::Engine& engine,
+                   const ReportContext& context) {
+  auto invocation = build::parse_build_args(request.args);
+  if (!invocation || !invocation->push || !classic_builder(client)) {
+    return build_and_chalk(request, client, engine, context);
+  }
+  // The classic builder cannot push: build without asking it to, chalk, push the result.
+  BuildRequest without = request;
+  without.args = build::without_push(request.args);
+  BuildOutcome outcome = build_and_chalk(without, client, engine, context);
+  if (outcome.exit_code == 0) outcome.exit_code = push_tags(*invocation, client, context, outcome);
   return outcome;
 }
 

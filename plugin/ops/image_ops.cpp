@@ -120,20 +120,23 @@ oci::Result<OperationOutcome> extract(const ExtractRequest& request, const Repor
   if (!ref) return ref.error();
   auto set = oci::read_image_set(*ref);
   if (!set) return set.error();
+  return extract_set(*set, request.target, context);
+}
 
+oci::Result<OperationOutcome> extract_set(const oci::ImageSet& set, const std::string& target, const ReportContext& context) {
   OperationOutcome outcome;
   oci::Json chalks = oci::Json::array();
   oci::Json unmarked = oci::Json::array();
   oci::Json collected = oci::Json::array();
   oci::Json errors = oci::Json::array();
-  for (const auto& entry : set->entries) {
+  for (const auto& entry : set.entries) {
     std::vector<const oci::Image*> images;
     oci::collect_images(entry.node, images);
     for (const oci::Image* image : images) {
       if (image->platform().os == "unknown") continue;  // attestation manifests
       auto found = find_mark(*image);
       if (!found) return found.error();
-      const std::string name = entry.names.empty() ? request.target : entry.names.front();
+      const std::string name = entry.names.empty() ? target : entry.names.front();
       if (!found->mark) {
         unmarked.push_back(name);
         if (!found->inherited_metadata_id.empty()) {

@@ -38,6 +38,9 @@ struct ExtractRequest {
 };
 
 oci::Result<OperationOutcome> extract(const ExtractRequest& request, const ReportContext& context);
+// The extract report of a set already read (`target` names unnamed entries); only the last
+// layer of an image whose history says it is marked is opened.
+oci::Result<OperationOutcome> extract_set(const oci::ImageSet& set, const std::string& target, const ReportContext& context);
 
 // A chalk request for one invocation: a fresh CHALK_ID and time, the config and shim the
 // layer carries, wrapping as asked and as the settings allow.

@@ -252,5 +252,17 @@ TEST(WithIidfile, ResultParsesWithTheIidfile) {
   EXPECT_EQ(parsed->tags, Args{"x"});
 }
 
+TEST(WithoutPush, DropsPushAndRegistryOutputsKeepsTheRest) {
+  EXPECT_EQ(without_push({"--push", "-t", "r/app:1", "."}), (Args{"-t", "r/app:1", "."}));
+  EXPECT_EQ(without_push({"--push=true", "-t", "a", "."}), (Args{"-t", "a", "."}));
+  EXPECT_EQ(without_push({"--output", "type=registry", "-t", "a", "."}), (Args{"-t", "a", "."}));
+  EXPECT_EQ(without_push({"-o", "type=image,push=true", "."}), (Args{"."}));
+  EXPECT_EQ(without_push({"--output=type=registry", "-otype=registry", "-o=type=registry", "."}), (Args{"."}));
+  EXPECT_EQ(without_push({"-o", "type=local,dest=out", "."}), (Args{"-o", "type=local,dest=out", "."}));
+  EXPECT_EQ(without_push({"-t", "a", ".", "--", "--push"}), (Args{"-t", "a", ".", "--", "--push"}));
+  // What remains parses, and no longer asks for a push.
+  EXPECT_FALSE(parse_ok(without_push({"--push", "-o", "type=registry", "-t", "a", "."})).push);
+}
+
 }  // namespace
 }  // namespace chalk::build

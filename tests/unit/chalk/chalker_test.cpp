@@ -40,8 +40,9 @@ struct Fixture {
   }
 };
 
-std::vector<std::string> layer_names(const oci::Image& image) {
-  auto blob = oci::open_blob(*image.blobs, image.layers.back());
+// The entries of the last layer, or of the one `below` layers under it.
+std::vector<std::string> layer_names(const oci::Image& image, std::size_t below = 0) {
+  auto blob = oci::open_blob(*image.blobs, image.layers[image.layers.size() - 1 - below]);
   auto tar = oci::open_decompressed(std::move(*blob), "layer");
   std::string bytes;
   char buffer[4096];
@@ -91,8 +92,8 @@ TEST(Chalker, WrapsWithTheShim) {
   auto result = chalk_image(fixture.image, fixture.request(true));
   ASSERT_TRUE(result) << result.error().message;
   EXPECT_TRUE(oci::validate(result->image));
-  EXPECT_EQ(layer_names(result->image),
-            (std::vector<std::string>{"chalk 0755", "chalk.c4m 0444", "chalk.json 0444"}));
+  EXPECT_EQ(layer_names(result->image), (std::vector<std::string>{"chalk.c4m 0444", "chalk.json 0444"}));
+  EXPECT_EQ(layer_names(result->image, 1), (std::vector<std::string>{"chalk 0755"}));
   const Json container = oci::container_config(result->image);
   EXPECT_EQ(container["Entrypoint"], Json::parse(R"(["/chalk","exec","--exec-command-name","/bin/echo","--"])"));
   EXPECT_EQ(container["Cmd"], Json::array({"hello"}));
@@ -106,8 +107,8 @@ TEST(Chalker, ShipsCaRootsBesideTheShim) {
   request.ca_bundle = "-----BEGIN CERTIFICATE-----\n";
   auto result = chalk_image(fixture.image, request);
   ASSERT_TRUE(result);
-  EXPECT_EQ(layer_names(result->image),
-            (std::vector<std::string>{"chalk 0755", "chalk.c4m 0444", "chalk.ca.pem 0444", "chalk.json 0444"}));
+  EXPECT_EQ(layer_names(result->image), (std::vector<std::string>{"chalk.c4m 0444", "chalk.json 0444"}));
+  EXPECT_EQ(layer_names(result->image, 1), (std::vector<std::string>{"chalk 0755", "chalk.ca.pem 0444"}));
   auto mark_only = fixture.request(false);
   mark_only.ca_bundle = request.ca_bundle;
   EXPECT_EQ(layer_names(chalk_image(fixture.image, mark_only)->image), (std::vector<std::string>{"chalk.json 0444"}));
@@ -198,7 +199,9 @@ TEST(Chalker, RechalkingReplacesTheMarkAndKeepsOneShim) {
   auto second = chalk_image(first->image, request);
   ASSERT_TRUE(second) << second.error().message;
   EXPECT_TRUE(oci::validate(second->image));
-  EXPECT_EQ(second->image.layers.size(), fixture.image.layers.size() + 1);
+  EXPECT_EQ(second->image.layers.size(), fixture.image.layers.size() + 2) << "one shim layer, one mark layer";
+  EXPECT_EQ(second->image.layers[second->image.layers.size() - 2].digest, first->image.layers[first->image.layers.size() - 2].digest)
+      << "the shim layer is the same bytes every time";
   const Json container = oci::container_config(second->image);
   EXPECT_EQ(container["Entrypoint"], Json::parse(R"(["/chalk","exec","--exec-command-name","/bin/echo","--"])"));
   EXPECT_EQ(container["OnBuild"].size(), 1u);
@@ -217,6 +220,25 @@ TEST(Chalker, SameMarkGivesTheSameLayer) {
   ASSERT_TRUE(first && second);
   EXPECT_EQ(first->blob->descriptor().digest, second->blob->descriptor().digest);
   EXPECT_EQ(result->image.layers.back().digest, first->blob->descriptor().digest) << "chalk_image builds exactly that layer";
+  auto shim = oci::build_layer(shim_layer_files(request), oci::Compression::none, fixture.dir.path(), 0);
+  ASSERT_TRUE(shim);
+  EXPECT_EQ(result->image.layers[result->image.layers.size() - 2].digest, shim->blob->descriptor().digest)
+      << "the shim's layer sits below the mark's";
+  EXPECT_EQ(result->image.history()[result->image.history().size() - 2]["created_by"], k_shim_history_created_by);
+}
+
+TEST(Chalker, TwoImagesShareTheShimLayer) {
+  Fixture fixture;
+  auto first = chalk_image(fixture.image, fixture.request(true));
+  auto request = fixture.request(true);
+  request.chalk_id = "YAGZR4-R0X6-6P2S-TFD831";
+  request.timestamp_ms += 1000;
+  auto second = chalk_image(fixture.image, request);
+  ASSERT_TRUE(first && second);
+  const auto& a = first->image.layers;
+  const auto& b = second->image.layers;
+  EXPECT_EQ(a[a.size() - 2].digest, b[b.size() - 2].digest);
+  EXPECT_NE(a.back().digest, b.back().digest);
 }
 
 TEST(Chalker, ChildImagesDoNotClaimTheParentsMark) {
