@@ -54,12 +54,6 @@ Result<Credentials> parse_helper_answer(std::string_view output, const std::stri
 
 }  // namespace
 
-fs::path default_docker_config_directory() {
-  if (const char* dir = std::getenv("DOCKER_CONFIG"); dir != nullptr && *dir != '\0') return dir;
-  const char* home = std::getenv("HOME");
-  return fs::path(home != nullptr ? home : "/") / ".docker";
-}
-
 std::string credential_key(std::string_view registry_host) {
   if (is_docker_hub(strip_scheme_and_path(registry_host))) return k_docker_hub_key;
   return strip_scheme_and_path(registry_host);

@@ -42,9 +42,6 @@ private:
   CredentialHelperRunner m_run_helper;
 };
 
-// `$DOCKER_CONFIG`, else `~/.docker`.
-std::filesystem::path default_docker_config_directory();
-
 // The key docker files credentials under: "https://index.docker.io/v1/" for Docker Hub,
 // else the host with any scheme and path removed.
 std::string credential_key(std::string_view registry_host);

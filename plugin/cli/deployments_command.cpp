@@ -38,7 +38,7 @@ void add_deployments_command(CLI::App& app, Runtime& runtime) {
   auto options = std::make_shared<Options>();
   auto* command = app.add_subcommand("deployments",
                                      "Which repository and commit runs where: reports joined with what runs");
-  command->footer(
+  command->footer(command_footer(
       "Chalk reports (any shape the sinks write: JSON Lines files and directories, stdout arrays,\n"
       "HTTP receiver dumps) lead from image digests to marks: repository, commit, build time.\n"
       "Cloud Custodian output (aws.ecs-task, aws.ecs-service, aws.ecs-task-definition;\n"
@@ -46,13 +46,14 @@ void add_deployments_command(CLI::App& app, Runtime& runtime) {
       "heartbeats prove a chalked container ran and what it listens on and talks to.\n"
       "Each row: repository, commit, image digest, where, workload, running, first and last seen,\n"
       "evidence (registry_digest, image_id, tag, heartbeat, untraced). Bad records are skipped with\n"
-      "a warning naming them; the exit code is 2 only when nothing could be read.\n"
-      "\n"
-      "Example:\n"
-      "  custodian run -s out ecs-tasks.yaml ecs-services.yaml\n"
+      "a warning naming them.",
+      "0 something was read and joined (skipped records are warnings); 1 a rejected config;\n"
+      "2 nothing could be read, or bad usage",
+      "custodian run -s out ecs-tasks.yaml ecs-services.yaml\n"
       "  kubectl get pods -A -o json > prod.json\n"
       "  docker chalk deployments --reports ~/chalk-reports --custodian out --pods prod=prod.json \\\n"
-      "      --repo acme/backend --html deployments.html");
+      "      --repo acme/backend --html deployments.html"));
+  add_config_option(*command, runtime);
   command->add_option("--reports", options->request.reports,
                       "Chalk reports: a file or a directory (repeatable)");
   command->add_option("--custodian", options->request.custodian,

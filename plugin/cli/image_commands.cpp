@@ -77,7 +77,8 @@ void add_insert_command(CLI::App& app, Runtime& runtime) {
     request.temp_directory = temp_directory();
     if (ops::is_registry_target(options->target)) {
       if (!options->format.empty()) throw Fatal(k_exit_bad_input, "--format applies to archives and layouts, not docker://");
-      auto inserted = ops::insert_registry_image(request, options->output, options->registry, runtime.context());
+      auto inserted = ops::insert_registry_image(request, options->output, runtime.registry_access(options->registry),
+                                                  runtime.context());
       if (!inserted) fail(inserted.error());
       finish(runtime, inserted->outcome);
       return;
@@ -112,7 +113,7 @@ void add_extract_command(CLI::App& app, Runtime& runtime) {
   command->callback([&runtime, target, registry] {
     runtime.begin("extract");
     if (ops::is_registry_target(*target)) {
-      auto outcome = ops::extract_registry_image(*target, *registry, runtime.context());
+      auto outcome = ops::extract_registry_image(*target, runtime.registry_access(*registry), runtime.context());
       if (!outcome) fail(outcome.error());
       finish(runtime, *outcome);
       return;

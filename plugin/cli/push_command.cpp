@@ -1,6 +1,6 @@
-// `push`: every argument goes to docker push untouched; docker's exit code is ours; then the
-// push report with the digests the registry serves.
-#include "plugin/cli/registry_options.hpp"
+// `push`: every argument but --config goes to docker push untouched; docker's exit code is
+// ours; then the push report with the digests the registry serves.
+#include "plugin/cli/config_option.hpp"
 #include "plugin/cli/runtime.hpp"
 #include "plugin/ops/registry_ops.hpp"
 
@@ -8,21 +8,30 @@ namespace chalk::cli {
 
 void add_push_command(CLI::App& app, Runtime& runtime) {
   auto* command = app.add_subcommand("push", "Run docker push, then print a push report with the registry's digests");
-  command->footer(
-      "All arguments are passed to `docker push` unchanged (see `docker push --help`); its output\n"
-      "streams as usual and its exit code is ours. Then, for the pushed tag (each tag with -a),\n"
-      "the report gives the mark's CHALK_ID and METADATA_ID and the digest the registry serves\n"
-      "(_REPO_DIGESTS, _REPO_TAGS), read back from the registry with the credentials docker uses.\n"
-      "An unchalked image is pushed all the same; its report says so. TLS for that read-back\n"
-      "follows docker: loopback registries may speak plain HTTP, other registries must verify.");
+  command->footer(command_footer(
+      "All arguments but --config/--config-file are passed to `docker push` unchanged (see `docker push\n"
+      "--help`); its output streams as usual. Then, for the pushed tag (each tag with -a), the report\n"
+      "gives the mark's CHALK_ID and METADATA_ID and the digest the registry serves (_REPO_DIGESTS,\n"
+      "_REPO_TAGS), read back from the registry with the credentials docker uses. An unchalked image\n"
+      "is pushed all the same; its report says so. TLS for that read-back follows docker: loopback\n"
+      "registries may speak plain HTTP, other registries must verify.",
+      "docker push's own; 1 a rejected config; 2 bad usage (--config without a FILE)",
+      "docker chalk push --config my.c4m localhost:5000/app:1"));
+  // CLI11 reads --config only before docker's first argument; take_config_option finds it
+  // among docker's.
+  add_config_option(*command, runtime);
   command->prefix_command();
   command->allow_extras();
   command->callback([&runtime, command] {
+    std::vector<std::string> args = command->remaining();
+    auto config_file = take_config_option(args);
+    if (!config_file) fail(config_file.error());
+    if (*config_file) runtime.config_path() = **config_file;
     runtime.begin("push");
     ops::PushRequest request;
-    request.args = command->remaining();
-    auto client = docker::make_process_client(runtime.settings().docker_exe);
-    auto outcome = ops::push(request, *client, runtime.context());
+    request.args = std::move(args);
+    request.access = runtime.registry_access();
+    auto outcome = ops::push(request, runtime.docker_client(), runtime.context());
     for (const auto& warning : outcome.warnings) runtime.warn(warning);
     if (outcome.report) runtime.publish(*outcome.report);
     if (outcome.failure) runtime.publish_to_topic("fail", *outcome.failure);

@@ -95,6 +95,11 @@ void Runtime::publish_to_topic(const std::string& topic, const oci::Json& report
   publisher().publish_to_topic(topic, nlohmann::json::parse(oci::dump_json(report)));
 }
 
+ops::RegistryAccess Runtime::registry_access(ops::RegistryAccess options) const {
+  options.docker_config_directory = docker::config_directory(m_docker_globals, m_context.environment);
+  return options;
+}
+
 docker::DockerClient& Runtime::docker_client() {
   if (!m_docker_client) m_docker_client = docker::make_process_client(m_context.settings.docker_exe, m_docker_globals);
   return *m_docker_client;

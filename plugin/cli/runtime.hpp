@@ -15,6 +15,7 @@
 #include "plugin/config/config.hpp"
 #include "plugin/docker/docker_client.hpp"
 #include "plugin/docker/engine.hpp"
+#include "plugin/ops/registry_ops.hpp"
 
 namespace chalk::sinks {
 class Publisher;
@@ -54,6 +55,9 @@ public:
   // The engine docker's options, environment and contexts name: its HTTP API, or the docker
   // CLI for endpoints the API client cannot speak. An unusable endpoint is Fatal.
   docker::Engine& engine();
+  // `options` (from a command's flags) with docker's client config directory filled in: the
+  // credentials docker itself would use.
+  ops::RegistryAccess registry_access(ops::RegistryAccess options = {}) const;
   // One stderr line when docker's --debug (or --log-level debug) asked for them.
   void debug(const std::string& line);
 

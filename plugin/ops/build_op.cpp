@@ -32,7 +32,8 @@ bool classic_builder(docker::DockerClient& client) {
 
 // --push with the classic builder: `docker push` of each tag (now the chalked image, or
 // docker's if chalking failed), then the push report. Returns push's exit code.
-int push_tags(const build::BuildInvocation& invocation, docker::DockerClient& client, const ReportContext& context,
+int push_tags(const build::BuildInvocation& invocation, docker::DockerClient& client, const RegistryAccess& registry,
+              const ReportContext& context,
               BuildOutcome& outcome) {
   if (invocation.tags.empty()) {
     outcome.warnings.push_back("--push: the build has no -t tag to push");
@@ -64,7 +65,7 @@ int push_tags(const build::BuildInvocation& invocation, docker::DockerClient& cl
     pushed.push_back(tag);
   }
   if (!pushed.empty()) {
-    oci::Json report = push_report(pushed, client, RegistryAccess{}, context, outcome.warnings);
+    oci::Json report = push_report(pushed, client, registry, context, outcome.warnings);
     report["_OP_EXIT_CODE"] = exit_code;
     outcome.push = std::move(report);
   }
@@ -211,7 +212,7 @@ BuildOutcome build(const BuildRequest& request, docker::DockerClient& client, do
   BuildRequest without = request;
   without.args = build::without_push(request.args);
   BuildOutcome outcome = build_and_chalk(without, client, engine, context);
-  if (outcome.exit_code == 0) outcome.exit_code = push_tags(*invocation, client, context, outcome);
+  if (outcome.exit_code == 0) outcome.exit_code = push_tags(*invocation, client, request.registry, context, outcome);
   return outcome;
 }
 

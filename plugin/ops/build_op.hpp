@@ -13,6 +13,7 @@
 #include "plugin/chalk/report.hpp"
 #include "plugin/docker/docker_client.hpp"
 #include "plugin/docker/engine.hpp"
+#include "plugin/ops/registry_ops.hpp"
 
 namespace chalk::ops {
 
@@ -22,6 +23,7 @@ struct BuildRequest {
   std::string_view shim;          // the shim's bytes; empty: mark only
   std::filesystem::path cwd;
   std::filesystem::path temp_directory;
+  RegistryAccess registry;  // --push: how the push report reads the registry back
 };
 
 struct BuildOutcome {

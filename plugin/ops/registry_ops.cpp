@@ -87,9 +87,7 @@ PushArguments read_push_arguments(const std::vector<std::string>& args) {
 bool is_registry_target(std::string_view target) { return target.substr(0, k_registry_prefix.size()) == k_registry_prefix; }
 
 oci::Result<std::shared_ptr<oci::RegistryClient>> make_registry_client(const std::string& host, const RegistryAccess& access) {
-  const auto directory =
-      access.docker_config_directory.empty() ? oci::default_docker_config_directory() : access.docker_config_directory;
-  auto credentials = oci::DockerCredentials::load(directory, run_credential_helper);
+  auto credentials = oci::DockerCredentials::load(access.docker_config_directory, run_credential_helper);
   if (!credentials) return credentials.error();
   oci::RegistryOptions options;
   options.tls_verify = access.tls_verify;
