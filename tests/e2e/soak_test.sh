@@ -4,7 +4,8 @@
 # OpenSSL and allocator arenas settle in about a minute), the shim's resident memory, open
 # descriptors and threads are sampled from the host every CHALK_SOAK_SAMPLE_SECONDS (default
 # 5) for CHALK_SOAK_SECONDS (default 60; the closing figures come from a 600 s run) and must
-# stay flat: RSS within 256 kB of the first sample, no more descriptors in the second half
+# stay flat: average RSS of the last third of the samples within 256 kB of the first third's
+# (and within 1 MB overall), no more descriptors in the second half
 # than in the first (a POST may hold a socket at any sample), a constant thread count.
 source "$(dirname "$0")/lib.sh"
 require_engine
@@ -77,7 +78,11 @@ threads = [r[3] for r in rows]
 beats = rows[-1][4]
 half = len(rows) // 2
 check(beats >= (warmup + duration) * 10 * 0.8, "the receiver got %d heartbeats in %d s (100 ms rate)" % (beats, warmup + duration))
-check(max(rss) - rss[0] <= 256, "the shim's RSS grew from %d to %d kB" % (rss[0], max(rss)))
+# The heap breathes by a few hundred kB between samples; growth shows in the trend.
+third = max(1, len(rows) // 3)
+early, late = sum(rss[:third]) / third, sum(rss[-third:]) / third
+check(late - early <= 256, "the shim's RSS grew: %.0f kB on average early, %.0f kB late: %r" % (early, late, rss))
+check(max(rss) - min(rss) <= 1024, "the shim's RSS moved by more than 1 MB: %r" % rss)
 check(max(fds[half:]) <= max(fds[:half]), "the shim's descriptors grew: %r" % fds)
 check(max(threads) == min(threads), "the shim's threads went from %d to %d" % (min(threads), max(threads)))
 print("-- soak: %d heartbeats; after the warm-up RSS %d..%d kB, fds %d..%d, threads %d"
