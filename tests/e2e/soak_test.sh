@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Soak of the runtime shim (issue 15): a chalked container heartbeats every 100 ms to a
-# loopback HTTP receiver. After CHALK_SOAK_WARMUP_SECONDS (default 60: the first connections,
-# OpenSSL and allocator arenas settle in about a minute), the shim's resident memory, open
+# loopback HTTP receiver. After CHALK_SOAK_WARMUP_SECONDS (default 90: the first connections,
+# OpenSSL and allocator arenas settle in 60 to 90 s), the shim's resident memory, open
 # descriptors and threads are sampled from the host every CHALK_SOAK_SAMPLE_SECONDS (default
 # 5) for CHALK_SOAK_SECONDS (default 60; the closing figures come from a 600 s run) and must
 # stay flat: average RSS of the last third of the samples within 256 kB of the first third's
@@ -14,7 +14,7 @@ make_temp_dir
 cd "$E2E_TMP"
 
 duration=${CHALK_SOAK_SECONDS:-60}
-warmup=${CHALK_SOAK_WARMUP_SECONDS:-60}
+warmup=${CHALK_SOAK_WARMUP_SECONDS:-90}
 every=${CHALK_SOAK_SAMPLE_SECONDS:-5}
 [ "$duration" -ge $((every * 4)) ] || fail "CHALK_SOAK_SECONDS=$duration is too short for samples every $every s"
 
