@@ -81,8 +81,18 @@ Rows parse_sockets(std::string_view text, StateName state_name) {
   return rows;
 }
 
-void put_rows(nlohmann::json& tables, const char* key, const Rows& rows) {
-  if (!rows.empty()) tables[key] = rows;
+// Moves every cell into the JSON value: a heartbeat with 1,000 sockets has 7,000 of them.
+void put_rows(nlohmann::json& tables, const char* key, Rows&& rows) {
+  if (rows.empty()) return;
+  nlohmann::json::array_t array;
+  array.reserve(rows.size());
+  for (Row& row : rows) {
+    nlohmann::json::array_t cells;
+    cells.reserve(row.size());
+    for (std::string& cell : row) cells.emplace_back(std::move(cell));
+    array.emplace_back(std::move(cells));
+  }
+  tables[key] = std::move(array);
 }
 
 }  // namespace
@@ -243,11 +253,11 @@ Rows read_proc_sockets(const std::string& proc_root, const std::string& file, Ro
 Rows read_proc_tcp(const std::string& proc_root) { return read_proc_sockets(proc_root, "tcp", parse_tcp); }
 Rows read_proc_udp(const std::string& proc_root) { return read_proc_sockets(proc_root, "udp", parse_udp); }
 
-nlohmann::json network_tables(const std::string& proc_root, const SocketTables& sockets) {
+nlohmann::json network_tables(const std::string& proc_root, SocketTables sockets) {
   const auto text_of = [&proc_root](const char* name) { return net_file_text(proc_root, name); };
   nlohmann::json tables = nlohmann::json::object();
-  put_rows(tables, "_OP_TCP_SOCKET_INFO", sockets.tcp);
-  put_rows(tables, "_OP_UDP_SOCKET_INFO", sockets.udp);
+  put_rows(tables, "_OP_TCP_SOCKET_INFO", std::move(sockets.tcp));
+  put_rows(tables, "_OP_UDP_SOCKET_INFO", std::move(sockets.udp));
   put_rows(tables, "_OP_IPV4_ROUTES", parse_ipv4_routes(text_of("route")));
   put_rows(tables, "_OP_IPV6_ROUTES", parse_ipv6_routes(text_of("ipv6_route")));
   put_rows(tables, "_OP_ARP_TABLE", parse_arp(text_of("arp")));

@@ -54,6 +54,6 @@ Rows read_proc_udp(const std::string& proc_root);
 
 // The §6 keys: the socket rows given, the rest from `<proc_root>/net/*`; a key is absent when
 // its file is missing or has no rows.
-nlohmann::json network_tables(const std::string& proc_root, const SocketTables& sockets);
+nlohmann::json network_tables(const std::string& proc_root, SocketTables sockets);
 
 }  // namespace chalk::shim
