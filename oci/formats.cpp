@@ -8,6 +8,7 @@
 #include <set>
 
 #include "oci/file_io.hpp"
+#include "oci/reference.hpp"
 #include "oci/tar_index.hpp"
 #include "oci/tar_writer.hpp"
 
@@ -397,14 +398,16 @@ Json top_index_json(const ImageSet& set) {
   return index;
 }
 
-Json docker_manifest_json(const ImageSet& set) {
+Result<Json> docker_manifest_json(const ImageSet& set) {
   Json manifest = Json::array();
   for (const auto& entry : set.entries) {
     const Image* image = primary_image(entry.node);
     if (image == nullptr) continue;
+    auto tags = docker_repo_tags(entry.names);
+    if (!tags) return tags.error().with_context("manifest.json: RepoTags");
     Json item = Json::object();
     item["Config"] = blob_path(image->config_descriptor.digest);
-    item["RepoTags"] = entry.names.empty() ? Json(nullptr) : Json(entry.names);
+    item["RepoTags"] = tags->empty() ? Json(nullptr) : Json(*tags);
     item["Layers"] = Json::array();
     for (const auto& layer : image->layers) item["Layers"].push_back(blob_path(layer.digest));
     manifest.push_back(std::move(item));
@@ -420,9 +423,9 @@ std::optional<Json> docker_repositories_json(const ImageSet& set) {
     const Image* image = primary_image(entry.node);
     if (image == nullptr || image->layers.empty()) continue;
     for (const auto& name : entry.names) {
-      const auto colon = name.rfind(':');
-      if (colon == std::string::npos || name.find('/', colon) != std::string::npos) continue;
-      repositories[name.substr(0, colon)][name.substr(colon + 1)] = std::string(image->layers.back().digest.hex());
+      auto ref = parse_reference(name);
+      if (!ref || ref->tag.empty() || !ref->digest.empty()) continue;  // docker_manifest_json refused or skipped it
+      repositories[ref->familiar_name()][ref->tag] = std::string(image->layers.back().digest.hex());
     }
   }
   if (repositories.empty()) return std::nullopt;
@@ -430,11 +433,15 @@ std::optional<Json> docker_repositories_json(const ImageSet& set) {
 }
 
 Status write_archive(const ImageSet& set, const WriteOptions& options) {
+  const std::string what = options.path.string();
+  // Before any blob is copied: names docker load would refuse fail the write at once.
+  Result<Json> docker_manifest = Json::array();
+  if (options.format == ImageSet::Format::docker_archive) docker_manifest = docker_manifest_json(set);
+  if (!docker_manifest) return docker_manifest.error().with_context("writing docker-archive `" + what + "`");
   BlobPlan plan;
   for (const auto& entry : set.entries) plan.add_node(entry.node);
   auto output = AtomicFile::create(options.path);
   if (!output) return output.error();
-  const std::string what = options.path.string();
   auto writer = TarWriter::open(output->file(), Compression::none, what);
   if (!writer) return writer.error();
   std::uint64_t done = 0;
@@ -457,7 +464,7 @@ Status write_archive(const ImageSet& set, const WriteOptions& options) {
   if (auto ok = (*writer)->add_bytes("oci-layout", 0644, k_layout_version, k_mtime); !ok) return ok;
   if (auto ok = (*writer)->add_bytes("index.json", 0644, dump_json(top_index_json(set)), k_mtime); !ok) return ok;
   if (options.format == ImageSet::Format::docker_archive) {
-    if (auto ok = (*writer)->add_bytes("manifest.json", 0644, dump_json(docker_manifest_json(set)), k_mtime); !ok) return ok;
+    if (auto ok = (*writer)->add_bytes("manifest.json", 0644, dump_json(*docker_manifest), k_mtime); !ok) return ok;
     if (auto repositories = docker_repositories_json(set)) {
       if (auto ok = (*writer)->add_bytes("repositories", 0644, dump_json(*repositories), k_mtime); !ok) return ok;
     }

@@ -190,4 +190,16 @@ bool same_reference(std::string_view a, std::string_view b) {
   return left && right && *left == *right;
 }
 
+Result<std::vector<std::string>> docker_repo_tags(const std::vector<std::string>& names) {
+  std::vector<std::string> tags;
+  for (const auto& name : names) {
+    auto ref = parse_reference(name);
+    if (!ref) return ref.error();
+    if (!ref->digest.empty()) continue;
+    std::string tag = ref->familiar();
+    if (std::find(tags.begin(), tags.end(), tag) == tags.end()) tags.push_back(std::move(tag));
+  }
+  return tags;
+}
+
 }  // namespace oci

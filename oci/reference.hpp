@@ -6,6 +6,7 @@
 
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "oci/result.hpp"
 
@@ -39,5 +40,11 @@ Result<Reference> parse_reference(std::string_view text);
 // True when `a` and `b` name the same image tag or digest after normalisation
 // ("app" and "docker.io/library/app:latest").
 bool same_reference(std::string_view a, std::string_view b);
+
+// The RepoTags an archive written for `docker load` carries for `names`: each in docker's
+// familiar form with its tag ("app" is "app:latest", which docker load insists on), in order,
+// without duplicates. Digest references are left out (docker never tags by digest);
+// invalid_argument naming the first name docker would refuse.
+Result<std::vector<std::string>> docker_repo_tags(const std::vector<std::string>& names);
 
 }  // namespace oci

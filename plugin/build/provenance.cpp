@@ -15,6 +15,7 @@
 
 #include "plugin/build/process.hpp"
 #include "plugin/chalk/host_facts.hpp"
+#include "plugin/chalk/redact.hpp"
 
 namespace chalk::build {
 namespace {
@@ -95,13 +96,6 @@ fs::path default_dockerfile(const fs::path& context_dir) {
   std::error_code error;
   if (!fs::exists(upper, error) && fs::exists(lower, error)) return lower;
   return upper;
-}
-
-std::string lowercase(std::string_view text) {
-  std::string result(text);
-  std::transform(result.begin(), result.end(), result.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return result;
 }
 
 // git runs with only what it needs from our environment: PATH to find its helpers, HOME and
@@ -203,7 +197,7 @@ oci::Json dockerfile_fields(const BuildInvocation& invocation, const fs::path& c
       labels = dockerfile_labels(*text, invocation.target, build_arg_values(invocation.build_args));
     }
   }
-  set_text(fields, "DOCKER_CONTEXT", invocation.context);
+  set_text(fields, "DOCKER_CONTEXT", redact_url(invocation.context));  // a git URL may carry a token
   for (const auto& [key, value] : invocation.labels) {
     if (valid_utf8(key) && valid_utf8(value)) labels[key] = value;
   }
@@ -233,7 +227,7 @@ oci::Json git_fields(const fs::path& context_dir, std::chrono::milliseconds time
   if (parts.size() != 7 || !is_full_hex_id(parts[0])) return fields;
 
   if (const auto origin = run({"config", "--get", "remote.origin.url"})) {
-    set_text(fields, "ORIGIN_URI", strip_credentials(first_line(*origin)));
+    set_text(fields, "ORIGIN_URI", redact_url(first_line(*origin)));
   }
   if (const auto branch = run({"symbolic-ref", "-q", "--short", "HEAD"}))
     set_text(fields, "BRANCH", first_line(*branch));
@@ -246,25 +240,6 @@ oci::Json git_fields(const fs::path& context_dir, std::chrono::milliseconds time
   set_time(fields, "DATE_AUTHORED", "TIMESTAMP_AUTHORED", parts[3]);
   set_time(fields, "DATE_COMMITTED", "TIMESTAMP_COMMITTED", parts[6]);
   return fields;
-}
-
-std::string strip_credentials(std::string_view url) {
-  const std::size_t scheme_end = url.find("://");
-  if (scheme_end == std::string_view::npos) return std::string(url);
-  const std::size_t authority_start = scheme_end + 3;
-  std::size_t authority_end = url.find_first_of("/?#", authority_start);
-  if (authority_end == std::string_view::npos) authority_end = url.size();
-  const std::string_view authority = url.substr(authority_start, authority_end - authority_start);
-  const std::size_t at = authority.rfind('@');
-  if (at == std::string_view::npos) return std::string(url);
-  const std::string scheme = lowercase(url.substr(0, scheme_end));
-  std::string kept_user;
-  // An ssh user name (git@) names an account, not a secret; only a password goes.
-  if (scheme == "ssh" || scheme == "git+ssh" || scheme == "ssh+git") {
-    kept_user = std::string(authority.substr(0, std::min(at, authority.find(':')))) + "@";
-  }
-  return std::string(url.substr(0, authority_start)) + kept_user + std::string(authority.substr(at + 1)) +
-         std::string(url.substr(authority_end));
 }
 
 }  // namespace chalk::build

@@ -108,6 +108,14 @@ oci::Result<ChalkResult> chalk_image(const oci::Image& image, const ChalkRequest
   const bool ours_on_top = last_created_by(image) == k_history_created_by && !image.layers.empty();
   const bool drop_previous = ours_on_top && (have_shim || !already_wrapped);
   const bool include_shim = have_shim && (wrap.wrapped || (already_wrapped && drop_previous));
+  if (include_shim && !request.config_credentials.empty()) {
+    std::string where;
+    for (const auto& item : request.config_credentials) where += (where.empty() ? "" : "; ") + item;
+    return oci::make_error(oci::Errc::config,
+                           "the config would be copied into the image with literal credentials (" + where +
+                               "): read them with env(\"NAME\") so the container supplies them, or set "
+                               "`allow_credentials_in_images: true` in the config to embed them anyway");
+  }
 
   oci::Json fields = request.build_fields.is_object() ? request.build_fields : oci::Json::object();
   fields["CHALK_ID"] = request.chalk_id;

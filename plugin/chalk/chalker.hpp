@@ -24,6 +24,9 @@ struct ChalkRequest {
   std::vector<std::string> tags;                  // DOCKER_TAGS
   oci::Json build_fields = oci::Json::object();  // build: DOCKER_FILE, DOCKER_LABELS, git keys
   std::string config_source;                      // becomes /chalk.c4m
+  // Where config_source spells out credentials (literal_credentials), unless the config
+  // allows them in images: chalking with the shim (which carries the config) then fails.
+  std::vector<std::string> config_credentials;
   std::string ca_bundle;                          // becomes /chalk.ca.pem beside the shim; "" = none
   std::string_view shim;                          // the static shim's bytes; empty: mark only
   bool wrap = true;                               // docker.wrap_entrypoint

@@ -7,6 +7,7 @@
 
 #include "plugin/chalk/host_facts.hpp"
 #include "plugin/chalk/ids.hpp"
+#include "plugin/chalk/redact.hpp"
 
 extern char** environ;
 
@@ -40,7 +41,7 @@ oci::Json report_envelope(const std::string& operation, const ReportContext& con
   report["_DATETIME"] = local_datetime(now);
   report["_TIMESTAMP"] = now;
   report["_ENV"] = filter_environment(context.environment, context.settings);
-  report["_OP_ARGV"] = context.argv;
+  report["_OP_ARGV"] = redact_argv(context.argv);  // build-arg values and URL credentials hidden
   report["_OP_CHALKER_VERSION"] = k_chalker_version;
   return report;
 }

@@ -5,6 +5,8 @@
 #include <iostream>
 
 #include "oci/file_io.hpp"
+#include "plugin/chalk/config_credentials.hpp"
+#include "plugin/chalk/redact.hpp"
 #include "plugin/cli/runtime.hpp"
 #include "plugin/embedded/embedded.hpp"
 #include "plugin/sinks/curl_transport.hpp"
@@ -15,20 +17,28 @@ namespace fs = std::filesystem;
 
 namespace {
 
-constexpr std::uint64_t k_max_config_size = 16 << 20;
+// Generous for a config (the shipped ones are a few KiB), small enough to refuse a wrong URL.
+constexpr std::uint64_t k_max_config_size = 1 << 20;
 
 bool is_url(const std::string& text) { return text.rfind("http://", 0) == 0 || text.rfind("https://", 0) == 0; }
 
+// A config is loaded whole or not at all: a response over the limit is refused, never cut.
 std::string fetch(const std::string& url) {
+  const std::string shown = redact_url(url);
   sinks::CurlTransport transport(sinks::find_ca_bundle());
   sinks::HttpRequest request;
   request.method = "GET";
   request.url = url;
   request.timeout_ms = 30000;
+  request.max_response_body = k_max_config_size;
   const auto outcome = transport.send(request);
-  if (outcome.failure != sinks::TransportFailure::none) throw Fatal(k_exit_failure, "fetching `" + url + "`: " + outcome.message);
+  if (outcome.failure != sinks::TransportFailure::none) throw Fatal(k_exit_failure, "fetching `" + shown + "`: " + outcome.message);
   if (outcome.status < 200 || outcome.status > 299) {
-    throw Fatal(k_exit_failure, "fetching `" + url + "`: HTTP status " + std::to_string(outcome.status));
+    throw Fatal(k_exit_failure, "fetching `" + shown + "`: HTTP status " + std::to_string(outcome.status));
+  }
+  if (outcome.body_truncated) {
+    throw Fatal(k_exit_failure, "fetching `" + shown + "`: the config is larger than the " +
+                                    std::to_string(k_max_config_size) + "-byte limit for configs");
   }
   return outcome.body;
 }
@@ -52,11 +62,18 @@ void add_config_commands(CLI::App& app, Runtime& runtime) {
   load->add_option("config", *location, "Config file or http(s) URL")->required();
   load->callback([&runtime, location] {
     const std::string text = read_source(*location);
+    const std::string shown = redact_url(*location);  // names the config in every line below
     for (const auto host : {config::Host::plugin, config::Host::shim}) {
-      auto settings = config::evaluate({*location, text}, config::current_environment("load", runtime.context().argv), host);
+      auto settings = config::evaluate({shown, text}, config::current_environment("load", runtime.context().argv), host);
       if (!settings) throw Fatal(k_exit_failure, settings.error().message, Fatal::Style::bare);
       if (host == config::Host::plugin) {
         for (const auto& message : settings->messages) std::cerr << message.line << '\n';
+        const auto credentials = literal_credentials(text, *settings);
+        if (!credentials.empty() && !settings->allow_credentials_in_images) {
+          runtime.warn("`" + shown + "` spells out credentials (" + credentials.front() +
+                       (credentials.size() > 1 ? ", ..." : "") +
+                       "): build and insert will refuse to copy it into images; read them with env()");
+        }
       }
     }
     const fs::path binary = embedded::self_path();
@@ -64,7 +81,7 @@ void add_config_commands(CLI::App& app, Runtime& runtime) {
       if (auto ok = embedded::write_with_config(binary, text, binary); !ok) {
         throw Fatal(k_exit_failure, "rewriting `" + binary.string() + "`: " + ok.error().message);
       }
-      std::cerr << "docker chalk: loaded " << *location << " into " << binary.string() << '\n';
+      std::cerr << "docker chalk: loaded " << shown << " into " << binary.string() << '\n';
       return;
     }
     fs::path copy = binary.parent_path() / (binary.filename().string() + ".configured");

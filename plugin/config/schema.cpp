@@ -166,6 +166,7 @@ Store make_store(Host host) {
   s.put("log_format", Value::make_string("auto"));
   s.put("skip_command_report", Value::make_bool(false));
   s.put("skip_custom_reports", Value::make_bool(false));
+  s.put("allow_credentials_in_images", Value::make_bool(false));
   s.put("env_always_show", string_list(defaults.env_always_show));
   s.put("env_never_show", string_list(defaults.env_never_show));
   s.put("env_redact", string_list(defaults.env_redact));
@@ -245,6 +246,7 @@ const std::map<std::string, Field>& root_fields() {
       {"env_redact", {k_string_list, {}, {}}},
       {"env_default_action", {k_string, {"ignore", "show", "redact"}, {}}},
       {"docker_exe", {k_string, {}, {}}},
+      {"allow_credentials_in_images", {k_bool, {}, {}}},
       // accepted from the reference schema and ignored
       {"use_report_cache", {k_bool, {}, {}}},
       {"report_cache_location", {k_string, {}, {}}},
@@ -697,6 +699,7 @@ private:
     s.skip_command_report = bool_at("skip_command_report", false);
     s.skip_custom_reports = bool_at("skip_custom_reports", false);
     s.docker_exe = string_at("docker_exe", "");
+    s.allow_credentials_in_images = bool_at("allow_credentials_in_images", false);
     s.env_always_show = strings_at("env_always_show");
     s.env_never_show = strings_at("env_never_show");
     s.env_redact = strings_at("env_redact");

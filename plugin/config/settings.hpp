@@ -82,6 +82,9 @@ struct Settings {
   bool skip_command_report = false;
   bool skip_custom_reports = false;
   std::string docker_exe;  // "" = find `docker` on PATH
+  // The chalk layer carries the config's source: one that spells out credentials goes into
+  // images only when this says so (otherwise chalking refuses and asks for env()).
+  bool allow_credentials_in_images = false;
 
   // _ENV allow-list and redaction (REPORTS.md §4)
   std::vector<std::string> env_always_show{"PATH", "PWD", "XDG_SESSION_TYPE", "USER", "SSH_TTY"};

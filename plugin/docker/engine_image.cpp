@@ -3,6 +3,7 @@
 #include <regex>
 
 #include "oci/file_io.hpp"
+#include "oci/reference.hpp"
 #include "oci/tar_writer.hpp"
 
 namespace chalk::docker {
@@ -126,7 +127,9 @@ oci::Result<EngineImage> read_engine_image(DockerClient& client, const std::stri
   return engine_image;
 }
 
-oci::Status write_thin_archive(const oci::Image& image, const std::vector<std::string>& tags, const fs::path& path) {
+oci::Status write_thin_archive(const oci::Image& image, const std::vector<std::string>& names, const fs::path& path) {
+  auto tags = oci::docker_repo_tags(names);
+  if (!tags) return tags.error().with_context("writing `" + path.string() + "`: RepoTags");
   auto overlay = std::dynamic_pointer_cast<const oci::OverlaySource>(image.blobs);
   auto output = oci::AtomicFile::create(path);
   if (!output) return output.error();
@@ -144,7 +147,7 @@ oci::Status write_thin_archive(const oci::Image& image, const std::vector<std::s
     if (auto ok = (*writer)->add_stream(name, 0644, layer.size, **stream, 0); !ok) return ok;
   }
   oci::Json manifest = oci::Json::array();
-  manifest.push_back({{"Config", config_name}, {"RepoTags", tags.empty() ? oci::Json(nullptr) : oci::Json(tags)},
+  manifest.push_back({{"Config", config_name}, {"RepoTags", tags->empty() ? oci::Json(nullptr) : oci::Json(*tags)},
                       {"Layers", layers}});
   if (auto ok = (*writer)->add_bytes("manifest.json", 0644, oci::dump_json(manifest), 0); !ok) return ok;
   auto finished = (*writer)->finish();

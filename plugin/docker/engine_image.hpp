@@ -25,8 +25,9 @@ oci::Result<EngineImage> read_engine_image(DockerClient& client, const std::stri
 
 // Writes a docker-archive of `image` holding only the blobs the image carries itself
 // (the layers mutations added, as an OverlaySource has them) plus its config; manifest.json
-// lists every layer so docker load can match the rest by chain ID.
-oci::Status write_thin_archive(const oci::Image& image, const std::vector<std::string>& tags,
+// lists every layer so docker load can match the rest by chain ID, and `names` as RepoTags
+// the way docker load wants them (oci::docker_repo_tags: "app" becomes "app:latest").
+oci::Status write_thin_archive(const oci::Image& image, const std::vector<std::string>& names,
                                const std::filesystem::path& path);
 
 // `docker save` into a temporary archive under `directory` and read it back.

@@ -1,6 +1,7 @@
 #include "plugin/ops/engine_ops.hpp"
 
 #include "oci/file_io.hpp"
+#include "oci/reference.hpp"
 #include "oci/tar_writer.hpp"
 #include "plugin/chalk/host_facts.hpp"
 #include "plugin/chalk/ids.hpp"
@@ -89,7 +90,7 @@ std::string digest_hex(const std::string& image_id) {
 oci::Result<EngineChalked> chalk_engine_image(docker::DockerClient& client, const std::string& reference,
                                               const ChalkRequest& chalk, const fs::path& temp_directory) {
   auto chalked = chalk_by_thin_load(client, reference, chalk, temp_directory);
-  if (chalked) return chalked;
+  if (chalked || chalked.error().code == oci::Errc::config) return chalked;  // a refused config fails both paths
   const std::string fast_failure = chalked.error().message;
   chalked = chalk_by_save_load(client, reference, chalk, temp_directory);
   if (!chalked) return chalked.error().with_context("fast path: " + fast_failure + "; save/load path");
@@ -106,7 +107,7 @@ oci::Result<OperationOutcome> insert_engine_image(docker::DockerClient& client, 
   if (auto tags = inspect->find("RepoTags"); tags != inspect->end() && tags->is_array()) {
     for (const auto& tag : *tags) {
       const std::string name = tag.get<std::string>();
-      if (name == request.target || name == request.target + ":latest") chalk.tags.push_back(name);
+      if (oci::same_reference(name, request.target)) chalk.tags.push_back(name);
     }
   }
   auto chalked = chalk_engine_image(client, inspect->value("Id", request.target), chalk, request.temp_directory);

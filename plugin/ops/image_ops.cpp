@@ -4,6 +4,7 @@
 #include "oci/mutate.hpp"
 #include "plugin/sinks/curl_transport.hpp"
 #include "plugin/chalk/chalker.hpp"
+#include "plugin/chalk/config_credentials.hpp"
 #include "plugin/chalk/host_facts.hpp"
 #include "plugin/chalk/ids.hpp"
 #include "plugin/chalk/mark.hpp"
@@ -32,6 +33,9 @@ ChalkRequest new_chalk_request(const ReportContext& context, std::string config_
   ChalkRequest request;
   request.chalk_id = random_chalk_id();
   request.timestamp_ms = now_ms();
+  if (!context.settings.allow_credentials_in_images) {
+    request.config_credentials = literal_credentials(config_source, context.settings);
+  }
   request.config_source = std::move(config_source);
   request.shim = shim;
   request.wrap = wrap && context.settings.wrap_entrypoint;

@@ -12,17 +12,17 @@
 namespace chalk::sinks {
 namespace {
 
-// Enough of a response body to read an S3 error code; more is never needed.
-constexpr std::size_t k_max_body = 8192;
-
 struct Collected {
+  std::size_t max_body = 0;
   std::string body;
+  bool truncated = false;
 };
 
 std::size_t collect(char* data, std::size_t size, std::size_t count, void* user) {
   auto* out = static_cast<Collected*>(user);
   std::size_t n = size * count;
-  std::size_t room = k_max_body - std::min(k_max_body, out->body.size());
+  std::size_t room = out->max_body - std::min(out->max_body, out->body.size());
+  if (n > room) out->truncated = true;
   out->body.append(data, std::min(n, room));
   return n;
 }
@@ -94,6 +94,7 @@ HttpOutcome CurlTransport::send(const HttpRequest& request) {
   append("Expect:");
 
   Collected collected;
+  collected.max_body = request.max_response_body;
   std::array<char, CURL_ERROR_SIZE> error{};
   CURL* h = easy.get();
   curl_easy_setopt(h, CURLOPT_URL, request.url.c_str());
@@ -127,6 +128,7 @@ HttpOutcome CurlTransport::send(const HttpRequest& request) {
   }
   curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &outcome.status);
   outcome.body = std::move(collected.body);
+  outcome.body_truncated = collected.truncated;
   return outcome;
 }
 

@@ -18,6 +18,8 @@ struct HttpRequest {
   std::vector<std::pair<std::string, std::string>> headers;
   std::string body;
   std::int64_t timeout_ms = 5000;  // whole attempt, connect included
+  // Response bytes kept: a few KiB read an S3 error code; a fetched config needs its whole file.
+  std::size_t max_response_body = 8192;
   // Set by an owner that is shutting down: a transport aborts the attempt soon after.
   const std::atomic<bool>* cancel = nullptr;
 };
@@ -34,7 +36,8 @@ enum class TransportFailure {
 struct HttpOutcome {
   TransportFailure failure = TransportFailure::none;
   long status = 0;      // HTTP status when failure == none
-  std::string body;     // response body, truncated by the transport to a few KiB
+  std::string body;     // response body, at most HttpRequest::max_response_body bytes
+  bool body_truncated = false;  // the response had more than that: `body` is not all of it
   std::string message;  // failure detail; never contains credentials
 };
 

@@ -84,21 +84,46 @@ bool lock_bounded(int fd, const std::string& path, std::int64_t wait_ms, std::st
   return true;
 }
 
+// A world-writable directory with the sticky bit (/tmp): any user may plant a symlink or a
+// file under the name we append to, so there the name is never followed and must be ours.
+bool in_shared_directory(const std::string& path) {
+  const auto slash = path.rfind('/');
+  const std::string dir = slash == std::string::npos ? "." : slash == 0 ? "/" : path.substr(0, slash);
+  struct stat st {};
+  return ::stat(dir.c_str(), &st) == 0 && (st.st_mode & S_ISVTX) != 0 && (st.st_mode & S_IWOTH) != 0;
+}
+
 // Opens `path` for appending, creating it 0600 (and its parents) if missing, and takes an
 // exclusive flock. A rotating writer in another process may have renamed a new file over the
 // one we opened while we waited for the lock: then we reopen, so no line goes to an orphan.
+// Only regular files: O_NONBLOCK keeps a FIFO without a reader from blocking the open forever.
 bool open_locked(const std::string& path, int flags, std::int64_t lock_wait_ms, Fd& fd, std::string& cause) {
+  const bool shared = in_shared_directory(path);
+  const int open_flags = flags | O_APPEND | O_CREAT | O_CLOEXEC | O_NONBLOCK | (shared ? O_NOFOLLOW : 0);
   for (int tries = 0; tries < 8; ++tries) {
-    int raw = ::open(path.c_str(), flags | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
+    int raw = ::open(path.c_str(), open_flags, 0600);
     if (raw < 0 && errno == ENOENT) {
       if (!make_parents(path, cause)) return false;
-      raw = ::open(path.c_str(), flags | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
+      raw = ::open(path.c_str(), open_flags, 0600);
     }
     if (raw < 0) {
-      cause = "opening `" + path + "`: " + errno_text(errno);
+      const int err = errno;
+      cause = "opening `" + path + "`: " +
+              (err == ENXIO                  ? std::string("not a regular file")
+               : err == ELOOP && shared      ? std::string("a symlink in a shared directory is not followed")
+                                             : errno_text(err));
       return false;
     }
     fd.reset(raw);
+    struct stat opened_type {};
+    if (::fstat(fd.get(), &opened_type) != 0 || !S_ISREG(opened_type.st_mode)) {
+      cause = "opening `" + path + "`: not a regular file";
+      return false;
+    }
+    if (shared && opened_type.st_uid != ::geteuid()) {
+      cause = "opening `" + path + "`: owned by another user in a shared directory";
+      return false;
+    }
     if (!lock_bounded(fd.get(), path, lock_wait_ms, cause)) return false;
     struct stat opened {};
     struct stat named {};

@@ -6,6 +6,7 @@
 #include <utility>
 #include <vector>
 
+#include "plugin/chalk/redact.hpp"
 #include "plugin/sinks/sigv4.hpp"
 
 namespace chalk::sinks {
@@ -186,16 +187,6 @@ class S3Sink final : public Sink {
 };
 
 }  // namespace
-
-std::string redact_url(std::string_view url) {
-  std::string out(url.substr(0, url.find_first_of("?#")));
-  std::size_t scheme_end = out.find("://");
-  std::size_t authority = scheme_end == std::string::npos ? 0 : scheme_end + 3;
-  std::size_t path = out.find('/', authority);
-  std::size_t at = out.rfind('@', path == std::string::npos ? out.size() : path);
-  if (at != std::string::npos && at >= authority) out.erase(authority, at + 1 - authority);
-  return out;
-}
 
 Delivery send_with_retries(HttpTransport& transport, Clock& clock, const HttpRequest& request,
                            std::string (*describe)(const HttpOutcome&)) {

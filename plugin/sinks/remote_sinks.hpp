@@ -21,12 +21,9 @@ inline constexpr std::array<std::int64_t, 2> k_backoff_ms{100, 400};
 inline constexpr std::int64_t k_default_timeout_ms = 5000;
 
 // Sends `request` under the policy above. `describe` turns a non-2xx answer into a cause
-// ("HTTP 403 AccessDenied: ..."); messages name the request by `redact_url(request.url)`.
+// ("HTTP 403 AccessDenied: ..."); messages name the request by `chalk::redact_url(request.url)`.
 Delivery send_with_retries(HttpTransport& transport, Clock& clock, const HttpRequest& request,
                            std::string (*describe)(const HttpOutcome&));
-
-// The URL without user info, query or fragment, safe for an error line.
-std::string redact_url(std::string_view url);
 
 struct S3Location {
   std::string bucket;

@@ -2,6 +2,7 @@
 
 #include <unistd.h>
 
+#include "plugin/chalk/redact.hpp"
 #include "plugin/sinks/local_sinks.hpp"
 #include "plugin/sinks/remote_sinks.hpp"
 

@@ -7,7 +7,7 @@ DIR/SEQ.body (SEQ counts from 1, zero-padded to 4 digits), its headers to DIR/SE
 
   --fail N      answer 500 (or --fail-status) to the first N POSTs, 200 afterwards
   --hang        never answer a POST (the connection stays open until the client gives up)
-  --files DIR2  answer GET /NAME with the file DIR2/NAME (for `docker chalk load URL`)
+  --files DIR2  answer GET /NAME[?QUERY] with the file DIR2/NAME (for `docker chalk load URL`)
 """
 import argparse
 import http.server
@@ -15,6 +15,7 @@ import os
 import sys
 import threading
 import time
+import urllib.parse
 
 
 def make_handler(args, state):
@@ -58,7 +59,7 @@ def make_handler(args, state):
         def do_GET(self):
             if not args.files:
                 return self.reply(404, b"no files\n")
-            path = os.path.join(args.files, os.path.basename(self.path))
+            path = os.path.join(args.files, os.path.basename(urllib.parse.urlsplit(self.path).path))
             try:
                 with open(path, "rb") as f:
                     data = f.read()

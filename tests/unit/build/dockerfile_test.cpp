@@ -290,6 +290,13 @@ TEST_F(DockerfileFields, UrlContext) {
       R"({"DOCKER_CONTEXT":"https://github.com/docker/rootfs.git#container:docker","DOCKER_LABELS":{"k":"v"}})");
 }
 
+TEST_F(DockerfileFields, UrlContextLosesItsCredentials) {
+  BuildInvocation invocation;
+  invocation.context = "https://x-access-token:ghp_sekrit@github.com/org/app.git?access_token=tok2#main:dir";
+  const auto fields = dockerfile_fields(invocation, m_dir);
+  EXPECT_EQ(fields.value("DOCKER_CONTEXT", ""), "https://github.com/org/app.git#main:dir");
+}
+
 TEST_F(DockerfileFields, EmptyDockerfileOmitsText) {
   write("ctx/Dockerfile", "");
   BuildInvocation invocation;

@@ -109,7 +109,8 @@ class GitFields : public ::testing::Test {
     git(repo, "add sub/file");
     git(repo, "commit -q -m two", "2023-09-24T14:00:00+02:00", "2023-09-24T10:00:00-03:30");
     git(repo, "tag -a -m release v1.0", "2023-09-25T00:00:00+00:00", "2023-09-25T00:00:00+00:00");
-    git(repo, "remote add origin https://user:token@example.com/org/repo.git");
+    // A token in the query (GitLab's `?private_token=`) or as the user: neither may reach the mark.
+    git(repo, "remote add origin 'https://user:token@example.com/org/repo.git?access_token=glpat-sekrit'");
   }
 
   std::string head(const std::string& revision = "HEAD") {
@@ -238,24 +239,6 @@ TEST_F(GitFields, CallerGitEnvironmentIsIgnored) {
   const auto fields = git_fields(m_dir / "repo");
   EXPECT_EQ(fields.value("COMMIT_ID", ""), head());
   EXPECT_EQ(fields.value("BRANCH", ""), "main");
-}
-
-TEST(StripCredentials, RemovesUserInformation) {
-  EXPECT_EQ(strip_credentials("https://user:token@host/x"), "https://host/x");
-  EXPECT_EQ(strip_credentials("https://x-access-token:ghp_abc@github.com/org/repo.git"),
-            "https://github.com/org/repo.git");
-  EXPECT_EQ(strip_credentials("http://token@host:8080/x?y=z"), "http://host:8080/x?y=z");
-  EXPECT_EQ(strip_credentials("https://us%40er:p@ss@host"), "https://host");
-  EXPECT_EQ(strip_credentials("HTTPS://u:p@host/a@b"), "HTTPS://host/a@b");
-}
-
-TEST(StripCredentials, KeepsSshUserAndOtherForms) {
-  EXPECT_EQ(strip_credentials("ssh://git:secret@host:22/x.git"), "ssh://git@host:22/x.git");
-  EXPECT_EQ(strip_credentials("ssh://git@host/x.git"), "ssh://git@host/x.git");
-  EXPECT_EQ(strip_credentials("git@github.com:org/repo.git"), "git@github.com:org/repo.git");
-  EXPECT_EQ(strip_credentials("https://host/x"), "https://host/x");
-  EXPECT_EQ(strip_credentials("/srv/git/repo.git"), "/srv/git/repo.git");
-  EXPECT_EQ(strip_credentials("file:///srv/a@b/repo.git"), "file:///srv/a@b/repo.git");
 }
 
 }  // namespace

@@ -2,8 +2,10 @@
 
 #include "oci/formats.hpp"
 #include "oci/mutate.hpp"
+#include "oci/tar_writer.hpp"
 #include "plugin/chalk/chalker.hpp"
 #include "plugin/chalk/mark.hpp"
+#include "plugin/docker/engine_image.hpp"
 #include "plugin/ops/image_ops.hpp"
 #include "tests/support/image_fixtures.hpp"
 
@@ -109,6 +111,38 @@ TEST(Chalker, ShipsCaRootsBesideTheShim) {
   auto mark_only = fixture.request(false);
   mark_only.ca_bundle = request.ca_bundle;
   EXPECT_EQ(layer_names(chalk_image(fixture.image, mark_only)->image), (std::vector<std::string>{"chalk.json 0444"}));
+}
+
+TEST(Chalker, RefusesToCarryAConfigWithLiteralCredentials) {
+  Fixture fixture;
+  auto request = fixture.request(true);
+  request.config_source = "x := \"https://u:hunter2@h/in\"\n";
+  request.config_credentials = {"line 1: a URL with credentials (`https://h/in`)"};
+  auto refused = chalk_image(fixture.image, request);
+  ASSERT_FALSE(refused);
+  EXPECT_EQ(refused.error().code, oci::Errc::config);
+  EXPECT_NE(refused.error().message.find("literal credentials (line 1: a URL with credentials (`https://h/in`))"),
+            std::string::npos)
+      << refused.error().message;
+  EXPECT_NE(refused.error().message.find("allow_credentials_in_images: true"), std::string::npos);
+  EXPECT_EQ(refused.error().message.find("hunter2"), std::string::npos);
+  // A mark-only chalk layer carries no config, so nothing stops it.
+  auto mark_only = fixture.request(false);
+  mark_only.config_credentials = request.config_credentials;
+  auto result = chalk_image(fixture.image, mark_only);
+  ASSERT_TRUE(result) << result.error().message;
+  EXPECT_EQ(layer_names(result->image), (std::vector<std::string>{"chalk.json 0444"}));
+}
+
+TEST(ThinArchive, NamesAreRepoTagsDockerLoadAccepts) {
+  Fixture fixture;
+  const fs::path archive = fixture.dir / "thin.tar";
+  ASSERT_TRUE(docker::write_thin_archive(fixture.image, {"mychalkedcontainer", "localhost:5000/app", "app:1"}, archive));
+  auto manifest = oci::read_file_from_layer(std::make_unique<oci::MemoryStream>(read_file(archive)), "manifest.json",
+                                            1 << 20, "manifest.json");
+  ASSERT_TRUE(manifest && *manifest);
+  EXPECT_EQ(Json::parse(**manifest)[0]["RepoTags"],
+            Json::parse(R"(["mychalkedcontainer:latest","localhost:5000/app:latest","app:1"])"));
 }
 
 TEST(Chalker, WrapCanBeTurnedOff) {

@@ -30,6 +30,18 @@ TEST(Environment, ShowsTheAllowListAndRedactsSecrets) {
             oci::Json::parse(R"({"AWS_SECRET_ACCESS_KEY":"<<redact>>","GITHUB_TOKEN":"<<redact>>","PATH":"/bin"})"));
 }
 
+TEST(Envelope, OpArgvHidesBuildArgValuesAndUrlCredentials) {
+  ReportContext context;
+  context.argv = {"/x/docker-chalk", "chalk", "build", "--build-arg", "NPM_TOKEN=npm_sekrit", "--build-arg=PW=hunter2",
+                  "https://tok@github.com/org/app.git"};
+  const auto report = report_envelope("build", context);
+  EXPECT_EQ(report["_OP_ARGV"], oci::Json({"/x/docker-chalk", "chalk", "build", "--build-arg", "NPM_TOKEN=<<redact>>",
+                                           "--build-arg=PW=<<redact>>", "https://github.com/org/app.git"}));
+  for (const char* secret : {"npm_sekrit", "hunter2", "tok@"}) {
+    EXPECT_EQ(report.dump().find(secret), std::string::npos) << secret;
+  }
+}
+
 TEST(Envelope, CarriesTheCommonKeys) {
   ReportContext context;
   context.argv = {"/x/docker-chalk", "chalk", "insert"};

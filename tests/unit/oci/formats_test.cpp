@@ -2,6 +2,7 @@
 
 #include "oci/formats.hpp"
 #include "oci/mutate.hpp"
+#include "oci/tar_writer.hpp"
 #include "tests/support/image_fixtures.hpp"
 
 namespace oci {
@@ -75,6 +76,44 @@ TEST(DockerArchive, RoundTripsThroughEveryFormat) {
       EXPECT_EQ(again->entries[0].names.front(), "app:1");
     }
   }
+}
+
+Json archive_json(const fs::path& archive, const std::string& name) {
+  auto content = read_file_from_layer(std::make_unique<MemoryStream>(read_file(archive)), name, 1 << 20, name);
+  EXPECT_TRUE(content && *content) << name;
+  return content && *content ? Json::parse(**content) : Json();
+}
+
+TEST(DockerArchive, WritesNamesAsDockerLoadWantsThem) {
+  TempDir dir;
+  write_legacy_docker_archive(dir / "img.tar", two_layer_image(), {"app:1"});
+  auto set = read_docker_archive(dir / "img.tar");
+  ASSERT_TRUE(set);
+  set->entries[0].names = {"mychalkedcontainer", "localhost:5000/team/app", "localhost:5000/app:2",
+                           "app@sha256:" + std::string(64, 'b')};
+  ASSERT_TRUE(write_image_set(*set, {ImageSet::Format::docker_archive, dir / "out.tar", {}}));
+  const Json manifest = archive_json(dir / "out.tar", "manifest.json");
+  EXPECT_EQ(manifest[0]["RepoTags"],
+            Json::parse(R"(["mychalkedcontainer:latest","localhost:5000/team/app:latest","localhost:5000/app:2"])"));
+  const Json repositories = archive_json(dir / "out.tar", "repositories");
+  EXPECT_EQ(repositories["mychalkedcontainer"].begin().key(), "latest");
+  EXPECT_EQ(repositories["localhost:5000/team/app"].begin().key(), "latest");
+  EXPECT_EQ(repositories["localhost:5000/app"].begin().key(), "2");
+  auto again = read_docker_archive(dir / "out.tar");
+  ASSERT_TRUE(again) << again.error().message;
+  EXPECT_EQ(again->entries[0].names.front(), "mychalkedcontainer:latest");
+}
+
+TEST(DockerArchive, RefusesANameDockerLoadWouldRefuseBeforeWriting) {
+  TempDir dir;
+  write_legacy_docker_archive(dir / "img.tar", two_layer_image(), {"app:1"});
+  auto set = read_docker_archive(dir / "img.tar");
+  ASSERT_TRUE(set);
+  set->entries[0].names = {"Upper/Case"};
+  auto written = write_image_set(*set, {ImageSet::Format::docker_archive, dir / "out.tar", {}});
+  ASSERT_FALSE(written);
+  EXPECT_NE(written.error().message.find("invalid reference `Upper/Case`"), std::string::npos) << written.error().message;
+  EXPECT_FALSE(fs::exists(dir / "out.tar"));
 }
 
 TEST(DockerArchive, FailsOnMissingManifestJson) {

@@ -8,6 +8,8 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <functional>
+#include <future>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -116,6 +118,90 @@ TEST(FileSink, ReportsWhyItCannotWrite) {
   Delivery result = sink->deliver(numbered(1));
   EXPECT_EQ(result.state, DeliveryState::failed);
   EXPECT_NE(result.cause.find((blocker / "reports.jsonl").string()), std::string::npos) << result.cause;
+}
+
+// Delivers on a thread and waits at most five seconds, so a sink that blocks fails the test
+// instead of hanging it; `unblock` then releases the sink (the thread is left to finish).
+Delivery deliver_within_5s(Sink& sink, const std::function<void()>& unblock) {
+  auto done = std::make_shared<std::promise<Delivery>>();
+  auto result = done->get_future();
+  std::thread([&sink, done] { done->set_value(sink.deliver(numbered(1))); }).detach();
+  if (result.wait_for(std::chrono::seconds(5)) != std::future_status::ready) {
+    ADD_FAILURE() << "the sink blocked for 5 s";
+    unblock();
+  }
+  return result.get();
+}
+
+TEST(FileSink, AFifoFailsAtOnceInsteadOfBlocking) {
+  TempDir dir;
+  for (const bool rotating : {false, true}) {
+    SCOPED_TRACE(rotating ? "rotating_log" : "file");
+    const fs::path fifo = dir.path() / (rotating ? "rotating.fifo" : "file.fifo");
+    ASSERT_EQ(::mkfifo(fifo.c_str(), 0600), 0);
+    auto sink = rotating ? make_rotating_log_sink(fifo.string(), 1 << 20, 0) : make_file_sink(fifo.string());
+    Delivery result = deliver_within_5s(*sink, [&] {
+      ::close(::open(fifo.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC));
+    });
+    EXPECT_EQ(result.state, DeliveryState::failed);
+    EXPECT_EQ(result.cause, "opening `" + fifo.string() + "`: not a regular file");
+    // With a reader waiting the open succeeds, and the type check still refuses.
+    const int reader = ::open(fifo.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+    ASSERT_GE(reader, 0);
+    EXPECT_EQ(sink->deliver(numbered(2)).cause, "opening `" + fifo.string() + "`: not a regular file");
+    char byte = 0;
+    EXPECT_EQ(::read(reader, &byte, 1), 0) << "nothing was written into the FIFO";
+    ::close(reader);
+  }
+}
+
+TEST(FileSink, ADeviceIsNotWritten) {
+  auto sink = make_file_sink("/dev/null");
+  EXPECT_EQ(sink->deliver(numbered(1)).cause, "opening `/dev/null`: not a regular file");
+}
+
+TEST(FileSink, NeverFollowsASymlinkInASharedDirectory) {
+  TempDir dir;
+  const fs::path shared = dir.path() / "tmp";
+  fs::create_directory(shared);
+  ASSERT_EQ(::chmod(shared.c_str(), 01777), 0);
+  const fs::path victim = dir.path() / "victim";
+  std::ofstream(victim) << "precious\n";
+  const fs::path planted = shared / "reports.jsonl";
+  fs::create_symlink(victim, planted);
+  for (const bool rotating : {false, true}) {
+    SCOPED_TRACE(rotating ? "rotating_log" : "file");
+    auto sink = rotating ? make_rotating_log_sink(planted.string(), 1 << 20, 0) : make_file_sink(planted.string());
+    Delivery result = sink->deliver(numbered(1));
+    EXPECT_EQ(result.state, DeliveryState::failed);
+    EXPECT_EQ(result.cause, "opening `" + planted.string() + "`: a symlink in a shared directory is not followed");
+    EXPECT_EQ(read_all(victim), "precious\n");
+  }
+  // Outside a shared directory a symlink is the user's own choice and is followed.
+  const fs::path own = dir.path() / "own-link";
+  fs::create_symlink(victim, own);
+  EXPECT_EQ(make_file_sink(own.string())->deliver(numbered(1)).state, DeliveryState::delivered);
+  EXPECT_EQ(read_all(victim), "precious\n" + numbered(1).dump() + "\n");
+}
+
+TEST(FileSink, RefusesAnotherUsersFileInASharedDirectory) {
+  TempDir dir;
+  const fs::path shared = dir.path() / "tmp";
+  fs::create_directory(shared);
+  ASSERT_EQ(::chmod(shared.c_str(), 01777), 0);
+  const fs::path planted = shared / "reports.jsonl";
+  std::ofstream(planted) << "";
+  // Planted by someone else: chown to another uid when we may (root), else plant ours and
+  // check that our own file is accepted in the same directory.
+  const uid_t other = ::geteuid() + 4242;
+  ASSERT_EQ(::chown(planted.c_str(), other, ::getegid()) == 0, ::geteuid() == 0);
+  Delivery result = make_file_sink(planted.string())->deliver(numbered(1));
+  if (::geteuid() == 0) {
+    EXPECT_EQ(result.cause, "opening `" + planted.string() + "`: owned by another user in a shared directory");
+    EXPECT_EQ(read_all(planted), "");
+  } else {
+    EXPECT_EQ(result.state, DeliveryState::delivered);
+  }
 }
 
 TEST(FileSink, GivesUpOnALockThatIsNeverReleased) {

@@ -1,0 +1,182 @@
+#include "plugin/chalk/redact.hpp"
+
+#include <algorithm>
+#include <array>
+#include <cctype>
+#include <optional>
+
+namespace chalk {
+
+namespace {
+
+std::string lowercase(std::string_view text) {
+  std::string out(text);
+  std::transform(out.begin(), out.end(), out.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  return out;
+}
+
+bool is_scheme_char(char c) {
+  return std::isalnum(static_cast<unsigned char>(c)) || c == '+' || c == '-' || c == '.';
+}
+
+struct UrlParts {
+  std::string_view scheme;
+  std::string_view userinfo;  // without '@'; empty when absent
+  bool has_userinfo = false;
+  std::string_view host;  // host[:port]
+  std::string_view path;
+  std::string_view query;  // without '?'
+  bool has_query = false;
+  std::string_view fragment;  // without '#'
+  bool has_fragment = false;
+};
+
+// RFC 3986's split of `scheme://authority/path?query#fragment`; nullopt without `scheme://`.
+std::optional<UrlParts> split_url(std::string_view url) {
+  const std::size_t scheme_end = url.find("://");
+  if (scheme_end == std::string_view::npos || scheme_end == 0) return std::nullopt;
+  const std::string_view scheme = url.substr(0, scheme_end);
+  const bool scheme_ok = std::all_of(scheme.begin(), scheme.end(), is_scheme_char);
+  if (!scheme_ok || !std::isalpha(static_cast<unsigned char>(scheme.front()))) return std::nullopt;
+  UrlParts parts;
+  parts.scheme = scheme;
+  std::string_view rest = url.substr(scheme_end + 3);
+  if (const auto hash = rest.find('#'); hash != std::string_view::npos) {
+    parts.fragment = rest.substr(hash + 1);
+    parts.has_fragment = true;
+    rest = rest.substr(0, hash);
+  }
+  if (const auto question = rest.find('?'); question != std::string_view::npos) {
+    parts.query = rest.substr(question + 1);
+    parts.has_query = true;
+    rest = rest.substr(0, question);
+  }
+  const auto slash = rest.find('/');
+  std::string_view authority = rest.substr(0, slash);
+  if (slash != std::string_view::npos) parts.path = rest.substr(slash);
+  if (const auto at = authority.rfind('@'); at != std::string_view::npos) {
+    parts.userinfo = authority.substr(0, at);
+    parts.has_userinfo = true;
+    authority = authority.substr(at + 1);
+  }
+  parts.host = authority;
+  return parts;
+}
+
+bool is_ssh(std::string_view scheme) {
+  const std::string lower = lowercase(scheme);
+  return lower == "ssh" || lower == "git+ssh" || lower == "ssh+git";
+}
+
+// `name=value` pairs of a query, as written (names are compared undecoded: credential
+// names are plain ASCII).
+template <typename Visit>
+void for_each_parameter(std::string_view query, Visit visit) {
+  while (true) {
+    const auto amp = query.find('&');
+    const std::string_view pair = query.substr(0, amp);
+    const auto eq = pair.find('=');
+    visit(pair, pair.substr(0, eq), eq == std::string_view::npos ? std::string_view() : pair.substr(eq + 1));
+    if (amp == std::string_view::npos) return;
+    query.remove_prefix(amp + 1);
+  }
+}
+
+// The `name=value` pairs of a query or fragment without credential ones.
+std::string without_credentials(std::string_view query) {
+  std::string kept;
+  for_each_parameter(query, [&](std::string_view pair, std::string_view name, std::string_view) {
+    if (is_credential_name(name)) return;
+    kept += (kept.empty() ? "" : "&") + std::string(pair);
+  });
+  return kept;
+}
+
+std::string redact_build_arg(std::string_view spec) {
+  const auto eq = spec.find('=');
+  if (eq == std::string_view::npos) return std::string(spec);
+  return std::string(spec.substr(0, eq + 1)) + std::string(k_redacted);
+}
+
+// Where the first `scheme://` in a word starts (`--config=https://…`); npos without one.
+std::size_t url_start(std::string_view word) {
+  const auto separator = word.find("://");
+  if (separator == std::string_view::npos) return separator;
+  std::size_t start = separator;
+  while (start > 0 && is_scheme_char(word[start - 1])) --start;
+  while (start < separator && !std::isalpha(static_cast<unsigned char>(word[start]))) ++start;
+  return start < separator ? start : std::string_view::npos;
+}
+
+}  // namespace
+
+bool is_credential_name(std::string_view name) {
+  const std::string lower = lowercase(name);
+  if (lower == "cookie" || lower == "set-cookie" || lower == "sig") return true;
+  static constexpr std::array<std::string_view, 9> k_parts{
+      "token", "secret", "passw", "pwd", "key", "auth", "signature", "credential", "session"};
+  return std::any_of(k_parts.begin(), k_parts.end(),
+                     [&](std::string_view part) { return lower.find(part) != std::string::npos; });
+}
+
+std::vector<std::string> url_credentials(std::string_view url) {
+  std::vector<std::string> found;
+  const auto parts = split_url(url);
+  if (!parts) return found;
+  if (parts->has_userinfo) {
+    const auto colon = parts->userinfo.find(':');
+    if (colon != std::string_view::npos) {
+      if (colon + 1 < parts->userinfo.size()) found.emplace_back(parts->userinfo.substr(colon + 1));
+    } else if (!parts->userinfo.empty() && !is_ssh(parts->scheme)) {
+      found.emplace_back(parts->userinfo);
+    }
+  }
+  for (const auto& [present, query] :
+       {std::pair{parts->has_query, parts->query}, std::pair{parts->has_fragment, parts->fragment}}) {
+    if (!present) continue;
+    for_each_parameter(query, [&](std::string_view, std::string_view name, std::string_view value) {
+      if (!value.empty() && is_credential_name(name)) found.emplace_back(value);
+    });
+  }
+  return found;
+}
+
+std::string redact_url(std::string_view url) {
+  const auto parts = split_url(url);
+  if (!parts) return std::string(url);
+  std::string out = std::string(parts->scheme) + "://";
+  if (parts->has_userinfo && is_ssh(parts->scheme)) {
+    out += std::string(parts->userinfo.substr(0, parts->userinfo.find(':'))) + "@";
+  }
+  out += std::string(parts->host) + std::string(parts->path);
+  if (parts->has_query) {
+    if (const auto kept = without_credentials(parts->query); !kept.empty()) out += "?" + kept;
+  }
+  if (parts->has_fragment) {
+    if (const auto kept = without_credentials(parts->fragment); !kept.empty()) out += "#" + kept;
+  }
+  return out;
+}
+
+std::vector<std::string> redact_argv(const std::vector<std::string>& argv) {
+  constexpr std::string_view k_build_arg = "--build-arg";
+  std::vector<std::string> out;
+  out.reserve(argv.size());
+  for (std::size_t i = 0; i < argv.size(); ++i) {
+    const std::string_view word = argv[i];
+    if (word == k_build_arg && i + 1 < argv.size()) {
+      out.emplace_back(word);
+      out.push_back(redact_build_arg(argv[++i]));
+    } else if (word.substr(0, k_build_arg.size() + 1) == std::string(k_build_arg) + "=") {
+      out.push_back(std::string(k_build_arg) + "=" + redact_build_arg(word.substr(k_build_arg.size() + 1)));
+    } else if (const auto start = url_start(word); start != std::string_view::npos) {
+      out.push_back(std::string(word.substr(0, start)) + redact_url(word.substr(start)));
+    } else {
+      out.emplace_back(word);
+    }
+  }
+  return out;
+}
+
+}  // namespace chalk
