@@ -38,7 +38,8 @@ oci::Result<std::optional<std::string>> take_config_option(std::vector<std::stri
     }
     std::optional<std::string> value = joined_value(args[i]);
     if (!value && is_name(args[i])) {
-      if (i + 1 == args.size()) return oci::Error{oci::Errc::invalid_argument, args[i] + ": expected a config FILE after it"};
+      if (i + 1 == args.size())
+        return oci::Error{oci::Errc::invalid_argument, args[i] + ": expected a config FILE after it"};
       value = args[++i];
     }
     if (!value) {

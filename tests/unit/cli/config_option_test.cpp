@@ -1,12 +1,12 @@
-#include <gtest/gtest.h>
+#include "plugin/cli/config_option.hpp"
 
+#include <gtest/gtest.h>
 #include <sys/stat.h>
 
 #include <filesystem>
 #include <fstream>
 
 #include "oci/file_io.hpp"
-#include "plugin/cli/config_option.hpp"
 #include "tests/unit/cli/helpers.hpp"
 
 namespace chalk::cli {
@@ -17,8 +17,8 @@ using testing::CommandLine;
 using Args = std::vector<std::string>;
 
 TEST(TakeConfigOption, TakesEverySpellingOutOfDockersArguments) {
-  for (const Args& spelled : {Args{"--config", "my.c4m"}, Args{"--config=my.c4m"}, Args{"--config-file", "my.c4m"},
-                              Args{"--config-file=my.c4m"}}) {
+  for (const Args& spelled : {Args{"--config", "my.c4m"}, Args{"--config=my.c4m"},
+                              Args{"--config-file", "my.c4m"}, Args{"--config-file=my.c4m"}}) {
     Args args{"-t", "app:1"};
     args.insert(args.end(), spelled.begin(), spelled.end());
     args.push_back(".");
@@ -65,7 +65,7 @@ TEST(TakeConfigOption, MissingOrEmptyFileIsBadInput) {
 }
 
 class ConfigOptionTest : public ::testing::Test {
-protected:
+ protected:
   void SetUp() override {
     dir = fs::temp_directory_path() / ("chalk-cli-test-" + std::to_string(::getpid()));
     fs::remove_all(dir);
@@ -105,8 +105,9 @@ protected:
 
 TEST_F(ConfigOptionTest, BeforeOrAfterTheCommandInEverySpelling) {
   const std::string file = config_file();
-  for (const Args& args : {Args{"--config", file, "version"}, Args{"version", "--config", file},
-                           Args{"--config-file", file, "version"}, Args{"version", "--config-file=" + file}}) {
+  for (const Args& args :
+       {Args{"--config", file, "version"}, Args{"version", "--config", file},
+        Args{"--config-file", file, "version"}, Args{"version", "--config-file=" + file}}) {
     int exit_code = -1;
     EXPECT_EQ(run_capturing(args, exit_code), "config my.c4m in force\n") << args[0] << ' ' << args[1];
     EXPECT_EQ(exit_code, 0);
@@ -148,7 +149,8 @@ TEST_F(ConfigOptionTest, BuildTakesItOutOfDockersArguments) {
   ASSERT_TRUE(oci::write_file_atomically(docker, "#!/bin/sh\necho \"$@\" >>" + seen.string() + "\nexit 3\n"));
   ::chmod(docker.c_str(), 0755);
   const std::string file = config_file("docker_exe: \"" + docker.string() + "\"\n");
-  for (const Args& args : {Args{"build", "--config", file, "-t", "app:1", "."}, Args{"build", "-t", "app:1", "--config", file, "."},
+  for (const Args& args : {Args{"build", "--config", file, "-t", "app:1", "."},
+                           Args{"build", "-t", "app:1", "--config", file, "."},
                            Args{"build", "-t", "app:1", ".", "--config-file=" + file}}) {
     fs::remove(seen);
     int exit_code = -1;
@@ -176,9 +178,9 @@ TEST_F(ConfigOptionTest, LogLevelAndColorShapeWarnings) {
     std::string config;
     std::string expected;
   };
-  for (const Case& c : {Case{"log_level: \"error\"\n", ""},
-                        Case{"color: false\n", "docker chalk: warning: careful\n"},
-                        Case{"color: true\n", "docker chalk: \033[33mwarning:\033[0m careful\n"}}) {
+  for (const Case& c :
+       {Case{"log_level: \"error\"\n", ""}, Case{"color: false\n", "docker chalk: warning: careful\n"},
+        Case{"color: true\n", "docker chalk: \033[33mwarning:\033[0m careful\n"}}) {
     const fs::path path = dir / "levels.c4m";
     ASSERT_TRUE(oci::write_file_atomically(path, c.config));
     CommandLine cli;
@@ -199,7 +201,8 @@ TEST(CommandHelp, EveryCommandListsConfigExitCodesAndAnExample) {
       EXPECT_NE(help.find("--config"), std::string::npos) << command->get_name();
     }
     EXPECT_NE(help.find("Exit codes:"), std::string::npos) << command->get_name();
-    EXPECT_NE(help.find("Example:\n  docker chalk " + command->get_name()), std::string::npos) << command->get_name();
+    EXPECT_NE(help.find("Example:\n  docker chalk " + command->get_name()), std::string::npos)
+        << command->get_name();
   }
 }
 

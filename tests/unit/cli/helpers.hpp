@@ -1,11 +1,10 @@
 // Runs the docker-chalk command line in-process, as main does after the leading `chalk`.
 #pragma once
 
+#include <CLI/CLI.hpp>
 #include <algorithm>
 #include <string>
 #include <vector>
-
-#include <CLI/CLI.hpp>
 
 #include "plugin/cli/runtime.hpp"
 

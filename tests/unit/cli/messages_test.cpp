@@ -44,9 +44,11 @@ TEST(Messages, NameOnlyRegisteredCommands) {
     std::stringstream text;
     text << in.rdbuf();
     const std::string content = text.str();
-    for (auto it = std::sregex_iterator(content.begin(), content.end(), mention); it != std::sregex_iterator(); ++it) {
+    for (auto it = std::sregex_iterator(content.begin(), content.end(), mention);
+         it != std::sregex_iterator(); ++it) {
       ++mentions;
-      EXPECT_TRUE(commands.count((*it)[1].str())) << file << " names `docker chalk " << (*it)[1] << "`, which is no command";
+      EXPECT_TRUE(commands.count((*it)[1].str()))
+          << file << " names `docker chalk " << (*it)[1] << "`, which is no command";
     }
   }
   EXPECT_GT(mentions, 10U);

@@ -284,9 +284,10 @@ TEST(Publisher, OnWriteMsgPrintsAfterEachWriteWhenLogLevelShowsInfo) {
     Publisher publisher(settings, h.deps(), DeliveryMode::synchronous);
     publisher.publish(heartbeat_report(1));
     publisher.publish(heartbeat_report(2));
-    EXPECT_EQ(h.log.lines(), level == "info" ? std::vector<std::string>{"report sent to main", "report sent to main"}
-                                             : std::vector<std::string>{})
-        << level;
+    const std::vector<std::string> expected =
+        level == "info" ? std::vector<std::string>{"report sent to main", "report sent to main"}
+                        : std::vector<std::string>{};
+    EXPECT_EQ(h.log.lines(), expected) << level;
   }
 }
 
