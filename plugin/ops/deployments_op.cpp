@@ -117,11 +117,6 @@ DeploymentsOutcome find_deployments(const DeploymentsRequest& request) {
 
   outcome.records = tally.records;
   outcome.skipped = std::move(tally.skipped);
-  if (outcome.records == 0) {
-    return oci::make_error(oci::Errc::invalid_format, "finding deployments: nothing could be read (" +
-                                                          std::to_string(outcome.skipped.size()) +
-                                                          " input(s) skipped)");
-  }
   outcome.result = join(outcome.catalog, sightings, request.filter);
   return outcome;
 }
