@@ -178,7 +178,7 @@ class ApiEngine final : public Engine {
       item["CreatedAt"] = rfc3339(entry.value("Created", std::int64_t{0}));
       item["CreatedBy"] = entry.value("CreatedBy", "");
       item["Comment"] = entry.value("Comment", "");
-      item["Size"] = entry.value("Size", std::int64_t{0});
+      item["Size"] = entry.value("Size", std::uint64_t{0});  // unsigned, as the history rule reads it
       history.insert(history.begin(), std::move(item));
     }
     return history;

@@ -19,9 +19,9 @@ namespace {
 // Fast path: no layer leaves the engine.
 oci::Result<EngineChalked> chalk_by_thin_load(docker::Engine& engine, const std::string& built_id, const ChalkRequest& chalk,
                                         const fs::path& temp_directory) {
-  auto read = docker::read_engine_image(engine, built_id);
-  if (!read) return read.error();
-  auto result = chalk_image(read->image, chalk);
+  auto built = docker::read_engine_image(engine, built_id);
+  if (!built) return built.error();
+  auto result = chalk_image(built->image, chalk);
   if (!result) return result.error();
   oci::TempPath archive{oci::temporary_sibling(temp_directory / "thin.tar")};
   if (auto ok = docker::write_thin_archive(result->image, chalk.tags, archive.path()); !ok) return ok.error();
@@ -115,9 +115,9 @@ oci::Result<OperationOutcome> insert_engine_image(docker::Engine& engine, const 
 
 oci::Result<oci::Json> extract_engine_image(docker::Engine& engine, const std::string& reference,
                                             const ReportContext& context, int& exit_code) {
-  auto read = docker::read_engine_image(engine, reference);
-  if (!read) return read.error();
-  auto found = find_mark_in_history(read->image);
+  auto local = docker::read_engine_image(engine, reference);
+  if (!local) return local.error();
+  auto found = find_mark_in_history(local->image);
   oci::Json report = report_envelope("extract", context);
   std::optional<oci::Json> mark;
   if (found.history_says_marked) {
@@ -139,8 +139,8 @@ oci::Result<oci::Json> extract_engine_image(docker::Engine& engine, const std::s
   const auto check = check_mark(*mark);
   oci::Json item = *mark;
   item["_OP_ARTIFACT_TYPE"] = "Docker Image";
-  item["_CURRENT_HASH"] = digest_hex(read->id);
-  item["_IMAGE_ID"] = digest_hex(read->id);
+  item["_CURRENT_HASH"] = digest_hex(local->id);
+  item["_IMAGE_ID"] = digest_hex(local->id);
   item["_VALIDATED_METADATA"] = check.valid;
   if (!check.valid) {
     report["_OP_ERRORS"] = oci::Json::array({reference + ": invalid chalk mark: " + check.problem});

@@ -35,9 +35,9 @@ on_exit docker -H "$host" image rm -f "$tag_h"
 docker -H "$host" chalk build -q -t "$tag_h" app >build.out 2>build.err || fail "build with -H failed: $(cat build.err)"
 chalked "$tag_h" -H "$host"
 
-note "-H and --context together are refused as docker refuses them"
+note "-H and --context together are refused as docker refuses them (docker itself stops first)"
 status=0
-docker -H "$host" --context x chalk version 2>conflict.err || status=$?
+"$CHALK_PLUGIN" -H "$host" --context x chalk version 2>conflict.err || status=$?
 assert_eq 2 "$status" "exit code for -H with --context"
 assert_contains "$(cat conflict.err)" "either specify --host or --context" "the conflict message"
 

@@ -118,7 +118,8 @@ TEST(EngineApiTest, HistoryOldestFirstInTheClisShape) {
   EXPECT_EQ("base", (*history)[0]["Comment"]);
   EXPECT_EQ(0, (*history)[0]["Size"]);
   EXPECT_EQ("2023-11-14T22:14:20Z", (*history)[1]["CreatedAt"]);
-  EXPECT_EQ(12, (*history)[1]["Size"]);
+  EXPECT_TRUE((*history)[1]["Size"].is_number_unsigned());
+  EXPECT_EQ(12U, (*history)[1]["Size"].get<std::uint64_t>());
   EXPECT_EQ("GET /v1.41/images/app:1/history", fake.calls().at(0));
 }
 
