@@ -1,13 +1,13 @@
 // `push`: every argument goes to docker push untouched; docker's exit code is ours; then the
 // push report with the digests the registry serves.
-#include "plugin/cli/registry_options.hpp"
 #include "plugin/cli/runtime.hpp"
 #include "plugin/ops/registry_ops.hpp"
 
 namespace chalk::cli {
 
 void add_push_command(CLI::App& app, Runtime& runtime) {
-  auto* command = app.add_subcommand("push", "Run docker push, then print a push report with the registry's digests");
+  auto* command =
+      app.add_subcommand("push", "Run docker push, then print a push report with the registry's digests");
   command->footer(
       "All arguments are passed to `docker push` unchanged (see `docker push --help`); its output\n"
       "streams as usual and its exit code is ours. Then, for the pushed tag (each tag with -a),\n"
