@@ -5,7 +5,9 @@
 #include <algorithm>
 #include <array>
 #include <cstring>
+#include <fstream>
 #include <mutex>
+#include <sstream>
 
 #include "oci/json.hpp"
 #include "oci/reference.hpp"
@@ -619,21 +621,60 @@ Result<std::string> RegistryClient::upload(const std::string& location, const De
   return reply->header("docker-content-digest");
 }
 
+std::string RegistryClient::known_location(const Digest& digest, const std::string& repository) {
+  if (!m_locations) {
+    m_locations.emplace();
+    std::ifstream file(m_options.blob_locations);
+    std::string line;
+    while (std::getline(file, line)) {
+      std::istringstream fields(line);
+      std::string host, where, seen;
+      if (fields >> host >> where >> seen && host == m_host) m_locations->emplace(seen, where);
+    }
+  }
+  auto [first, last] = m_locations->equal_range(digest.str());
+  for (auto it = first; it != last; ++it) {
+    if (it->second != repository) return it->second;
+  }
+  return {};
+}
+
+void RegistryClient::remember(const std::string& repository, const Digest& digest) {
+  if (m_options.blob_locations.empty()) return;
+  (void)known_location(digest, repository);
+  auto [first, last] = m_locations->equal_range(digest.str());
+  for (auto it = first; it != last; ++it) {
+    if (it->second == repository) return;
+  }
+  m_locations->emplace(digest.str(), repository);
+  // A cache: losing a line costs an upload, never correctness (a stale one fails to mount).
+  std::error_code error;
+  fs::create_directories(m_options.blob_locations.parent_path(), error);
+  std::ofstream(m_options.blob_locations, std::ios::app) << m_host << ' ' << repository << ' ' << digest.str() << '\n';
+}
+
 Result<bool> RegistryClient::push_blob(const std::string& repository, const Descriptor& descriptor,
                                        const std::function<Result<std::unique_ptr<ByteStream>>()>& open,
                                        const std::string& mount_from) {
   if (auto ok = connect(); !ok) return ok.error();
   const std::string what = describe("blob " + descriptor.digest.str() + " in `" + repository + "`");
+  std::string from = mount_from;
+  if ((from.empty() || from == repository) && !m_options.blob_locations.empty()) {
+    from = known_location(descriptor.digest, repository);
+  }
   std::vector<std::string> scopes{"repository:" + repository + ":pull,push"};
-  if (!mount_from.empty() && mount_from != repository) scopes.push_back("repository:" + mount_from + ":pull");
+  if (!from.empty() && from != repository) scopes.push_back("repository:" + from + ":pull");
   Call head{"HEAD", m_base + "/v2/" + repository + "/blobs/" + descriptor.digest.str(), {}, scopes};
   auto exists = send(head);
   if (!exists) return exists.error();
-  if (exists->status == 200) return false;
+  if (exists->status == 200) {
+    remember(repository, descriptor.digest);
+    return false;
+  }
   if (exists->status != 404) return http_error(exists->status, what, "", m_credentials.has_value());
 
   std::string start_url = m_base + "/v2/" + repository + "/blobs/uploads/";
-  if (scopes.size() > 1) start_url += "?mount=" + descriptor.digest.str() + "&from=" + escape(mount_from);
+  if (scopes.size() > 1) start_url += "?mount=" + descriptor.digest.str() + "&from=" + escape(from);
   Call start{"POST", start_url, {}, scopes};
   auto started = send(start);
   if (!started) return started.error();
@@ -642,6 +683,7 @@ Result<bool> RegistryClient::push_blob(const std::string& repository, const Desc
     if (!stated.empty() && stated != descriptor.digest.str()) {
       return make_error(Errc::digest_mismatch, what + ": mounted as " + stated);
     }
+    remember(repository, descriptor.digest);
     return false;
   }
   if (started->status != 202) return http_error(started->status, what + ": starting an upload", started->body, m_credentials.has_value());
@@ -654,6 +696,7 @@ Result<bool> RegistryClient::push_blob(const std::string& repository, const Desc
   if (!stated->empty() && *stated != descriptor.digest.str()) {
     return make_error(Errc::digest_mismatch, what + ": the registry stored it as " + *stated);
   }
+  remember(repository, descriptor.digest);
   return true;
 }
 

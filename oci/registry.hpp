@@ -32,6 +32,10 @@ struct RegistryOptions {
   // Credentials for a registry host; empty function or nullopt = anonymous.
   std::function<Result<std::optional<Credentials>>(std::string_view host)> credentials;
   std::uint64_t chunk_size = 64ull << 20;  // blobs larger than this are uploaded in PATCH chunks
+  // Where blobs were seen (lines "HOST REPOSITORY DIGEST"), so a blob another repository of
+  // the same registry holds is mounted instead of sent again (as docker's and skopeo's
+  // blob caches do); "" = none.
+  std::filesystem::path blob_locations;
   std::string user_agent = "chalk";
 };
 
@@ -85,6 +89,9 @@ private:
   Result<std::string> upload(const std::string& location, const Descriptor& descriptor, ByteStream& content,
                              const std::vector<std::string>& scopes);
   std::string describe(const std::string& what) const;
+  // A repository of this registry known to hold `digest`, other than `repository`, or "".
+  std::string known_location(const Digest& digest, const std::string& repository);
+  void remember(const std::string& repository, const Digest& digest);
 
   std::string m_host;
   RegistryOptions m_options;
@@ -97,6 +104,7 @@ private:
   std::map<std::string, std::string> m_tokens;  // scopes joined by " " -> bearer token
   int m_last_transport_error = 0;  // the CURLcode of the last request, for connect()'s fallback
   std::uint64_t m_bytes_uploaded = 0;
+  std::optional<std::multimap<std::string, std::string>> m_locations;  // digest -> repository (this host)
   UploadObserver m_observer;
 };
 

@@ -94,6 +94,13 @@ oci::Result<std::shared_ptr<oci::RegistryClient>> make_registry_client(const std
   options.certs_directory = access.certs_directory;
   options.ca_file = sinks::find_ca_bundle();
   options.chunk_size = access.chunk_size;
+  const char* cache = std::getenv("XDG_CACHE_HOME");
+  const char* home = std::getenv("HOME");
+  if (cache != nullptr && *cache != '\0') {
+    options.blob_locations = std::filesystem::path(cache) / "chalk" / "registry-blobs";
+  } else if (home != nullptr && *home != '\0') {
+    options.blob_locations = std::filesystem::path(home) / ".cache" / "chalk" / "registry-blobs";
+  }
   options.credentials = [store = std::move(*credentials)](std::string_view registry) {
     return store.lookup(registry);
   };

@@ -35,7 +35,7 @@ storage:
     rootdirectory: $dir/storage
 http:
   addr: 127.0.0.1:$port
-$3
+${3:-}
 $2
 EOF
   docker-registry serve "$dir/config.yml" >"$dir/log" 2>&1 &
@@ -133,7 +133,7 @@ cat >bin/docker-credential-chalktest <<EOF
 #!/bin/sh
 read -r server
 [ "\$1" = get ] && [ "\$server" = "$basic" ] || { echo "credentials not found in native keychain"; exit 1; }
-echo "$server" >>"$E2E_TMP/helper.log"
+echo "\$server" >>"$E2E_TMP/helper.log"
 printf '{"ServerURL":"%s","Username":"$user","Secret":"$password"}\n' "\$server"
 EOF
 chmod +x bin/docker-credential-chalktest
