@@ -43,7 +43,7 @@ struct RegistryOptions {
 using UploadObserver = std::function<void(std::uint64_t bytes)>;
 
 class RegistryClient {
-public:
+ public:
   // `host` as Reference::registry_host() gives it ("127.0.0.1:5000", "registry-1.docker.io").
   RegistryClient(std::string host, RegistryOptions options);
   ~RegistryClient();
@@ -61,8 +61,8 @@ public:
   // HEAD: what the registry serves for a tag or digest (not_found if nothing).
   Result<Descriptor> head_manifest(const std::string& repository, const std::string& reference);
   // PUT under `reference` (a tag, or the digest itself) with the descriptor's media type.
-  Status put_manifest(const std::string& repository, const std::string& reference, const Descriptor& descriptor,
-                      const std::string& bytes);
+  Status put_manifest(const std::string& repository, const std::string& reference,
+                      const Descriptor& descriptor, const std::string& bytes);
 
   Result<bool> has_blob(const std::string& repository, const Descriptor& descriptor);
   // The blob's raw bytes, streamed (callers verify them: open_blob(BlobSource) does).
@@ -81,7 +81,7 @@ public:
   struct Reply;
   struct Call;
 
-private:
+ private:
   Status connect();
   Result<Reply> send(Call& call);
   Result<std::string> authorization(const std::vector<std::string>& scopes, bool refresh);
@@ -102,7 +102,7 @@ private:
   std::optional<Credentials> m_credentials;
   bool m_credentials_loaded = false;
   std::map<std::string, std::string> m_tokens;  // scopes joined by " " -> bearer token
-  int m_last_transport_error = 0;  // the CURLcode of the last request, for connect()'s fallback
+  int m_last_transport_error = 0;               // the CURLcode of the last request, for connect()'s fallback
   std::uint64_t m_bytes_uploaded = 0;
   std::optional<std::multimap<std::string, std::string>> m_locations;  // digest -> repository (this host)
   UploadObserver m_observer;
