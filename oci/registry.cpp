@@ -5,7 +5,9 @@
 #include <algorithm>
 #include <array>
 #include <cstring>
+#include <fstream>
 #include <mutex>
+#include <sstream>
 
 #include "oci/json.hpp"
 #include "oci/reference.hpp"
@@ -44,7 +46,8 @@ std::string lowercase(std::string_view text) {
 
 std::string trim(std::string_view text) {
   while (!text.empty() && (text.front() == ' ' || text.front() == '\t')) text.remove_prefix(1);
-  while (!text.empty() && (text.back() == '\r' || text.back() == '\n' || text.back() == ' ')) text.remove_suffix(1);
+  while (!text.empty() && (text.back() == '\r' || text.back() == '\n' || text.back() == ' '))
+    text.remove_suffix(1);
   return std::string(text);
 }
 
@@ -119,7 +122,8 @@ std::size_t read_upload(char* buffer, std::size_t size, std::size_t count, void*
     return CURL_READFUNC_ABORT;
   }
   if (*got == 0) {
-    body->error = make_error(Errc::size_mismatch, "the blob ended " + std::to_string(body->left) + " bytes early");
+    body->error =
+        make_error(Errc::size_mismatch, "the blob ended " + std::to_string(body->left) + " bytes early");
     return CURL_READFUNC_ABORT;
   }
   body->left -= *got;
@@ -160,9 +164,12 @@ void set_tls(CURL* h, bool verify, const std::string& ca_file) {
 // A blob GET as a pull stream: the multi interface runs the transfer only as far as the
 // reader asks, so a layer is never held whole in memory or on disk.
 class DownloadStream final : public ByteStream {
-public:
+ public:
   DownloadStream(EasyHandle easy, HeaderList headers, std::string what)
-      : m_easy(std::move(easy)), m_headers(std::move(headers)), m_multi(curl_multi_init()), m_what(std::move(what)) {
+      : m_easy(std::move(easy)),
+        m_headers(std::move(headers)),
+        m_multi(curl_multi_init()),
+        m_what(std::move(what)) {
     curl_easy_setopt(m_easy.get(), CURLOPT_WRITEFUNCTION, &DownloadStream::write);
     curl_easy_setopt(m_easy.get(), CURLOPT_WRITEDATA, this);
     curl_multi_add_handle(m_multi.get(), m_easy.get());
@@ -201,12 +208,13 @@ public:
     return std::size_t{0};
   }
 
-private:
+ private:
   static std::size_t write(char* data, std::size_t size, std::size_t count, void* user) {
     auto* self = static_cast<DownloadStream*>(user);
     if (self->m_status == 0) curl_easy_getinfo(self->m_easy.get(), CURLINFO_RESPONSE_CODE, &self->m_status);
     if (self->m_status != 200) {
-      if (self->m_error_body.size() < 4096) self->m_error_body.append(data, std::min<std::size_t>(size * count, 4096));
+      if (self->m_error_body.size() < 4096)
+        self->m_error_body.append(data, std::min<std::size_t>(size * count, 4096));
       return size * count;
     }
     self->m_buffer.append(data, size * count);
@@ -239,16 +247,20 @@ struct RegistryClient::Reply {
 };
 
 struct RegistryClient::Call {
-  Call(std::string method_, std::string url_, std::vector<std::string> headers_ = {}, std::vector<std::string> scopes_ = {})
-      : method(std::move(method_)), url(std::move(url_)), headers(std::move(headers_)), scopes(std::move(scopes_)) {}
+  Call(std::string method_, std::string url_, std::vector<std::string> headers_ = {},
+       std::vector<std::string> scopes_ = {})
+      : method(std::move(method_)),
+        url(std::move(url_)),
+        headers(std::move(headers_)),
+        scopes(std::move(scopes_)) {}
   std::string method;
   std::string url;  // absolute
   std::vector<std::string> headers;
-  std::vector<std::string> scopes;  // token scopes this request needs
+  std::vector<std::string> scopes;    // token scopes this request needs
   const std::string* body = nullptr;  // in memory (retried after a refreshed token)
   ByteStream* stream = nullptr;       // streamed (never retried)
   std::uint64_t stream_size = 0;
-  bool authenticate = true;  // false: the call carries its own Authorization (token server)
+  bool authenticate = true;   // false: the call carries its own Authorization (token server)
   std::string authorization;  // used when authenticate is false
 };
 
@@ -264,14 +276,17 @@ RegistryClient::RegistryClient(std::string host, RegistryOptions options)
 
 RegistryClient::~RegistryClient() = default;
 
-std::string RegistryClient::describe(const std::string& what) const { return "registry `" + m_host + "`: " + what; }
+std::string RegistryClient::describe(const std::string& what) const {
+  return "registry `" + m_host + "`: " + what;
+}
 
 Status RegistryClient::connect() {
   if (!m_base.empty()) return {};
   m_tls_verify = m_options.tls_verify;
   m_ca_file = m_options.ca_file;
   std::error_code error;
-  if (const fs::path own_ca = m_options.certs_directory / m_host / "ca.crt"; fs::is_regular_file(own_ca, error)) {
+  if (const fs::path own_ca = m_options.certs_directory / m_host / "ca.crt";
+      fs::is_regular_file(own_ca, error)) {
     m_ca_file = own_ca.string();
   }
   Reference as_reference;
@@ -289,21 +304,23 @@ Status RegistryClient::connect() {
       last_failure = reply.error().message;
       // Fall back to HTTP only when the TLS handshake itself failed (a plain HTTP server),
       // never after a certificate was refused.
-      const bool handshake_failed = m_last_transport_error == CURLE_SSL_CONNECT_ERROR || !m_options.tls_verify;
+      const bool handshake_failed =
+          m_last_transport_error == CURLE_SSL_CONNECT_ERROR || !m_options.tls_verify;
       m_base.clear();
       if (handshake_failed) continue;
       return reply.error();
     }
     if (reply->status == 401) {
       for (auto& challenge : parse_www_authenticate(reply->header("www-authenticate"))) {
-        if (challenge.scheme == "bearer" || (challenge.scheme == "basic" && !m_challenge)) m_challenge = challenge;
+        if (challenge.scheme == "bearer" || (challenge.scheme == "basic" && !m_challenge))
+          m_challenge = challenge;
       }
       return {};
     }
     if (reply->status == 200) return {};
     m_base.clear();
-    return make_error(Errc::registry,
-                      describe("GET /v2/: HTTP " + std::to_string(reply->status) + ": not a distribution API registry"));
+    return make_error(Errc::registry, describe("GET /v2/: HTTP " + std::to_string(reply->status) +
+                                               ": not a distribution API registry"));
   }
   return make_error(Errc::registry, last_failure);
 }
@@ -436,8 +453,9 @@ Result<std::string> RegistryClient::fetch_token(const std::vector<std::string>& 
   auto reply = send(call);
   if (!reply) return make_error(Errc::registry, where + ": the request failed");
   if (reply->status == 401 || reply->status == 403) {
-    return make_error(Errc::registry, where + ": authentication failed (HTTP " + std::to_string(reply->status) +
-                                          "): check the credentials for `" + m_host + "`");
+    return make_error(Errc::registry, where + ": authentication failed (HTTP " +
+                                          std::to_string(reply->status) + "): check the credentials for `" +
+                                          m_host + "`");
   }
   if (reply->status != 200) {
     return make_error(Errc::registry, where + ": HTTP " + std::to_string(reply->status));
@@ -461,10 +479,14 @@ Error http_error(long status, const std::string& what, const std::string& body, 
 
 }  // namespace
 
-Result<RegistryClient::Manifest> RegistryClient::get_manifest(const std::string& repository, const std::string& reference) {
+Result<RegistryClient::Manifest> RegistryClient::get_manifest(const std::string& repository,
+                                                              const std::string& reference) {
   if (auto ok = connect(); !ok) return ok.error();
-  const std::string what = describe("manifest `" + repository + (is_digest_reference(reference) ? "@" : ":") + reference + "`");
-  Call call{"GET", m_base + "/v2/" + repository + "/manifests/" + reference, {manifest_accept_header()},
+  const std::string what =
+      describe("manifest `" + repository + (is_digest_reference(reference) ? "@" : ":") + reference + "`");
+  Call call{"GET",
+            m_base + "/v2/" + repository + "/manifests/" + reference,
+            {manifest_accept_header()},
             {"repository:" + repository + ":pull"}};
   auto reply = send(call);
   if (!reply) return reply.error();
@@ -476,11 +498,13 @@ Result<RegistryClient::Manifest> RegistryClient::get_manifest(const std::string&
   manifest.descriptor.size = manifest.bytes.size();
   const std::string stated = reply->header("docker-content-digest");
   if (!stated.empty() && stated != manifest.descriptor.digest.str()) {
-    return make_error(Errc::digest_mismatch, what + ": the registry says its digest is " + stated + " but its bytes hash to " +
+    return make_error(Errc::digest_mismatch, what + ": the registry says its digest is " + stated +
+                                                 " but its bytes hash to " +
                                                  manifest.descriptor.digest.str());
   }
   if (is_digest_reference(reference) && reference != manifest.descriptor.digest.str()) {
-    return make_error(Errc::digest_mismatch, what + ": the bytes served hash to " + manifest.descriptor.digest.str());
+    return make_error(Errc::digest_mismatch,
+                      what + ": the bytes served hash to " + manifest.descriptor.digest.str());
   }
   auto json = parse_json(manifest.bytes, what);
   if (!json) return json.error();
@@ -490,16 +514,22 @@ Result<RegistryClient::Manifest> RegistryClient::get_manifest(const std::string&
     const std::string type = reply->header("content-type");
     manifest.descriptor.media_type = type.substr(0, type.find(';'));
   }
-  if (!is_manifest_media_type(manifest.descriptor.media_type) && !is_index_media_type(manifest.descriptor.media_type)) {
-    return make_error(Errc::unsupported, what + ": unsupported media type `" + manifest.descriptor.media_type + "`");
+  if (!is_manifest_media_type(manifest.descriptor.media_type) &&
+      !is_index_media_type(manifest.descriptor.media_type)) {
+    return make_error(Errc::unsupported,
+                      what + ": unsupported media type `" + manifest.descriptor.media_type + "`");
   }
   return manifest;
 }
 
-Result<Descriptor> RegistryClient::head_manifest(const std::string& repository, const std::string& reference) {
+Result<Descriptor> RegistryClient::head_manifest(const std::string& repository,
+                                                 const std::string& reference) {
   if (auto ok = connect(); !ok) return ok.error();
-  const std::string what = describe("manifest `" + repository + (is_digest_reference(reference) ? "@" : ":") + reference + "`");
-  Call call{"HEAD", m_base + "/v2/" + repository + "/manifests/" + reference, {manifest_accept_header()},
+  const std::string what =
+      describe("manifest `" + repository + (is_digest_reference(reference) ? "@" : ":") + reference + "`");
+  Call call{"HEAD",
+            m_base + "/v2/" + repository + "/manifests/" + reference,
+            {manifest_accept_header()},
             {"repository:" + repository + ":pull"}};
   auto reply = send(call);
   if (!reply) return reply.error();
@@ -514,29 +544,36 @@ Result<Descriptor> RegistryClient::head_manifest(const std::string& repository, 
   return descriptor;
 }
 
-Status RegistryClient::put_manifest(const std::string& repository, const std::string& reference, const Descriptor& descriptor,
-                                    const std::string& bytes) {
+Status RegistryClient::put_manifest(const std::string& repository, const std::string& reference,
+                                    const Descriptor& descriptor, const std::string& bytes) {
   if (auto ok = connect(); !ok) return ok.error();
-  const std::string what = describe("putting manifest `" + repository + (is_digest_reference(reference) ? "@" : ":") + reference + "`");
+  const std::string what = describe("putting manifest `" + repository +
+                                    (is_digest_reference(reference) ? "@" : ":") + reference + "`");
   if (sha256_digest(bytes) != descriptor.digest) {
     return make_error(Errc::invalid_argument, what + ": the bytes do not hash to " + descriptor.digest.str());
   }
-  Call call{"PUT", m_base + "/v2/" + repository + "/manifests/" + reference, {"Content-Type: " + descriptor.media_type},
+  Call call{"PUT",
+            m_base + "/v2/" + repository + "/manifests/" + reference,
+            {"Content-Type: " + descriptor.media_type},
             {"repository:" + repository + ":pull,push"}};
   call.body = &bytes;
   auto reply = send(call);
   if (!reply) return reply.error();
-  if (reply->status != 201 && reply->status != 200) return http_error(reply->status, what, reply->body, m_credentials.has_value());
+  if (reply->status != 201 && reply->status != 200)
+    return http_error(reply->status, what, reply->body, m_credentials.has_value());
   const std::string stated = reply->header("docker-content-digest");
   if (!stated.empty() && stated != descriptor.digest.str()) {
-    return make_error(Errc::digest_mismatch, what + ": the registry stored it as " + stated + ", not " + descriptor.digest.str());
+    return make_error(Errc::digest_mismatch,
+                      what + ": the registry stored it as " + stated + ", not " + descriptor.digest.str());
   }
   return {};
 }
 
 Result<bool> RegistryClient::has_blob(const std::string& repository, const Descriptor& descriptor) {
   if (auto ok = connect(); !ok) return ok.error();
-  Call call{"HEAD", m_base + "/v2/" + repository + "/blobs/" + descriptor.digest.str(), {},
+  Call call{"HEAD",
+            m_base + "/v2/" + repository + "/blobs/" + descriptor.digest.str(),
+            {},
             {"repository:" + repository + ":pull"}};
   auto reply = send(call);
   if (!reply) return reply.error();
@@ -546,7 +583,8 @@ Result<bool> RegistryClient::has_blob(const std::string& repository, const Descr
   return true;
 }
 
-Result<std::unique_ptr<ByteStream>> RegistryClient::open_blob(const std::string& repository, const Descriptor& descriptor) {
+Result<std::unique_ptr<ByteStream>> RegistryClient::open_blob(const std::string& repository,
+                                                              const Descriptor& descriptor) {
   if (auto ok = connect(); !ok) return ok.error();
   const std::string what = describe("blob " + descriptor.digest.str() + " in `" + repository + "`");
   const std::vector<std::string> scopes{"repository:" + repository + ":pull"};
@@ -577,15 +615,17 @@ Result<std::unique_ptr<ByteStream>> RegistryClient::open_blob(const std::string&
   curl_easy_setopt(h, CURLOPT_LOW_SPEED_LIMIT, 1L);
   curl_easy_setopt(h, CURLOPT_LOW_SPEED_TIME, 60L);
   set_tls(h, m_tls_verify, m_ca_file);
-  return std::unique_ptr<ByteStream>(std::make_unique<DownloadStream>(std::move(easy), std::move(headers), what));
+  return std::unique_ptr<ByteStream>(
+      std::make_unique<DownloadStream>(std::move(easy), std::move(headers), what));
 }
 
-Result<std::string> RegistryClient::upload(const std::string& location, const Descriptor& descriptor, ByteStream& content,
-                                           const std::vector<std::string>& scopes) {
+Result<std::string> RegistryClient::upload(const std::string& location, const Descriptor& descriptor,
+                                           ByteStream& content, const std::vector<std::string>& scopes) {
   const std::string what = describe("uploading blob " + descriptor.digest.str());
   auto absolute = [&](const std::string& url) { return url.rfind("http", 0) == 0 ? url : m_base + url; };
   auto with_digest = [&](const std::string& url) {
-    return absolute(url) + (url.find('?') == std::string::npos ? "?" : "&") + "digest=" + descriptor.digest.str();
+    return absolute(url) + (url.find('?') == std::string::npos ? "?" : "&") +
+           "digest=" + descriptor.digest.str();
   };
   std::string url = location;
   const std::string octets = "Content-Type: application/octet-stream";
@@ -600,15 +640,18 @@ Result<std::string> RegistryClient::upload(const std::string& location, const De
   }
   for (std::uint64_t offset = 0; offset < descriptor.size;) {
     const std::uint64_t count = std::min(m_options.chunk_size, descriptor.size - offset);
-    Call patch{"PATCH",
-               absolute(url),
-               {octets, "Content-Range: " + std::to_string(offset) + "-" + std::to_string(offset + count - 1)},
-               scopes};
+    Call patch{
+        "PATCH",
+        absolute(url),
+        {octets, "Content-Range: " + std::to_string(offset) + "-" + std::to_string(offset + count - 1)},
+        scopes};
     patch.stream = &content;
     patch.stream_size = count;
     auto reply = send(patch);
     if (!reply) return reply.error();
-    if (reply->status != 202) return http_error(reply->status, what + " (chunk at " + std::to_string(offset) + ")", reply->body, m_credentials.has_value());
+    if (reply->status != 202)
+      return http_error(reply->status, what + " (chunk at " + std::to_string(offset) + ")", reply->body,
+                        m_credentials.has_value());
     if (const std::string next = reply->header("location"); !next.empty()) url = next;
     offset += count;
   }
@@ -619,21 +662,61 @@ Result<std::string> RegistryClient::upload(const std::string& location, const De
   return reply->header("docker-content-digest");
 }
 
+std::string RegistryClient::known_location(const Digest& digest, const std::string& repository) {
+  if (!m_locations) {
+    m_locations.emplace();
+    std::ifstream file(m_options.blob_locations);
+    std::string line;
+    while (std::getline(file, line)) {
+      std::istringstream fields(line);
+      std::string host, where, seen;
+      if (fields >> host >> where >> seen && host == m_host) m_locations->emplace(seen, where);
+    }
+  }
+  auto [first, last] = m_locations->equal_range(digest.str());
+  for (auto it = first; it != last; ++it) {
+    if (it->second != repository) return it->second;
+  }
+  return {};
+}
+
+void RegistryClient::remember(const std::string& repository, const Digest& digest) {
+  if (m_options.blob_locations.empty()) return;
+  (void)known_location(digest, repository);
+  auto [first, last] = m_locations->equal_range(digest.str());
+  for (auto it = first; it != last; ++it) {
+    if (it->second == repository) return;
+  }
+  m_locations->emplace(digest.str(), repository);
+  // A cache: losing a line costs an upload, never correctness (a stale one fails to mount).
+  std::error_code error;
+  fs::create_directories(m_options.blob_locations.parent_path(), error);
+  std::ofstream(m_options.blob_locations, std::ios::app)
+      << m_host << ' ' << repository << ' ' << digest.str() << '\n';
+}
+
 Result<bool> RegistryClient::push_blob(const std::string& repository, const Descriptor& descriptor,
                                        const std::function<Result<std::unique_ptr<ByteStream>>()>& open,
                                        const std::string& mount_from) {
   if (auto ok = connect(); !ok) return ok.error();
   const std::string what = describe("blob " + descriptor.digest.str() + " in `" + repository + "`");
+  std::string from = mount_from;
+  if ((from.empty() || from == repository) && !m_options.blob_locations.empty()) {
+    from = known_location(descriptor.digest, repository);
+  }
   std::vector<std::string> scopes{"repository:" + repository + ":pull,push"};
-  if (!mount_from.empty() && mount_from != repository) scopes.push_back("repository:" + mount_from + ":pull");
+  if (!from.empty() && from != repository) scopes.push_back("repository:" + from + ":pull");
   Call head{"HEAD", m_base + "/v2/" + repository + "/blobs/" + descriptor.digest.str(), {}, scopes};
   auto exists = send(head);
   if (!exists) return exists.error();
-  if (exists->status == 200) return false;
+  if (exists->status == 200) {
+    remember(repository, descriptor.digest);
+    return false;
+  }
   if (exists->status != 404) return http_error(exists->status, what, "", m_credentials.has_value());
 
   std::string start_url = m_base + "/v2/" + repository + "/blobs/uploads/";
-  if (scopes.size() > 1) start_url += "?mount=" + descriptor.digest.str() + "&from=" + escape(mount_from);
+  if (scopes.size() > 1) start_url += "?mount=" + descriptor.digest.str() + "&from=" + escape(from);
   Call start{"POST", start_url, {}, scopes};
   auto started = send(start);
   if (!started) return started.error();
@@ -642,9 +725,12 @@ Result<bool> RegistryClient::push_blob(const std::string& repository, const Desc
     if (!stated.empty() && stated != descriptor.digest.str()) {
       return make_error(Errc::digest_mismatch, what + ": mounted as " + stated);
     }
+    remember(repository, descriptor.digest);
     return false;
   }
-  if (started->status != 202) return http_error(started->status, what + ": starting an upload", started->body, m_credentials.has_value());
+  if (started->status != 202)
+    return http_error(started->status, what + ": starting an upload", started->body,
+                      m_credentials.has_value());
   const std::string location = started->header("location");
   if (location.empty()) return make_error(Errc::registry, what + ": the upload answer has no Location");
   auto content = open();
@@ -654,6 +740,7 @@ Result<bool> RegistryClient::push_blob(const std::string& repository, const Desc
   if (!stated->empty() && *stated != descriptor.digest.str()) {
     return make_error(Errc::digest_mismatch, what + ": the registry stored it as " + *stated);
   }
+  remember(repository, descriptor.digest);
   return true;
 }
 

@@ -32,6 +32,10 @@ struct RegistryOptions {
   // Credentials for a registry host; empty function or nullopt = anonymous.
   std::function<Result<std::optional<Credentials>>(std::string_view host)> credentials;
   std::uint64_t chunk_size = 64ull << 20;  // blobs larger than this are uploaded in PATCH chunks
+  // Where blobs were seen (lines "HOST REPOSITORY DIGEST"), so a blob another repository of
+  // the same registry holds is mounted instead of sent again (as docker's and skopeo's
+  // blob caches do); "" = none.
+  std::filesystem::path blob_locations;
   std::string user_agent = "chalk";
 };
 
@@ -39,7 +43,7 @@ struct RegistryOptions {
 using UploadObserver = std::function<void(std::uint64_t bytes)>;
 
 class RegistryClient {
-public:
+ public:
   // `host` as Reference::registry_host() gives it ("127.0.0.1:5000", "registry-1.docker.io").
   RegistryClient(std::string host, RegistryOptions options);
   ~RegistryClient();
@@ -57,8 +61,8 @@ public:
   // HEAD: what the registry serves for a tag or digest (not_found if nothing).
   Result<Descriptor> head_manifest(const std::string& repository, const std::string& reference);
   // PUT under `reference` (a tag, or the digest itself) with the descriptor's media type.
-  Status put_manifest(const std::string& repository, const std::string& reference, const Descriptor& descriptor,
-                      const std::string& bytes);
+  Status put_manifest(const std::string& repository, const std::string& reference,
+                      const Descriptor& descriptor, const std::string& bytes);
 
   Result<bool> has_blob(const std::string& repository, const Descriptor& descriptor);
   // The blob's raw bytes, streamed (callers verify them: open_blob(BlobSource) does).
@@ -77,7 +81,7 @@ public:
   struct Reply;
   struct Call;
 
-private:
+ private:
   Status connect();
   Result<Reply> send(Call& call);
   Result<std::string> authorization(const std::vector<std::string>& scopes, bool refresh);
@@ -85,6 +89,9 @@ private:
   Result<std::string> upload(const std::string& location, const Descriptor& descriptor, ByteStream& content,
                              const std::vector<std::string>& scopes);
   std::string describe(const std::string& what) const;
+  // A repository of this registry known to hold `digest`, other than `repository`, or "".
+  std::string known_location(const Digest& digest, const std::string& repository);
+  void remember(const std::string& repository, const Digest& digest);
 
   std::string m_host;
   RegistryOptions m_options;
@@ -95,8 +102,9 @@ private:
   std::optional<Credentials> m_credentials;
   bool m_credentials_loaded = false;
   std::map<std::string, std::string> m_tokens;  // scopes joined by " " -> bearer token
-  int m_last_transport_error = 0;  // the CURLcode of the last request, for connect()'s fallback
+  int m_last_transport_error = 0;               // the CURLcode of the last request, for connect()'s fallback
   std::uint64_t m_bytes_uploaded = 0;
+  std::optional<std::multimap<std::string, std::string>> m_locations;  // digest -> repository (this host)
   UploadObserver m_observer;
 };
 

@@ -59,7 +59,8 @@ std::string credential_key(std::string_view registry_host) {
   return strip_scheme_and_path(registry_host);
 }
 
-Result<DockerCredentials> DockerCredentials::load(const fs::path& config_directory, CredentialHelperRunner run_helper) {
+Result<DockerCredentials> DockerCredentials::load(const fs::path& config_directory,
+                                                  CredentialHelperRunner run_helper) {
   DockerCredentials credentials;
   credentials.m_file = config_directory / "config.json";
   credentials.m_run_helper = std::move(run_helper);
@@ -76,27 +77,32 @@ Result<DockerCredentials> DockerCredentials::load(const fs::path& config_directo
   }
   if (auto helpers = json->find("credHelpers"); helpers != json->end() && helpers->is_object()) {
     for (const auto& item : helpers->items()) {
-      if (item.value().is_string()) credentials.m_helpers[credential_key(item.key())] = item.value().get<std::string>();
+      if (item.value().is_string())
+        credentials.m_helpers[credential_key(item.key())] = item.value().get<std::string>();
     }
   }
   if (auto auths = json->find("auths"); auths != json->end() && auths->is_object()) {
     for (const auto& item : auths->items()) {
       if (!item.value().is_object()) continue;
       Credentials entry;
-      if (auto token = item.value().find("identitytoken"); token != item.value().end() && token->is_string()) {
+      if (auto token = item.value().find("identitytoken");
+          token != item.value().end() && token->is_string()) {
         entry.identity_token = token->get<std::string>();
       }
-      if (auto auth = item.value().find("auth"); auth != item.value().end() && auth->is_string() && !auth->get<std::string>().empty()) {
+      if (auto auth = item.value().find("auth");
+          auth != item.value().end() && auth->is_string() && !auth->get<std::string>().empty()) {
         auto decoded = base64_decode(auth->get<std::string>());
         const auto colon = decoded ? decoded->find(':') : std::string::npos;
         // The entry's name is safe to show; its value never is.
         if (colon == std::string::npos) {
-          return make_error(Errc::config, what + ": auths `" + item.key() + "`: auth is not base64 of user:password");
+          return make_error(Errc::config,
+                            what + ": auths `" + item.key() + "`: auth is not base64 of user:password");
         }
         entry.username = decoded->substr(0, colon);
         entry.password = decoded->substr(colon + 1);
       }
-      if (entry.username.empty() && entry.identity_token.empty()) continue;  // `docker login` with a credsStore leaves {}
+      if (entry.username.empty() && entry.identity_token.empty())
+        continue;  // `docker login` with a credsStore leaves {}
       credentials.m_auths[credential_key(item.key())] = std::move(entry);
     }
   }
@@ -121,7 +127,8 @@ Result<std::optional<Credentials>> DockerCredentials::lookup(std::string_view re
     }
     if (output.error().code != Errc::not_found) return output.error();
   }
-  if (auto found = m_auths.find(key); found != m_auths.end()) return std::optional<Credentials>(found->second);
+  if (auto found = m_auths.find(key); found != m_auths.end())
+    return std::optional<Credentials>(found->second);
   return std::optional<Credentials>();
 }
 
@@ -133,7 +140,8 @@ std::vector<Challenge> parse_www_authenticate(std::string_view header) {
   };
   auto read_token = [&] {
     const std::size_t start = i;
-    while (i < header.size() && header[i] != ' ' && header[i] != '\t' && header[i] != '=' && header[i] != ',') ++i;
+    while (i < header.size() && header[i] != ' ' && header[i] != '\t' && header[i] != '=' && header[i] != ',')
+      ++i;
     return header.substr(start, i - start);
   };
   while (true) {
@@ -167,7 +175,8 @@ Result<std::string> parse_token_response(std::string_view body) {
   if (!json) return json.error();
   if (json->is_object()) {
     for (const char* key : {"token", "access_token"}) {
-      if (auto found = json->find(key); found != json->end() && found->is_string() && !found->get<std::string>().empty()) {
+      if (auto found = json->find(key);
+          found != json->end() && found->is_string() && !found->get<std::string>().empty()) {
         return found->get<std::string>();
       }
     }
@@ -177,17 +186,20 @@ Result<std::string> parse_token_response(std::string_view body) {
 
 std::string base64_encode(std::string_view bytes) {
   std::string out(4 * ((bytes.size() + 2) / 3) + 1, '\0');
-  const int written = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()),
-                                      reinterpret_cast<const unsigned char*>(bytes.data()), static_cast<int>(bytes.size()));
+  const int written =
+      EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()),
+                      reinterpret_cast<const unsigned char*>(bytes.data()), static_cast<int>(bytes.size()));
   out.resize(static_cast<std::size_t>(written));
   return out;
 }
 
 Result<std::string> base64_decode(std::string_view text) {
-  if (text.size() % 4 != 0) return make_error(Errc::invalid_format, "base64 text of a length not a multiple of 4");
+  if (text.size() % 4 != 0)
+    return make_error(Errc::invalid_format, "base64 text of a length not a multiple of 4");
   std::string out(text.size() / 4 * 3 + 1, '\0');
-  const int written = EVP_DecodeBlock(reinterpret_cast<unsigned char*>(out.data()),
-                                      reinterpret_cast<const unsigned char*>(text.data()), static_cast<int>(text.size()));
+  const int written =
+      EVP_DecodeBlock(reinterpret_cast<unsigned char*>(out.data()),
+                      reinterpret_cast<const unsigned char*>(text.data()), static_cast<int>(text.size()));
   if (written < 0) return make_error(Errc::invalid_format, "invalid base64");
   std::size_t size = static_cast<std::size_t>(written);
   // EVP_DecodeBlock counts padding as zero bytes.

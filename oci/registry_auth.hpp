@@ -23,22 +23,24 @@ struct Credentials {
 
 // Runs `docker-credential-NAME get` with `input` on its stdin and returns its stdout, or
 // not_found when the helper has no credentials (or cannot run).
-using CredentialHelperRunner = std::function<Result<std::string>(const std::string& program, const std::string& input)>;
+using CredentialHelperRunner =
+    std::function<Result<std::string>(const std::string& program, const std::string& input)>;
 
 // Docker's `config.json`: `auths` (`auth` = base64 user:password, `identitytoken`),
 // `credsStore` and `credHelpers`, looked up by registry host as docker does.
 class DockerCredentials {
-public:
+ public:
   // Reads `DIR/config.json`; a missing file means no credentials (anonymous access).
-  static Result<DockerCredentials> load(const std::filesystem::path& config_directory, CredentialHelperRunner run_helper);
+  static Result<DockerCredentials> load(const std::filesystem::path& config_directory,
+                                        CredentialHelperRunner run_helper);
   // Credentials for `registry_host` ("127.0.0.1:5000", "registry-1.docker.io"), or nullopt.
   Result<std::optional<Credentials>> lookup(std::string_view registry_host) const;
 
-private:
+ private:
   std::filesystem::path m_file;
-  std::map<std::string, Credentials> m_auths;        // key: host as normalised by docker
-  std::map<std::string, std::string> m_helpers;      // host -> helper suffix
-  std::string m_store;                               // credsStore
+  std::map<std::string, Credentials> m_auths;    // key: host as normalised by docker
+  std::map<std::string, std::string> m_helpers;  // host -> helper suffix
+  std::string m_store;                           // credsStore
   CredentialHelperRunner m_run_helper;
 };
 

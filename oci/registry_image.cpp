@@ -14,7 +14,8 @@ std::string mount_source(const BlobSource& blobs, const RegistryClient& client) 
   return registry->repository();
 }
 
-Status push_blob_of(RegistryClient& client, const std::string& repository, const BlobSource& blobs, const Descriptor& blob) {
+Status push_blob_of(RegistryClient& client, const std::string& repository, const BlobSource& blobs,
+                    const Descriptor& blob) {
   const std::string mount_from = mount_source(blobs, client);
   auto pushed = client.push_blob(
       repository, blob, [&]() { return open_blob(blobs, blob); }, mount_from);
@@ -27,21 +28,26 @@ Status push_image(RegistryClient& client, const std::string& repository, const I
     if (auto ok = push_blob_of(client, repository, *image.blobs, layer); !ok) return ok;
   }
   // The config is in memory already: upload those bytes rather than fetching them again.
-  auto pushed = client.push_blob(repository, image.config_descriptor, [&]() -> Result<std::unique_ptr<ByteStream>> {
-    return std::unique_ptr<ByteStream>(std::make_unique<MemoryStream>(image.config_bytes));
-  }, mount_source(*image.blobs, client));
+  auto pushed = client.push_blob(
+      repository, image.config_descriptor,
+      [&]() -> Result<std::unique_ptr<ByteStream>> {
+        return std::unique_ptr<ByteStream>(std::make_unique<MemoryStream>(image.config_bytes));
+      },
+      mount_source(*image.blobs, client));
   if (!pushed) return pushed.error();
   return {};
 }
 
 // Pushes everything below `node` and the node's own manifest under `tag` ("" = its digest).
-Status push_node(RegistryClient& client, const std::string& repository, const Node& node, const std::string& tag) {
+Status push_node(RegistryClient& client, const std::string& repository, const Node& node,
+                 const std::string& tag) {
   const std::string reference = tag.empty() ? node.descriptor().digest.str() : tag;
   if (node.is_image()) {
     const Image& image = node.image();
     if (auto ok = push_image(client, repository, image); !ok) return ok;
     Descriptor descriptor = image.descriptor;
-    if (descriptor.media_type.empty()) descriptor.media_type = image.manifest.value("mediaType", media_type::oci_manifest);
+    if (descriptor.media_type.empty())
+      descriptor.media_type = image.manifest.value("mediaType", media_type::oci_manifest);
     return client.put_manifest(repository, reference, descriptor, image.manifest_bytes);
   }
   const Index& index = node.index();
@@ -49,7 +55,8 @@ Status push_node(RegistryClient& client, const std::string& repository, const No
     if (auto ok = push_node(client, repository, child, ""); !ok) return ok;
   }
   Descriptor descriptor = index.descriptor;
-  if (descriptor.media_type.empty()) descriptor.media_type = index.json.value("mediaType", media_type::oci_index);
+  if (descriptor.media_type.empty())
+    descriptor.media_type = index.json.value("mediaType", media_type::oci_index);
   return client.put_manifest(repository, reference, descriptor, index.bytes);
 }
 
@@ -67,7 +74,9 @@ Result<std::unique_ptr<ByteStream>> RegistrySource::open_raw(const Descriptor& d
   return m_client->open_blob(m_repository, descriptor);
 }
 
-std::string RegistrySource::describe() const { return "registry `" + m_client->host() + "/" + m_repository + "`"; }
+std::string RegistrySource::describe() const {
+  return "registry `" + m_client->host() + "/" + m_repository + "`";
+}
 
 Result<ImageSet> read_registry_image(std::shared_ptr<RegistryClient> client, const Reference& reference) {
   const std::string wanted = reference.digest.empty() ? reference.tag : reference.digest;
@@ -90,11 +99,13 @@ Result<ImageSet> read_registry_image(std::shared_ptr<RegistryClient> client, con
   return set;
 }
 
-Result<PushedNode> write_registry_image(RegistryClient& client, const Node& node, const Reference& reference) {
+Result<PushedNode> write_registry_image(RegistryClient& client, const Node& node,
+                                        const Reference& reference) {
   const std::uint64_t before = client.bytes_uploaded();
   const std::string tag = reference.digest.empty() ? reference.tag : "";
   if (!reference.digest.empty() && reference.digest != node.descriptor().digest.str()) {
-    return make_error(Errc::invalid_argument, "writing `" + reference.familiar() + "`: the image's digest is " +
+    return make_error(Errc::invalid_argument, "writing `" + reference.familiar() +
+                                                  "`: the image's digest is " +
                                                   node.descriptor().digest.str() + ", not the one named");
   }
   if (auto ok = push_node(client, reference.repository, node, tag); !ok) {

@@ -18,14 +18,14 @@ namespace oci {
 // Blobs of one repository; manifests and indexes are read from /manifests/, the rest
 // from /blobs/. Every read is verified by open_blob.
 class RegistrySource final : public BlobSource {
-public:
+ public:
   RegistrySource(std::shared_ptr<RegistryClient> client, std::string repository);
   Result<std::unique_ptr<ByteStream>> open_raw(const Descriptor& descriptor) const override;
   [[nodiscard]] std::string describe() const override;
   [[nodiscard]] const std::shared_ptr<RegistryClient>& client() const { return m_client; }
   [[nodiscard]] const std::string& repository() const { return m_repository; }
 
-private:
+ private:
   std::shared_ptr<RegistryClient> m_client;
   std::string m_repository;
 };

@@ -22,11 +22,13 @@ std::string hook_answer(std::string_view hook_data) {
   if (!data.value("CommandError", "").empty()) return {};  // the command failed: nothing to report
   const auto flags = data.value("Flags", oci::Json::object());
   if (command == "push" || command == "image push") {
-    const std::string image = flags.contains("all-tags") || flags.contains("a") ? std::string("--all-tags ") + k_first_argument
-                                                                                 : std::string(k_first_argument);
-    return next_steps(std::string("Report this push to chalk (nothing is uploaded twice; the report gives the digest "
-                                  "the registry serves):\n  docker chalk push ") +
-                      image);
+    const std::string image = flags.contains("all-tags") || flags.contains("a")
+                                  ? std::string("--all-tags ") + k_first_argument
+                                  : std::string(k_first_argument);
+    return next_steps(
+        std::string("Report this push to chalk (nothing is uploaded twice; the report gives the digest "
+                    "the registry serves):\n  docker chalk push ") +
+        image);
   }
   if (command == "build" || command == "buildx build" || command == "image build") {
     const bool pushed = flags.contains("push") || flags.contains("output") || flags.contains("o");

@@ -84,7 +84,9 @@ PushArguments read_push_arguments(const std::vector<std::string>& args) {
   return parsed;
 }
 
-bool is_registry_target(std::string_view target) { return target.substr(0, k_registry_prefix.size()) == k_registry_prefix; }
+bool is_registry_target(std::string_view target) {
+  return target.substr(0, k_registry_prefix.size()) == k_registry_prefix;
+}
 
 oci::Result<std::shared_ptr<oci::RegistryClient>> make_registry_client(const std::string& host, const RegistryAccess& access) {
   auto credentials = oci::DockerCredentials::load(access.docker_config_directory, run_credential_helper);
@@ -94,12 +96,22 @@ oci::Result<std::shared_ptr<oci::RegistryClient>> make_registry_client(const std
   options.certs_directory = access.certs_directory;
   options.ca_file = sinks::find_ca_bundle();
   options.chunk_size = access.chunk_size;
-  options.credentials = [store = std::move(*credentials)](std::string_view registry) { return store.lookup(registry); };
+  const char* cache = std::getenv("XDG_CACHE_HOME");
+  const char* home = std::getenv("HOME");
+  if (cache != nullptr && *cache != '\0') {
+    options.blob_locations = std::filesystem::path(cache) / "chalk" / "registry-blobs";
+  } else if (home != nullptr && *home != '\0') {
+    options.blob_locations = std::filesystem::path(home) / ".cache" / "chalk" / "registry-blobs";
+  }
+  options.credentials = [store = std::move(*credentials)](std::string_view registry) {
+    return store.lookup(registry);
+  };
   return std::make_shared<oci::RegistryClient>(host, std::move(options));
 }
 
 oci::Result<ServedDigests> served_digests(oci::RegistryClient& client, const oci::Reference& reference) {
-  auto manifest = client.get_manifest(reference.repository, reference.digest.empty() ? reference.tag : reference.digest);
+  auto manifest =
+      client.get_manifest(reference.repository, reference.digest.empty() ? reference.tag : reference.digest);
   if (!manifest) return manifest.error();
   ServedDigests served;
   if (!oci::is_index_media_type(manifest->descriptor.media_type)) {
@@ -131,21 +143,26 @@ void add_repository_keys(oci::Json& entry, const oci::Reference& reference, cons
   if (!manifest.empty()) entry["_REPO_DIGESTS"][host][reference.repository] = oci::Json::array({manifest});
   // A tag points at the index when there is one: that is what it serves.
   if (!reference.tag.empty()) {
-    entry["_REPO_TAGS"][host][reference.repository][reference.tag] = served.list.empty() ? manifest : served.list;
+    entry["_REPO_TAGS"][host][reference.repository][reference.tag] =
+        served.list.empty() ? manifest : served.list;
   }
 }
 
-oci::Result<RegistryInsertOutcome> insert_registry_image(const InsertRequest& request, const std::string& output,
-                                                         const RegistryAccess& access, const ReportContext& context) {
+oci::Result<RegistryInsertOutcome> insert_registry_image(const InsertRequest& request,
+                                                         const std::string& output,
+                                                         const RegistryAccess& access,
+                                                         const ReportContext& context) {
   auto source_ref = parse_target(request.target);
   if (!source_ref) return source_ref.error();
   auto output_ref = parse_target(output.empty() ? request.target : output);
   if (!output_ref) return output_ref.error();
   if (!output.empty() && !is_registry_target(output)) {
-    return oci::make_error(oci::Errc::invalid_argument, "output `" + output + "`: a registry image is written to docker://REF");
+    return oci::make_error(oci::Errc::invalid_argument,
+                           "output `" + output + "`: a registry image is written to docker://REF");
   }
   if (!output_ref->digest.empty()) {
-    return oci::make_error(oci::Errc::invalid_argument, "output `" + output + "`: name a tag to write, not a digest");
+    return oci::make_error(oci::Errc::invalid_argument,
+                           "output `" + output + "`: name a tag to write, not a digest");
   }
   auto source_client = make_registry_client(source_ref->registry_host(), access);
   if (!source_client) return source_client.error();
@@ -158,7 +175,8 @@ oci::Result<RegistryInsertOutcome> insert_registry_image(const InsertRequest& re
   auto set = oci::read_registry_image(*source_client, *source_ref);
   if (!set) return set.error();
 
-  ChalkRequest chalk = new_chalk_request(context, request.config_source, request.shim, request.wrap, request.temp_directory);
+  ChalkRequest chalk =
+      new_chalk_request(context, request.config_source, request.shim, request.wrap, request.temp_directory);
   chalk.tags = {output_ref->familiar()};
   RegistryInsertOutcome result;
   oci::Json chalks = oci::Json::array();
@@ -169,7 +187,8 @@ oci::Result<RegistryInsertOutcome> insert_registry_image(const InsertRequest& re
   if (!pushed) return pushed.error();
   result.bytes_uploaded = pushed->bytes_uploaded;
   const ServedDigests served = digests_of(node);
-  for (auto& entry : chalks) add_repository_keys(entry, *output_ref, served, entry.value("DOCKER_PLATFORM", ""));
+  for (auto& entry : chalks)
+    add_repository_keys(entry, *output_ref, served, entry.value("DOCKER_PLATFORM", ""));
   result.outcome.report = report_envelope("insert", context);
   result.outcome.report["_CHALKS"] = chalks;
   result.outcome.report["_OP_CHALK_COUNT"] = chalks.size();
@@ -189,7 +208,8 @@ oci::Result<OperationOutcome> extract_registry_image(const std::string& target, 
 }
 
 oci::Json push_report(const std::vector<std::string>& references, docker::DockerClient& client,
-                      const RegistryAccess& access, const ReportContext& context, std::vector<std::string>& warnings) {
+                      const RegistryAccess& access, const ReportContext& context,
+                      std::vector<std::string>& warnings) {
   oci::Json report = report_envelope("push", context);
   oci::Json chalks = oci::Json::array();
   std::size_t marked = 0;
@@ -279,7 +299,8 @@ PushOutcome push(const PushRequest& request, docker::DockerClient& client, const
       const std::string& text = listed->out;
       while (start < text.size()) {
         const std::size_t end = text.find('\n', start);
-        const std::string line = text.substr(start, end == std::string::npos ? std::string::npos : end - start);
+        const std::string line =
+            text.substr(start, end == std::string::npos ? std::string::npos : end - start);
         if (!line.empty() && line.find("<none>") == std::string::npos) references.push_back(line);
         if (end == std::string::npos) break;
         start = end + 1;

@@ -4,8 +4,11 @@
 // serves for what `docker push` sent (REPORTS.md §5, §11).
 #pragma once
 
+#include <cstdint>
 #include <filesystem>
+#include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -31,7 +34,8 @@ struct RegistryAccess {
 bool is_registry_target(std::string_view target);
 
 // A client for `host` with credentials from docker's config (auths, credsStore, credHelpers).
-oci::Result<std::shared_ptr<oci::RegistryClient>> make_registry_client(const std::string& host, const RegistryAccess& access);
+oci::Result<std::shared_ptr<oci::RegistryClient>> make_registry_client(const std::string& host,
+                                                                       const RegistryAccess& access);
 
 // `insert docker://REF [-o docker://OTHER]`. The report's entries carry the pushed digests;
 // `bytes_uploaded` says how much blob content was sent.
@@ -39,8 +43,10 @@ struct RegistryInsertOutcome {
   OperationOutcome outcome;
   std::uint64_t bytes_uploaded = 0;
 };
-oci::Result<RegistryInsertOutcome> insert_registry_image(const InsertRequest& request, const std::string& output,
-                                                         const RegistryAccess& access, const ReportContext& context);
+oci::Result<RegistryInsertOutcome> insert_registry_image(const InsertRequest& request,
+                                                         const std::string& output,
+                                                         const RegistryAccess& access,
+                                                         const ReportContext& context);
 
 oci::Result<OperationOutcome> extract_registry_image(const std::string& target, const RegistryAccess& access,
                                                      const ReportContext& context);
@@ -48,8 +54,8 @@ oci::Result<OperationOutcome> extract_registry_image(const std::string& target, 
 // What the registry serves for a tag (or digest): the manifest digest, or for an index its
 // digest and each platform's manifest digest.
 struct ServedDigests {
-  std::string manifest;                             // hex, when the tag is a single manifest
-  std::string list;                                 // hex, when the tag is an index
+  std::string manifest;                            // hex, when the tag is a single manifest
+  std::string list;                                // hex, when the tag is an index
   std::map<std::string, std::string> by_platform;  // "linux/amd64" -> manifest hex (indexes)
 };
 oci::Result<ServedDigests> served_digests(oci::RegistryClient& client, const oci::Reference& reference);
@@ -84,6 +90,7 @@ PushOutcome push(const PushRequest& request, docker::DockerClient& client, const
 // The push report of references already in the registry (after our own push in build,
 // say): one `_CHALKS` entry per reference, from its local image's mark. Problems become warnings.
 oci::Json push_report(const std::vector<std::string>& references, docker::DockerClient& client,
-                      const RegistryAccess& access, const ReportContext& context, std::vector<std::string>& warnings);
+                      const RegistryAccess& access, const ReportContext& context,
+                      std::vector<std::string>& warnings);
 
 }  // namespace chalk::ops

@@ -14,14 +14,16 @@ TEST(Hooks, PushGetsTheReportCommandWithTheImageFilledInByTheCli) {
   EXPECT_EQ(reply["Type"], 0);
   EXPECT_NE(reply["Template"].get<std::string>().find("docker chalk push {{arg . 0}}"), std::string::npos);
   auto all = answer(R"({"RootCmd":"image push","Flags":{"all-tags":"true"}})");
-  EXPECT_NE(all["Template"].get<std::string>().find("docker chalk push --all-tags {{arg . 0}}"), std::string::npos);
+  EXPECT_NE(all["Template"].get<std::string>().find("docker chalk push --all-tags {{arg . 0}}"),
+            std::string::npos);
 }
 
 TEST(Hooks, BuildsAreToldHowToChalk) {
   auto plain = answer(R"({"RootCmd":"build","Flags":{"tag":""}})");
   EXPECT_NE(plain["Template"].get<std::string>().find("docker chalk insert IMAGE"), std::string::npos);
   auto pushed = answer(R"({"RootCmd":"buildx build","Flags":{"push":"true"}})");
-  EXPECT_NE(pushed["Template"].get<std::string>().find("docker chalk insert docker://IMAGE"), std::string::npos);
+  EXPECT_NE(pushed["Template"].get<std::string>().find("docker chalk insert docker://IMAGE"),
+            std::string::npos);
 }
 
 TEST(Hooks, NothingAfterAFailureOrForOtherCommandsOrBadData) {

@@ -37,8 +37,10 @@ TEST(RepositoryKeys, IndexGivesListDigestAndThePlatformsManifest) {
   served.by_platform["linux/arm64"] = std::string(64, '2');
   oci::Json entry = oci::Json::object();
   add_repository_keys(entry, *reference, served, "linux/arm64");
-  EXPECT_EQ(entry["_REPO_DIGESTS"]["registry-1.docker.io"]["library/app"], oci::Json::array({std::string(64, '2')}));
-  EXPECT_EQ(entry["_REPO_LIST_DIGESTS"]["registry-1.docker.io"]["library/app"], oci::Json::array({served.list}));
+  EXPECT_EQ(entry["_REPO_DIGESTS"]["registry-1.docker.io"]["library/app"],
+            oci::Json::array({std::string(64, '2')}));
+  EXPECT_EQ(entry["_REPO_LIST_DIGESTS"]["registry-1.docker.io"]["library/app"],
+            oci::Json::array({served.list}));
   EXPECT_EQ(entry["_REPO_TAGS"]["registry-1.docker.io"]["library/app"]["latest"], served.list);
 }
 

@@ -14,7 +14,7 @@ namespace {
 namespace fs = std::filesystem;
 
 class ConfigDirectory : public ::testing::Test {
-protected:
+ protected:
   void SetUp() override {
     m_dir = fs::temp_directory_path() / ("registry-auth-" + std::to_string(::getpid()) + "-" +
                                          ::testing::UnitTest::GetInstance()->current_test_info()->name());
@@ -113,14 +113,18 @@ TEST_F(ConfigDirectory, BadAuthNamesTheEntryButNotTheSecret) {
 
 TEST_F(ConfigDirectory, CredHelperWinsOverStoreAndAuths) {
   write_config(R"({"credsStore":"desktop","credHelpers":{"r.example":"ecr"},
-                  "auths":{"r.example":{"auth":")" + base64_encode("old:old") + R"("}}})");
+                  "auths":{"r.example":{"auth":")" +
+               base64_encode("old:old") + R"("}}})");
   std::vector<std::pair<std::string, std::string>> calls;
-  auto credentials = DockerCredentials::load(m_dir, [&](const std::string& program, const std::string& input) -> Result<std::string> {
-    calls.emplace_back(program, input);
-    if (program == "docker-credential-ecr") return std::string(R"({"ServerURL":"r.example","Username":"AWS","Secret":"tok"})");
-    if (input == "https://index.docker.io/v1/") return std::string(R"({"Username":"<token>","Secret":"identity"})");
-    return make_error(Errc::not_found, "credentials not found");
-  });
+  auto credentials = DockerCredentials::load(
+      m_dir, [&](const std::string& program, const std::string& input) -> Result<std::string> {
+        calls.emplace_back(program, input);
+        if (program == "docker-credential-ecr")
+          return std::string(R"({"ServerURL":"r.example","Username":"AWS","Secret":"tok"})");
+        if (input == "https://index.docker.io/v1/")
+          return std::string(R"({"Username":"<token>","Secret":"identity"})");
+        return make_error(Errc::not_found, "credentials not found");
+      });
   ASSERT_TRUE(credentials) << credentials.error().message;
   auto ecr = credentials->lookup("r.example");
   ASSERT_TRUE(ecr && ecr->has_value());
@@ -134,7 +138,8 @@ TEST_F(ConfigDirectory, CredHelperWinsOverStoreAndAuths) {
   EXPECT_FALSE(other->has_value());
   ASSERT_EQ(calls.size(), 3u);
   EXPECT_EQ(calls[0], (std::pair<std::string, std::string>{"docker-credential-ecr", "r.example"}));
-  EXPECT_EQ(calls[1], (std::pair<std::string, std::string>{"docker-credential-desktop", "https://index.docker.io/v1/"}));
+  EXPECT_EQ(calls[1], (std::pair<std::string, std::string>{"docker-credential-desktop",
+                                                           "https://index.docker.io/v1/"}));
   EXPECT_EQ(calls[2], (std::pair<std::string, std::string>{"docker-credential-desktop", "other.example"}));
 }
 
