@@ -17,18 +17,30 @@ bool is_manifest_media_type(std::string_view type) {
 Result<Descriptor> Descriptor::from_json(const Json& json, std::string_view what) {
   if (!json.is_object()) return make_error(Errc::invalid_format, std::string(what) + ": descriptor is not an object");
   Descriptor descriptor;
-  descriptor.raw = json;
-  if (auto type = json.find("mediaType"); type != json.end() && type->is_string()) descriptor.media_type = *type;
+  auto type = optional_member(json, "mediaType", JsonType::string, what, "mediaType");
+  if (!type) return type.error();
+  if (*type != nullptr) descriptor.media_type = (*type)->get<std::string>();
   auto digest_text = string_field(json, "digest", what);
   if (!digest_text) return digest_text.error();
   auto digest = Digest::parse(*digest_text);
   if (!digest) return digest.error().with_context(std::string(what));
   descriptor.digest = *digest;
   const auto size = json.find("size");
-  if (size == json.end() || !size->is_number_unsigned()) {
-    return make_error(Errc::invalid_format, std::string(what) + ": missing or negative `size`");
-  }
+  if (size == json.end()) return make_error(Errc::invalid_format, std::string(what) + ": missing `size`");
+  OCI_TRY(expect_type(*size, JsonType::unsigned_integer, what, "size"));
   descriptor.size = size->get<std::uint64_t>();
+  auto annotations = optional_member(json, "annotations", JsonType::object, what, "annotations");
+  if (!annotations) return annotations.error();
+  if (*annotations != nullptr) OCI_TRY(expect_members(**annotations, JsonType::string, what, "annotations"));
+  auto platform = optional_member(json, "platform", JsonType::object, what, "platform");
+  if (!platform) return platform.error();
+  if (*platform != nullptr) {
+    for (const char* key : {"os", "architecture", "variant"}) {
+      auto text = optional_member(**platform, key, JsonType::string, what, std::string("platform.") + key);
+      if (!text) return text.error();
+    }
+  }
+  descriptor.raw = json;
   return descriptor;
 }
 
@@ -118,6 +130,17 @@ Result<std::string> read_blob(const BlobSource& source, const Descriptor& descri
     filled += *got;
   }
   return bytes;
+}
+
+Result<Digest> hash_stream(ByteStream& from) {
+  std::vector<char> buffer(1 << 20);
+  Sha256 hash;
+  for (;;) {
+    auto got = from.read(buffer.data(), buffer.size());
+    if (!got) return got.error();
+    if (*got == 0) return hash.finish();
+    hash.update(buffer.data(), *got);
+  }
 }
 
 Result<std::uint64_t> copy_stream(ByteStream& from, File& to) {

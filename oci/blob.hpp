@@ -110,6 +110,8 @@ public:
 Result<std::unique_ptr<ByteStream>> open_blob(const BlobSource& source, const Descriptor& descriptor);
 // Reads a small blob (manifest, config, index) fully and verifies it.
 Result<std::string> read_blob(const BlobSource& source, const Descriptor& descriptor);
+// The sha256 of everything left in a stream.
+Result<Digest> hash_stream(ByteStream& from);
 // Copies a stream to a file, returning the number of bytes copied.
 Result<std::uint64_t> copy_stream(ByteStream& from, File& to);
 

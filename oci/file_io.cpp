@@ -1,12 +1,14 @@
 #include "oci/file_io.hpp"
 
 #include <fcntl.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <cstring>
 #include <random>
+#include <thread>
 
 namespace oci {
 
@@ -17,6 +19,19 @@ Error io_error(std::string_view doing, const std::filesystem::path& path, int er
   return make_error(Errc::io, std::string(doing) + " `" + path.string() + "`: " + errno_text(error_number));
 }
 }  // namespace
+
+std::string describe_file_type(unsigned mode) {
+  switch (mode & S_IFMT) {
+    case S_IFREG: return "a regular file";
+    case S_IFDIR: return "a directory";
+    case S_IFIFO: return "a FIFO";
+    case S_IFSOCK: return "a socket";
+    case S_IFCHR: return "a character device";
+    case S_IFBLK: return "a block device";
+    case S_IFLNK: return "a symbolic link";
+    default: return "a special file";
+  }
+}
 
 File::~File() {
   if (m_fd >= 0) ::close(m_fd);
@@ -36,13 +51,22 @@ File& File::operator=(File&& other) noexcept {
 
 Result<File> File::open_read(const std::filesystem::path& path) {
   File file;
-  file.m_fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  // O_NONBLOCK: opening a FIFO for reading would otherwise wait for a writer forever.
+  file.m_fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
   if (file.m_fd < 0) {
     const int error_number = errno;
     return make_error(error_number == ENOENT ? Errc::not_found : Errc::io,
                       "opening `" + path.string() + "`: " + errno_text(error_number));
   }
   file.m_path = path;
+  struct stat info {};
+  if (::fstat(file.m_fd, &info) != 0) return io_error("reading the type of", path, errno);
+  if (!S_ISREG(info.st_mode)) {
+    return make_error(Errc::invalid_format, "opening `" + path.string() + "`: not a regular file (" +
+                                                describe_file_type(info.st_mode) + ")");
+  }
+  const int flags = ::fcntl(file.m_fd, F_GETFL);
+  if (flags < 0 || ::fcntl(file.m_fd, F_SETFL, flags & ~O_NONBLOCK) != 0) return io_error("opening", path, errno);
   return file;
 }
 
@@ -125,6 +149,41 @@ TempPath& TempPath::operator=(TempPath&& other) noexcept {
   return *this;
 }
 
+UpdateLock& UpdateLock::operator=(UpdateLock&& other) noexcept {
+  m_file = std::move(other.m_file);
+  return *this;
+}
+
+Result<UpdateLock> UpdateLock::acquire(const std::filesystem::path& path, std::chrono::milliseconds wait) {
+  const auto deadline = std::chrono::steady_clock::now() + wait;
+  for (;;) {
+    UpdateLock lock;
+    lock.m_file.m_fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
+    if (lock.m_file.m_fd < 0) {
+      if (errno == ENOENT) return UpdateLock{};
+      return io_error("locking", path, errno);
+    }
+    lock.m_file.m_path = path;
+    if (::flock(lock.m_file.fd(), LOCK_EX | LOCK_NB) == 0) {
+      // The holder we waited for may have renamed a new file over the name: lock that one.
+      struct stat locked {};
+      struct stat current {};
+      if (::fstat(lock.m_file.fd(), &locked) == 0 && ::stat(path.c_str(), &current) == 0 &&
+          locked.st_ino == current.st_ino && locked.st_dev == current.st_dev) {
+        return lock;
+      }
+      continue;
+    }
+    if (errno != EWOULDBLOCK && errno != EINTR) return io_error("locking", path, errno);
+    if (std::chrono::steady_clock::now() >= deadline) {
+      return make_error(Errc::io, "locking `" + path.string() + "`: another process is updating it (waited " +
+                                      std::to_string(std::chrono::duration_cast<std::chrono::seconds>(wait).count()) +
+                                      " s)");
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+}
+
 std::filesystem::path temporary_sibling(const std::filesystem::path& destination) {
   static thread_local std::mt19937_64 random{std::random_device{}()};
   const auto directory = destination.has_parent_path() ? destination.parent_path() : std::filesystem::path(".");
@@ -140,6 +199,17 @@ Result<AtomicFile> AtomicFile::create(const std::filesystem::path& destination) 
   auto file = File::create(atomic.m_temp);
   if (!file) return file.error();
   atomic.m_file = std::move(*file);
+  // Replacing a file keeps its mode and (where we may) its owner: `docker save` writes
+  // 0600, and chalking must not widen that to 0644. Set now, so a caller may still chmod.
+  struct stat existing {};
+  if (::stat(destination.c_str(), &existing) == 0 && S_ISREG(existing.st_mode)) {
+    if (::fchmod(atomic.m_file.fd(), existing.st_mode & 07777) != 0) {
+      return io_error("setting the mode of", atomic.m_temp, errno);
+    }
+    if (::fchown(atomic.m_file.fd(), existing.st_uid, existing.st_gid) != 0 && errno != EPERM) {
+      return io_error("setting the owner of", atomic.m_temp, errno);
+    }
+  }
   return atomic;
 }
 

@@ -2,6 +2,7 @@
 // so no reader ever sees a half-written output and a failed run leaves nothing behind.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <filesystem>
 #include <string>
@@ -20,6 +21,8 @@ public:
   File(const File&) = delete;
   File& operator=(const File&) = delete;
 
+  // Opens a regular file for reading; anything else (a FIFO, a device, a directory) is
+  // refused without blocking.
   static Result<File> open_read(const std::filesystem::path& path);
   // Creates (mode 0644 minus umask) or truncates.
   static Result<File> create(const std::filesystem::path& path);
@@ -37,12 +40,14 @@ public:
   Status close();
 
 private:
+  friend class UpdateLock;
   int m_fd = -1;
   std::filesystem::path m_path;
 };
 
 // A file written under a temporary name in the destination's directory and renamed over
-// the destination by commit(); destroyed uncommitted, it removes the temporary file.
+// the destination by commit(); destroyed uncommitted, it removes the temporary file. A
+// file it replaces keeps its mode, and its owner when we are allowed to set it.
 class AtomicFile {
 public:
   static Result<AtomicFile> create(const std::filesystem::path& destination);
@@ -85,6 +90,28 @@ private:
   std::filesystem::path m_path;
 };
 
+// How long an update waits for another process updating the same target.
+inline constexpr std::chrono::seconds k_update_lock_wait{60};
+
+// An exclusive advisory lock (flock) held for a read-modify-write of an image target: an
+// archive (the file itself: a waiter that wakes after the holder renamed a new file into
+// place locks the new file) or a layout (its directory). Whoever holds it reads the
+// target after taking it, so a concurrent update is seen, never lost. Released when the
+// object goes.
+class UpdateLock {
+public:
+  // Locks `path`, waiting at most `wait`; a target that does not exist yet needs no lock
+  // (an empty lock is returned).
+  static Result<UpdateLock> acquire(const std::filesystem::path& path, std::chrono::milliseconds wait);
+  UpdateLock() = default;
+  UpdateLock(UpdateLock&& other) noexcept : m_file(std::move(other.m_file)) {}
+  UpdateLock& operator=(UpdateLock&& other) noexcept;
+  [[nodiscard]] bool held() const { return m_file.fd() >= 0; }
+
+private:
+  File m_file;
+};
+
 // A fresh hidden name beside `destination` (".NAME.tmp-<random>"), for writing before a rename.
 std::filesystem::path temporary_sibling(const std::filesystem::path& destination);
 
@@ -94,5 +121,7 @@ Result<std::string> read_small_file(const std::filesystem::path& path, std::uint
 Status write_file_atomically(const std::filesystem::path& path, std::string_view bytes, bool durable = false);
 
 std::string errno_text(int error_number);
+// "a FIFO", "a directory"... for a stat mode.
+std::string describe_file_type(unsigned mode);
 
 }  // namespace oci

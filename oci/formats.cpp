@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <map>
 #include <set>
 
@@ -30,9 +31,10 @@ public:
   explicit DirectorySource(fs::path directory) : m_directory(std::move(directory)) {}
   Result<std::unique_ptr<ByteStream>> open_raw(const Descriptor& descriptor) const override {
     auto file = File::open_read(m_directory / blob_path(descriptor.digest));
-    if (!file) {
+    if (!file && file.error().code == Errc::not_found) {
       return make_error(Errc::not_found, "blob " + descriptor.digest.str() + " is missing from " + describe());
     }
+    if (!file) return file.error().with_context("reading " + describe());
     auto size = file->size();
     if (!size) return size.error();
     auto shared = std::make_shared<const File>(std::move(*file));
@@ -95,16 +97,18 @@ Result<ImageSet> read_layout(std::shared_ptr<const BlobSource> blobs, std::strin
   auto index_json = parse_json(index_bytes, where);
   if (!index_json) return index_json.error();
   auto manifests = index_json->find("manifests");
-  if (!index_json->is_object() || manifests == index_json->end() || !manifests->is_array()) {
+  if (!index_json->is_object() || manifests == index_json->end()) {
     return make_error(Errc::invalid_format, where + ": no `manifests` array");
   }
+  OCI_TRY(expect_type(*manifests, JsonType::array, where, "manifests"));
   ImageSet set;
   set.format = format;
   set.blobs = blobs;
+  NodeLoader loader(blobs);
   for (std::size_t i = 0; i < manifests->size(); ++i) {
     auto descriptor = Descriptor::from_json((*manifests)[i], where + ": manifest " + std::to_string(i));
     if (!descriptor) return descriptor.error();
-    auto node = load_node(blobs, *descriptor);
+    auto node = loader.load(*descriptor);
     if (!node) return node.error();
     ImageSet::Entry entry{std::move(*node), {}};
     if (auto name = ref_name_of(*descriptor); !name.empty()) entry.names.push_back(name);
@@ -121,23 +125,60 @@ Result<Json> read_docker_manifest_json(const TarIndex& index, const File& file) 
   auto json = parse_json(*bytes, where);
   if (!json) return json.error();
   if (!json->is_array() || json->empty()) return make_error(Errc::invalid_format, where + ": expected a non-empty array");
-  for (const auto& item : *json) {
-    if (!item.is_object() || !item.contains("Config") || !item["Config"].is_string() || !item.contains("Layers") ||
-        !item["Layers"].is_array()) {
+  for (std::size_t i = 0; i < json->size(); ++i) {
+    const Json& item = (*json)[i];
+    const std::string field = "[" + std::to_string(i) + "]";
+    OCI_TRY(expect_type(item, JsonType::object, where, field));
+    if (!item.contains("Config") || !item.contains("Layers")) {
       return make_error(Errc::invalid_format, where + ": each entry needs `Config` and `Layers`");
     }
+    OCI_TRY(expect_type(item["Config"], JsonType::string, where, field + ".Config"));
+    OCI_TRY(expect_type(item["Layers"], JsonType::array, where, field + ".Layers"));
+    OCI_TRY(expect_elements(item["Layers"], JsonType::string, where, field + ".Layers"));
+    auto tags = optional_member(item, "RepoTags", JsonType::array, where, field + ".RepoTags");
+    if (!tags) return tags.error();
+    if (*tags != nullptr) OCI_TRY(expect_elements(**tags, JsonType::string, where, field + ".RepoTags"));
   }
   return json;
 }
 
+// The RepoTags of a manifest.json entry read_docker_manifest_json accepted.
 std::vector<std::string> repo_tags(const Json& item) {
   std::vector<std::string> tags;
   if (auto it = item.find("RepoTags"); it != item.end() && it->is_array()) {
-    for (const auto& tag : *it) {
-      if (tag.is_string()) tags.push_back(tag.get<std::string>());
-    }
+    for (const auto& tag : *it) tags.push_back(tag.get<std::string>());
   }
   return tags;
+}
+
+// A legacy archive's layer.tar is normally the uncompressed layer, named by its diff_id.
+// docker load also accepts a gzip-compressed one (the diff_id is of what it decompresses
+// to): that one is hashed as it is, and checked against the diff_id by decompressing it.
+Result<Descriptor> legacy_layer_descriptor(const std::shared_ptr<const File>& file, const TarEntry& entry,
+                                           const Digest& diff_id, const std::string& archive) {
+  Descriptor layer;
+  layer.media_type = media_type::oci_layer;
+  layer.digest = diff_id;
+  layer.size = entry.size;
+  unsigned char magic[2] = {0, 0};
+  if (entry.size < sizeof magic) return layer;
+  OCI_TRY(file->read_at(entry.data_offset, magic, sizeof magic));
+  if (magic[0] != 0x1f || magic[1] != 0x8b) return layer;
+  const std::string what = "layer `" + entry.name + "` in " + archive;
+  FileRangeStream raw(file, entry.data_offset, entry.size);
+  auto compressed = hash_stream(raw);
+  if (!compressed) return compressed.error().with_context(what);
+  auto stream = open_decompressed(std::make_unique<FileRangeStream>(file, entry.data_offset, entry.size), what);
+  if (!stream) return stream.error();
+  auto uncompressed = hash_stream(**stream);
+  if (!uncompressed) return uncompressed.error();
+  if (*uncompressed != diff_id) {
+    return make_error(Errc::digest_mismatch, what + ": decompresses to " + uncompressed->str() + ", not its diff_id " +
+                                                 diff_id.str());
+  }
+  layer.media_type = media_type::oci_layer_gzip;
+  layer.digest = *compressed;
+  return layer;
 }
 
 Result<ImageSet> read_legacy_docker_archive(const std::shared_ptr<const TarIndex>& index,
@@ -155,14 +196,13 @@ Result<ImageSet> read_legacy_docker_archive(const std::shared_ptr<const TarIndex
     auto config_bytes = read_tar_small(*index, *file, config_path);
     if (!config_bytes) return config_bytes.error().with_context("reading " + archive);
     const Digest config_digest = sha256_digest(*config_bytes);
-    auto config = parse_json(*config_bytes, "config `" + config_path + "` in " + archive);
+    const std::string config_what = "config `" + config_path + "` in " + archive;
+    auto config = parse_json(*config_bytes, config_what);
     if (!config) return config.error();
+    OCI_TRY(check_image_config(*config, config_what));
     paths[config_digest] = config_path;
 
-    std::vector<std::string> diff_ids;
-    if (config->contains("rootfs") && (*config)["rootfs"].contains("diff_ids")) {
-      for (const auto& id : (*config)["rootfs"]["diff_ids"]) diff_ids.push_back(id.get<std::string>());
-    }
+    const std::vector<std::string> diff_ids = config_diff_ids(*config);
     const Json& layers = item["Layers"];
     if (layers.size() != diff_ids.size()) {
       return make_error(Errc::invalid_format, archive + ": manifest.json lists " + std::to_string(layers.size()) +
@@ -176,15 +216,15 @@ Result<ImageSet> read_legacy_docker_archive(const std::shared_ptr<const TarIndex
                           {"size", config_bytes->size()}};
     manifest["layers"] = Json::array();
     for (std::size_t i = 0; i < layers.size(); ++i) {
-      if (!layers[i].is_string()) return make_error(Errc::invalid_format, archive + ": manifest.json layer is not a path");
       const std::string layer_path = layers[i].get<std::string>();
       auto entry = index->find_file(layer_path);
       if (!entry) return entry.error().with_context("reading " + archive);
       auto diff_id = Digest::parse(diff_ids[i]);
       if (!diff_id) return diff_id.error().with_context(archive + ": config diff_id");
-      paths[*diff_id] = entry->name;
-      manifest["layers"].push_back(
-          {{"mediaType", media_type::oci_layer}, {"digest", diff_id->str()}, {"size", entry->size}});
+      auto layer = legacy_layer_descriptor(file, *entry, *diff_id, archive);
+      if (!layer) return layer.error();
+      paths[layer->digest] = entry->name;
+      manifest["layers"].push_back(layer->to_json());
     }
     pending.push_back({std::move(*config_bytes), std::move(manifest), repo_tags(item)});
   }
@@ -216,6 +256,45 @@ const Image* primary_image(const Node& node) {
     if (const Image* image = primary_image(child)) return image;
   }
   return nullptr;
+}
+
+// A Docker 25+ archive describes its images twice: index.json (what we read and write)
+// and manifest.json (what docker load reads). Each manifest.json entry must name the
+// config of an image in index.json, and each index.json entry must have an image listed
+// in manifest.json; otherwise what we would check or chalk is not what docker loads.
+// Configs are compared (docker checks the layers against the config's diff_ids).
+Status check_descriptions_agree(const ImageSet& set, const Json& manifest_json, const fs::path& path) {
+  const std::string where = "docker-archive `" + path.string() + "`";
+  std::set<std::string> index_configs;
+  for (const auto& entry : set.entries) {
+    std::vector<const Image*> images;
+    collect_images(entry.node, images);
+    for (const Image* image : images) index_configs.insert(blob_path(image->config_descriptor.digest));
+  }
+  std::set<std::string> listed_configs;
+  for (std::size_t i = 0; i < manifest_json.size(); ++i) {
+    const std::string config = manifest_json[i]["Config"].get<std::string>();
+    const std::string normalized = normalize_archive_path(config).value_or(config);
+    if (index_configs.count(normalized) == 0) {
+      return make_error(Errc::invalid_format, where + ": manifest.json and index.json describe different images " +
+                                                  "(manifest.json entry " + std::to_string(i) + " has config `" + config +
+                                                  "`, which no image in index.json has; docker load reads manifest.json)");
+    }
+    listed_configs.insert(normalized);
+  }
+  for (std::size_t i = 0; i < set.entries.size(); ++i) {
+    std::vector<const Image*> images;
+    collect_images(set.entries[i].node, images);
+    const bool listed = std::any_of(images.begin(), images.end(), [&](const Image* image) {
+      return listed_configs.count(blob_path(image->config_descriptor.digest)) != 0;
+    });
+    if (!listed) {
+      return make_error(Errc::invalid_format, where + ": manifest.json and index.json describe different images " +
+                                                  "(index.json entry " + std::to_string(i) +
+                                                  " has no image in manifest.json; docker load reads manifest.json)");
+    }
+  }
+  return {};
 }
 
 }  // namespace
@@ -314,6 +393,7 @@ Result<ImageSet> read_docker_archive(const fs::path& path) {
                                                   std::map<Digest, std::string>{});
   auto set = read_layout(source, *index_bytes, ImageSet::Format::docker_archive);
   if (!set) return set;
+  OCI_TRY(check_descriptions_agree(*set, *manifest_json, path));
   std::map<std::string, std::vector<std::string>> tags_by_config;
   for (const auto& item : *manifest_json) {
     auto config_path = normalize_archive_path(item["Config"].get<std::string>());
@@ -349,6 +429,16 @@ Result<ImageSet> read_image_set(const ImageRef& ref) {
 
 namespace {
 
+// The path an output really names: a symbolic link's target (so `insert link.tar`
+// chalks what the link names and the link stays), otherwise the path itself.
+Result<fs::path> resolve_output(const fs::path& path) {
+  std::error_code error;
+  if (!fs::is_symlink(fs::symlink_status(path, error))) return path;
+  auto target = fs::canonical(path, error);
+  if (error) return make_error(Errc::invalid_argument, "output `" + path.string() + "`: a symbolic link to nothing");
+  return target;
+}
+
 // Every blob an ImageSet references, once, in a stable order: layers and configs first,
 // then manifests and indexes (children before parents).
 struct BlobPlan {
@@ -367,6 +457,8 @@ struct BlobPlan {
     if (seen.insert(descriptor.digest).second) items.push_back({descriptor, &source, std::nullopt});
   }
   void add_node(const Node& node) {
+    // A manifest or index referenced again adds nothing (and its subtree was walked).
+    if (seen.count(node.descriptor().digest) != 0) return;
     if (node.is_image()) {
       const Image& image = node.image();
       for (const auto& layer : image.layers) add_stream(layer, *image.blobs);
@@ -548,9 +640,50 @@ Status write_layout(const ImageSet& set, const WriteOptions& options) {
 
 }  // namespace
 
+Status check_output(ImageSet::Format format, const fs::path& path) {
+  auto resolved = resolve_output(path);
+  if (!resolved) return resolved.error();
+  const std::string what = "output `" + path.string() + "`";
+  struct stat info {};
+  if (::stat(resolved->c_str(), &info) != 0) {
+    if (errno != ENOENT) return make_error(Errc::io, what + ": " + errno_text(errno));
+    const fs::path parent = resolved->has_parent_path() ? resolved->parent_path() : fs::path(".");
+    struct stat parent_info {};
+    if (::stat(parent.c_str(), &parent_info) != 0) {
+      return make_error(Errc::invalid_argument, what + ": directory `" + parent.string() + "` does not exist");
+    }
+    if (!S_ISDIR(parent_info.st_mode)) {
+      return make_error(Errc::invalid_argument, what + ": `" + parent.string() + "` is not a directory");
+    }
+    return {};
+  }
+  if (format != ImageSet::Format::oci_layout) {
+    if (!S_ISREG(info.st_mode)) {
+      return make_error(Errc::invalid_argument, what + " is " + describe_file_type(info.st_mode) + ", not a regular file");
+    }
+    return {};
+  }
+  if (!S_ISDIR(info.st_mode)) {
+    return make_error(Errc::invalid_argument, what + " is " + describe_file_type(info.st_mode) + ", not a directory");
+  }
+  for (const char* inside : {"blobs", "blobs/sha256"}) {
+    struct stat link {};
+    if (::lstat((*resolved / inside).c_str(), &link) == 0 && !S_ISDIR(link.st_mode)) {
+      return make_error(Errc::invalid_argument, what + ": `" + inside + "` is " + describe_file_type(link.st_mode) +
+                                                    ", not a directory (writes would land outside the layout)");
+    }
+  }
+  return {};
+}
+
 Status write_image_set(const ImageSet& set, const WriteOptions& options) {
-  if (options.format == ImageSet::Format::oci_layout) return write_layout(set, options);
-  return write_archive(set, options);
+  OCI_TRY(check_output(options.format, options.path));
+  auto resolved = resolve_output(options.path);
+  if (!resolved) return resolved.error();
+  WriteOptions resolved_options = options;
+  resolved_options.path = *resolved;
+  if (options.format == ImageSet::Format::oci_layout) return write_layout(set, resolved_options);
+  return write_archive(set, resolved_options);
 }
 
 }  // namespace oci

@@ -43,7 +43,14 @@ struct WriteOptions {
   ProgressFn progress;  // may be empty
 };
 
-// Writes the set atomically: archives go to a temporary file renamed over `path`; an OCI
+// Checks an output before any work: an existing archive output must be a regular file
+// (never a device, FIFO or directory) and a layout output a directory whose blobs/ is no
+// symbolic link (writes would land outside it); the directory holding a new output must
+// exist. A symbolic link is followed (its target is what gets replaced). Errors name the
+// output and what is wrong with it.
+Status check_output(ImageSet::Format format, const std::filesystem::path& path);
+
+// Writes the set atomically (after check_output): archives go to a temporary file renamed over `path`; an OCI
 // layout directory gets its new blobs first and index.json replaced last, so a crash
 // leaves the previous image intact (blobs already present are not copied again).
 Status write_image_set(const ImageSet& set, const WriteOptions& options);

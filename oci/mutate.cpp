@@ -202,15 +202,9 @@ Status validate(const Image& image) {
     if (!blob) return blob.error();
     auto uncompressed = open_decompressed(std::move(*blob), "layer " + image.layers[i].digest.str());
     if (!uncompressed) return uncompressed.error();
-    Sha256 hash;
-    std::vector<char> buffer(1 << 20);
-    for (;;) {
-      auto got = (*uncompressed)->read(buffer.data(), buffer.size());
-      if (!got) return got.error();
-      if (*got == 0) break;
-      hash.update(buffer.data(), *got);
-    }
-    if (hash.finish().str() != diff_ids[i]) {
+    auto digest = hash_stream(**uncompressed);
+    if (!digest) return digest.error();
+    if (digest->str() != diff_ids[i]) {
       return make_error(Errc::digest_mismatch, what + ": layer " + std::to_string(i) + " does not match diff_id " + diff_ids[i]);
     }
   }

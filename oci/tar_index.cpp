@@ -235,15 +235,62 @@ Result<TarIndex> TarIndex::read(const std::filesystem::path& path) {
         return make_error(Errc::unsafe_path, "reading tar `" + path.string() + "`: link `" + entry.name + "` -> `" +
                                                  link + "` escapes the archive root");
       }
+      if (entry.type == TarEntry::Type::hardlink) {
+        auto linked = index.link_now(entry, *resolved);
+        if (!linked) return linked.error();
+      }
     }
-    index.m_by_name[entry.name] = index.m_entries.size();
-    index.m_entries.push_back(std::move(entry));
+    index.place(std::move(entry));
   }
   if (!saw_end) {
     if (index.m_entries.empty() && offset == 0) return archive_error(path, "empty or not a tar file");
     return archive_error(path, "no end-of-archive marker (truncated archive?)");
   }
   return index;
+}
+
+// docker load extracts the archive in order, removing whatever is at a name before
+// writing an entry there (a directory stays for a directory), so the last entry of a
+// name wins and a file replacing a directory takes everything below it away.
+void TarIndex::place(TarEntry entry) {
+  if (entry.type != TarEntry::Type::directory) {
+    const std::string below = entry.name + "/";
+    m_by_name.erase(m_by_name.lower_bound(below), m_by_name.lower_bound(entry.name + "0"));  // '0' follows '/'
+  }
+  m_by_name[entry.name] = m_entries.size();
+  m_entries.push_back(std::move(entry));
+}
+
+// A hard link is made when docker's extraction reaches it, to whatever its target names
+// at that moment: a target defined again later does not change what the link holds.
+Status TarIndex::link_now(TarEntry& entry, const std::string& target) const {
+  auto it = m_by_name.find(target);
+  if (it == m_by_name.end()) {
+    return make_error(Errc::invalid_format, "reading tar `" + m_path.string() + "`: hard link `" + entry.name + "` -> `" +
+                                                target + "`: no such entry before it");
+  }
+  const TarEntry& linked = m_entries[it->second];
+  switch (linked.type) {
+    case TarEntry::Type::regular:
+      entry.type = TarEntry::Type::regular;
+      entry.data_offset = linked.data_offset;
+      entry.size = linked.size;
+      return {};
+    case TarEntry::Type::symlink: {
+      // link(2) links the symlink itself; read through the new name, its text is
+      // relative to the new name's directory.
+      if (!resolve_archive_link(entry.name, linked.link_target)) {
+        return make_error(Errc::unsafe_path, "reading tar `" + m_path.string() + "`: link `" + entry.name + "` -> `" +
+                                                 linked.link_target + "` escapes the archive root");
+      }
+      entry.type = TarEntry::Type::symlink;
+      entry.link_target = linked.link_target;
+      return {};
+    }
+    default:
+      return make_error(Errc::invalid_format, "reading tar `" + m_path.string() + "`: hard link `" + entry.name +
+                                                  "` -> `" + target + "`: not a file");
+  }
 }
 
 bool TarIndex::contains(std::string_view name) const { return m_by_name.find(name) != m_by_name.end(); }
@@ -263,7 +310,6 @@ Result<TarEntry> TarIndex::find_file(std::string_view name) const {
     switch (entry.type) {
       case TarEntry::Type::regular: return entry;
       case TarEntry::Type::symlink: current = *resolve_archive_link(entry.name, entry.link_target); break;
-      case TarEntry::Type::hardlink: current = *normalize_archive_path(entry.link_target); break;
       default:
         return make_error(Errc::invalid_format, "`" + current + "` in the archive `" + m_path.string() + "` is not a file");
     }

@@ -18,6 +18,8 @@
 
 namespace oci {
 
+// A hard link is resolved while indexing (see TarIndex::read): it reads as a regular file
+// (or a symlink) under its own name, holding what its target held when it was made.
 struct TarEntry {
   enum class Type { regular, directory, symlink, hardlink, other };
   std::string name;  // normalized: relative, no "./", no trailing "/"
@@ -29,7 +31,9 @@ struct TarEntry {
 
 class TarIndex {
 public:
-  // Indexes `path`. Errors name the archive and the cause.
+  // Indexes `path` as docker load extracts it: in order, a later entry of a name replacing
+  // an earlier one, hard links bound to their target's content at that point. Errors name
+  // the archive and the cause.
   static Result<TarIndex> read(const std::filesystem::path& path);
 
   [[nodiscard]] const std::vector<TarEntry>& entries() const { return m_entries; }
@@ -39,6 +43,9 @@ public:
   [[nodiscard]] bool contains(std::string_view name) const;
 
 private:
+  void place(TarEntry entry);
+  Status link_now(TarEntry& entry, const std::string& target) const;
+
   std::filesystem::path m_path;
   std::vector<TarEntry> m_entries;
   std::map<std::string, std::size_t, std::less<>> m_by_name;

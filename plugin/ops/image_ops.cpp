@@ -59,6 +59,8 @@ oci::Result<oci::ImageSet> chalk_set(const oci::ImageSet& set, const ChalkReques
                                      oci::Json& chalks, std::vector<std::string>& warnings) {
   oci::ImageSet result = set;
   result.entries.clear();
+  // Entries naming the same tags get the same chalk: a manifest they share is chalked once.
+  std::map<std::vector<std::string>, oci::TransformMemo> memos;
   for (const auto& entry : set.entries) {
     if (!entry_selected(entry, only_tag)) {
       result.entries.push_back(entry);
@@ -73,7 +75,7 @@ oci::Result<oci::ImageSet> chalk_set(const oci::ImageSet& set, const ChalkReques
       for (const auto& warning : chalked->warnings) warnings.push_back(image.platform().str() + ": " + warning);
       chalks.push_back(artifact_entry(chalked->mark, chalked->image, ""));
       return std::move(chalked->image);
-    });
+    }, memos[request.tags]);
     if (!node) return node.error();
     result.entries.push_back({std::move(*node), entry.names});
   }
@@ -83,13 +85,17 @@ oci::Result<oci::ImageSet> chalk_set(const oci::ImageSet& set, const ChalkReques
 oci::Result<OperationOutcome> insert(const InsertRequest& request, const ReportContext& context) {
   auto ref = oci::parse_image_ref(request.target);
   if (!ref) return ref.error();
-  auto set = oci::read_image_set(*ref);
-  if (!set) return set.error();
-
   oci::WriteOptions write;
   write.format = request.output_format.value_or(ref->format);
   write.path = request.output.empty() ? ref->path : request.output;
   write.progress = request.progress;
+  // Held until the output is written: a concurrent insert into the same target waits,
+  // then reads what this one wrote.
+  auto lock = oci::UpdateLock::acquire(write.path, oci::k_update_lock_wait);
+  if (!lock) return lock.error();
+  auto set = oci::read_image_set(*ref);
+  if (!set) return set.error();
+
   if (write.format == oci::ImageSet::Format::oci_layout && !request.output.empty() && fs::exists(write.path) &&
       !fs::is_directory(write.path)) {
     return oci::make_error(oci::Errc::invalid_argument, "output `" + write.path.string() + "` exists and is not a directory");
@@ -99,6 +105,7 @@ oci::Result<OperationOutcome> insert(const InsertRequest& request, const ReportC
                                                             oci::format_name(write.format) + " output is a file");
   }
 
+  if (auto ok = oci::check_output(write.format, write.path); !ok) return ok.error();
   const ChalkRequest chalk =
       new_chalk_request(context, request.config_source, request.shim, request.wrap, temp_directory_for(write.path));
   OperationOutcome outcome;

@@ -114,7 +114,7 @@ nlohmann::ordered_json fixture_config(const FixtureImage& image) {
   return config;
 }
 
-void write_legacy_docker_archive(const fs::path& path, const FixtureImage& image, const std::vector<std::string>& tags) {
+std::vector<RawEntry> legacy_archive_entries(const FixtureImage& image, const std::vector<std::string>& tags) {
   const std::string config = fixture_config(image).dump();
   const std::string config_name = sha256_hex(config) + ".json";
   std::vector<RawEntry> entries;
@@ -131,18 +131,18 @@ void write_legacy_docker_archive(const fs::path& path, const FixtureImage& image
   manifest.push_back({{"Config", config_name}, {"RepoTags", tags}, {"Layers", layers}});
   entries.push_back({"manifest.json", manifest.dump()});
   std::sort(entries.begin(), entries.end(), [](const RawEntry& a, const RawEntry& b) { return a.name < b.name; });
-  write_file(path, raw_tar(entries));
+  return entries;
 }
 
-namespace {
+void write_legacy_docker_archive(const fs::path& path, const FixtureImage& image, const std::vector<std::string>& tags) {
+  write_file(path, raw_tar(legacy_archive_entries(image, tags)));
+}
 
-nlohmann::ordered_json write_blob(const fs::path& directory, const std::string& bytes, const std::string& media_type) {
+nlohmann::ordered_json write_layout_blob(const fs::path& directory, const std::string& bytes, const std::string& media_type) {
   const std::string hex = sha256_hex(bytes);
   write_file(directory / "blobs" / "sha256" / hex, bytes);
   return {{"mediaType", media_type}, {"digest", "sha256:" + hex}, {"size", bytes.size()}};
 }
-
-}  // namespace
 
 void write_oci_layout(const fs::path& directory, const std::vector<FixtureImage>& images, bool as_index,
                       const std::string& ref_name) {
@@ -150,12 +150,12 @@ void write_oci_layout(const fs::path& directory, const std::vector<FixtureImage>
   nlohmann::ordered_json manifests = nlohmann::ordered_json::array();
   for (const auto& image : images) {
     nlohmann::ordered_json manifest = {{"schemaVersion", 2}, {"mediaType", "application/vnd.oci.image.manifest.v1+json"}};
-    manifest["config"] = write_blob(directory, fixture_config(image).dump(), "application/vnd.oci.image.config.v1+json");
+    manifest["config"] = write_layout_blob(directory, fixture_config(image).dump(), "application/vnd.oci.image.config.v1+json");
     manifest["layers"] = nlohmann::ordered_json::array();
     for (const auto& layer : image.layers) {
-      manifest["layers"].push_back(write_blob(directory, layer, "application/vnd.oci.image.layer.v1.tar"));
+      manifest["layers"].push_back(write_layout_blob(directory, layer, "application/vnd.oci.image.layer.v1.tar"));
     }
-    auto descriptor = write_blob(directory, manifest.dump(), "application/vnd.oci.image.manifest.v1+json");
+    auto descriptor = write_layout_blob(directory, manifest.dump(), "application/vnd.oci.image.manifest.v1+json");
     descriptor["platform"] = {{"architecture", image.architecture}, {"os", "linux"}};
     manifests.push_back(descriptor);
   }
@@ -163,7 +163,7 @@ void write_oci_layout(const fs::path& directory, const std::vector<FixtureImage>
   if (as_index) {
     nlohmann::ordered_json inner = index;
     inner["manifests"] = manifests;
-    auto descriptor = write_blob(directory, inner.dump(), "application/vnd.oci.image.index.v1+json");
+    auto descriptor = write_layout_blob(directory, inner.dump(), "application/vnd.oci.image.index.v1+json");
     descriptor["annotations"] = {{"org.opencontainers.image.ref.name", ref_name}};
     index["manifests"] = nlohmann::ordered_json::array({descriptor});
   } else {

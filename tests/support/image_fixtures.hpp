@@ -55,12 +55,16 @@ nlohmann::ordered_json fixture_config(const FixtureImage& image);
 std::string one_file_layer(const std::string& name, const std::string& content);
 
 // `docker save` (legacy) layout: manifest.json, <hex>.json config, <id>/layer.tar.
+std::vector<RawEntry> legacy_archive_entries(const FixtureImage& image, const std::vector<std::string>& tags);
 void write_legacy_docker_archive(const std::filesystem::path& path, const FixtureImage& image,
                                  const std::vector<std::string>& tags);
 // An OCI layout directory holding `images`: one index.json entry each, or, with
 // `as_index`, a single entry pointing to an image index of all of them.
 void write_oci_layout(const std::filesystem::path& directory, const std::vector<FixtureImage>& images, bool as_index,
                       const std::string& ref_name = "latest");
+// Writes `bytes` as blobs/sha256/<hex> of the layout `directory`, returning its descriptor.
+nlohmann::ordered_json write_layout_blob(const std::filesystem::path& directory, const std::string& bytes,
+                                         const std::string& media_type);
 // Tars a directory's files (sorted) into an archive, as an oci-archive.
 void tar_directory(const std::filesystem::path& directory, const std::filesystem::path& archive);
 

@@ -3,6 +3,7 @@
 #include "oci/formats.hpp"
 #include "oci/mutate.hpp"
 #include "oci/tar_writer.hpp"
+#include "tests/support/hostile_fixtures.hpp"
 #include "tests/support/image_fixtures.hpp"
 
 namespace oci {
@@ -114,6 +115,30 @@ TEST(DockerArchive, RefusesANameDockerLoadWouldRefuseBeforeWriting) {
   ASSERT_FALSE(written);
   EXPECT_NE(written.error().message.find("invalid reference `Upper/Case`"), std::string::npos) << written.error().message;
   EXPECT_FALSE(fs::exists(dir / "out.tar"));
+}
+
+TEST(DockerArchive, ReadsTheManifestJsonDockerLoadReads) {
+  TempDir dir;
+  FixtureImage first = two_layer_image();
+  FixtureImage second;
+  second.layers = {one_file_layer("other", "other")};
+  write_hard_link_to_redefined_name(dir / "img.tar", first, second);
+  auto set = read_docker_archive(dir / "img.tar");
+  ASSERT_TRUE(set) << set.error().message;
+  ASSERT_EQ(set->entries.size(), 1u);
+  EXPECT_EQ(set->entries[0].names, (std::vector<std::string>{"first:1"}));
+  EXPECT_EQ(set->entries[0].node.image().config_bytes, fixture_config(first).dump());
+}
+
+TEST(DockerArchive, AgreeingDescriptionsOfDocker25ArchivesRead) {
+  TempDir dir;
+  write_legacy_docker_archive(dir / "img.tar", two_layer_image(), {"app:1"});
+  auto set = read_docker_archive(dir / "img.tar");
+  ASSERT_TRUE(set);
+  ASSERT_TRUE(write_image_set(*set, {ImageSet::Format::docker_archive, dir / "new.tar", {}}));
+  auto again = read_docker_archive(dir / "new.tar");
+  ASSERT_TRUE(again) << again.error().message;
+  EXPECT_EQ(again->entries[0].names, (std::vector<std::string>{"app:1"}));
 }
 
 TEST(DockerArchive, FailsOnMissingManifestJson) {

@@ -42,9 +42,41 @@ TEST(TarIndex, IndexesEntriesAndFollowsLinks) {
   ASSERT_TRUE(file) << file.error().message;
   EXPECT_EQ(file->name, "dir/file");
   EXPECT_EQ(file->size, 5u);
-  EXPECT_EQ(index->find_file("hard")->name, "dir/file");
+  EXPECT_EQ(index->find_file("hard")->size, 5u);
+  EXPECT_EQ(index->find_file("hard")->data_offset, index->find_file("dir/file")->data_offset);
   EXPECT_EQ(index->find_file("missing").error().code, Errc::not_found);
   EXPECT_EQ(index->find_file("../dir/file").error().code, Errc::unsafe_path);
+}
+
+// docker load extracts in order: a later entry replaces an earlier one of the same name,
+// a hard link holds what its target held when the link was made.
+TEST(TarIndex, ReadsNamesAsDockerExtractsThem) {
+  TempDir dir;
+  auto index = index_of(dir, raw_tar({{"m.json", "first"},
+                                      {"manifest.json", "", '1', "m.json"},
+                                      {"m.json", "second!"},
+                                      {"d/inner", "gone"},
+                                      {"d", "now a file"},
+                                      {"s", "", '2', "m.json"},
+                                      {"hs", "", '1', "s"}}));
+  ASSERT_TRUE(index) << index.error().message;
+  auto read = [&](const std::string& name) {
+    auto entry = index->find_file(name);
+    if (!entry) return entry.error().message;
+    return chalk::testing::read_file(dir / "a.tar").substr(entry->data_offset, entry->size);
+  };
+  EXPECT_EQ(read("manifest.json"), "first") << "the link was made before m.json was replaced";
+  EXPECT_EQ(read("m.json"), "second!");
+  EXPECT_EQ(read("d"), "now a file");
+  EXPECT_EQ(index->find_file("d/inner").error().code, Errc::not_found) << "replacing d removed what was below it";
+  EXPECT_EQ(read("hs"), "second!") << "a hard link to a symlink is that symlink, resolved when read";
+}
+
+TEST(TarIndex, RejectsHardLinksToNothingYet) {
+  TempDir dir;
+  auto index = index_of(dir, raw_tar({{"manifest.json", "", '1', "m.json"}, {"m.json", "x"}}));
+  ASSERT_FALSE(index);
+  EXPECT_NE(index.error().message.find("hard link `manifest.json` -> `m.json`: no such entry before it"), std::string::npos);
 }
 
 TEST(TarIndex, RejectsDotDotEntries) {
