@@ -10,12 +10,15 @@ CHALK_BASE_IMAGE=${CHALK_BASE_IMAGE:-chalk-test/busybox:latest}
 # What building the project needs.
 CHALK_BUILD_PACKAGES=(cmake make g++ pkg-config libarchive-dev libssl-dev nlohmann-json3-dev
   libcurl4-openssl-dev libcli11-dev libgtest-dev libgmock-dev git ca-certificates)
+# ccache: a second build of the same sources (the next test run, another checkout) compiles
+# only what changed; clang-format: the format check of scripts/format.sh.
+CHALK_BUILD_PACKAGES+=(ccache clang-format)
 # zlib: `deployments` reads Cloud Custodian's gzipped S3 output.
 CHALK_BUILD_PACKAGES+=(zlib1g-dev)
 # What the tests talk to: the engine, the base image, the registry and image tools, and the
 # peers of the integration tests (python3 with botocore, node for s3rver, htpasswd).
 CHALK_TEST_PACKAGES=(docker.io busybox-static docker-registry skopeo umoci binutils curl
-  python3 python3-botocore nodejs npm apache2-utils)
+  python3 python3-botocore nodejs npm apache2-utils openssl)
 # Headless Chromium renders the `deployments --html` page in its test.
 CHALK_TEST_PACKAGES+=(chromium)
 
@@ -82,8 +85,14 @@ chalk_configure() {
   local dir=$1
   shift
   case "$dir" in /*) ;; *) dir=$CHALK_ROOT/$dir ;; esac
+  local launcher=()
+  if command -v ccache >/dev/null 2>&1; then
+    # Paths relative to the checkout and no working directory in the hash: clones share hits.
+    export CCACHE_BASEDIR=$CHALK_ROOT CCACHE_NOHASHDIR=1
+    launcher=(-DCMAKE_C_COMPILER_LAUNCHER=ccache -DCMAKE_CXX_COMPILER_LAUNCHER=ccache)
+  fi
   log "configuring $dir ($*)"
-  cmake -S "$CHALK_ROOT" -B "$dir" "$@" >&2 || die "cmake configure of $dir failed"
+  cmake -S "$CHALK_ROOT" -B "$dir" "${launcher[@]}" "$@" >&2 || die "cmake configure of $dir failed"
   printf '%s\n' "$dir"
 }
 

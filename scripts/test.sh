@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
-# Everything CI checks, from a fresh Debian machine: installs the packages, builds (warnings
-# as errors) in build/, runs the unit, integration and e2e tiers against a Docker engine
-# (started privately if none answers, stopped at exit), then builds with ASan+UBSan in
-# build-asan/ and runs unit + integration there. Fails on any failed, skipped or not-run
+# Everything CI checks, from a fresh Debian machine: installs the packages, checks the C++
+# format (scripts/format.sh --check), builds (warnings as errors) in build/, runs the unit,
+# integration and e2e tiers against a Docker engine (started privately if none answers,
+# stopped at exit) while an ASan+UBSan build compiles in build-asan/ at low priority, then
+# runs unit + integration there. Fails on any failed, skipped or not-run
 # test, and on a tier with no test at all. Ends with a summary block whose last line is
 # `total: N passed, N failed, N skipped`.
 #
@@ -19,6 +20,9 @@ export CHALK_ENGINE_DIR=${CHALK_ENGINE_DIR:-/tmp/chalk-engine-$(printf '%s' "$CH
 unset CHALK_ENGINE_PID
 finish() {
   local rc=$?
+  if [ -n "${asan_pid:-}" ] && kill -0 "$asan_pid" 2>/dev/null; then
+    kill -- "-$asan_pid" 2>/dev/null || kill "$asan_pid" 2>/dev/null || true
+  fi
   if [ -z "$summary_printed" ]; then
     bad_tiers+=("step \`$step_name\` failed (exit $rc)")
     summary
@@ -101,6 +105,10 @@ ensure_duckdb
 ensure_python_module botocore
 step_end
 
+step_begin "format"
+bash "$CHALK_ROOT/scripts/format.sh" --check
+step_end
+
 step_begin "static libcurl"
 curl_args=()
 curl_arg=$(static_curl_args)
@@ -120,16 +128,34 @@ log "tests use the engine at ${DOCKER_HOST:-the default socket}"
 bash "$CHALK_ROOT/scripts/engine.sh" base-image
 step_end
 
+# The sanitizer build compiles at low priority while the tiers of build/ run: they mostly
+# wait on the engine, registries and receivers, so the two overlap instead of queueing.
+asan_pid=
+asan_log=$CHALK_ROOT/build-asan/build.log
+if [ "${CHALK_SKIP_ASAN:-}" = 1 ] && [ "${CI:-}" != true ]; then
+  warn "CHALK_SKIP_ASAN=1: the sanitizer build and its tiers are left out of this run"
+else
+  log "building build-asan/ in the background (log: $asan_log)"
+  asan_started=$SECONDS
+  mkdir -p "$CHALK_ROOT/build-asan"
+  # Its own session, so that an early exit stops the whole build (see finish).
+  setsid nice -n 15 bash -c 'source "$1/scripts/lib.sh" && chalk_build build-asan -DCHALK_SANITIZE=ON -DCHALK_WERROR=ON' \
+    _ "$CHALK_ROOT" >"$asan_log" 2>&1 &
+  asan_pid=$!
+fi
+
 run_tier build unit "$CHALK_JOBS"
 run_tier build integration "$CHALK_JOBS"
 run_tier build e2e "${CHALK_E2E_JOBS:-1}"
 
-if [ "${CHALK_SKIP_ASAN:-}" = 1 ] && [ "${CI:-}" != true ]; then
-  warn "CHALK_SKIP_ASAN=1: the sanitizer build and its tiers are left out of this run"
-else
-  step_begin "build (build-asan/)"
-  chalk_build build-asan -DCHALK_SANITIZE=ON -DCHALK_WERROR=ON
+if [ -n "$asan_pid" ]; then
+  step_begin "build (build-asan/), finishing"
+  if ! wait "$asan_pid"; then
+    tail -n 40 "$asan_log" >&2
+    die "the sanitizer build failed (log: $asan_log)"
+  fi
   step_end
+  log "build-asan/ took $((SECONDS - asan_started))s from its start"
   run_tier build-asan unit "$CHALK_JOBS"
   run_tier build-asan integration "$CHALK_JOBS"
 fi
