@@ -85,7 +85,7 @@ Result<ImageSet> read_registry_image(std::shared_ptr<RegistryClient> client, con
   auto source = std::make_shared<const RegistrySource>(client, reference.repository);
   Result<Node> node = make_error(Errc::invalid_format, "");
   if (is_index_media_type(top->descriptor.media_type)) {
-    node = load_node(source, top->descriptor);
+    node = NodeLoader(source).load(top->descriptor);
   } else {
     // The manifest is in hand: from_parts reads only its config (verified).
     auto built = Image::from_parts(source, top->descriptor, top->bytes, {});

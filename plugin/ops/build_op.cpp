@@ -32,7 +32,8 @@ bool classic_builder(docker::DockerClient& client) {
 
 // --push with the classic builder: `docker push` of each tag (now the chalked image, or
 // docker's if chalking failed), then the push report. Returns push's exit code.
-int push_tags(const build::BuildInvocation& invocation, docker::DockerClient& client, const RegistryAccess& registry,
+int push_tags(const build::BuildInvocation& invocation, docker::DockerClient& client, docker::Engine& engine,
+              const RegistryAccess& registry,
               const ReportContext& context,
               BuildOutcome& outcome) {
   if (invocation.tags.empty()) {
@@ -65,7 +66,7 @@ int push_tags(const build::BuildInvocation& invocation, docker::DockerClient& cl
     pushed.push_back(tag);
   }
   if (!pushed.empty()) {
-    oci::Json report = push_report(pushed, client, registry, context, outcome.warnings);
+    oci::Json report = push_report(pushed, engine, registry, context, outcome.warnings);
     report["_OP_EXIT_CODE"] = exit_code;
     outcome.push = std::move(report);
   }
@@ -212,7 +213,7 @@ BuildOutcome build(const BuildRequest& request, docker::DockerClient& client, do
   BuildRequest without = request;
   without.args = build::without_push(request.args);
   BuildOutcome outcome = build_and_chalk(without, client, engine, context);
-  if (outcome.exit_code == 0) outcome.exit_code = push_tags(*invocation, client, request.registry, context, outcome);
+  if (outcome.exit_code == 0) outcome.exit_code = push_tags(*invocation, client, engine, request.registry, context, outcome);
   return outcome;
 }
 

@@ -207,7 +207,7 @@ oci::Result<OperationOutcome> extract_registry_image(const std::string& target, 
   return extract_set(*set, target, context);
 }
 
-oci::Json push_report(const std::vector<std::string>& references, docker::DockerClient& client,
+oci::Json push_report(const std::vector<std::string>& references, docker::Engine& engine,
                       const RegistryAccess& access, const ReportContext& context,
                       std::vector<std::string>& warnings) {
   oci::Json report = report_envelope("push", context);
@@ -222,7 +222,7 @@ oci::Json push_report(const std::vector<std::string>& references, docker::Docker
       continue;
     }
     int extract_exit = 0;
-    auto local = extract_engine_image(client, name, context, extract_exit);
+    auto local = extract_engine_image(engine, name, context, extract_exit);
     if (!local) {
       warnings.push_back("reporting the push of `" + name + "`: " + local.error().message);
       continue;
@@ -239,7 +239,7 @@ oci::Json push_report(const std::vector<std::string>& references, docker::Docker
       ++marked;
     } else {
       warnings.push_back("`" + name + "`: image is not chalked; report is limited");
-      auto inspect = docker::inspect_image(client, name);
+      auto inspect = engine.inspect_image(name);
       if (inspect) entry["_CURRENT_HASH"] = digest_hex(inspect->value("Id", ""));
       ++unmarked;
     }
@@ -271,7 +271,8 @@ oci::Json push_report(const std::vector<std::string>& references, docker::Docker
   return report;
 }
 
-PushOutcome push(const PushRequest& request, docker::DockerClient& client, const ReportContext& context) {
+PushOutcome push(const PushRequest& request, docker::DockerClient& client, docker::Engine& engine,
+                 const ReportContext& context) {
   PushOutcome outcome;
   std::vector<std::string> args{"push"};
   args.insert(args.end(), request.args.begin(), request.args.end());
@@ -309,7 +310,7 @@ PushOutcome push(const PushRequest& request, docker::DockerClient& client, const
   } else if (!parsed.reference.empty()) {
     references.push_back(parsed.reference);
   }
-  oci::Json report = push_report(references, client, request.access, context, outcome.warnings);
+  oci::Json report = push_report(references, engine, request.access, context, outcome.warnings);
   report["_OP_EXIT_CODE"] = outcome.exit_code;
   outcome.report = std::move(report);
   return outcome;

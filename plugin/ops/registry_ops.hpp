@@ -17,6 +17,7 @@
 #include "oci/registry.hpp"
 #include "plugin/chalk/report.hpp"
 #include "plugin/docker/docker_client.hpp"
+#include "plugin/docker/engine.hpp"
 #include "plugin/ops/image_ops.hpp"
 
 namespace chalk::ops {
@@ -85,11 +86,12 @@ struct PushArguments {
 PushArguments read_push_arguments(const std::vector<std::string>& args);
 
 // `docker push` with the user's arguments, then the push report of each pushed tag.
-PushOutcome push(const PushRequest& request, docker::DockerClient& client, const ReportContext& context);
+PushOutcome push(const PushRequest& request, docker::DockerClient& client, docker::Engine& engine,
+                 const ReportContext& context);
 
 // The push report of references already in the registry (after our own push in build,
 // say): one `_CHALKS` entry per reference, from its local image's mark. Problems become warnings.
-oci::Json push_report(const std::vector<std::string>& references, docker::DockerClient& client,
+oci::Json push_report(const std::vector<std::string>& references, docker::Engine& engine,
                       const RegistryAccess& access, const ReportContext& context,
                       std::vector<std::string>& warnings);
 
