@@ -49,10 +49,10 @@ void add_deployments_command(CLI::App& app, Runtime& runtime) {
       "a warning naming them.",
       "0 something was read and joined (skipped records are warnings); 1 a rejected config;\n"
       "2 nothing could be read, or bad usage",
-      "custodian run -s out ecs-tasks.yaml ecs-services.yaml\n"
-      "  kubectl get pods -A -o json > prod.json\n"
-      "  docker chalk deployments --reports ~/chalk-reports --custodian out --pods prod=prod.json \\\n"
-      "      --repo acme/backend --html deployments.html"));
+      "docker chalk deployments --reports ~/chalk-reports --custodian out --pods prod=prod.json \\\n"
+      "      --repo acme/backend --html deployments.html\n"
+      "  (out/ from `custodian run -s out ecs-tasks.yaml ecs-services.yaml`,\n"
+      "   prod.json from `kubectl get pods -A -o json > prod.json`)"));
   add_config_option(*command, runtime);
   command->add_option("--reports", options->request.reports,
                       "Chalk reports: a file or a directory (repeatable)");
