@@ -15,7 +15,8 @@ bool is_manifest_media_type(std::string_view type) {
 }
 
 Result<Descriptor> Descriptor::from_json(const Json& json, std::string_view what) {
-  if (!json.is_object()) return make_error(Errc::invalid_format, std::string(what) + ": descriptor is not an object");
+  if (!json.is_object())
+    return make_error(Errc::invalid_format, std::string(what) + ": descriptor is not an object");
   Descriptor descriptor;
   auto type = optional_member(json, "mediaType", JsonType::string, what, "mediaType");
   if (!type) return type.error();
@@ -62,7 +63,8 @@ Result<std::size_t> FileRangeStream::read(void* buffer, std::size_t size) {
   auto got = m_file->read_some_at(m_position, buffer, wanted);
   if (!got) return got.error();
   if (*got == 0) {
-    return make_error(Errc::invalid_format, "reading `" + m_file->path().string() + "`: unexpected end of file (truncated?)");
+    return make_error(Errc::invalid_format,
+                      "reading `" + m_file->path().string() + "`: unexpected end of file (truncated?)");
   }
   m_position += *got;
   return *got;
@@ -93,12 +95,14 @@ Result<std::size_t> VerifiedReader::read(void* buffer, std::size_t size) {
   }
   m_done = true;
   if (m_seen != m_expected.size) {
-    return make_error(Errc::size_mismatch, m_what + ": " + std::to_string(m_seen) + " bytes, but its descriptor declares " +
+    return make_error(Errc::size_mismatch, m_what + ": " + std::to_string(m_seen) +
+                                               " bytes, but its descriptor declares " +
                                                std::to_string(m_expected.size));
   }
   const auto actual = m_hash.finish();
   if (actual != m_expected.digest) {
-    return make_error(Errc::digest_mismatch, m_what + ": content hashes to " + actual.str() + ", not the declared digest");
+    return make_error(Errc::digest_mismatch,
+                      m_what + ": content hashes to " + actual.str() + ", not the declared digest");
   }
   return std::size_t{0};
 }
@@ -112,8 +116,8 @@ Result<std::unique_ptr<ByteStream>> open_blob(const BlobSource& source, const De
 
 Result<std::string> read_blob(const BlobSource& source, const Descriptor& descriptor) {
   if (descriptor.size > k_max_metadata_blob) {
-    return make_error(Errc::size_mismatch, "blob " + descriptor.digest.str() + " in " + source.describe() + " declares " +
-                                               std::to_string(descriptor.size) +
+    return make_error(Errc::size_mismatch, "blob " + descriptor.digest.str() + " in " + source.describe() +
+                                               " declares " + std::to_string(descriptor.size) +
                                                " bytes, too large for a manifest, index or config");
   }
   auto stream = open_blob(source, descriptor);
@@ -122,7 +126,8 @@ Result<std::string> read_blob(const BlobSource& source, const Descriptor& descri
   std::size_t filled = 0;
   for (;;) {
     char extra = 0;
-    void* target = filled < bytes.size() ? static_cast<void*>(bytes.data() + filled) : static_cast<void*>(&extra);
+    void* target =
+        filled < bytes.size() ? static_cast<void*>(bytes.data() + filled) : static_cast<void*>(&extra);
     const std::size_t room = filled < bytes.size() ? bytes.size() - filled : 1;
     auto got = (*stream)->read(target, room);
     if (!got) return got.error();
@@ -165,7 +170,8 @@ LocalBlob::~LocalBlob() {
   }
 }
 
-OverlaySource::OverlaySource(std::shared_ptr<const BlobSource> base, std::map<Digest, std::shared_ptr<const LocalBlob>> added)
+OverlaySource::OverlaySource(std::shared_ptr<const BlobSource> base,
+                             std::map<Digest, std::shared_ptr<const LocalBlob>> added)
     : m_base(std::move(base)), m_added(std::move(added)) {}
 
 Result<std::unique_ptr<ByteStream>> OverlaySource::open_raw(const Descriptor& descriptor) const {
@@ -173,7 +179,8 @@ Result<std::unique_ptr<ByteStream>> OverlaySource::open_raw(const Descriptor& de
     auto file = File::open_read(it->second->path());
     if (!file) return file.error();
     auto shared = std::make_shared<const File>(std::move(*file));
-    return std::unique_ptr<ByteStream>(std::make_unique<FileRangeStream>(shared, 0, it->second->descriptor().size));
+    return std::unique_ptr<ByteStream>(
+        std::make_unique<FileRangeStream>(shared, 0, it->second->descriptor().size));
   }
   if (!m_base) return make_error(Errc::not_found, "blob " + descriptor.digest.str() + " not found");
   return m_base->open_raw(descriptor);

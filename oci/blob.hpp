@@ -25,7 +25,8 @@ inline constexpr const char* oci_layer = "application/vnd.oci.image.layer.v1.tar
 inline constexpr const char* oci_layer_gzip = "application/vnd.oci.image.layer.v1.tar+gzip";
 inline constexpr const char* oci_layer_zstd = "application/vnd.oci.image.layer.v1.tar+zstd";
 inline constexpr const char* docker_manifest = "application/vnd.docker.distribution.manifest.v2+json";
-inline constexpr const char* docker_manifest_list = "application/vnd.docker.distribution.manifest.list.v2+json";
+inline constexpr const char* docker_manifest_list =
+    "application/vnd.docker.distribution.manifest.list.v2+json";
 inline constexpr const char* docker_config = "application/vnd.docker.container.image.v1+json";
 inline constexpr const char* docker_layer = "application/vnd.docker.image.rootfs.diff.tar";
 inline constexpr const char* docker_layer_gzip = "application/vnd.docker.image.rootfs.diff.tar.gzip";
@@ -51,7 +52,7 @@ struct Descriptor {
 
 // A readable stream of raw bytes (a file range, a decompressor...).
 class ByteStream {
-public:
+ public:
   virtual ~ByteStream() = default;
   // Reads up to `size` bytes; 0 means end of stream.
   virtual Result<std::size_t> read(void* buffer, std::size_t size) = 0;
@@ -59,11 +60,11 @@ public:
 
 // Bytes [offset, offset+size) of a file.
 class FileRangeStream final : public ByteStream {
-public:
+ public:
   FileRangeStream(std::shared_ptr<const File> file, std::uint64_t offset, std::uint64_t size);
   Result<std::size_t> read(void* buffer, std::size_t size) override;
 
-private:
+ private:
   std::shared_ptr<const File> m_file;
   std::uint64_t m_position;
   std::uint64_t m_end;
@@ -71,11 +72,11 @@ private:
 
 // Bytes held in memory (a small tar docker printed, say).
 class MemoryStream final : public ByteStream {
-public:
+ public:
   explicit MemoryStream(std::string bytes) : m_bytes(std::move(bytes)) {}
   Result<std::size_t> read(void* buffer, std::size_t size) override;
 
-private:
+ private:
   std::string m_bytes;
   std::size_t m_position = 0;
 };
@@ -83,11 +84,11 @@ private:
 // Wraps a stream and checks it against a descriptor: never more than `size` bytes, and
 // at end of stream exactly `size` bytes hashing to `digest`.
 class VerifiedReader final : public ByteStream {
-public:
+ public:
   VerifiedReader(std::unique_ptr<ByteStream> inner, Descriptor expected, std::string what);
   Result<std::size_t> read(void* buffer, std::size_t size) override;
 
-private:
+ private:
   std::unique_ptr<ByteStream> m_inner;
   Descriptor m_expected;
   std::string m_what;
@@ -98,7 +99,7 @@ private:
 
 // Where an image's blobs live. Implementations open raw bytes; callers get verified ones.
 class BlobSource {
-public:
+ public:
   virtual ~BlobSource() = default;
   // The raw bytes of the blob with this digest, or not_found.
   virtual Result<std::unique_ptr<ByteStream>> open_raw(const Descriptor& descriptor) const = 0;
@@ -117,7 +118,7 @@ Result<std::uint64_t> copy_stream(ByteStream& from, File& to);
 
 // A blob created by us, held in a file we own (removed when the last reference goes).
 class LocalBlob {
-public:
+ public:
   LocalBlob(std::filesystem::path path, Descriptor descriptor, bool owned);
   ~LocalBlob();
   LocalBlob(const LocalBlob&) = delete;
@@ -125,7 +126,7 @@ public:
   [[nodiscard]] const std::filesystem::path& path() const { return m_path; }
   [[nodiscard]] const Descriptor& descriptor() const { return m_descriptor; }
 
-private:
+ private:
   std::filesystem::path m_path;
   Descriptor m_descriptor;
   bool m_owned;
@@ -133,14 +134,15 @@ private:
 
 // Blobs added by mutations, consulted before an image's original source.
 class OverlaySource final : public BlobSource {
-public:
-  OverlaySource(std::shared_ptr<const BlobSource> base, std::map<Digest, std::shared_ptr<const LocalBlob>> added);
+ public:
+  OverlaySource(std::shared_ptr<const BlobSource> base,
+                std::map<Digest, std::shared_ptr<const LocalBlob>> added);
   Result<std::unique_ptr<ByteStream>> open_raw(const Descriptor& descriptor) const override;
   [[nodiscard]] std::string describe() const override;
   [[nodiscard]] const std::map<Digest, std::shared_ptr<const LocalBlob>>& added() const { return m_added; }
   [[nodiscard]] const std::shared_ptr<const BlobSource>& base() const { return m_base; }
 
-private:
+ private:
   std::shared_ptr<const BlobSource> m_base;
   std::map<Digest, std::shared_ptr<const LocalBlob>> m_added;
 };

@@ -14,25 +14,25 @@ namespace oci {
 
 // A validated "sha256:<hex>" digest.
 class Digest {
-public:
+ public:
   Digest() = default;
   // Accepts "sha256:<64 lowercase hex>" only; anything else is invalid_format.
   static Result<Digest> parse(std::string_view text);
   static Digest from_hex(std::string_view hex64);  // caller guarantees 64 lowercase hex
 
-  [[nodiscard]] const std::string& str() const { return m_text; }     // "sha256:abc..."
+  [[nodiscard]] const std::string& str() const { return m_text; }  // "sha256:abc..."
   [[nodiscard]] std::string_view hex() const { return std::string_view(m_text).substr(7); }
   [[nodiscard]] bool empty() const { return m_text.empty(); }
   bool operator==(const Digest&) const = default;
   auto operator<=>(const Digest&) const = default;
 
-private:
+ private:
   std::string m_text;
 };
 
 // Incremental SHA-256 (OpenSSL EVP underneath).
 class Sha256 {
-public:
+ public:
   Sha256();
   ~Sha256();
   Sha256(const Sha256&) = delete;
@@ -46,7 +46,7 @@ public:
   std::array<std::uint8_t, 32> finish_raw();
   Digest finish();
 
-private:
+ private:
   struct State;
   std::unique_ptr<State> m_state;
 };

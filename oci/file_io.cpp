@@ -22,14 +22,22 @@ Error io_error(std::string_view doing, const std::filesystem::path& path, int er
 
 std::string describe_file_type(unsigned mode) {
   switch (mode & S_IFMT) {
-    case S_IFREG: return "a regular file";
-    case S_IFDIR: return "a directory";
-    case S_IFIFO: return "a FIFO";
-    case S_IFSOCK: return "a socket";
-    case S_IFCHR: return "a character device";
-    case S_IFBLK: return "a block device";
-    case S_IFLNK: return "a symbolic link";
-    default: return "a special file";
+    case S_IFREG:
+      return "a regular file";
+    case S_IFDIR:
+      return "a directory";
+    case S_IFIFO:
+      return "a FIFO";
+    case S_IFSOCK:
+      return "a socket";
+    case S_IFCHR:
+      return "a character device";
+    case S_IFBLK:
+      return "a block device";
+    case S_IFLNK:
+      return "a symbolic link";
+    default:
+      return "a special file";
   }
 }
 
@@ -66,7 +74,8 @@ Result<File> File::open_read(const std::filesystem::path& path) {
                                                 describe_file_type(info.st_mode) + ")");
   }
   const int flags = ::fcntl(file.m_fd, F_GETFL);
-  if (flags < 0 || ::fcntl(file.m_fd, F_SETFL, flags & ~O_NONBLOCK) != 0) return io_error("opening", path, errno);
+  if (flags < 0 || ::fcntl(file.m_fd, F_SETFL, flags & ~O_NONBLOCK) != 0)
+    return io_error("opening", path, errno);
   return file;
 }
 
@@ -98,7 +107,8 @@ Status File::read_at(std::uint64_t offset, void* buffer, std::size_t size) const
     auto got = read_some_at(offset, bytes, size);
     if (!got) return got.error();
     if (*got == 0) {
-      return make_error(Errc::invalid_format, "reading `" + m_path.string() + "`: unexpected end of file (truncated?)");
+      return make_error(Errc::invalid_format,
+                        "reading `" + m_path.string() + "`: unexpected end of file (truncated?)");
     }
     bytes += *got;
     offset += *got;
@@ -176,9 +186,10 @@ Result<UpdateLock> UpdateLock::acquire(const std::filesystem::path& path, std::c
     }
     if (errno != EWOULDBLOCK && errno != EINTR) return io_error("locking", path, errno);
     if (std::chrono::steady_clock::now() >= deadline) {
-      return make_error(Errc::io, "locking `" + path.string() + "`: another process is updating it (waited " +
-                                      std::to_string(std::chrono::duration_cast<std::chrono::seconds>(wait).count()) +
-                                      " s)");
+      return make_error(Errc::io,
+                        "locking `" + path.string() + "`: another process is updating it (waited " +
+                            std::to_string(std::chrono::duration_cast<std::chrono::seconds>(wait).count()) +
+                            " s)");
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
   }
@@ -186,7 +197,8 @@ Result<UpdateLock> UpdateLock::acquire(const std::filesystem::path& path, std::c
 
 std::filesystem::path temporary_sibling(const std::filesystem::path& destination) {
   static thread_local std::mt19937_64 random{std::random_device{}()};
-  const auto directory = destination.has_parent_path() ? destination.parent_path() : std::filesystem::path(".");
+  const auto directory =
+      destination.has_parent_path() ? destination.parent_path() : std::filesystem::path(".");
   char suffix[24];
   std::snprintf(suffix, sizeof suffix, "%016llx", static_cast<unsigned long long>(random()));
   return directory / ("." + destination.filename().string() + ".tmp-" + suffix);
@@ -245,7 +257,8 @@ Status AtomicFile::commit(bool durable) {
     if (auto synced = m_file.sync(); !synced) return synced;
   }
   if (auto closed = m_file.close(); !closed) return closed;
-  if (::rename(m_temp.c_str(), m_destination.c_str()) != 0) return io_error("renaming into", m_destination, errno);
+  if (::rename(m_temp.c_str(), m_destination.c_str()) != 0)
+    return io_error("renaming into", m_destination, errno);
   m_done = true;
   return {};
 }

@@ -13,7 +13,7 @@
 namespace oci {
 
 class File {
-public:
+ public:
   File() = default;
   ~File();
   File(File&& other) noexcept;
@@ -39,7 +39,7 @@ public:
   Status sync();
   Status close();
 
-private:
+ private:
   friend class UpdateLock;
   int m_fd = -1;
   std::filesystem::path m_path;
@@ -49,7 +49,7 @@ private:
 // the destination by commit(); destroyed uncommitted, it removes the temporary file. A
 // file it replaces keeps its mode, and its owner when we are allowed to set it.
 class AtomicFile {
-public:
+ public:
   static Result<AtomicFile> create(const std::filesystem::path& destination);
   AtomicFile(AtomicFile&&) noexcept;
   AtomicFile& operator=(AtomicFile&&) noexcept;
@@ -62,7 +62,7 @@ public:
   // still atomic for every reader (large outputs skip the flush, as cp does).
   Status commit(bool durable = false);
 
-private:
+ private:
   AtomicFile() = default;
   File m_file;
   std::filesystem::path m_temp;
@@ -73,7 +73,7 @@ private:
 // A temporary file or directory tree, removed when the object goes unless released:
 // whatever fails half-way leaves nothing behind.
 class TempPath {
-public:
+ public:
   TempPath() = default;
   explicit TempPath(std::filesystem::path path) : m_path(std::move(path)) {}
   ~TempPath();
@@ -86,7 +86,7 @@ public:
   // Keeps the file: it is someone else's now.
   void release() { m_path.clear(); }
 
-private:
+ private:
   std::filesystem::path m_path;
 };
 
@@ -99,7 +99,7 @@ inline constexpr std::chrono::seconds k_update_lock_wait{60};
 // target after taking it, so a concurrent update is seen, never lost. Released when the
 // object goes.
 class UpdateLock {
-public:
+ public:
   // Locks `path`, waiting at most `wait`; a target that does not exist yet needs no lock
   // (an empty lock is returned).
   static Result<UpdateLock> acquire(const std::filesystem::path& path, std::chrono::milliseconds wait);
@@ -108,7 +108,7 @@ public:
   UpdateLock& operator=(UpdateLock&& other) noexcept;
   [[nodiscard]] bool held() const { return m_file.fd() >= 0; }
 
-private:
+ private:
   File m_file;
 };
 

@@ -27,12 +27,13 @@ std::string blob_path(const Digest& digest) { return "blobs/sha256/" + std::stri
 
 // Blobs in an OCI layout directory.
 class DirectorySource final : public BlobSource {
-public:
+ public:
   explicit DirectorySource(fs::path directory) : m_directory(std::move(directory)) {}
   Result<std::unique_ptr<ByteStream>> open_raw(const Descriptor& descriptor) const override {
     auto file = File::open_read(m_directory / blob_path(descriptor.digest));
     if (!file && file.error().code == Errc::not_found) {
-      return make_error(Errc::not_found, "blob " + descriptor.digest.str() + " is missing from " + describe());
+      return make_error(Errc::not_found,
+                        "blob " + descriptor.digest.str() + " is missing from " + describe());
     }
     if (!file) return file.error().with_context("reading " + describe());
     auto size = file->size();
@@ -42,28 +43,33 @@ public:
   }
   [[nodiscard]] std::string describe() const override { return "oci layout `" + m_directory.string() + "`"; }
 
-private:
+ private:
   fs::path m_directory;
 };
 
 // Blobs inside a tar file: by explicit path (legacy docker archives) or blobs/sha256/<hex>.
 class TarSource final : public BlobSource {
-public:
+ public:
   TarSource(std::shared_ptr<const TarIndex> index, std::shared_ptr<const File> file, std::string description,
             std::map<Digest, std::string> paths)
-      : m_index(std::move(index)), m_file(std::move(file)), m_description(std::move(description)), m_paths(std::move(paths)) {}
+      : m_index(std::move(index)),
+        m_file(std::move(file)),
+        m_description(std::move(description)),
+        m_paths(std::move(paths)) {}
   Result<std::unique_ptr<ByteStream>> open_raw(const Descriptor& descriptor) const override {
     auto mapped = m_paths.find(descriptor.digest);
     const std::string path = mapped != m_paths.end() ? mapped->second : blob_path(descriptor.digest);
     auto entry = m_index->find_file(path);
     if (!entry) {
-      return make_error(Errc::not_found, "blob " + descriptor.digest.str() + " (`" + path + "`) is missing from " + describe());
+      return make_error(Errc::not_found, "blob " + descriptor.digest.str() + " (`" + path +
+                                             "`) is missing from " + describe());
     }
-    return std::unique_ptr<ByteStream>(std::make_unique<FileRangeStream>(m_file, entry->data_offset, entry->size));
+    return std::unique_ptr<ByteStream>(
+        std::make_unique<FileRangeStream>(m_file, entry->data_offset, entry->size));
   }
   [[nodiscard]] std::string describe() const override { return m_description; }
 
-private:
+ private:
   std::shared_ptr<const TarIndex> m_index;
   std::shared_ptr<const File> m_file;
   std::string m_description;
@@ -71,20 +77,22 @@ private:
 };
 
 // A tar archive's index and an open handle on it, shared by the blob sources reading it.
-Result<std::pair<std::shared_ptr<const TarIndex>, std::shared_ptr<const File>>> open_tar(const fs::path& path) {
+Result<std::pair<std::shared_ptr<const TarIndex>, std::shared_ptr<const File>>> open_tar(
+    const fs::path& path) {
   auto index = TarIndex::read(path);
   if (!index) return index.error();
   auto file = File::open_read(path);
   if (!file) return file.error();
-  return std::make_pair(std::make_shared<const TarIndex>(std::move(*index)), std::make_shared<const File>(std::move(*file)));
+  return std::make_pair(std::make_shared<const TarIndex>(std::move(*index)),
+                        std::make_shared<const File>(std::move(*file)));
 }
 
 Result<std::string> read_tar_small(const TarIndex& index, const File& file, std::string_view name) {
   auto entry = index.find_file(name);
   if (!entry) return entry.error();
   if (entry->size > k_max_metadata_blob) {
-    return make_error(Errc::invalid_format, "`" + std::string(name) + "` in `" + index.path().string() + "` is " +
-                                                std::to_string(entry->size) + " bytes, too large");
+    return make_error(Errc::invalid_format, "`" + std::string(name) + "` in `" + index.path().string() +
+                                                "` is " + std::to_string(entry->size) + " bytes, too large");
   }
   std::string bytes(static_cast<std::size_t>(entry->size), '\0');
   if (auto ok = file.read_at(entry->data_offset, bytes.data(), bytes.size()); !ok) return ok.error();
@@ -92,7 +100,8 @@ Result<std::string> read_tar_small(const TarIndex& index, const File& file, std:
 }
 
 // Reads index.json of a layout whose blobs are in `blobs`.
-Result<ImageSet> read_layout(std::shared_ptr<const BlobSource> blobs, std::string_view index_bytes, ImageSet::Format format) {
+Result<ImageSet> read_layout(std::shared_ptr<const BlobSource> blobs, std::string_view index_bytes,
+                             ImageSet::Format format) {
   const std::string where = "index.json in " + blobs->describe();
   auto index_json = parse_json(index_bytes, where);
   if (!index_json) return index_json.error();
@@ -124,7 +133,8 @@ Result<Json> read_docker_manifest_json(const TarIndex& index, const File& file) 
   if (!bytes) return bytes.error();
   auto json = parse_json(*bytes, where);
   if (!json) return json.error();
-  if (!json->is_array() || json->empty()) return make_error(Errc::invalid_format, where + ": expected a non-empty array");
+  if (!json->is_array() || json->empty())
+    return make_error(Errc::invalid_format, where + ": expected a non-empty array");
   for (std::size_t i = 0; i < json->size(); ++i) {
     const Json& item = (*json)[i];
     const std::string field = "[" + std::to_string(i) + "]";
@@ -168,13 +178,14 @@ Result<Descriptor> legacy_layer_descriptor(const std::shared_ptr<const File>& fi
   FileRangeStream raw(file, entry.data_offset, entry.size);
   auto compressed = hash_stream(raw);
   if (!compressed) return compressed.error().with_context(what);
-  auto stream = open_decompressed(std::make_unique<FileRangeStream>(file, entry.data_offset, entry.size), what);
+  auto stream =
+      open_decompressed(std::make_unique<FileRangeStream>(file, entry.data_offset, entry.size), what);
   if (!stream) return stream.error();
   auto uncompressed = hash_stream(**stream);
   if (!uncompressed) return uncompressed.error();
   if (*uncompressed != diff_id) {
-    return make_error(Errc::digest_mismatch, what + ": decompresses to " + uncompressed->str() + ", not its diff_id " +
-                                                 diff_id.str());
+    return make_error(Errc::digest_mismatch, what + ": decompresses to " + uncompressed->str() +
+                                                 ", not its diff_id " + diff_id.str());
   }
   layer.media_type = media_type::oci_layer_gzip;
   layer.digest = *compressed;
@@ -182,7 +193,8 @@ Result<Descriptor> legacy_layer_descriptor(const std::shared_ptr<const File>& fi
 }
 
 Result<ImageSet> read_legacy_docker_archive(const std::shared_ptr<const TarIndex>& index,
-                                            const std::shared_ptr<const File>& file, const Json& manifest_json) {
+                                            const std::shared_ptr<const File>& file,
+                                            const Json& manifest_json) {
   const std::string archive = "docker-archive `" + index->path().string() + "`";
   std::map<Digest, std::string> paths;
   struct Pending {
@@ -205,8 +217,9 @@ Result<ImageSet> read_legacy_docker_archive(const std::shared_ptr<const TarIndex
     const std::vector<std::string> diff_ids = config_diff_ids(*config);
     const Json& layers = item["Layers"];
     if (layers.size() != diff_ids.size()) {
-      return make_error(Errc::invalid_format, archive + ": manifest.json lists " + std::to_string(layers.size()) +
-                                                  " layers but the config has " + std::to_string(diff_ids.size()) + " diff_ids");
+      return make_error(Errc::invalid_format,
+                        archive + ": manifest.json lists " + std::to_string(layers.size()) +
+                            " layers but the config has " + std::to_string(diff_ids.size()) + " diff_ids");
     }
     Json manifest = Json::object();
     manifest["schemaVersion"] = 2;
@@ -276,9 +289,10 @@ Status check_descriptions_agree(const ImageSet& set, const Json& manifest_json, 
     const std::string config = manifest_json[i]["Config"].get<std::string>();
     const std::string normalized = normalize_archive_path(config).value_or(config);
     if (index_configs.count(normalized) == 0) {
-      return make_error(Errc::invalid_format, where + ": manifest.json and index.json describe different images " +
-                                                  "(manifest.json entry " + std::to_string(i) + " has config `" + config +
-                                                  "`, which no image in index.json has; docker load reads manifest.json)");
+      return make_error(Errc::invalid_format,
+                        where + ": manifest.json and index.json describe different images " +
+                            "(manifest.json entry " + std::to_string(i) + " has config `" + config +
+                            "`, which no image in index.json has; docker load reads manifest.json)");
     }
     listed_configs.insert(normalized);
   }
@@ -289,9 +303,10 @@ Status check_descriptions_agree(const ImageSet& set, const Json& manifest_json, 
       return listed_configs.count(blob_path(image->config_descriptor.digest)) != 0;
     });
     if (!listed) {
-      return make_error(Errc::invalid_format, where + ": manifest.json and index.json describe different images " +
-                                                  "(index.json entry " + std::to_string(i) +
-                                                  " has no image in manifest.json; docker load reads manifest.json)");
+      return make_error(Errc::invalid_format,
+                        where + ": manifest.json and index.json describe different images " +
+                            "(index.json entry " + std::to_string(i) +
+                            " has no image in manifest.json; docker load reads manifest.json)");
     }
   }
   return {};
@@ -303,7 +318,8 @@ std::string ref_name_of(const Descriptor& descriptor) {
   auto annotations = descriptor.raw.find("annotations");
   if (annotations == descriptor.raw.end() || !annotations->is_object()) return "";
   for (const char* key : {k_containerd_name, k_ref_name}) {
-    if (auto it = annotations->find(key); it != annotations->end() && it->is_string()) return it->get<std::string>();
+    if (auto it = annotations->find(key); it != annotations->end() && it->is_string())
+      return it->get<std::string>();
   }
   return "";
 }
@@ -338,7 +354,8 @@ Result<ImageRef> parse_image_ref(const std::string& text) {
     ref.path = text;
     std::error_code error;
     const auto status = fs::status(ref.path, error);
-    if (error || !fs::exists(status)) return make_error(Errc::not_found, "`" + text + "`: no such file or directory");
+    if (error || !fs::exists(status))
+      return make_error(Errc::not_found, "`" + text + "`: no such file or directory");
     if (fs::is_directory(status)) {
       ref.format = ImageSet::Format::oci_layout;
     } else {
@@ -349,7 +366,9 @@ Result<ImageRef> parse_image_ref(const std::string& text) {
       } else if (index->contains("index.json")) {
         ref.format = ImageSet::Format::oci_archive;
       } else {
-        return make_error(Errc::invalid_format, "`" + text + "`: a tar with neither manifest.json nor index.json is not an image archive");
+        return make_error(
+            Errc::invalid_format,
+            "`" + text + "`: a tar with neither manifest.json nor index.json is not an image archive");
       }
     }
   }
@@ -364,7 +383,8 @@ Result<ImageSet> read_oci_layout(const fs::path& directory) {
   if (!layout) return layout.error().with_context("reading " + what);
   auto index_bytes = read_small_file(directory / "index.json", k_max_metadata_blob);
   if (!index_bytes) return index_bytes.error().with_context("reading " + what);
-  return read_layout(std::make_shared<const DirectorySource>(directory), *index_bytes, ImageSet::Format::oci_layout);
+  return read_layout(std::make_shared<const DirectorySource>(directory), *index_bytes,
+                     ImageSet::Format::oci_layout);
 }
 
 Result<ImageSet> read_oci_archive(const fs::path& path) {
@@ -373,8 +393,8 @@ Result<ImageSet> read_oci_archive(const fs::path& path) {
   auto& [shared_index, shared_file] = *opened;
   auto index_bytes = read_tar_small(*shared_index, *shared_file, "index.json");
   if (!index_bytes) return index_bytes.error().with_context("reading oci-archive `" + path.string() + "`");
-  auto source = std::make_shared<const TarSource>(shared_index, shared_file, "oci-archive `" + path.string() + "`",
-                                                  std::map<Digest, std::string>{});
+  auto source = std::make_shared<const TarSource>(
+      shared_index, shared_file, "oci-archive `" + path.string() + "`", std::map<Digest, std::string>{});
   return read_layout(source, *index_bytes, ImageSet::Format::oci_archive);
 }
 
@@ -384,13 +404,14 @@ Result<ImageSet> read_docker_archive(const fs::path& path) {
   auto& [shared_index, shared_file] = *opened;
   auto manifest_json = read_docker_manifest_json(*shared_index, *shared_file);
   if (!manifest_json) return manifest_json.error();
-  if (!shared_index->contains("index.json")) return read_legacy_docker_archive(shared_index, shared_file, *manifest_json);
+  if (!shared_index->contains("index.json"))
+    return read_legacy_docker_archive(shared_index, shared_file, *manifest_json);
 
   // Docker 25+: the OCI layout inside is the truth; manifest.json adds the tags.
   auto index_bytes = read_tar_small(*shared_index, *shared_file, "index.json");
   if (!index_bytes) return index_bytes.error();
-  auto source = std::make_shared<const TarSource>(shared_index, shared_file, "docker-archive `" + path.string() + "`",
-                                                  std::map<Digest, std::string>{});
+  auto source = std::make_shared<const TarSource>(
+      shared_index, shared_file, "docker-archive `" + path.string() + "`", std::map<Digest, std::string>{});
   auto set = read_layout(source, *index_bytes, ImageSet::Format::docker_archive);
   if (!set) return set;
   OCI_TRY(check_descriptions_agree(*set, *manifest_json, path));
@@ -411,9 +432,12 @@ Result<ImageSet> read_docker_archive(const fs::path& path) {
 Result<ImageSet> read_image_set(const ImageRef& ref) {
   Result<ImageSet> set = [&]() -> Result<ImageSet> {
     switch (ref.format) {
-      case ImageSet::Format::docker_archive: return read_docker_archive(ref.path);
-      case ImageSet::Format::oci_archive: return read_oci_archive(ref.path);
-      case ImageSet::Format::oci_layout: return read_oci_layout(ref.path);
+      case ImageSet::Format::docker_archive:
+        return read_docker_archive(ref.path);
+      case ImageSet::Format::oci_archive:
+        return read_oci_archive(ref.path);
+      case ImageSet::Format::oci_layout:
+        return read_oci_layout(ref.path);
     }
     return make_error(Errc::invalid_argument, "unknown format");
   }();
@@ -435,7 +459,8 @@ Result<fs::path> resolve_output(const fs::path& path) {
   std::error_code error;
   if (!fs::is_symlink(fs::symlink_status(path, error))) return path;
   auto target = fs::canonical(path, error);
-  if (error) return make_error(Errc::invalid_argument, "output `" + path.string() + "`: a symbolic link to nothing");
+  if (error)
+    return make_error(Errc::invalid_argument, "output `" + path.string() + "`: a symbolic link to nothing");
   return target;
 }
 
@@ -483,7 +508,8 @@ Json top_index_json(const ImageSet& set) {
       const auto colon = name.rfind(':');
       descriptor["annotations"][k_containerd_name] = name;
       descriptor["annotations"][k_ref_name] =
-          colon != std::string::npos && name.find('/', colon) == std::string::npos ? name.substr(colon + 1) : name;
+          colon != std::string::npos && name.find('/', colon) == std::string::npos ? name.substr(colon + 1)
+                                                                                   : name;
     }
     index["manifests"].push_back(std::move(descriptor));
   }
@@ -516,7 +542,8 @@ std::optional<Json> docker_repositories_json(const ImageSet& set) {
     if (image == nullptr || image->layers.empty()) continue;
     for (const auto& name : entry.names) {
       auto ref = parse_reference(name);
-      if (!ref || ref->tag.empty() || !ref->digest.empty()) continue;  // docker_manifest_json refused or skipped it
+      if (!ref || ref->tag.empty() || !ref->digest.empty())
+        continue;  // docker_manifest_json refused or skipped it
       repositories[ref->familiar_name()][ref->tag] = std::string(image->layers.back().digest.hex());
     }
   }
@@ -546,19 +573,23 @@ Status write_archive(const ImageSet& set, const WriteOptions& options) {
       auto stream = open_blob(*item.source, item.descriptor);
       if (!stream) return stream.error();
       const std::uint64_t base = done;
-      auto ok = (*writer)->add_stream(name, 0644, item.descriptor.size, **stream, k_mtime, [&](std::uint64_t bytes) {
-        if (options.progress) options.progress(base + bytes);
-      });
+      auto ok = (*writer)->add_stream(name, 0644, item.descriptor.size, **stream, k_mtime,
+                                      [&](std::uint64_t bytes) {
+                                        if (options.progress) options.progress(base + bytes);
+                                      });
       if (!ok) return ok;
     }
     done += item.descriptor.size;
   }
   if (auto ok = (*writer)->add_bytes("oci-layout", 0644, k_layout_version, k_mtime); !ok) return ok;
-  if (auto ok = (*writer)->add_bytes("index.json", 0644, dump_json(top_index_json(set)), k_mtime); !ok) return ok;
+  if (auto ok = (*writer)->add_bytes("index.json", 0644, dump_json(top_index_json(set)), k_mtime); !ok)
+    return ok;
   if (options.format == ImageSet::Format::docker_archive) {
-    if (auto ok = (*writer)->add_bytes("manifest.json", 0644, dump_json(*docker_manifest), k_mtime); !ok) return ok;
+    if (auto ok = (*writer)->add_bytes("manifest.json", 0644, dump_json(*docker_manifest), k_mtime); !ok)
+      return ok;
     if (auto repositories = docker_repositories_json(set)) {
-      if (auto ok = (*writer)->add_bytes("repositories", 0644, dump_json(*repositories), k_mtime); !ok) return ok;
+      if (auto ok = (*writer)->add_bytes("repositories", 0644, dump_json(*repositories), k_mtime); !ok)
+        return ok;
     }
   }
   auto finished = (*writer)->finish();
@@ -589,8 +620,10 @@ Status write_layout(const ImageSet& set, const WriteOptions& options) {
   const fs::path& destination = options.path;
   const bool in_place = fs::exists(destination / "index.json");
   std::error_code error;
-  if (!in_place && fs::exists(destination) && !(fs::is_directory(destination) && fs::is_empty(destination, error))) {
-    return make_error(Errc::invalid_argument, "`" + destination.string() + "` exists and is not an OCI layout");
+  if (!in_place && fs::exists(destination) &&
+      !(fs::is_directory(destination) && fs::is_empty(destination, error))) {
+    return make_error(Errc::invalid_argument,
+                      "`" + destination.string() + "` exists and is not an OCI layout");
   }
   fs::path directory = destination;
   TempPath cleanup;
@@ -599,14 +632,17 @@ Status write_layout(const ImageSet& set, const WriteOptions& options) {
     cleanup = TempPath{directory};
   }
   fs::create_directories(directory / "blobs" / "sha256", error);
-  if (error) return make_error(Errc::io, "creating `" + (directory / "blobs/sha256").string() + "`: " + error.message());
+  if (error)
+    return make_error(Errc::io,
+                      "creating `" + (directory / "blobs/sha256").string() + "`: " + error.message());
   std::uint64_t done = 0;
   for (const auto& item : plan.items) {
     const fs::path target = directory / blob_path(item.descriptor.digest);
     struct stat info {};
     // A blob already present under its digest name is that blob: content addressing
     // is what makes an in-place update cheap (no existing layer is read).
-    if (::stat(target.c_str(), &info) == 0 && static_cast<std::uint64_t>(info.st_size) == item.descriptor.size) {
+    if (::stat(target.c_str(), &info) == 0 &&
+        static_cast<std::uint64_t>(info.st_size) == item.descriptor.size) {
       done += item.descriptor.size;
       continue;
     }
@@ -629,7 +665,9 @@ Status write_layout(const ImageSet& set, const WriteOptions& options) {
   if (!fs::exists(directory / "oci-layout")) {
     if (auto ok = write_file_atomically(directory / "oci-layout", k_layout_version, in_place); !ok) return ok;
   }
-  if (auto ok = write_file_atomically(directory / "index.json", dump_json(top_index_json(set)), in_place); !ok) return ok;
+  if (auto ok = write_file_atomically(directory / "index.json", dump_json(top_index_json(set)), in_place);
+      !ok)
+    return ok;
   if (in_place) return {};
   if (fs::exists(destination)) fs::remove(destination, error);  // an empty directory, checked above
   fs::rename(directory, destination, error);
@@ -650,7 +688,8 @@ Status check_output(ImageSet::Format format, const fs::path& path) {
     const fs::path parent = resolved->has_parent_path() ? resolved->parent_path() : fs::path(".");
     struct stat parent_info {};
     if (::stat(parent.c_str(), &parent_info) != 0) {
-      return make_error(Errc::invalid_argument, what + ": directory `" + parent.string() + "` does not exist");
+      return make_error(Errc::invalid_argument,
+                        what + ": directory `" + parent.string() + "` does not exist");
     }
     if (!S_ISDIR(parent_info.st_mode)) {
       return make_error(Errc::invalid_argument, what + ": `" + parent.string() + "` is not a directory");
@@ -659,18 +698,21 @@ Status check_output(ImageSet::Format format, const fs::path& path) {
   }
   if (format != ImageSet::Format::oci_layout) {
     if (!S_ISREG(info.st_mode)) {
-      return make_error(Errc::invalid_argument, what + " is " + describe_file_type(info.st_mode) + ", not a regular file");
+      return make_error(Errc::invalid_argument,
+                        what + " is " + describe_file_type(info.st_mode) + ", not a regular file");
     }
     return {};
   }
   if (!S_ISDIR(info.st_mode)) {
-    return make_error(Errc::invalid_argument, what + " is " + describe_file_type(info.st_mode) + ", not a directory");
+    return make_error(Errc::invalid_argument,
+                      what + " is " + describe_file_type(info.st_mode) + ", not a directory");
   }
   for (const char* inside : {"blobs", "blobs/sha256"}) {
     struct stat link {};
     if (::lstat((*resolved / inside).c_str(), &link) == 0 && !S_ISDIR(link.st_mode)) {
-      return make_error(Errc::invalid_argument, what + ": `" + inside + "` is " + describe_file_type(link.st_mode) +
-                                                    ", not a directory (writes would land outside the layout)");
+      return make_error(Errc::invalid_argument,
+                        what + ": `" + inside + "` is " + describe_file_type(link.st_mode) +
+                            ", not a directory (writes would land outside the layout)");
     }
   }
   return {};

@@ -6,13 +6,14 @@ namespace oci {
 
 std::string Platform::str() const {
   std::string text = os + "/" + architecture;
-  const bool default_variant = (architecture == "amd64" && variant == "v1") || (architecture == "arm64" && variant == "v8");
+  const bool default_variant =
+      (architecture == "amd64" && variant == "v1") || (architecture == "arm64" && variant == "v8");
   if (!variant.empty() && !default_variant) text += "/" + variant;
   return text;
 }
 
-Result<Image> Image::from_parts(std::shared_ptr<const BlobSource> blobs, Descriptor descriptor, std::string manifest_bytes,
-                                std::string config_bytes) {
+Result<Image> Image::from_parts(std::shared_ptr<const BlobSource> blobs, Descriptor descriptor,
+                                std::string manifest_bytes, std::string config_bytes) {
   const std::string where = "manifest " + descriptor.digest.str() + " in " + blobs->describe();
   auto manifest = parse_json(manifest_bytes, where);
   if (!manifest) return manifest.error();
@@ -20,15 +21,18 @@ Result<Image> Image::from_parts(std::shared_ptr<const BlobSource> blobs, Descrip
   auto type = optional_member(*manifest, "mediaType", JsonType::string, where, "mediaType");
   if (!type) return type.error();
   if (*type != nullptr && !is_manifest_media_type((*type)->get<std::string>())) {
-    return make_error(Errc::unsupported, where + ": unsupported media type `" + (*type)->get<std::string>() + "`");
+    return make_error(Errc::unsupported,
+                      where + ": unsupported media type `" + (*type)->get<std::string>() + "`");
   }
-  if (auto annotations = optional_member(*manifest, "annotations", JsonType::object, where, "annotations"); !annotations) {
+  if (auto annotations = optional_member(*manifest, "annotations", JsonType::object, where, "annotations");
+      !annotations) {
     return annotations.error();
   } else if (*annotations != nullptr) {
     OCI_TRY(expect_members(**annotations, JsonType::string, where, "annotations"));
   }
   auto config_json = manifest->find("config");
-  if (config_json == manifest->end()) return make_error(Errc::invalid_format, where + ": no `config` descriptor");
+  if (config_json == manifest->end())
+    return make_error(Errc::invalid_format, where + ": no `config` descriptor");
   auto config_descriptor = Descriptor::from_json(*config_json, where + ": config");
   if (!config_descriptor) return config_descriptor.error();
   std::vector<Descriptor> layers;
@@ -62,8 +66,9 @@ Result<Image> Image::from_parts(std::shared_ptr<const BlobSource> blobs, Descrip
   image.blobs = std::move(blobs);
   const auto diff_ids = image.diff_ids();
   if (diff_ids.size() != image.layers.size()) {
-    return make_error(Errc::invalid_format, where + ": " + std::to_string(image.layers.size()) + " layers but " +
-                                                std::to_string(diff_ids.size()) + " diff_ids in its config");
+    return make_error(Errc::invalid_format, where + ": " + std::to_string(image.layers.size()) +
+                                                " layers but " + std::to_string(diff_ids.size()) +
+                                                " diff_ids in its config");
   }
   return image;
 }
@@ -168,7 +173,8 @@ Json Image::history() const {
   return it != config.end() && it->is_array() ? *it : Json::array();
 }
 
-Node::Node(Image image) : m_descriptor(image.descriptor), m_value(std::make_shared<const Image>(std::move(image))) {}
+Node::Node(Image image)
+    : m_descriptor(image.descriptor), m_value(std::make_shared<const Image>(std::move(image))) {}
 
 Node::Node(std::shared_ptr<const Index> index) : m_descriptor(index->descriptor), m_value(std::move(index)) {}
 
@@ -190,7 +196,8 @@ Result<Node> NodeLoader::load(const Descriptor& descriptor) {
 
 Result<NodeLoader::Loaded> NodeLoader::load(const Descriptor& descriptor, int depth) {
   auto too_many = [&] {
-    return make_error(Errc::invalid_format, m_blobs->describe() + ": more than " + std::to_string(k_max_descriptors) +
+    return make_error(Errc::invalid_format, m_blobs->describe() + ": more than " +
+                                                std::to_string(k_max_descriptors) +
                                                 " descriptors in all (indexes fanning out?)");
   };
   if (depth > k_max_index_depth) {
@@ -211,8 +218,9 @@ Result<NodeLoader::Loaded> NodeLoader::load(const Descriptor& descriptor, int de
       return Node{std::move(*image)};
     }
     if (!is_index_media_type(descriptor.media_type)) {
-      return make_error(Errc::unsupported, "descriptor " + descriptor.digest.str() + " in " + m_blobs->describe() +
-                                               ": unsupported media type `" + descriptor.media_type + "`");
+      return make_error(Errc::unsupported, "descriptor " + descriptor.digest.str() + " in " +
+                                               m_blobs->describe() + ": unsupported media type `" +
+                                               descriptor.media_type + "`");
     }
     auto bytes = read_blob(*m_blobs, descriptor);
     if (!bytes) return bytes.error();
@@ -220,13 +228,15 @@ Result<NodeLoader::Loaded> NodeLoader::load(const Descriptor& descriptor, int de
     auto json = parse_json(*bytes, where);
     if (!json) return json.error();
     auto manifests = json->find("manifests");
-    if (!json->is_object() || manifests == json->end()) return make_error(Errc::invalid_format, where + ": no `manifests` array");
+    if (!json->is_object() || manifests == json->end())
+      return make_error(Errc::invalid_format, where + ": no `manifests` array");
     OCI_TRY(expect_type(*manifests, JsonType::array, where, "manifests"));
     auto index = std::make_shared<Index>();
     index->descriptor = descriptor;
     index->bytes = std::move(*bytes);
     for (std::size_t i = 0; i < manifests->size(); ++i) {
-      auto child_descriptor = Descriptor::from_json((*manifests)[i], where + ": manifest " + std::to_string(i));
+      auto child_descriptor =
+          Descriptor::from_json((*manifests)[i], where + ": manifest " + std::to_string(i));
       if (!child_descriptor) return child_descriptor.error();
       auto child = load(*child_descriptor, depth + 1);
       if (!child) return child.error();
@@ -243,9 +253,12 @@ Result<NodeLoader::Loaded> NodeLoader::load(const Descriptor& descriptor, int de
 
 std::string format_name(ImageSet::Format format) {
   switch (format) {
-    case ImageSet::Format::docker_archive: return "docker-archive";
-    case ImageSet::Format::oci_layout: return "oci";
-    case ImageSet::Format::oci_archive: return "oci-archive";
+    case ImageSet::Format::docker_archive:
+      return "docker-archive";
+    case ImageSet::Format::oci_layout:
+      return "oci";
+    case ImageSet::Format::oci_archive:
+      return "oci-archive";
   }
   return "unknown";
 }

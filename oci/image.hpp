@@ -55,8 +55,8 @@ struct Index;
 // a manifest referenced from many places is held once; the descriptor is this
 // reference's own (its platform and annotations are the referrer's).
 class Node {
-public:
-  Node(Image image);                        // NOLINT: implicit by design
+ public:
+  Node(Image image);                         // NOLINT: implicit by design
   Node(std::shared_ptr<const Index> index);  // NOLINT: implicit by design
 
   // This node as `referrer` refers to it: the referrer's fields (platform, annotations...)
@@ -68,7 +68,7 @@ public:
   [[nodiscard]] const Image& image() const { return *std::get<0>(m_value); }
   [[nodiscard]] const Index& index() const { return *std::get<1>(m_value); }
 
-private:
+ private:
   Descriptor m_descriptor;
   std::variant<std::shared_ptr<const Image>, std::shared_ptr<const Index>> m_value;
 };
@@ -91,12 +91,12 @@ inline constexpr int k_max_index_depth = 4;
 // Loads manifests and indexes of one source, each digest read and parsed once however
 // often it is referenced, and at most k_max_descriptors references in all.
 class NodeLoader {
-public:
+ public:
   explicit NodeLoader(std::shared_ptr<const BlobSource> blobs) : m_blobs(std::move(blobs)) {}
   // Loads the manifest or index a descriptor points to, and everything below it.
   Result<Node> load(const Descriptor& descriptor);
 
-private:
+ private:
   struct Loaded {
     Node node;
     std::size_t references;  // descriptors in its subtree, itself included, as if unshared

@@ -36,22 +36,32 @@ std::size_t nesting_depth(std::string_view bytes, std::size_t limit) {
 
 const char* type_name(JsonType type) {
   switch (type) {
-    case JsonType::object: return "an object";
-    case JsonType::array: return "an array";
-    case JsonType::string: return "a string";
-    case JsonType::unsigned_integer: return "a non-negative integer";
-    case JsonType::boolean: return "a boolean";
+    case JsonType::object:
+      return "an object";
+    case JsonType::array:
+      return "an array";
+    case JsonType::string:
+      return "a string";
+    case JsonType::unsigned_integer:
+      return "a non-negative integer";
+    case JsonType::boolean:
+      return "a boolean";
   }
   return "a value";
 }
 
 bool has_type(const Json& value, JsonType type) {
   switch (type) {
-    case JsonType::object: return value.is_object();
-    case JsonType::array: return value.is_array();
-    case JsonType::string: return value.is_string();
-    case JsonType::unsigned_integer: return value.is_number_unsigned();
-    case JsonType::boolean: return value.is_boolean();
+    case JsonType::object:
+      return value.is_object();
+    case JsonType::array:
+      return value.is_array();
+    case JsonType::string:
+      return value.is_string();
+    case JsonType::unsigned_integer:
+      return value.is_number_unsigned();
+    case JsonType::boolean:
+      return value.is_boolean();
   }
   return false;
 }
@@ -60,8 +70,8 @@ bool has_type(const Json& value, JsonType type) {
 
 Result<Json> parse_json(std::string_view bytes, std::string_view what) {
   if (nesting_depth(bytes, k_max_json_depth) > k_max_json_depth) {
-    return make_error(Errc::invalid_format, std::string(what) + ": nested more than " + std::to_string(k_max_json_depth) +
-                                                " levels deep");
+    return make_error(Errc::invalid_format, std::string(what) + ": nested more than " +
+                                                std::to_string(k_max_json_depth) + " levels deep");
   }
   try {
     return Json::parse(bytes);
@@ -77,17 +87,20 @@ std::string dump_json(const Json& value) {
 }
 
 Result<std::string> string_field(const Json& object, std::string_view key, std::string_view what) {
-  if (!object.is_object()) return make_error(Errc::invalid_format, std::string(what) + ": expected an object");
+  if (!object.is_object())
+    return make_error(Errc::invalid_format, std::string(what) + ": expected an object");
   const auto it = object.find(key);
   if (it == object.end()) {
-    return make_error(Errc::invalid_format, std::string(what) + ": missing string field `" + std::string(key) + "`");
+    return make_error(Errc::invalid_format,
+                      std::string(what) + ": missing string field `" + std::string(key) + "`");
   }
   if (!it->is_string()) return json_type_error(what, key, JsonType::string);
   return it->get<std::string>();
 }
 
 Error json_type_error(std::string_view what, std::string_view field, JsonType expected) {
-  return make_error(Errc::invalid_format, std::string(what) + ": " + std::string(field) + ": expected " + type_name(expected));
+  return make_error(Errc::invalid_format,
+                    std::string(what) + ": " + std::string(field) + ": expected " + type_name(expected));
 }
 
 Status expect_type(const Json& value, JsonType type, std::string_view what, std::string_view field) {
@@ -95,8 +108,8 @@ Status expect_type(const Json& value, JsonType type, std::string_view what, std:
   return {};
 }
 
-Result<const Json*> optional_member(const Json& object, std::string_view key, JsonType type, std::string_view what,
-                                    std::string_view field) {
+Result<const Json*> optional_member(const Json& object, std::string_view key, JsonType type,
+                                    std::string_view what, std::string_view field) {
   const auto it = object.find(key);
   if (it == object.end() || it->is_null()) return static_cast<const Json*>(nullptr);
   if (!has_type(*it, type)) return json_type_error(what, field, type);
@@ -114,7 +127,8 @@ Status expect_elements(const Json& value, JsonType element, std::string_view wha
 
 Status expect_members(const Json& value, JsonType member, std::string_view what, std::string_view field) {
   for (const auto& item : value.items()) {
-    if (!has_type(item.value(), member)) return json_type_error(what, std::string(field) + "." + item.key(), member);
+    if (!has_type(item.value(), member))
+      return json_type_error(what, std::string(field) + "." + item.key(), member);
   }
   return {};
 }

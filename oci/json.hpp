@@ -38,8 +38,8 @@ Error json_type_error(std::string_view what, std::string_view field, JsonType ex
 Status expect_type(const Json& value, JsonType type, std::string_view what, std::string_view field);
 // The member `key` of `object` checked to be of `type`; nullptr when it is absent or null
 // (Go's encoder writes null for empty slices and maps, so null means "none").
-Result<const Json*> optional_member(const Json& object, std::string_view key, JsonType type, std::string_view what,
-                                    std::string_view field);
+Result<const Json*> optional_member(const Json& object, std::string_view key, JsonType type,
+                                    std::string_view what, std::string_view field);
 // Checks every element of the array `value` is of `element` ("FIELD[i]: expected TYPE").
 Status expect_elements(const Json& value, JsonType element, std::string_view what, std::string_view field);
 // Checks every member of the object `value` is of `member` ("FIELD.KEY: expected TYPE").

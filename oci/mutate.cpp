@@ -11,7 +11,7 @@ namespace fs = std::filesystem;
 namespace {
 
 class FileStream final : public ByteStream {
-public:
+ public:
   explicit FileStream(File file) : m_file(std::move(file)) {}
   Result<std::size_t> read(void* buffer, std::size_t size) override {
     auto got = m_file.read_some_at(m_position, buffer, size);
@@ -19,7 +19,7 @@ public:
     return got;
   }
 
-private:
+ private:
   File m_file;
   std::uint64_t m_position = 0;
 };
@@ -31,9 +31,10 @@ bool is_docker_manifest(const Image& image) {
 
 }  // namespace
 
-Result<BuiltLayer> build_layer(std::vector<LayerFile> files, Compression compression, const fs::path& temp_directory,
-                               std::int64_t mtime) {
-  std::sort(files.begin(), files.end(), [](const LayerFile& a, const LayerFile& b) { return a.name < b.name; });
+Result<BuiltLayer> build_layer(std::vector<LayerFile> files, Compression compression,
+                               const fs::path& temp_directory, std::int64_t mtime) {
+  std::sort(files.begin(), files.end(),
+            [](const LayerFile& a, const LayerFile& b) { return a.name < b.name; });
   const fs::path tar_path = temporary_sibling(temp_directory / "layer.tar");
   auto tar_file = File::create(tar_path);
   if (!tar_file) return tar_file.error();
@@ -100,7 +101,8 @@ Result<Image> mutate(const Image& image, const Mutation& mutation) {
   const bool had_history = config.contains("history");
 
   if (mutation.drop_last_layer) {
-    if (layers.empty()) return make_error(Errc::invalid_argument, "dropping the last layer: the image has no layers");
+    if (layers.empty())
+      return make_error(Errc::invalid_argument, "dropping the last layer: the image has no layers");
     layers.pop_back();
     diff_ids.erase(diff_ids.size() - 1);
     for (auto it = history.end(); it != history.begin();) {
@@ -117,7 +119,8 @@ Result<Image> mutate(const Image& image, const Mutation& mutation) {
     const auto& blob = mutation.append->layer.blob;
     Descriptor layer = blob->descriptor();
     if (is_docker_manifest(image)) {
-      layer.media_type = layer.media_type == media_type::oci_layer_gzip ? media_type::docker_layer_gzip : media_type::docker_layer;
+      layer.media_type = layer.media_type == media_type::oci_layer_gzip ? media_type::docker_layer_gzip
+                                                                        : media_type::docker_layer;
     }
     layer.raw = Json::object();
     layers.push_back(layer);
@@ -127,7 +130,8 @@ Result<Image> mutate(const Image& image, const Mutation& mutation) {
   }
   if (had_history || mutation.append || mutation.drop_last_layer) config["history"] = history;
 
-  const bool touches_container_config = !mutation.set_labels.empty() || mutation.entrypoint || mutation.cmd || mutation.on_build;
+  const bool touches_container_config =
+      !mutation.set_labels.empty() || mutation.entrypoint || mutation.cmd || mutation.on_build;
   if (touches_container_config) {
     Json& container = config["config"];
     if (!container.is_object()) container = Json::object();
@@ -158,7 +162,8 @@ Result<Image> mutate(const Image& image, const Mutation& mutation) {
     for (const auto& [key, value] : mutation.manifest_annotations) annotations[key] = value;
   }
   result.manifest = std::move(manifest);
-  result.manifest_bytes = result.manifest == image.manifest ? image.manifest_bytes : dump_json(result.manifest);
+  result.manifest_bytes =
+      result.manifest == image.manifest ? image.manifest_bytes : dump_json(result.manifest);
   result.descriptor = image.descriptor;
   result.descriptor.digest = sha256_digest(result.manifest_bytes);
   result.descriptor.size = result.manifest_bytes.size();
@@ -171,7 +176,8 @@ Result<Image> mutate(const Image& image, const Mutation& mutation) {
 
 Status validate(const Image& image) {
   const std::string what = "image " + image.descriptor.digest.str();
-  if (sha256_digest(image.manifest_bytes) != image.descriptor.digest || image.manifest_bytes.size() != image.descriptor.size) {
+  if (sha256_digest(image.manifest_bytes) != image.descriptor.digest ||
+      image.manifest_bytes.size() != image.descriptor.size) {
     return make_error(Errc::digest_mismatch, what + ": manifest bytes do not match its descriptor");
   }
   if (sha256_digest(image.config_bytes) != image.config_descriptor.digest ||
@@ -181,7 +187,8 @@ Status validate(const Image& image) {
   auto reparsed = Image::from_parts(image.blobs, image.descriptor, image.manifest_bytes, image.config_bytes);
   if (!reparsed) return reparsed.error();
   if (reparsed->config_descriptor.digest != image.config_descriptor.digest) {
-    return make_error(Errc::digest_mismatch, what + ": manifest names config " + reparsed->config_descriptor.digest.str());
+    return make_error(Errc::digest_mismatch,
+                      what + ": manifest names config " + reparsed->config_descriptor.digest.str());
   }
   const auto diff_ids = image.diff_ids();
   if (diff_ids.size() != image.layers.size()) {
@@ -190,10 +197,11 @@ Status validate(const Image& image) {
   }
   const Json history = image.history();
   if (image.config.contains("history")) {
-    const auto non_empty = std::count_if(history.begin(), history.end(),
-                                         [](const Json& entry) { return !entry.value("empty_layer", false); });
+    const auto non_empty = std::count_if(
+        history.begin(), history.end(), [](const Json& entry) { return !entry.value("empty_layer", false); });
     if (static_cast<std::size_t>(non_empty) != image.layers.size()) {
-      return make_error(Errc::invalid_format, what + ": " + std::to_string(non_empty) + " non-empty history entries for " +
+      return make_error(Errc::invalid_format, what + ": " + std::to_string(non_empty) +
+                                                  " non-empty history entries for " +
                                                   std::to_string(image.layers.size()) + " layers");
     }
   }
@@ -205,7 +213,8 @@ Status validate(const Image& image) {
     auto digest = hash_stream(**uncompressed);
     if (!digest) return digest.error();
     if (digest->str() != diff_ids[i]) {
-      return make_error(Errc::digest_mismatch, what + ": layer " + std::to_string(i) + " does not match diff_id " + diff_ids[i]);
+      return make_error(Errc::digest_mismatch,
+                        what + ": layer " + std::to_string(i) + " does not match diff_id " + diff_ids[i]);
     }
   }
   return {};

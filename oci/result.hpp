@@ -10,17 +10,17 @@
 namespace oci {
 
 enum class Errc {
-  io,               // reading or writing a file failed
-  not_found,        // a named thing does not exist
-  invalid_format,   // bytes do not parse as what they claim to be
-  digest_mismatch,  // content does not hash to its descriptor's digest
-  size_mismatch,    // content is not its descriptor's size
-  unsafe_path,      // a path escapes its root (.., absolute, link out)
-  unsupported,      // valid, but not something we handle
-  config,           // a configuration is rejected
-  registry,         // a registry answered with an error
-  docker,           // the docker engine or CLI failed
-  invalid_argument, // the caller asked for something impossible
+  io,                // reading or writing a file failed
+  not_found,         // a named thing does not exist
+  invalid_format,    // bytes do not parse as what they claim to be
+  digest_mismatch,   // content does not hash to its descriptor's digest
+  size_mismatch,     // content is not its descriptor's size
+  unsafe_path,       // a path escapes its root (.., absolute, link out)
+  unsupported,       // valid, but not something we handle
+  config,            // a configuration is rejected
+  registry,          // a registry answered with an error
+  docker,            // the docker engine or CLI failed
+  invalid_argument,  // the caller asked for something impossible
 };
 
 struct Error {
@@ -37,9 +37,9 @@ inline Error make_error(Errc code, std::string message) { return Error{code, std
 
 template <typename T>
 class [[nodiscard]] Result {
-public:
-  Result(T value) : m_state(std::move(value)) {}           // NOLINT: implicit by design
-  Result(Error error) : m_state(std::move(error)) {}       // NOLINT: implicit by design
+ public:
+  Result(T value) : m_state(std::move(value)) {}      // NOLINT: implicit by design
+  Result(Error error) : m_state(std::move(error)) {}  // NOLINT: implicit by design
 
   [[nodiscard]] bool ok() const { return m_state.index() == 0; }
   explicit operator bool() const { return ok(); }
@@ -54,13 +54,13 @@ public:
 
   [[nodiscard]] const Error& error() const { return std::get<1>(m_state); }
 
-private:
+ private:
   std::variant<T, Error> m_state;
 };
 
 template <>
 class [[nodiscard]] Result<void> {
-public:
+ public:
   Result() = default;
   Result(Error error) : m_error(std::move(error)), m_failed(true) {}  // NOLINT: implicit by design
 
@@ -68,7 +68,7 @@ public:
   explicit operator bool() const { return ok(); }
   [[nodiscard]] const Error& error() const { return m_error; }
 
-private:
+ private:
   Error m_error{Errc::io, {}};
   bool m_failed = false;
 };
@@ -78,8 +78,8 @@ using Status = Result<void>;
 }  // namespace oci
 
 // Propagates an error from an expression returning Result<...>, adding no context.
-#define OCI_TRY(expr)                              \
-  do {                                             \
-    auto oci_try_result_ = (expr);                 \
+#define OCI_TRY(expr)                                     \
+  do {                                                    \
+    auto oci_try_result_ = (expr);                        \
     if (!oci_try_result_) return oci_try_result_.error(); \
   } while (0)

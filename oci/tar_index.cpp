@@ -114,8 +114,9 @@ std::optional<std::string> resolve_archive_link(std::string_view link_name, std:
   if (target.empty() || target.front() == '/') return std::nullopt;
   std::vector<std::string> parts;
   const auto slash = link_name.rfind('/');
-  std::string combined = slash == std::string_view::npos ? std::string(target)
-                                                           : std::string(link_name.substr(0, slash + 1)) + std::string(target);
+  std::string combined = slash == std::string_view::npos
+                             ? std::string(target)
+                             : std::string(link_name.substr(0, slash + 1)) + std::string(target);
   std::string_view rest = combined;
   while (!rest.empty()) {
     const auto next = rest.find('/');
@@ -160,14 +161,16 @@ Result<TarIndex> TarIndex::read(const std::filesystem::path& path) {
       break;
     }
     if (!checksum_ok(header)) {
-      return archive_error(path, "bad header checksum at offset " + std::to_string(offset) + " (not a tar file, or corrupt)");
+      return archive_error(
+          path, "bad header checksum at offset " + std::to_string(offset) + " (not a tar file, or corrupt)");
     }
     auto size = parse_number(header.data() + 124, 12);
     if (!size) return archive_error(path, "malformed size field at offset " + std::to_string(offset));
     const char type_flag = header[156];
     const std::uint64_t data_offset = offset + k_block;
     if (*size > *file_size || data_offset > *file_size - *size) {
-      return archive_error(path, "entry at offset " + std::to_string(offset) + " declares " + std::to_string(*size) +
+      return archive_error(path, "entry at offset " + std::to_string(offset) + " declares " +
+                                     std::to_string(*size) +
                                      " bytes, past the end of the file (truncated archive?)");
     }
     const std::uint64_t padded = (*size + k_block - 1) / k_block * k_block;
@@ -202,7 +205,8 @@ Result<TarIndex> TarIndex::read(const std::filesystem::path& path) {
     if (auto it = pax.find("size"); it != pax.end()) {
       entry_size = std::strtoull(it->second.c_str(), nullptr, 10);
       if (entry_size > *file_size || data_offset > *file_size - entry_size) {
-        return archive_error(path, "entry `" + raw_name + "` declares " + it->second + " bytes, past the end of the file");
+        return archive_error(
+            path, "entry `" + raw_name + "` declares " + it->second + " bytes, past the end of the file");
       }
       offset = data_offset + (entry_size + k_block - 1) / k_block * k_block;
     }
@@ -221,19 +225,32 @@ Result<TarIndex> TarIndex::read(const std::filesystem::path& path) {
     entry.name = *name;
     entry.data_offset = data_offset;
     switch (type_flag) {
-      case '0': case '\0': case '7': entry.type = TarEntry::Type::regular; entry.size = entry_size; break;
-      case '5': entry.type = TarEntry::Type::directory; break;
-      case '2': entry.type = TarEntry::Type::symlink; break;
-      case '1': entry.type = TarEntry::Type::hardlink; break;
-      default: entry.type = TarEntry::Type::other; break;
+      case '0':
+      case '\0':
+      case '7':
+        entry.type = TarEntry::Type::regular;
+        entry.size = entry_size;
+        break;
+      case '5':
+        entry.type = TarEntry::Type::directory;
+        break;
+      case '2':
+        entry.type = TarEntry::Type::symlink;
+        break;
+      case '1':
+        entry.type = TarEntry::Type::hardlink;
+        break;
+      default:
+        entry.type = TarEntry::Type::other;
+        break;
     }
     if (entry.type == TarEntry::Type::symlink || entry.type == TarEntry::Type::hardlink) {
       entry.link_target = link;
       const auto resolved = entry.type == TarEntry::Type::symlink ? resolve_archive_link(entry.name, link)
                                                                   : normalize_archive_path(link);
       if (!resolved) {
-        return make_error(Errc::unsafe_path, "reading tar `" + path.string() + "`: link `" + entry.name + "` -> `" +
-                                                 link + "` escapes the archive root");
+        return make_error(Errc::unsafe_path, "reading tar `" + path.string() + "`: link `" + entry.name +
+                                                 "` -> `" + link + "` escapes the archive root");
       }
       if (entry.type == TarEntry::Type::hardlink) {
         auto linked = index.link_now(entry, *resolved);
@@ -255,7 +272,8 @@ Result<TarIndex> TarIndex::read(const std::filesystem::path& path) {
 void TarIndex::place(TarEntry entry) {
   if (entry.type != TarEntry::Type::directory) {
     const std::string below = entry.name + "/";
-    m_by_name.erase(m_by_name.lower_bound(below), m_by_name.lower_bound(entry.name + "0"));  // '0' follows '/'
+    m_by_name.erase(m_by_name.lower_bound(below),
+                    m_by_name.lower_bound(entry.name + "0"));  // '0' follows '/'
   }
   m_by_name[entry.name] = m_entries.size();
   m_entries.push_back(std::move(entry));
@@ -266,8 +284,9 @@ void TarIndex::place(TarEntry entry) {
 Status TarIndex::link_now(TarEntry& entry, const std::string& target) const {
   auto it = m_by_name.find(target);
   if (it == m_by_name.end()) {
-    return make_error(Errc::invalid_format, "reading tar `" + m_path.string() + "`: hard link `" + entry.name + "` -> `" +
-                                                target + "`: no such entry before it");
+    return make_error(Errc::invalid_format, "reading tar `" + m_path.string() + "`: hard link `" +
+                                                entry.name + "` -> `" + target +
+                                                "`: no such entry before it");
   }
   const TarEntry& linked = m_entries[it->second];
   switch (linked.type) {
@@ -280,16 +299,17 @@ Status TarIndex::link_now(TarEntry& entry, const std::string& target) const {
       // link(2) links the symlink itself; read through the new name, its text is
       // relative to the new name's directory.
       if (!resolve_archive_link(entry.name, linked.link_target)) {
-        return make_error(Errc::unsafe_path, "reading tar `" + m_path.string() + "`: link `" + entry.name + "` -> `" +
-                                                 linked.link_target + "` escapes the archive root");
+        return make_error(Errc::unsafe_path, "reading tar `" + m_path.string() + "`: link `" + entry.name +
+                                                 "` -> `" + linked.link_target +
+                                                 "` escapes the archive root");
       }
       entry.type = TarEntry::Type::symlink;
       entry.link_target = linked.link_target;
       return {};
     }
     default:
-      return make_error(Errc::invalid_format, "reading tar `" + m_path.string() + "`: hard link `" + entry.name +
-                                                  "` -> `" + target + "`: not a file");
+      return make_error(Errc::invalid_format, "reading tar `" + m_path.string() + "`: hard link `" +
+                                                  entry.name + "` -> `" + target + "`: not a file");
   }
 }
 
@@ -298,7 +318,8 @@ bool TarIndex::contains(std::string_view name) const { return m_by_name.find(nam
 Result<TarEntry> TarIndex::find_file(std::string_view name) const {
   auto normalized = normalize_archive_path(name);
   if (!normalized) {
-    return make_error(Errc::unsafe_path, "`" + std::string(name) + "` points outside the archive `" + m_path.string() + "`");
+    return make_error(Errc::unsafe_path,
+                      "`" + std::string(name) + "` points outside the archive `" + m_path.string() + "`");
   }
   std::string current = *normalized;
   for (int hops = 0; hops < 16; ++hops) {
@@ -308,13 +329,18 @@ Result<TarEntry> TarIndex::find_file(std::string_view name) const {
     }
     const TarEntry& entry = m_entries[it->second];
     switch (entry.type) {
-      case TarEntry::Type::regular: return entry;
-      case TarEntry::Type::symlink: current = *resolve_archive_link(entry.name, entry.link_target); break;
+      case TarEntry::Type::regular:
+        return entry;
+      case TarEntry::Type::symlink:
+        current = *resolve_archive_link(entry.name, entry.link_target);
+        break;
       default:
-        return make_error(Errc::invalid_format, "`" + current + "` in the archive `" + m_path.string() + "` is not a file");
+        return make_error(Errc::invalid_format,
+                          "`" + current + "` in the archive `" + m_path.string() + "` is not a file");
     }
   }
-  return make_error(Errc::invalid_format, "`" + std::string(name) + "` in `" + m_path.string() + "`: too many links");
+  return make_error(Errc::invalid_format,
+                    "`" + std::string(name) + "` in `" + m_path.string() + "`: too many links");
 }
 
 }  // namespace oci

@@ -30,7 +30,7 @@ struct TarEntry {
 };
 
 class TarIndex {
-public:
+ public:
   // Indexes `path` as docker load extracts it: in order, a later entry of a name replacing
   // an earlier one, hard links bound to their target's content at that point. Errors name
   // the archive and the cause.
@@ -42,7 +42,7 @@ public:
   Result<TarEntry> find_file(std::string_view name) const;
   [[nodiscard]] bool contains(std::string_view name) const;
 
-private:
+ private:
   void place(TarEntry entry);
   Status link_now(TarEntry& entry, const std::string& target) const;
 

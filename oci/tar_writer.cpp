@@ -47,7 +47,8 @@ Error TarWriter::archive_failure(const std::string& doing) const {
   return make_error(Errc::io, doing + " `" + m_state->what + "`: " + archive_message(m_state->handle));
 }
 
-Result<std::unique_ptr<TarWriter>> TarWriter::open(File& output, Compression compression, std::string what, bool hash) {
+Result<std::unique_ptr<TarWriter>> TarWriter::open(File& output, Compression compression, std::string what,
+                                                   bool hash) {
   std::unique_ptr<TarWriter> writer(new TarWriter());
   writer->m_state = std::make_unique<State>();
   auto& state = *writer->m_state;
@@ -92,14 +93,15 @@ Status TarWriter::header(const std::string& name, int mode, std::uint64_t size, 
 
 Status TarWriter::add_bytes(const std::string& name, int mode, std::string_view bytes, std::int64_t mtime) {
   if (auto ok = header(name, mode, bytes.size(), mtime); !ok) return ok;
-  if (!bytes.empty() && archive_write_data(m_state->handle, bytes.data(), bytes.size()) != static_cast<la_ssize_t>(bytes.size())) {
+  if (!bytes.empty() && archive_write_data(m_state->handle, bytes.data(), bytes.size()) !=
+                            static_cast<la_ssize_t>(bytes.size())) {
     return archive_failure("writing `" + name + "` to");
   }
   return {};
 }
 
-Status TarWriter::add_stream(const std::string& name, int mode, std::uint64_t size, ByteStream& from, std::int64_t mtime,
-                             const std::function<void(std::uint64_t)>& progress) {
+Status TarWriter::add_stream(const std::string& name, int mode, std::uint64_t size, ByteStream& from,
+                             std::int64_t mtime, const std::function<void(std::uint64_t)>& progress) {
   if (auto ok = header(name, mode, size, mtime); !ok) return ok;
   // Reading the next chunk (with the digest check a verified source does as it reads)
   // overlaps writing the current one: one pass over the bytes, hashing off the write path.
@@ -147,8 +149,9 @@ Result<Descriptor> gzip_file(const File& input, File& output, const std::string&
   archive_write_set_filter_option(state.handle, "gzip", "timestamp", nullptr);
   archive_write_set_bytes_in_last_block(state.handle, 1);
   auto fail = [&](const std::string& doing) -> Error {
-    Error error = state.write_error ? state.write_error->with_context(doing)
-                                    : make_error(Errc::io, doing + " `" + what + "`: " + archive_message(state.handle));
+    Error error = state.write_error
+                      ? state.write_error->with_context(doing)
+                      : make_error(Errc::io, doing + " `" + what + "`: " + archive_message(state.handle));
     archive_write_free(state.handle);
     return error;
   };
@@ -201,7 +204,7 @@ la_ssize_t read_callback(archive*, void* client, const void** buffer) {
 }
 
 class ArchiveReader {
-public:
+ public:
   ArchiveReader(std::unique_ptr<ByteStream> stream, std::string what, bool raw)
       : m_handle(archive_read_new()), m_what(std::move(what)) {
     m_state.stream = std::move(stream);
@@ -219,7 +222,8 @@ public:
   ArchiveReader& operator=(const ArchiveReader&) = delete;
 
   Status open() {
-    if (archive_read_open(m_handle, &m_state, nullptr, read_callback, nullptr) != ARCHIVE_OK) return failure("opening");
+    if (archive_read_open(m_handle, &m_state, nullptr, read_callback, nullptr) != ARCHIVE_OK)
+      return failure("opening");
     return {};
   }
   Error failure(const std::string& doing) const {
@@ -236,20 +240,21 @@ public:
     }
   }
 
-private:
+ private:
   archive* m_handle;
   std::string m_what;
   ReadState m_state;
 };
 
 class DecompressedStream final : public ByteStream {
-public:
+ public:
   DecompressedStream(std::unique_ptr<ByteStream> compressed, std::string what)
       : m_reader(std::move(compressed), what, true), m_what(std::move(what)) {}
   Status start() {
     if (auto ok = m_reader.open(); !ok) return ok;
     archive_entry* entry = nullptr;
-    if (archive_read_next_header(m_reader.handle(), &entry) != ARCHIVE_OK) return m_reader.failure("decompressing");
+    if (archive_read_next_header(m_reader.handle(), &entry) != ARCHIVE_OK)
+      return m_reader.failure("decompressing");
     return {};
   }
   Result<std::size_t> read(void* buffer, std::size_t size) override {
@@ -261,21 +266,23 @@ public:
     return static_cast<std::size_t>(got);
   }
 
-private:
+ private:
   ArchiveReader m_reader;
   std::string m_what;
 };
 
 }  // namespace
 
-Result<std::unique_ptr<ByteStream>> open_decompressed(std::unique_ptr<ByteStream> compressed, std::string what) {
+Result<std::unique_ptr<ByteStream>> open_decompressed(std::unique_ptr<ByteStream> compressed,
+                                                      std::string what) {
   auto stream = std::make_unique<DecompressedStream>(std::move(compressed), std::move(what));
   if (auto ok = stream->start(); !ok) return ok.error();
   return std::unique_ptr<ByteStream>(std::move(stream));
 }
 
-Result<std::optional<std::string>> read_file_from_layer(std::unique_ptr<ByteStream> layer, std::string_view name,
-                                                        std::uint64_t limit, std::string what) {
+Result<std::optional<std::string>> read_file_from_layer(std::unique_ptr<ByteStream> layer,
+                                                        std::string_view name, std::uint64_t limit,
+                                                        std::string what) {
   ArchiveReader reader(std::move(layer), what, false);
   if (auto ok = reader.open(); !ok) return ok.error();
   archive_entry* entry = nullptr;
@@ -292,14 +299,17 @@ Result<std::optional<std::string>> read_file_from_layer(std::unique_ptr<ByteStre
     if (found || !normalized || *normalized != name || archive_entry_filetype(entry) != AE_IFREG) continue;
     const auto size = archive_entry_size(entry);
     if (size < 0 || static_cast<std::uint64_t>(size) > limit) {
-      return make_error(Errc::invalid_format, what + ": `" + std::string(name) + "` is larger than " + std::to_string(limit) + " bytes");
+      return make_error(Errc::invalid_format, what + ": `" + std::string(name) + "` is larger than " +
+                                                  std::to_string(limit) + " bytes");
     }
     std::string content(static_cast<std::size_t>(size), '\0');
     std::size_t filled = 0;
     while (filled < content.size()) {
-      const la_ssize_t got = archive_read_data(reader.handle(), content.data() + filled, content.size() - filled);
+      const la_ssize_t got =
+          archive_read_data(reader.handle(), content.data() + filled, content.size() - filled);
       if (got < 0) return reader.failure("reading");
-      if (got == 0) return make_error(Errc::invalid_format, what + ": `" + std::string(name) + "` is truncated");
+      if (got == 0)
+        return make_error(Errc::invalid_format, what + ": `" + std::string(name) + "` is truncated");
       filled += static_cast<std::size_t>(got);
     }
     found = std::move(content);

@@ -20,7 +20,8 @@ struct Invocation {
 Invocation parse_command_line(const std::vector<std::string>& args);
 
 // The default search path when PATH is unset, as Docker sets it.
-inline constexpr std::string_view k_default_path = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+inline constexpr std::string_view k_default_path =
+    "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
 
 enum class LookupStatus { found, not_found, not_executable };
 

@@ -13,7 +13,7 @@ namespace chalk::shim {
 namespace {
 
 class PublisherChannel final : public ReportChannel {
-public:
+ public:
   explicit PublisherChannel(config::Settings settings)
       : m_settings(std::move(settings)),
         m_transport(make_transport(m_settings)),
@@ -23,16 +23,19 @@ public:
     return m_publisher.has_destinations(operation);
   }
   [[nodiscard]] bool heartbeat_enabled() const override { return m_settings.heartbeat_run; }
-  [[nodiscard]] std::int64_t heartbeat_period_ms() const override { return m_settings.heartbeat_rate_us / 1000; }
+  [[nodiscard]] std::int64_t heartbeat_period_ms() const override {
+    return m_settings.heartbeat_rate_us / 1000;
+  }
   void publish(const nlohmann::json& report) override { m_publisher.publish(report); }
   void drain(std::int64_t timeout_ms) override { m_publisher.flush(timeout_ms); }
 
-private:
+ private:
   // libcurl (and with it OpenSSL) is initialised only for configs with an enabled network sink:
   // screens and files never pay its start-up time and memory.
   static std::unique_ptr<sinks::CurlTransport> make_transport(const config::Settings& settings) {
     for (const auto& [name, sink] : settings.sink_configs) {
-      if (sink.enabled && (sink.sink == "post" || sink.sink == "s3")) return std::make_unique<sinks::CurlTransport>(sinks::find_ca_bundle());
+      if (sink.enabled && (sink.sink == "post" || sink.sink == "s3"))
+        return std::make_unique<sinks::CurlTransport>(sinks::find_ca_bundle());
     }
     return nullptr;
   }
@@ -48,7 +51,8 @@ private:
 // for nothing never pays for building sinks (libcurl and OpenSSL initialisation).
 bool may_want(const config::Settings& settings, std::string_view operation) {
   const auto subscribed = settings.subscriptions.find("report");
-  if (!settings.skip_command_report && subscribed != settings.subscriptions.end() && !subscribed->second.empty()) {
+  if (!settings.skip_command_report && subscribed != settings.subscriptions.end() &&
+      !subscribed->second.empty()) {
     return true;
   }
   if (settings.skip_custom_reports) return false;

@@ -45,8 +45,8 @@ int run_onbuild() {
 }
 
 // Starts reporting beside the program; nullptr (no reports, program unaffected) on failure.
-std::unique_ptr<Reporter> start_reporting(const std::vector<std::string>& shim_args, const std::string& program_path,
-                                          pid_t child) noexcept {
+std::unique_ptr<Reporter> start_reporting(const std::vector<std::string>& shim_args,
+                                          const std::string& program_path, pid_t child) noexcept {
   try {
     ReporterOptions options;
     options.root = layer_root();
@@ -100,7 +100,8 @@ int run_exec(const Invocation& invocation, const std::vector<std::string>& shim_
 int main(int argc, char** argv) {
   std::vector<std::string> shim_args(argv, argv + argc);
   if (shim_args.empty()) shim_args.emplace_back("/chalk");
-  const Invocation invocation = parse_command_line(std::vector<std::string>(shim_args.begin() + 1, shim_args.end()));
+  const Invocation invocation =
+      parse_command_line(std::vector<std::string>(shim_args.begin() + 1, shim_args.end()));
   switch (invocation.kind) {
     case CommandKind::exec:
       return run_exec(invocation, shim_args);
@@ -112,7 +113,9 @@ int main(int argc, char** argv) {
     case CommandKind::unknown:
       break;
   }
-  if (!invocation.command.empty()) std::fprintf(stderr, "chalk: unknown command '%s'\n", invocation.command.c_str());
-  std::fputs("usage: chalk exec [--exec-command-name NAME] [--] ARGS... | chalk onbuild | chalk version\n", stderr);
+  if (!invocation.command.empty())
+    std::fprintf(stderr, "chalk: unknown command '%s'\n", invocation.command.c_str());
+  std::fputs("usage: chalk exec [--exec-command-name NAME] [--] ARGS... | chalk onbuild | chalk version\n",
+             stderr);
   return 2;
 }

@@ -50,8 +50,8 @@ oci::Result<std::optional<std::string>> child_build_mark(const std::string& text
     child["OLD_CHALK_METADATA_HASH"] = *hash;
   }
   // Replacement keeps invalid UTF-8 from a foreign mark from turning into an exception.
-  return std::optional<std::string>(child.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace) +
-                                    "\n");
+  return std::optional<std::string>(
+      child.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace) + "\n");
 }
 
 oci::Result<OnbuildOutcome> rewrite_for_child_build(const std::string& path) {

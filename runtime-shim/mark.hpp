@@ -2,10 +2,9 @@
 // reports, and rewritten for child builds by `/chalk onbuild` (§7).
 #pragma once
 
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
-
-#include <nlohmann/json.hpp>
 
 #include "oci/result.hpp"
 

@@ -135,8 +135,8 @@ std::string ipv6_from_network_hex(std::string_view hex) {
 
 std::string tcp_state_name(std::uint32_t code) {
   static constexpr std::array<const char*, 13> k_names{
-      "UNKNOWN",   "ESTABLISHED", "SYN_SENT",   "SYN_RECEIVED", "FIN_WAIT1", "FIN_WAIT2", "TIME_WAIT",
-      "CLOSE",     "CLOSE_WAIT",  "LAST_ACK",   "LISTEN",       "CLOSING",   "NEW_SYN_RECV"};
+      "UNKNOWN", "ESTABLISHED", "SYN_SENT", "SYN_RECEIVED", "FIN_WAIT1", "FIN_WAIT2",   "TIME_WAIT",
+      "CLOSE",   "CLOSE_WAIT",  "LAST_ACK", "LISTEN",       "CLOSING",   "NEW_SYN_RECV"};
   return code < k_names.size() ? k_names[code] : "UNKNOWN";
 }
 
@@ -164,9 +164,9 @@ Rows parse_ipv4_routes(std::string_view text) {
     std::string gateway = ipv4_from_proc_hex(f[2]);
     std::string mask = ipv4_from_proc_hex(f[7]);
     if (dest.empty() || gateway.empty() || mask.empty()) continue;
-    rows.push_back({std::move(dest), std::move(gateway), std::move(mask), std::string(f[0]), std::string(f[3]),
-                    std::string(f[4]), std::string(f[5]), std::string(f[6]), std::string(f[8]),
-                    std::string(f[9]), std::string(f[10])});
+    rows.push_back({std::move(dest), std::move(gateway), std::move(mask), std::string(f[0]),
+                    std::string(f[3]), std::string(f[4]), std::string(f[5]), std::string(f[6]),
+                    std::string(f[8]), std::string(f[9]), std::string(f[10])});
   }
   return rows;
 }
@@ -180,9 +180,9 @@ Rows parse_ipv6_routes(std::string_view text) {
     std::string src = ipv6_from_network_hex(f[2]);
     std::string next_hop = ipv6_from_network_hex(f[4]);
     if (dest.empty() || src.empty() || next_hop.empty()) continue;
-    rows.push_back({std::move(dest), std::string(f[1]), std::move(src), std::string(f[3]), std::move(next_hop),
-                    std::string(f[9]), std::string(f[8]), std::string(f[6]), std::string(f[7]),
-                    std::string(f[5])});
+    rows.push_back({std::move(dest), std::string(f[1]), std::move(src), std::string(f[3]),
+                    std::move(next_hop), std::string(f[9]), std::string(f[8]), std::string(f[6]),
+                    std::string(f[7]), std::string(f[5])});
   }
   return rows;
 }
@@ -193,8 +193,8 @@ Rows parse_arp(std::string_view text) {
   for (std::size_t i = 1; i < lines.size(); ++i) {
     const auto f = split_fields(lines[i]);
     if (f.size() < 6) continue;
-    rows.push_back({std::string(f[0]), std::string(f[1]), std::string(f[2]), std::string(f[3]), std::string(f[4]),
-                    std::string(f[5])});
+    rows.push_back({std::string(f[0]), std::string(f[1]), std::string(f[2]), std::string(f[3]),
+                    std::string(f[4]), std::string(f[5])});
   }
   return rows;
 }
@@ -224,9 +224,8 @@ std::map<std::string, Row> parse_if_inet6(std::string_view text) {
     if (f.size() < 6) continue;
     std::string ip = ipv6_from_network_hex(f[0]);
     if (ip.empty()) continue;
-    interfaces.try_emplace(std::string(f[5]),
-                           Row{std::move(ip), std::string(f[1]), std::string(f[2]), std::string(f[3]),
-                               std::string(f[4])});
+    interfaces.try_emplace(std::string(f[5]), Row{std::move(ip), std::string(f[1]), std::string(f[2]),
+                                                  std::string(f[3]), std::string(f[4])});
   }
   return interfaces;
 }
@@ -242,7 +241,8 @@ std::string net_file_text(const std::string& proc_root, const char* name) {
 
 namespace {
 
-Rows read_proc_sockets(const std::string& proc_root, const std::string& file, Rows (*parse)(std::string_view)) {
+Rows read_proc_sockets(const std::string& proc_root, const std::string& file,
+                       Rows (*parse)(std::string_view)) {
   Rows rows = parse(net_file_text(proc_root, file.c_str()));
   for (auto& row : parse(net_file_text(proc_root, (file + "6").c_str()))) rows.push_back(std::move(row));
   return rows;

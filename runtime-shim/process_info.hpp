@@ -1,11 +1,11 @@
 // The `_PROCESS_*` keys of REPORTS.md §4, from `<proc_root>/<pid>`.
 #pragma once
 
-#include <string>
-#include <string_view>
 #include <sys/types.h>
 
 #include <nlohmann/json.hpp>
+#include <string>
+#include <string_view>
 
 namespace chalk::shim {
 

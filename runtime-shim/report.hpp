@@ -3,11 +3,10 @@
 #pragma once
 
 #include <cstdint>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "chalk_version.hpp"
 
@@ -17,10 +16,10 @@ namespace chalk::shim {
 inline constexpr const char* k_shim_version = k_project_version;
 
 struct HostFacts {
-  std::string hostname;   // gethostname()
-  std::string nodename;   // uname().nodename
-  std::string version;    // uname().version
-  std::string platform;   // platform_string()
+  std::string hostname;  // gethostname()
+  std::string nodename;  // uname().nodename
+  std::string version;   // uname().version
+  std::string platform;  // platform_string()
 };
 
 // The running host's facts.

@@ -16,8 +16,8 @@
 #include "oci/digest.hpp"
 #include "runtime-shim/file_text.hpp"
 #include "runtime-shim/mark.hpp"
-#include "runtime-shim/process_info.hpp"
 #include "runtime-shim/proc_net.hpp"
+#include "runtime-shim/process_info.hpp"
 
 namespace chalk::shim {
 namespace {

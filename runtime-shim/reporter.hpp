@@ -10,11 +10,10 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <string_view>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "oci/result.hpp"
 #include "runtime-shim/report.hpp"
@@ -24,7 +23,7 @@ namespace chalk::shim {
 
 // Where reports go, as the evaluated config decides.
 class ReportChannel {
-public:
+ public:
   virtual ~ReportChannel() = default;
   // Whether any sink would receive a report of this `_OPERATION` ("exec", "heartbeat").
   [[nodiscard]] virtual bool wants(std::string_view operation) const = 0;
@@ -43,7 +42,7 @@ using ChannelFactory =
     std::function<oci::Result<std::unique_ptr<ReportChannel>>(const std::string& config_source)>;
 
 struct ReporterOptions {
-  std::string root = "/";       // where chalk.json and chalk.c4m live
+  std::string root = "/";  // where chalk.json and chalk.c4m live
   std::string proc_root = "/proc";
   // Socket tables through netlink (falling back to `<proc_root>/net`), or /proc/net only.
   SocketTableReader::Source socket_source = SocketTableReader::Source::netlink;
@@ -60,7 +59,7 @@ struct ReporterOptions {
 std::int64_t monotonic_ms() noexcept;
 
 class Reporter {
-public:
+ public:
   explicit Reporter(ReporterOptions options);
   ~Reporter();
   Reporter(const Reporter&) = delete;
@@ -72,7 +71,7 @@ public:
   // what it owes (the exec report if not yet sent). True if it finished in time.
   bool finish(int timeout_ms) noexcept;
 
-private:
+ private:
   static void* thread_main(void* self) noexcept;
   void run();
   // Sleeps until `deadline` (monotonic ms); false if the program ended first.

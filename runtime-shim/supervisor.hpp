@@ -18,7 +18,7 @@ bool should_forward(int signal, int si_code) noexcept;
 int exit_code_of(int wait_status) noexcept;
 
 class Supervisor {
-public:
+ public:
   // Blocks the supervised signals in the calling thread (threads started later inherit
   // the mask, so they never take a signal meant for the program).
   Supervisor() noexcept;
@@ -31,7 +31,7 @@ public:
   // Forwards signals and reaps children until `child` ends; returns its exit code.
   int wait_for(pid_t child) noexcept;
 
-private:
+ private:
   [[noreturn]] void exec_program(const char* path, char* const argv[]) noexcept;
 
   sigset_t m_supervised{};

@@ -337,7 +337,8 @@ std::vector<std::string> without_push(const std::vector<std::string>& args) {
   // The spec of an attached output (`--output=SPEC`, `-oSPEC`, `-o=SPEC`), if `arg` is one.
   auto attached_output = [](const std::string& arg) -> std::optional<std::string_view> {
     for (std::string_view prefix : {"--output=", "-o=", "-o"}) {
-      if (arg.size() > prefix.size() && arg.rfind(prefix, 0) == 0) return std::string_view(arg).substr(prefix.size());
+      if (arg.size() > prefix.size() && arg.rfind(prefix, 0) == 0)
+        return std::string_view(arg).substr(prefix.size());
     }
     return std::nullopt;
   };

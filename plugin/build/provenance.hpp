@@ -15,9 +15,10 @@ namespace chalk::build {
 
 // DOCKERFILE_PATH (absolute; ":stdin:" when the Dockerfile or the context comes from stdin;
 // omitted for a URL context), DOCKER_FILE (raw text; omitted if unreadable, empty or stdin),
-// DOCKER_CONTEXT (as given, but a URL without credentials: chalk::redact_url) and DOCKER_LABELS (Dockerfile labels of the built stage overlaid
-// by --label values; always present). Relative paths resolve against `cwd`, as docker does;
-// a `--build-arg NAME` without a value reads $NAME from our environment, as docker does.
+// DOCKER_CONTEXT (as given, but a URL without credentials: chalk::redact_url) and DOCKER_LABELS (Dockerfile
+// labels of the built stage overlaid by --label values; always present). Relative paths resolve against
+// `cwd`, as docker does; a `--build-arg NAME` without a value reads $NAME from our environment, as docker
+// does.
 oci::Json dockerfile_fields(const BuildInvocation& invocation, const std::filesystem::path& cwd);
 
 // The labels the LABEL instructions of `text` give the image built for stage `target` ("" =
@@ -34,9 +35,9 @@ oci::Json dockerfile_labels(std::string_view text, std::string_view target = {},
 inline constexpr std::chrono::milliseconds k_git_timeout{5000};
 
 // The git keys of the repository containing `context_dir` (a relative one is relative to our
-// working directory): ORIGIN_URI (without credentials: chalk::redact_url), BRANCH (omitted when detached), TAG (the newest tag at HEAD),
-// COMMIT_ID, AUTHOR, COMMITTER, DATE_*, TIMESTAMP_*; from the `git` found on PATH, run in a
-// scrubbed environment, each command killed after `timeout`. Empty values are omitted; no git,
+// working directory): ORIGIN_URI (without credentials: chalk::redact_url), BRANCH (omitted when detached),
+// TAG (the newest tag at HEAD), COMMIT_ID, AUTHOR, COMMITTER, DATE_*, TIMESTAMP_*; from the `git` found on
+// PATH, run in a scrubbed environment, each command killed after `timeout`. Empty values are omitted; no git,
 // no repository or no commit: {}. Never prints, never fails.
 oci::Json git_fields(const std::filesystem::path& context_dir,
                      std::chrono::milliseconds timeout = k_git_timeout);

@@ -27,13 +27,15 @@ std::string last_created_by(const oci::Image& image) {
 
 bool history_says_marked(const oci::Image& image) {
   const std::string created_by = last_created_by(image);
-  return created_by.find("COPY ") != std::string::npos && created_by.find(" /chalk.json") != std::string::npos;
+  return created_by.find("COPY ") != std::string::npos &&
+         created_by.find(" /chalk.json") != std::string::npos;
 }
 
 // "COMMIT_ID" -> "commit-id"
 std::string label_suffix(const std::string& key) {
   std::string suffix;
-  for (char c : key) suffix.push_back(c == '_' ? '-' : static_cast<char>(std::tolower(static_cast<unsigned char>(c))));
+  for (char c : key)
+    suffix.push_back(c == '_' ? '-' : static_cast<char>(std::tolower(static_cast<unsigned char>(c))));
   return suffix;
 }
 
@@ -74,7 +76,8 @@ oci::Result<FoundMark> find_mark(const oci::Image& image) {
   return found;
 }
 
-std::vector<oci::LayerFile> chalk_layer_files(const oci::Json& mark, const ChalkRequest& request, bool include_shim) {
+std::vector<oci::LayerFile> chalk_layer_files(const oci::Json& mark, const ChalkRequest& request,
+                                              bool include_shim) {
   std::vector<oci::LayerFile> files;
   files.push_back({"chalk.json", 0444, serialize_mark(mark), {}});
   if (include_shim) files.push_back({"chalk.c4m", 0444, request.config_source, {}});
@@ -100,7 +103,8 @@ oci::Result<ChalkResult> chalk_image(const oci::Image& image, const ChalkRequest
                                             (entrypoint->is_array() && entrypoint->empty()));
   if (!request.wrap) {
     wrap = WrapPlan{};
-    if (!already_wrapped) result.warnings.push_back("entrypoint not wrapped (docker.wrap_entrypoint is false)");
+    if (!already_wrapped)
+      result.warnings.push_back("entrypoint not wrapped (docker.wrap_entrypoint is false)");
   } else if (!request.wrap_cmd && cmd_only) {
     wrap = WrapPlan{};
     result.warnings.push_back("CMD not wrapped: the image has no ENTRYPOINT and docker.wrap_cmd is false");
@@ -147,7 +151,8 @@ oci::Result<ChalkResult> chalk_image(const oci::Image& image, const ChalkRequest
   // Uncompressed: the layer is mostly the static shim, and compressing it would cost more
   // than everything else chalking does; docker stores layers uncompressed and compresses
   // on push, as skopeo does for registries.
-  auto layer = oci::build_layer(chalk_layer_files(result.mark, request, include_shim), oci::Compression::none, request.temp_directory, request.layer_mtime);
+  auto layer = oci::build_layer(chalk_layer_files(result.mark, request, include_shim), oci::Compression::none,
+                                request.temp_directory, request.layer_mtime);
   if (!layer) return layer.error();
 
   // Our previous layers go (the mark's, and the shim's below it), then the shim's layer
@@ -162,7 +167,8 @@ oci::Result<ChalkResult> chalk_image(const oci::Image& image, const ChalkRequest
     base = std::move(*dropped);
   }
   if (include_shim) {
-    auto shim_layer = oci::build_layer(shim_layer_files(request), oci::Compression::none, request.temp_directory, request.layer_mtime);
+    auto shim_layer = oci::build_layer(shim_layer_files(request), oci::Compression::none,
+                                       request.temp_directory, request.layer_mtime);
     if (!shim_layer) return shim_layer.error();
     oci::Mutation add_shim;
     add_shim.append = oci::Mutation::Append{
@@ -185,7 +191,8 @@ oci::Result<ChalkResult> chalk_image(const oci::Image& image, const ChalkRequest
       mutation.set_labels[request.label_prefix + label_suffix(key)] = value->get<std::string>();
     }
   }
-  for (const auto& [key, value] : request.custom_labels) mutation.set_labels[request.label_prefix + key] = value;
+  for (const auto& [key, value] : request.custom_labels)
+    mutation.set_labels[request.label_prefix + key] = value;
   if (wrap.entrypoint) mutation.entrypoint = *wrap.entrypoint;
   if (include_shim) mutation.on_build = plan_on_build(container);
   auto mutated = oci::mutate(base, mutation);

@@ -7,8 +7,8 @@
 #include <map>
 #include <optional>
 #include <set>
-#include <string_view>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "oci/image.hpp"
@@ -26,16 +26,16 @@ inline constexpr const char* k_label_chalk_id = "run.chalk.chalk-id";
 struct ChalkRequest {
   std::string chalk_id;
   std::int64_t timestamp_ms = 0;
-  std::vector<std::string> tags;                  // DOCKER_TAGS
+  std::vector<std::string> tags;                 // DOCKER_TAGS
   oci::Json build_fields = oci::Json::object();  // build: DOCKER_FILE, DOCKER_LABELS, git keys
-  std::string config_source;                      // becomes /chalk.c4m
+  std::string config_source;                     // becomes /chalk.c4m
   // Where config_source spells out credentials (literal_credentials), unless the config
   // allows them in images: chalking with the shim (which carries the config) then fails.
   std::vector<std::string> config_credentials;
-  std::string ca_bundle;                          // becomes /chalk.ca.pem beside the shim; "" = none
-  std::string_view shim;                          // the static shim's bytes; empty: mark only
-  bool wrap = true;                               // docker.wrap_entrypoint
-  bool wrap_cmd = true;                           // docker.wrap_cmd: also images with CMD only
+  std::string ca_bundle;  // becomes /chalk.ca.pem beside the shim; "" = none
+  std::string_view shim;  // the static shim's bytes; empty: mark only
+  bool wrap = true;       // docker.wrap_entrypoint
+  bool wrap_cmd = true;   // docker.wrap_cmd: also images with CMD only
   std::string label_prefix = "run.crashoverride.";
   std::set<std::string> label_keys;                  // docker.label_template's keys: mark values as labels
   std::map<std::string, std::string> custom_labels;  // docker.custom_labels, under label_prefix
@@ -52,7 +52,8 @@ struct ChalkResult {
 oci::Result<ChalkResult> chalk_image(const oci::Image& image, const ChalkRequest& request);
 
 // The chalk layer's files (REPORTS.md §2): the mark, and with the shim its config.
-std::vector<oci::LayerFile> chalk_layer_files(const oci::Json& mark, const ChalkRequest& request, bool include_shim);
+std::vector<oci::LayerFile> chalk_layer_files(const oci::Json& mark, const ChalkRequest& request,
+                                              bool include_shim);
 // The shim layer's files: the binary and the CA roots it falls back on for HTTPS sinks in
 // images that have none; nothing per image, so its digest is the same everywhere.
 std::vector<oci::LayerFile> shim_layer_files(const ChalkRequest& request);
@@ -66,8 +67,8 @@ struct HistoryVerdict {
 HistoryVerdict find_mark_in_history(const oci::Image& image);
 
 struct FoundMark {
-  std::optional<oci::Json> mark;        // the image's own mark (history rule of §2)
-  std::string inherited_metadata_id;    // a parent's, seen through inherited labels
+  std::optional<oci::Json> mark;      // the image's own mark (history rule of §2)
+  std::string inherited_metadata_id;  // a parent's, seen through inherited labels
 };
 oci::Result<FoundMark> find_mark(const oci::Image& image);
 

@@ -30,7 +30,7 @@ void encode(std::string& out, const oci::Json& value, bool top_level);
 
 void encode_dict(std::string& out, const oci::Json& object, bool top_level) {
   static constexpr std::array<std::string_view, 6> k_skipped = {"MAGIC",   "METADATA_HASH", "METADATA_ID",
-                                                                 "SIGNING", "SIGNATURE",     "EMBEDDED_CHALK"};
+                                                                "SIGNING", "SIGNATURE",     "EMBEDDED_CHALK"};
   std::vector<std::string> keys;
   for (const auto& item : object.items()) {
     if (top_level && std::find(k_skipped.begin(), k_skipped.end(), item.key()) != k_skipped.end()) continue;
@@ -47,8 +47,12 @@ void encode_dict(std::string& out, const oci::Json& object, bool top_level) {
 
 void encode(std::string& out, const oci::Json& value, bool top_level) {
   switch (value.type()) {
-    case oci::Json::value_t::object: encode_dict(out, value, top_level); break;
-    case oci::Json::value_t::string: put_string(out, value.get_ref<const std::string&>()); break;
+    case oci::Json::value_t::object:
+      encode_dict(out, value, top_level);
+      break;
+    case oci::Json::value_t::string:
+      put_string(out, value.get_ref<const std::string&>());
+      break;
     case oci::Json::value_t::number_integer:
     case oci::Json::value_t::number_unsigned: {
       const auto number = value.is_number_unsigned() ? static_cast<std::uint64_t>(value.get<std::uint64_t>())
@@ -66,8 +70,12 @@ void encode(std::string& out, const oci::Json& value, bool top_level) {
       put_u32(out, static_cast<std::uint32_t>(value.size()));
       for (const auto& item : value) encode(out, item, false);
       break;
-    case oci::Json::value_t::number_float: out.push_back('\x06'); break;  // the original writes no payload
-    default: out.push_back('\x07'); break;
+    case oci::Json::value_t::number_float:
+      out.push_back('\x06');
+      break;  // the original writes no payload
+    default:
+      out.push_back('\x07');
+      break;
   }
 }
 

@@ -30,8 +30,8 @@ oci::Json sort_nested(const oci::Json& value) {
 }  // namespace
 
 oci::Json order_mark(const oci::Json& mark) {
-  static constexpr std::array<const char*, 5> k_first = {"MAGIC", "CHALK_ID", "CHALK_VERSION", "TIMESTAMP_WHEN_CHALKED",
-                                                         "DATETIME_WHEN_CHALKED"};
+  static constexpr std::array<const char*, 5> k_first = {"MAGIC", "CHALK_ID", "CHALK_VERSION",
+                                                         "TIMESTAMP_WHEN_CHALKED", "DATETIME_WHEN_CHALKED"};
   static constexpr std::array<const char*, 2> k_last = {"METADATA_HASH", "METADATA_ID"};
   oci::Json ordered = oci::Json::object();
   for (const char* key : k_first) {
@@ -39,8 +39,9 @@ oci::Json order_mark(const oci::Json& mark) {
   }
   std::vector<std::string> middle;
   for (const auto& item : mark.items()) {
-    const bool placed = std::any_of(k_first.begin(), k_first.end(), [&](const char* key) { return item.key() == key; }) ||
-                        std::any_of(k_last.begin(), k_last.end(), [&](const char* key) { return item.key() == key; });
+    const bool placed =
+        std::any_of(k_first.begin(), k_first.end(), [&](const char* key) { return item.key() == key; }) ||
+        std::any_of(k_last.begin(), k_last.end(), [&](const char* key) { return item.key() == key; });
     if (!placed) middle.push_back(item.key());
   }
   std::sort(middle.begin(), middle.end());
@@ -64,7 +65,8 @@ MarkCheck check_mark(const oci::Json& mark) {
   auto id = mark.find("METADATA_ID");
   if (id == mark.end() || !id->is_string()) return {false, "mark has no METADATA_ID"};
   if (*id != hashes.metadata_id) {
-    return {false, "METADATA_ID " + id->get<std::string>() + " does not match the mark's content (" + hashes.metadata_id + ")"};
+    return {false, "METADATA_ID " + id->get<std::string>() + " does not match the mark's content (" +
+                       hashes.metadata_id + ")"};
   }
   if (auto hash = mark.find("METADATA_HASH"); hash != mark.end() && *hash != hashes.metadata_hash) {
     return {false, "METADATA_HASH does not match the mark's content"};

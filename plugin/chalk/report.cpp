@@ -19,7 +19,8 @@ bool listed(const std::vector<std::string>& names, const std::string& name) {
 }
 }  // namespace
 
-oci::Json filter_environment(const std::map<std::string, std::string>& environment, const config::Settings& settings) {
+oci::Json filter_environment(const std::map<std::string, std::string>& environment,
+                             const config::Settings& settings) {
   oci::Json shown = oci::Json::object();
   for (const auto& [name, value] : environment) {
     if (listed(settings.env_never_show, name)) continue;

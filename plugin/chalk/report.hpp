@@ -16,13 +16,14 @@ namespace chalk {
 inline constexpr const char* k_chalker_version = k_project_version;
 
 struct ReportContext {
-  std::vector<std::string> argv;              // as received; argv[0] replaced by our absolute path
+  std::vector<std::string> argv;  // as received; argv[0] replaced by our absolute path
   std::map<std::string, std::string> environment;
   config::Settings settings;
 };
 
 // `_ENV`: always-shown keys shown, redacted keys "<<redact>>", the rest by env_default_action.
-oci::Json filter_environment(const std::map<std::string, std::string>& environment, const config::Settings& settings);
+oci::Json filter_environment(const std::map<std::string, std::string>& environment,
+                             const config::Settings& settings);
 
 // {_OPERATION, _DATETIME, _TIMESTAMP, _ENV, _OP_ARGV, _OP_CHALKER_VERSION}.
 oci::Json report_envelope(const std::string& operation, const ReportContext& context);

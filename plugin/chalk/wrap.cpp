@@ -11,7 +11,8 @@ constexpr const char* k_onbuild_run = R"(RUN ["/chalk","onbuild"])";
 bool is_blank(const oci::Json& value) {
   if (!value.is_string()) return true;
   const auto& text = value.get_ref<const std::string&>();
-  return std::all_of(text.begin(), text.end(), [](char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; });
+  return std::all_of(text.begin(), text.end(),
+                     [](char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; });
 }
 
 bool is_empty_list(const oci::Json& value) {
@@ -31,7 +32,8 @@ WrapPlan plan_wrap(const oci::Json& container_config) {
   const oci::Json entrypoint = field(container_config, "Entrypoint");
   const oci::Json cmd = field(container_config, "Cmd");
   WrapPlan plan;
-  if (entrypoint.is_array() && entrypoint.size() >= 2 && entrypoint[0] == k_shim_path && entrypoint[1] == "exec") {
+  if (entrypoint.is_array() && entrypoint.size() >= 2 && entrypoint[0] == k_shim_path &&
+      entrypoint[1] == "exec") {
     plan.wrapped = true;  // already ours: one shim, never two
     return plan;
   }
@@ -58,7 +60,8 @@ WrapPlan plan_wrap(const oci::Json& container_config) {
 std::optional<oci::Json> plan_on_build(const oci::Json& container_config) {
   oci::Json on_build = field(container_config, "OnBuild");
   if (!on_build.is_array()) on_build = oci::Json::array();
-  if (std::find(on_build.begin(), on_build.end(), oci::Json(k_onbuild_run)) != on_build.end()) return std::nullopt;
+  if (std::find(on_build.begin(), on_build.end(), oci::Json(k_onbuild_run)) != on_build.end())
+    return std::nullopt;
   const oci::Json user = field(container_config, "User");
   const std::string user_text = user.is_string() ? user.get<std::string>() : "";
   const bool root = user_text.empty() || user_text == "root" || user_text == "0" || user_text == "0:0";

@@ -12,9 +12,9 @@ namespace chalk {
 inline constexpr const char* k_shim_path = "/chalk";
 
 struct WrapPlan {
-  bool wrapped = false;               // the image will start through the shim
+  bool wrapped = false;                 // the image will start through the shim
   std::optional<oci::Json> entrypoint;  // new Entrypoint, if it changes
-  std::string warning;                // why it is not wrapped, if it is not
+  std::string warning;                  // why it is not wrapped, if it is not
 };
 
 WrapPlan plan_wrap(const oci::Json& container_config);

@@ -11,7 +11,8 @@
 namespace chalk::cli {
 
 void add_build_command(CLI::App& app, Runtime& runtime) {
-  auto* command = app.add_subcommand("build", "Run docker build, then chalk the image it built and print a build report");
+  auto* command =
+      app.add_subcommand("build", "Run docker build, then chalk the image it built and print a build report");
   command->footer(command_footer(
       "All arguments but --config/--config-file are passed to `docker build` unchanged (see `docker build\n"
       "--help`); its output streams as usual. The built image then gets the chalk layer (mark, config,\n"

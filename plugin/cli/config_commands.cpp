@@ -20,7 +20,9 @@ namespace {
 // Generous for a config (the shipped ones are a few KiB), small enough to refuse a wrong URL.
 constexpr std::uint64_t k_max_config_size = 1 << 20;
 
-bool is_url(const std::string& text) { return text.rfind("http://", 0) == 0 || text.rfind("https://", 0) == 0; }
+bool is_url(const std::string& text) {
+  return text.rfind("http://", 0) == 0 || text.rfind("https://", 0) == 0;
+}
 
 // A config is loaded whole or not at all: a response over the limit is refused, never cut.
 std::string fetch(const std::string& url) {
@@ -32,7 +34,8 @@ std::string fetch(const std::string& url) {
   request.timeout_ms = 30000;
   request.max_response_body = k_max_config_size;
   const auto outcome = transport.send(request);
-  if (outcome.failure != sinks::TransportFailure::none) throw Fatal(k_exit_failure, "fetching `" + shown + "`: " + outcome.message);
+  if (outcome.failure != sinks::TransportFailure::none)
+    throw Fatal(k_exit_failure, "fetching `" + shown + "`: " + outcome.message);
   if (outcome.status < 200 || outcome.status > 299) {
     throw Fatal(k_exit_failure, "fetching `" + shown + "`: HTTP status " + std::to_string(outcome.status));
   }
@@ -54,7 +57,8 @@ std::string read_source(const std::string& location) {
 
 void add_config_commands(CLI::App& app, Runtime& runtime) {
   auto location = std::make_shared<std::string>();
-  auto* load = app.add_subcommand("load", "Validate a config (file or http(s) URL) and embed it in docker-chalk");
+  auto* load =
+      app.add_subcommand("load", "Validate a config (file or http(s) URL) and embed it in docker-chalk");
   load->footer(command_footer(
       "The config is checked completely first (syntax, types, schema); a rejected config changes nothing.\n"
       "The plugin binary is then rewritten atomically with the new config. If the binary is not writable,\n"
@@ -65,12 +69,14 @@ void add_config_commands(CLI::App& app, Runtime& runtime) {
   load->add_option("config", *location, "Config file or http(s) URL")->required();
   load->callback([&runtime, location] {
     if (!runtime.config_path().empty()) {
-      throw Fatal(k_exit_bad_input, "load `" + *location + "`: --config does not apply to load (it embeds " + *location + ")");
+      throw Fatal(k_exit_bad_input,
+                  "load `" + *location + "`: --config does not apply to load (it embeds " + *location + ")");
     }
     const std::string text = read_source(*location);
     const std::string shown = redact_url(*location);  // names the config in every line below
     for (const auto host : {config::Host::plugin, config::Host::shim}) {
-      auto settings = config::evaluate({shown, text}, config::current_environment("load", runtime.context().argv), host);
+      auto settings =
+          config::evaluate({shown, text}, config::current_environment("load", runtime.context().argv), host);
       if (!settings) throw Fatal(k_exit_failure, settings.error().message, Fatal::Style::bare);
       if (host == config::Host::plugin) {
         for (const auto& message : settings->messages) std::cerr << message.line << '\n';
@@ -95,8 +101,8 @@ void add_config_commands(CLI::App& app, Runtime& runtime) {
     if (auto ok = embedded::write_with_config(binary, text, copy); !ok) {
       throw Fatal(k_exit_failure, "writing `" + copy.string() + "`: " + ok.error().message);
     }
-    std::cerr << "docker chalk: " << binary.string() << " is not writable; wrote a configured copy to " << copy.string()
-              << " (install it in its place)\n";
+    std::cerr << "docker chalk: " << binary.string() << " is not writable; wrote a configured copy to "
+              << copy.string() << " (install it in its place)\n";
   });
 
   auto output = std::make_shared<std::string>();
@@ -114,7 +120,8 @@ void add_config_commands(CLI::App& app, Runtime& runtime) {
       std::cout << text << std::flush;
       return;
     }
-    if (auto ok = oci::write_file_atomically(*output, text); !ok) throw Fatal(k_exit_failure, ok.error().message);
+    if (auto ok = oci::write_file_atomically(*output, text); !ok)
+      throw Fatal(k_exit_failure, ok.error().message);
   });
 }
 

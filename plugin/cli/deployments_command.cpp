@@ -99,8 +99,8 @@ void add_deployments_command(CLI::App& app, Runtime& runtime) {
       runtime.warn("skipped " + std::to_string(skipped.size() - k_max_skip_lines) + " more input(s)");
     }
     if (outcome.records == 0) {
-      throw Fatal(k_exit_bad_input, "finding deployments: nothing could be read (" + std::to_string(skipped.size()) +
-                                        " input(s) skipped)");
+      throw Fatal(k_exit_bad_input, "finding deployments: nothing could be read (" +
+                                        std::to_string(skipped.size()) + " input(s) skipped)");
     }
     if (!options->html.empty()) {
       const std::string page = deployments::render_html(outcome.catalog, outcome.result);

@@ -20,7 +20,8 @@ std::optional<oci::ImageSet::Format> parse_format(const std::string& text) {
 
 // A target that is no path and names an image the engine has is a local image reference.
 bool is_engine_reference(const std::string& target) {
-  if (target.rfind("docker-archive:", 0) == 0 || target.rfind("oci:", 0) == 0 || target.rfind("oci-archive:", 0) == 0) {
+  if (target.rfind("docker-archive:", 0) == 0 || target.rfind("oci:", 0) == 0 ||
+      target.rfind("oci-archive:", 0) == 0) {
     return false;
   }
   std::error_code error;
@@ -49,7 +50,8 @@ void add_insert_command(CLI::App& app, Runtime& runtime) {
     ops::RegistryAccess registry;
   };
   auto options = std::make_shared<Options>();
-  auto* command = app.add_subcommand("insert", "Chalk an image archive or OCI layout and print an insert report");
+  auto* command =
+      app.add_subcommand("insert", "Chalk an image archive or OCI layout and print an insert report");
   command->footer(command_footer(
       "TARGET is docker-archive:FILE, oci:DIR[:TAG], oci-archive:FILE[:TAG], a path whose format is\n"
       "detected, or a local image name (chalked in the engine; that tag moves to the chalked image).\n"
@@ -62,8 +64,10 @@ void add_insert_command(CLI::App& app, Runtime& runtime) {
       k_image_exit_codes, "docker chalk insert --config my.c4m image.tar -o chalked.tar"));
   add_config_option(*command, runtime);
   command->add_option("target", options->target, "Image to chalk")->required();
-  command->add_option("-o,--output", options->output, "Write the chalked image here instead of replacing TARGET");
-  command->add_option("--format", options->format, "Output format: docker-archive, oci-archive or oci (default: TARGET's)");
+  command->add_option("-o,--output", options->output,
+                      "Write the chalked image here instead of replacing TARGET");
+  command->add_option("--format", options->format,
+                      "Output format: docker-archive, oci-archive or oci (default: TARGET's)");
   add_registry_options(*command, options->registry);
   command->callback([&runtime, options] {
     runtime.begin("insert");
@@ -73,19 +77,23 @@ void add_insert_command(CLI::App& app, Runtime& runtime) {
     request.target = options->target;
     request.output = options->output;
     request.output_format = parse_format(options->format);
-    request.progress = runtime.progress("writing " + (options->output.empty() ? options->target : options->output));
+    request.progress =
+        runtime.progress("writing " + (options->output.empty() ? options->target : options->output));
     request.temp_directory = temp_directory();
     if (ops::is_registry_target(options->target)) {
-      if (!options->format.empty()) throw Fatal(k_exit_bad_input, "--format applies to archives and layouts, not docker://");
-      auto inserted = ops::insert_registry_image(request, options->output, runtime.registry_access(options->registry),
-                                                  runtime.context());
+      if (!options->format.empty())
+        throw Fatal(k_exit_bad_input, "--format applies to archives and layouts, not docker://");
+      auto inserted = ops::insert_registry_image(
+          request, options->output, runtime.registry_access(options->registry), runtime.context());
       if (!inserted) fail(inserted.error());
       finish(runtime, inserted->outcome);
       return;
     }
     if (is_engine_reference(options->target)) {
       if (!options->output.empty() || !options->format.empty()) {
-        throw Fatal(k_exit_bad_input, "`" + options->target + "` is a local image: -o and --format apply to archives and layouts");
+        throw Fatal(
+            k_exit_bad_input,
+            "`" + options->target + "` is a local image: -o and --format apply to archives and layouts");
       }
       auto outcome = ops::insert_engine_image(runtime.engine(), request, runtime.context());
       if (!outcome) fail(outcome.error());
@@ -101,26 +109,32 @@ void add_insert_command(CLI::App& app, Runtime& runtime) {
 void add_extract_command(CLI::App& app, Runtime& runtime) {
   auto target = std::make_shared<std::string>();
   auto registry = std::make_shared<ops::RegistryAccess>();
-  auto* command = app.add_subcommand("extract", "Read an image's chalk mark back, validate it and print an extract report");
-  command->footer(command_footer("An unchalked image is reported as such (exit 0); a mark that fails validation exits 1.",
-                                  k_image_exit_codes, "docker chalk extract --config my.c4m app:1"));
+  auto* command = app.add_subcommand(
+      "extract", "Read an image's chalk mark back, validate it and print an extract report");
+  command->footer(
+      command_footer("An unchalked image is reported as such (exit 0); a mark that fails validation exits 1.",
+                     k_image_exit_codes, "docker chalk extract --config my.c4m app:1"));
   add_config_option(*command, runtime);
-  command->add_option("target", *target,
-                      "Image to read: docker-archive:FILE, oci:DIR[:TAG], oci-archive:FILE[:TAG], a path, a local "
-                      "image or docker://REF (only its manifest, config and chalk layer are fetched)")
+  command
+      ->add_option(
+          "target", *target,
+          "Image to read: docker-archive:FILE, oci:DIR[:TAG], oci-archive:FILE[:TAG], a path, a local "
+          "image or docker://REF (only its manifest, config and chalk layer are fetched)")
       ->required();
   add_registry_options(*command, *registry);
   command->callback([&runtime, target, registry] {
     runtime.begin("extract");
     if (ops::is_registry_target(*target)) {
-      auto outcome = ops::extract_registry_image(*target, runtime.registry_access(*registry), runtime.context());
+      auto outcome =
+          ops::extract_registry_image(*target, runtime.registry_access(*registry), runtime.context());
       if (!outcome) fail(outcome.error());
       finish(runtime, *outcome);
       return;
     }
     if (is_engine_reference(*target)) {
       ops::OperationOutcome outcome;
-      auto report = ops::extract_engine_image(runtime.engine(), *target, runtime.context(), outcome.exit_code);
+      auto report =
+          ops::extract_engine_image(runtime.engine(), *target, runtime.context(), outcome.exit_code);
       if (!report) fail(report.error());
       outcome.report = std::move(*report);
       finish(runtime, outcome);

@@ -7,7 +7,8 @@
 namespace chalk::cli {
 
 void add_push_command(CLI::App& app, Runtime& runtime) {
-  auto* command = app.add_subcommand("push", "Run docker push, then print a push report with the registry's digests");
+  auto* command =
+      app.add_subcommand("push", "Run docker push, then print a push report with the registry's digests");
   command->footer(command_footer(
       "All arguments but --config/--config-file are passed to `docker push` unchanged (see `docker push\n"
       "--help`); its output streams as usual. Then, for the pushed tag (each tag with -a), the report\n"

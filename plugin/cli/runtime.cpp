@@ -20,7 +20,8 @@ constexpr std::uint64_t k_max_config_size = 16 << 20;
 }
 
 void fail(const oci::Error& error) {
-  const bool bad_input = error.code != oci::Errc::io && error.code != oci::Errc::docker && error.code != oci::Errc::registry;
+  const bool bad_input =
+      error.code != oci::Errc::io && error.code != oci::Errc::docker && error.code != oci::Errc::registry;
   throw Fatal(bad_input ? k_exit_bad_input : k_exit_failure, error.message);
 }
 
@@ -44,24 +45,29 @@ config::Source Runtime::read_config_source() const {
 
 void Runtime::begin(const std::string& command) {
   config::Source source = read_config_source();
-  auto settings = config::evaluate(source, config::current_environment(command, m_context.argv), config::Host::plugin);
+  auto settings =
+      config::evaluate(source, config::current_environment(command, m_context.argv), config::Host::plugin);
   if (!settings) throw Fatal(k_exit_failure, settings.error().message, Fatal::Style::bare);
   for (const auto& message : settings->messages) std::cerr << message.line << '\n';
   m_context.settings = std::move(*settings);
   m_config_source = std::move(source.text);
   if (m_docker_globals.debugging()) {
     auto endpoint = docker::resolve_endpoint(m_docker_globals, m_context.environment);
-    debug(endpoint ? "engine " + endpoint->host + " (context " + endpoint->context + ")" : endpoint.error().message);
+    debug(endpoint ? "engine " + endpoint->host + " (context " + endpoint->context + ")"
+                   : endpoint.error().message);
   }
 }
 
 void add_config_option(CLI::App& command, Runtime& runtime) {
-  command.add_option("--config,--config-file", runtime.config_path(),
-                     "Use this config FILE for this run instead of the embedded one (before or after the command)")
+  command
+      .add_option(
+          "--config,--config-file", runtime.config_path(),
+          "Use this config FILE for this run instead of the embedded one (before or after the command)")
       ->type_name("FILE");
 }
 
-std::string command_footer(const std::string& details, const std::string& exit_codes, const std::string& example) {
+std::string command_footer(const std::string& details, const std::string& exit_codes,
+                           const std::string& example) {
   return details + "\n\nExit codes: " + exit_codes + "\n\nExample:\n  " + example;
 }
 
@@ -80,7 +86,8 @@ sinks::Publisher& Runtime::publisher() {
     m_transport = std::make_unique<sinks::CurlTransport>(sinks::find_ca_bundle());
     sinks::PublisherDeps deps = sinks::system_deps(m_transport.get());
     if (m_reports_to_stderr) deps.sinks.stdout_fd = STDERR_FILENO;
-    m_publisher = std::make_unique<sinks::Publisher>(m_context.settings, deps, sinks::DeliveryMode::synchronous);
+    m_publisher =
+        std::make_unique<sinks::Publisher>(m_context.settings, deps, sinks::DeliveryMode::synchronous);
   }
   return *m_publisher;
 }
@@ -101,7 +108,8 @@ ops::RegistryAccess Runtime::registry_access(ops::RegistryAccess options) const 
 }
 
 docker::DockerClient& Runtime::docker_client() {
-  if (!m_docker_client) m_docker_client = docker::make_process_client(m_context.settings.docker_exe, m_docker_globals);
+  if (!m_docker_client)
+    m_docker_client = docker::make_process_client(m_context.settings.docker_exe, m_docker_globals);
   return *m_docker_client;
 }
 
@@ -126,7 +134,8 @@ void Runtime::warn(const std::string& line) {
   end_progress();
   const config::Settings& settings = m_context.settings;
   if (!config::level_shows("warn", settings.log_level)) return;
-  const bool color = settings.color.value_or(isatty(STDERR_FILENO) != 0 && std::getenv("NO_COLOR") == nullptr);
+  const bool color =
+      settings.color.value_or(isatty(STDERR_FILENO) != 0 && std::getenv("NO_COLOR") == nullptr);
   std::cerr << "docker chalk: " << (color ? "\033[33mwarning:\033[0m " : "warning: ") << line << '\n';
 }
 

@@ -3,12 +3,11 @@
 // Commands throw Fatal; only main catches it.
 #pragma once
 
+#include <CLI/CLI.hpp>
 #include <memory>
 #include <optional>
 #include <stdexcept>
 #include <string>
-
-#include <CLI/CLI.hpp>
 
 #include "oci/formats.hpp"
 #include "plugin/chalk/report.hpp"
@@ -42,7 +41,7 @@ struct Fatal : std::runtime_error {
 [[noreturn]] void fail(const oci::Error& error);
 
 class Runtime {
-public:
+ public:
   Runtime(int argc, char** argv);
   ~Runtime();
 
@@ -86,7 +85,7 @@ public:
   oci::ProgressFn progress(const std::string& label);
   void end_progress();
 
-private:
+ private:
   sinks::Publisher& publisher();
 
   ReportContext m_context;
@@ -106,7 +105,8 @@ private:
 void add_config_option(CLI::App& command, Runtime& runtime);
 
 // A command's --help footer: what it does in detail, its exit codes, and one example.
-std::string command_footer(const std::string& details, const std::string& exit_codes, const std::string& example);
+std::string command_footer(const std::string& details, const std::string& exit_codes,
+                           const std::string& example);
 // The exit codes of a command that reads images (insert, extract).
 inline constexpr const char* k_image_exit_codes =
     "0 done; 1 failure (a rejected config, a failed write, an engine error); 2 bad input (usage, a\n"

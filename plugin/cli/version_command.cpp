@@ -11,9 +11,11 @@
 namespace chalk::cli {
 
 void add_version_command(CLI::App& app, Runtime& runtime) {
-  auto* command = app.add_subcommand("version", "Print the versions of docker-chalk, its mark format and its libraries");
-  command->footer(command_footer("The config in force is evaluated first, as for every command (its messages print).",
-                                 "0 printed; 1 a rejected config", "docker chalk version --config my.c4m"));
+  auto* command =
+      app.add_subcommand("version", "Print the versions of docker-chalk, its mark format and its libraries");
+  command->footer(
+      command_footer("The config in force is evaluated first, as for every command (its messages print).",
+                     "0 printed; 1 a rejected config", "docker chalk version --config my.c4m"));
   add_config_option(*command, runtime);
   command->callback([&runtime] {
     runtime.begin("version");

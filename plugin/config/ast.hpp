@@ -16,19 +16,32 @@ enum class ExprKind { literal, special, name, index, call, unary, binary, list, 
 
 struct Expr {
   ExprKind kind = ExprKind::literal;
-  Pos pos;            // first token
-  Pos op_pos;         // binary/unary operator
+  Pos pos;     // first token
+  Pos op_pos;  // binary/unary operator
   bool parens = false;
-  std::string op;     // operator, or the function name of a call
-  std::vector<std::string> path;  // name: one or more dotted parts
-  Value value;        // literal; special once checked
-  std::string raw;    // special: text between << and >>
+  std::string op;                           // operator, or the function name of a call
+  std::vector<std::string> path;            // name: one or more dotted parts
+  Value value;                              // literal; special once checked
+  std::string raw;                          // special: text between << and >>
   std::vector<std::unique_ptr<Expr>> args;  // operands, call arguments, items (dict: k, v, k, v)
 };
 using ExprPtr = std::unique_ptr<Expr>;
 
 enum class StmtKind {
-  attr, assign, section, if_, for_, func, return_, break_, continue_, expr, var_decl, enum_, export_, parameter
+  attr,
+  assign,
+  section,
+  if_,
+  for_,
+  func,
+  return_,
+  break_,
+  continue_,
+  expr,
+  var_decl,
+  enum_,
+  export_,
+  parameter
 };
 
 struct Stmt;
@@ -38,17 +51,17 @@ using Block = std::vector<StmtPtr>;
 struct Stmt {
   StmtKind kind = StmtKind::expr;
   Pos pos;
-  std::vector<std::string> path;  // attr path; section KIND [NAME]; parameter path
-  bool locked = false;            // `~`
-  bool param_var = false;         // `parameter var NAME`
-  ExprPtr expr;                   // value, condition-less expression, return value, for start
-  ExprPtr expr2;                  // for end
-  std::vector<std::string> names; // assign targets, func params, enum/export names, for variable
+  std::vector<std::string> path;   // attr path; section KIND [NAME]; parameter path
+  bool locked = false;             // `~`
+  bool param_var = false;          // `parameter var NAME`
+  ExprPtr expr;                    // value, condition-less expression, return value, for start
+  ExprPtr expr2;                   // for end
+  std::vector<std::string> names;  // assign targets, func params, enum/export names, for variable
   std::vector<std::optional<Type>> param_types;
-  Type decl_type;                 // var x: T
-  std::vector<ExprPtr> conds;     // if/elif conditions
-  std::vector<Block> blocks;      // if: one per condition, plus else
-  Block body;                     // section, for, func, parameter
+  Type decl_type;              // var x: T
+  std::vector<ExprPtr> conds;  // if/elif conditions
+  std::vector<Block> blocks;   // if: one per condition, plus else
+  Block body;                  // section, for, func, parameter
 };
 
 struct Warning {

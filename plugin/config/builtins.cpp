@@ -138,14 +138,20 @@ std::string format(BuiltinHost& host, const std::string& pattern) {
 bool truthy(const Value& v) {
   switch (v.type.kind) {
     case Kind::int_:
-    case Kind::duration: return v.i != 0;
-    case Kind::size: return v.u != 0;
-    case Kind::float_: return v.f != 0;
-    case Kind::bool_: return v.b;
+    case Kind::duration:
+      return v.i != 0;
+    case Kind::size:
+      return v.u != 0;
+    case Kind::float_:
+      return v.f != 0;
+    case Kind::bool_:
+      return v.b;
     case Kind::string:
     case Kind::ipaddr:
-    case Kind::cidr: return !v.s.empty();
-    default: return !v.items.empty();
+    case Kind::cidr:
+      return !v.s.empty();
+    default:
+      return !v.items.empty();
   }
 }
 
@@ -162,11 +168,13 @@ std::vector<Builtin> make_builtins() {
     b.push_back(Builtin{std::move(name), std::move(match), std::move(run)});
   };
   auto str_fn = [&](std::string name, std::string (*fn)(const std::string&)) {
-    add(std::move(name), fixed({k_string}, k_string), [fn](BuiltinHost&, Args& a) { return Value::make_string(fn(a[0].s)); });
+    add(std::move(name), fixed({k_string}, k_string),
+        [fn](BuiltinHost&, Args& a) { return Value::make_string(fn(a[0].s)); });
   };
 
   add("env", fixed({}, Type::dict_of(k_string, k_string)), [](BuiltinHost& h, Args&) {
-    std::vector<std::pair<std::string, std::string>> entries(h.environment().vars.begin(), h.environment().vars.end());
+    std::vector<std::pair<std::string, std::string>> entries(h.environment().vars.begin(),
+                                                             h.environment().vars.end());
     return string_dict(entries);
   });
   add("env", fixed({k_string}, k_string), [](BuiltinHost& h, Args& a) {
@@ -186,7 +194,9 @@ std::vector<Builtin> make_builtins() {
       return Value{};
     });
   }
-  add("echo", [](const Types& args) -> std::optional<Type> {
+  add(
+      "echo",
+      [](const Types& args) -> std::optional<Type> {
         for (const auto& t : args)
           if (t.kind == Kind::void_) return std::nullopt;
         return k_void;
@@ -197,7 +207,9 @@ std::vector<Builtin> make_builtins() {
         h.log("echo", line);
         return Value{};
       });
-  add("$", [](const Types& args) -> std::optional<Type> {
+  add(
+      "$",
+      [](const Types& args) -> std::optional<Type> {
         if (args.size() != 1 || args[0].kind == Kind::void_) return std::nullopt;
         return k_string;
       },
@@ -208,8 +220,11 @@ std::vector<Builtin> make_builtins() {
   });
   add("float", fixed({k_int}, k_float),
       [](BuiltinHost&, Args& a) { return Value::make_float(static_cast<double>(a[0].i)); });
-  add("bool", [](const Types& args) -> std::optional<Type> {
-        if (args.size() != 1 || args[0].kind == Kind::void_ || args[0].kind == Kind::tuple) return std::nullopt;
+  add(
+      "bool",
+      [](const Types& args) -> std::optional<Type> {
+        if (args.size() != 1 || args[0].kind == Kind::void_ || args[0].kind == Kind::tuple)
+          return std::nullopt;
         return k_bool;
       },
       [](BuiltinHost&, Args& a) { return Value::make_bool(truthy(a[0])); });
@@ -224,9 +239,13 @@ std::vector<Builtin> make_builtins() {
     return Value::make_size(*bytes);
   });
   add("to_usec", fixed({k_duration}, k_int), [](BuiltinHost&, Args& a) { return Value::make_int(a[0].i); });
-  add("to_msec", fixed({k_duration}, k_int), [](BuiltinHost&, Args& a) { return Value::make_int(a[0].i / 1000); });
-  add("to_sec", fixed({k_duration}, k_int), [](BuiltinHost&, Args& a) { return Value::make_int(a[0].i / 1'000'000); });
-  add("len", [](const Types& args) -> std::optional<Type> {
+  add("to_msec", fixed({k_duration}, k_int),
+      [](BuiltinHost&, Args& a) { return Value::make_int(a[0].i / 1000); });
+  add("to_sec", fixed({k_duration}, k_int),
+      [](BuiltinHost&, Args& a) { return Value::make_int(a[0].i / 1'000'000); });
+  add(
+      "len",
+      [](const Types& args) -> std::optional<Type> {
         if (args.size() != 1) return std::nullopt;
         Kind k = args[0].kind;
         if (k == Kind::string || k == Kind::list || k == Kind::dict) return k_int;
@@ -239,7 +258,9 @@ std::vector<Builtin> make_builtins() {
       });
   add("contains", fixed({k_string, k_string}, k_bool),
       [](BuiltinHost&, Args& a) { return Value::make_bool(a[0].s.find(a[1].s) != std::string::npos); });
-  add("contains", [](const Types& args) -> std::optional<Type> {
+  add(
+      "contains",
+      [](const Types& args) -> std::optional<Type> {
         if (args.size() != 2) return std::nullopt;
         if (args[0].kind == Kind::list && type_fits(args[1], args[0].args[0])) return k_bool;
         if (args[0].kind == Kind::dict && type_fits(args[1], args[0].args[0])) return k_bool;
@@ -330,17 +351,21 @@ std::vector<Builtin> make_builtins() {
     std::fclose(file);
     return Value::make_string(failed ? "" : text);
   });
-  add("is_file", fixed({k_string}, k_bool), [](BuiltinHost&, Args& a) { return Value::make_bool(stat_is(a[0].s, false)); });
-  add("is_dir", fixed({k_string}, k_bool), [](BuiltinHost&, Args& a) { return Value::make_bool(stat_is(a[0].s, true)); });
+  add("is_file", fixed({k_string}, k_bool),
+      [](BuiltinHost&, Args& a) { return Value::make_bool(stat_is(a[0].s, false)); });
+  add("is_dir", fixed({k_string}, k_bool),
+      [](BuiltinHost&, Args& a) { return Value::make_bool(stat_is(a[0].s, true)); });
   str_fn("base64", [](const std::string& s) { return base64(s); });
   add("mime_to_dict", fixed({k_string}, Type::dict_of(k_string, k_string)),
       [](BuiltinHost&, Args& a) { return mime_to_dict(a[0].s); });
-  add("version", fixed({}, k_string), [](BuiltinHost& h, Args&) { return Value::make_string(h.environment().version); });
+  add("version", fixed({}, k_string),
+      [](BuiltinHost& h, Args&) { return Value::make_string(h.environment().version); });
   add("command_name", fixed({}, k_string),
       [](BuiltinHost& h, Args&) { return Value::make_string(h.environment().command_name); });
   add("command_argv", fixed({}, Type::list_of(k_string)),
       [](BuiltinHost& h, Args&) { return string_list(h.environment().argv); });
-  add("using_tty", fixed({}, k_bool), [](BuiltinHost& h, Args&) { return Value::make_bool(h.environment().tty); });
+  add("using_tty", fixed({}, k_bool),
+      [](BuiltinHost& h, Args&) { return Value::make_bool(h.environment().tty); });
   return b;
 }
 

@@ -14,7 +14,7 @@
 namespace chalk::config {
 
 class BuiltinHost {
-public:
+ public:
   virtual ~BuiltinHost() = default;
   [[nodiscard]] virtual const Environment& environment() const = 0;
   // level: error warn info trace echo

@@ -15,8 +15,8 @@ constexpr std::size_t k_max_call_depth = 64;
 
 bool is_numeric(Kind k) { return k == Kind::int_ || k == Kind::float_ || k == Kind::duration; }
 bool is_ordered(Kind k) {
-  return k == Kind::int_ || k == Kind::float_ || k == Kind::string || k == Kind::duration || k == Kind::size ||
-         k == Kind::ipaddr || k == Kind::cidr;
+  return k == Kind::int_ || k == Kind::float_ || k == Kind::string || k == Kind::duration ||
+         k == Kind::size || k == Kind::ipaddr || k == Kind::cidr;
 }
 
 std::string signature_text(const std::string& name, const std::vector<Type>& args) {
@@ -26,7 +26,7 @@ std::string signature_text(const std::string& name, const std::vector<Type>& arg
 }
 
 class Checker {
-public:
+ public:
   Checker(Program& program, const Store& base) : m_program(program), m_base(base) {
     for (auto& stmt : program.statements)
       if (stmt->kind == StmtKind::func) add_function(*stmt);
@@ -40,7 +40,7 @@ public:
     block_in_scope(m_program.statements, false);
   }
 
-private:
+ private:
   struct Frame {
     bool in_function = false;
     int loops = 0;
@@ -103,8 +103,9 @@ private:
     block_in_scope(def.body, false);
     Type result = m_frame.result.value_or(Type::of(Kind::void_));
     if (def.decl_type.kind != Kind::void_ && !type_fits(result, def.decl_type))
-      fail("check", def.pos, "Function '" + def.path[0] + "' returns '" + type_name(result) + "', not '" +
-                                 type_name(def.decl_type) + "'");
+      fail("check", def.pos,
+           "Function '" + def.path[0] + "' returns '" + type_name(result) + "', not '" +
+               type_name(def.decl_type) + "'");
     m_scopes = std::move(saved_scopes);
     m_section = std::move(saved_section);
     m_frame = saved_frame;
@@ -166,8 +167,9 @@ private:
     if (Type* existing = find_variable(name)) {
       Type merged;
       if (!unify(type, *existing, merged))
-        fail("check", value_pos, "Assignment of " + name + " doesn't match its previous type ('" + type_name(type) +
-                                     "' vs '" + type_name(*existing) + "')");
+        fail("check", value_pos,
+             "Assignment of " + name + " doesn't match its previous type ('" + type_name(type) + "' vs '" +
+                 type_name(*existing) + "')");
       *existing = merged;
       return;
     }
@@ -181,16 +183,18 @@ private:
     }
     Type merged;
     if (!unify(type, *m_frame.result, merged))
-      fail("check", pos, "Return type doesn't match a previous return ('" + type_name(type) + "' vs '" +
-                             type_name(*m_frame.result) + "')");
+      fail("check", pos,
+           "Return type doesn't match a previous return ('" + type_name(type) + "' vs '" +
+               type_name(*m_frame.result) + "')");
     m_frame.result = merged;
   }
 
   void assign_attribute(const std::string& written, const Type& type, Pos value_pos) {
     if (type.kind == Kind::void_) fail("check", value_pos, "Can't assign a value of no type to " + written);
     if (written == "exec.heartbeat" && type.kind != Kind::bool_)
-      fail("check", value_pos, "Attribute assignment of exec.heartbeat doesn't match previous type ('" +
-                                   type_name(type) + "' vs 'bool') (use exec.heartbeat.run)");
+      fail("check", value_pos,
+           "Attribute assignment of exec.heartbeat doesn't match previous type ('" + type_name(type) +
+               "' vs 'bool') (use exec.heartbeat.run)");
     std::string path = canonical_path(written, type.kind == Kind::bool_);
     if (auto field = unsupported_field(path)) fail("check", value_pos, "'" + *field + "' is not supported");
     Type* existing = attr_type(path);
@@ -200,8 +204,9 @@ private:
     }
     Type merged;
     if (!unify(type, *existing, merged))
-      fail("check", value_pos, "Attribute assignment of " + path + " doesn't match previous type ('" +
-                                   type_name(type) + "' vs '" + type_name(*existing) + "')");
+      fail("check", value_pos,
+           "Attribute assignment of " + path + " doesn't match previous type ('" + type_name(type) +
+               "' vs '" + type_name(*existing) + "')");
     *existing = merged;
   }
 
@@ -223,12 +228,14 @@ private:
       if (field == "default") {
         default_value = item->expr.get();
       } else if (field == "doc" || field == "shortdoc" || field == "validator") {
-        if (type.kind != Kind::string) fail("check", item->expr->pos, "Parameter field '" + field + "' must be a string");
+        if (type.kind != Kind::string)
+          fail("check", item->expr->pos, "Parameter field '" + field + "' must be a string");
       } else {
         fail("check", item->pos, "Unknown field for a parameter: " + field);
       }
     }
-    if (default_value == nullptr) fail("check", s.pos, "Component not configured: no default for " + join_path(s.path));
+    if (default_value == nullptr)
+      fail("check", s.pos, "Component not configured: no default for " + join_path(s.path));
     Type type = expr(*default_value);
     if (s.param_var) {
       assign_variable(s.path[0], type, s.pos, default_value->pos);
@@ -251,9 +258,11 @@ private:
           return;
         }
         if (type.kind != Kind::tuple || type.args.size() != s.names.size())
-          fail("check", s.expr->pos, "Assigning to " + std::to_string(s.names.size()) +
-                                         " names needs a tuple of that many items, not '" + type_name(type) + "'");
-        for (std::size_t n = 0; n < s.names.size(); ++n) assign_variable(s.names[n], type.args[n], s.pos, s.expr->pos);
+          fail("check", s.expr->pos,
+               "Assigning to " + std::to_string(s.names.size()) +
+                   " names needs a tuple of that many items, not '" + type_name(type) + "'");
+        for (std::size_t n = 0; n < s.names.size(); ++n)
+          assign_variable(s.names[n], type.args[n], s.pos, s.expr->pos);
         return;
       }
       case StmtKind::section: {
@@ -304,14 +313,17 @@ private:
       case StmtKind::continue_:
         if (m_frame.loops == 0) fail("check", s.pos, "Continue not allowed outside for loop");
         return;
-      case StmtKind::expr: expr(*s.expr); return;
+      case StmtKind::expr:
+        expr(*s.expr);
+        return;
       case StmtKind::var_decl:
         for (const auto& name : s.names) {
           conflicts_for_variable(name, s.pos);
           if (Type* existing = find_variable(name)) {
             if (!type_fits(*existing, s.decl_type))
-              fail("check", s.pos, "Assignment of " + name + " doesn't match its previous type ('" +
-                                       type_name(s.decl_type) + "' vs '" + type_name(*existing) + "')");
+              fail("check", s.pos,
+                   "Assignment of " + name + " doesn't match its previous type ('" + type_name(s.decl_type) +
+                       "' vs '" + type_name(*existing) + "')");
           } else {
             m_scopes.back()[name] = s.decl_type;
           }
@@ -335,7 +347,8 @@ private:
 
   Type expr(Expr& e) {
     switch (e.kind) {
-      case ExprKind::literal: return e.value.type;
+      case ExprKind::literal:
+        return e.value.type;
       case ExprKind::special: {
         auto value = parse_special_literal(e.raw);
         if (!value) fail("check", e.pos, "Invalid literal: <<" + e.raw + ">>");
@@ -357,8 +370,9 @@ private:
         }
         if (base.kind == Kind::dict) {
           if (!type_fits(index, base.args[0]))
-            fail("check", e.args[1]->pos, "Dict key type doesn't match ('" + type_name(index) + "' vs '" +
-                                              type_name(base.args[0]) + "')");
+            fail("check", e.args[1]->pos,
+                 "Dict key type doesn't match ('" + type_name(index) + "' vs '" + type_name(base.args[0]) +
+                     "')");
           return base.args[1];
         }
         if (base.kind == Kind::tuple) {
@@ -370,7 +384,8 @@ private:
         }
         fail("check", e.pos, "Only lists, dicts and tuples can be indexed, not '" + type_name(base) + "'");
       }
-      case ExprKind::call: return call(e);
+      case ExprKind::call:
+        return call(e);
       case ExprKind::unary: {
         Type operand = expr(*e.args[0]);
         if (e.op == "not") {
@@ -379,10 +394,12 @@ private:
           return operand;
         }
         if (!is_numeric(operand.kind))
-          fail("check", e.args[0]->pos, "Unary '" + e.op + "' needs a number, not '" + type_name(operand) + "'");
+          fail("check", e.args[0]->pos,
+               "Unary '" + e.op + "' needs a number, not '" + type_name(operand) + "'");
         return operand;
       }
-      case ExprKind::binary: return binary(e);
+      case ExprKind::binary:
+        return binary(e);
       case ExprKind::list: {
         Type item = Type::of(Kind::any);
         for (auto& arg : e.args) {
@@ -442,7 +459,8 @@ private:
       if (builtin.name != e.op) continue;
       if (auto result = builtin.match(args)) return *result;
     }
-    fail("check", e.pos, "Could not find an implementation for the function '" + signature_text(e.op, args) + "'");
+    fail("check", e.pos,
+         "Could not find an implementation for the function '" + signature_text(e.op, args) + "'");
   }
 
   Type binary(Expr& e) {
@@ -458,8 +476,9 @@ private:
     }
     Type merged;
     if (!unify(left, right, merged))
-      fail("check", e.args[1]->pos, "Types of left and right side of binary ops must match ('" + type_name(left) +
-                                        "' vs '" + type_name(right) + "')");
+      fail("check", e.args[1]->pos,
+           "Types of left and right side of binary ops must match ('" + type_name(left) + "' vs '" +
+               type_name(right) + "')");
     auto unsupported = [&]() {
       fail("check", e.op_pos, "Operator '" + op + "' doesn't work on '" + type_name(merged) + "'");
     };

@@ -40,7 +40,8 @@ Settings evaluate_or_throw(const Source& source, const Environment& env, Host ho
             {"warning", warning.message, location(source, warning.pos) + ": warning: " + warning.message});
     }
   }
-  for (const auto& record : ran.logs) settings.messages.push_back({record.level, record.text, log_line(record.level, record.text)});
+  for (const auto& record : ran.logs)
+    settings.messages.push_back({record.level, record.text, log_line(record.level, record.text)});
   return settings;
 }
 
@@ -50,9 +51,11 @@ oci::Result<Settings> evaluate(const Source& source, const Environment& env, Hos
   try {
     return evaluate_or_throw(source, env, host);
   } catch (const ConfigError& error) {
-    return oci::Error{oci::Errc::config, location(source, error.pos) + ": " + error.phase + ": " + error.message};
+    return oci::Error{oci::Errc::config,
+                      location(source, error.pos) + ": " + error.phase + ": " + error.message};
   } catch (const std::exception& error) {
-    return oci::Error{oci::Errc::config, source.name + ":1:1: internal: evaluating the config: " + error.what()};
+    return oci::Error{oci::Errc::config,
+                      source.name + ":1:1: internal: evaluating the config: " + error.what()};
   } catch (...) {
     return oci::Error{oci::Errc::config, source.name + ":1:1: internal: evaluating the config failed"};
   }

@@ -33,8 +33,9 @@ Type common_item_type(const std::vector<Value>& items, std::size_t start, std::s
 }
 
 class Interpreter final : public BuiltinHost {
-public:
-  Interpreter(const Program& program, const Store& builtins, const Environment& env) : m_program(program), m_env(env) {
+ public:
+  Interpreter(const Program& program, const Store& builtins, const Environment& env)
+      : m_program(program), m_env(env) {
     m_result.store.base = &builtins;
     for (const auto& stmt : program.statements)
       if (stmt->kind == StmtKind::func) m_functions[stmt->path[0]].push_back(stmt.get());
@@ -88,7 +89,7 @@ public:
     return std::nullopt;
   }
 
-private:
+ private:
   struct Frame {
     std::vector<std::map<std::string, Value>> scopes;
     Value result;
@@ -162,7 +163,8 @@ private:
   void set_attribute(const std::string& path, Value value, Pos pos, bool lock) {
     Store& store = m_result.store;
     open_sections(path, pos, false);
-    if (store.has_section(path)) fail("runtime", pos, path + ": should be an attr, but already have it as a section");
+    if (store.has_section(path))
+      fail("runtime", pos, path + ": should be an attr, but already have it as a section");
     bool existed = false;
     AttrEntry& entry = store.writable(path, existed);
     if (existed) {
@@ -182,8 +184,10 @@ private:
     for (const auto& item : s.body) {
       if (item->path[0] != "default") continue;
       Value value = eval(*item->expr);
-      if (s.param_var) set_variable(s.path[0], std::move(value));
-      else set_attribute(join_path(s.path), std::move(value), s.pos, false);
+      if (s.param_var)
+        set_variable(s.path[0], std::move(value));
+      else
+        set_attribute(join_path(s.path), std::move(value), s.pos, false);
     }
   }
 
@@ -203,7 +207,8 @@ private:
       case StmtKind::attr: {
         Value value = eval(*s.expr);
         std::string written = relative(s.path);
-        set_attribute(canonical_path(written, value.type.kind == Kind::bool_), std::move(value), s.pos, s.locked);
+        set_attribute(canonical_path(written, value.type.kind == Kind::bool_), std::move(value), s.pos,
+                      s.locked);
         return Flow::normal;
       }
       case StmtKind::assign: {
@@ -230,13 +235,18 @@ private:
         if (s.blocks.size() > s.conds.size()) return exec_block(s.blocks.back(), true);
         return Flow::normal;
       }
-      case StmtKind::for_: return for_loop(s);
+      case StmtKind::for_:
+        return for_loop(s);
       case StmtKind::return_:
         if (s.expr) m_frame.result = eval(*s.expr);
         return Flow::return_;
-      case StmtKind::break_: return Flow::break_;
-      case StmtKind::continue_: return Flow::continue_;
-      case StmtKind::expr: eval(*s.expr); return Flow::normal;
+      case StmtKind::break_:
+        return Flow::break_;
+      case StmtKind::continue_:
+        return Flow::continue_;
+      case StmtKind::expr:
+        eval(*s.expr);
+        return Flow::normal;
       case StmtKind::enum_: {
         std::int64_t n = 0;
         for (const auto& name : s.names) set_variable(name, Value::make_int(n++));
@@ -245,7 +255,8 @@ private:
       case StmtKind::func:
       case StmtKind::var_decl:
       case StmtKind::export_:
-      case StmtKind::parameter: return Flow::normal;
+      case StmtKind::parameter:
+        return Flow::normal;
     }
     return Flow::normal;
   }
@@ -257,7 +268,8 @@ private:
     std::int64_t i = from <= to ? from : from - 1;
     auto more = [&] { return step > 0 ? i < to : i >= to; };
     for (; more(); i += step) {
-      if (++m_iterations > k_max_iterations) fail("runtime", s.pos, "loop runs too long (over 1000000 iterations)");
+      if (++m_iterations > k_max_iterations)
+        fail("runtime", s.pos, "loop runs too long (over 1000000 iterations)");
       m_frame.scopes.emplace_back();
       m_frame.scopes.back()[s.names[0]] = Value::make_int(i);
       Flow flow = exec_block(s.body, false);
@@ -274,26 +286,33 @@ private:
   Value eval(const Expr& e) {
     switch (e.kind) {
       case ExprKind::literal:
-      case ExprKind::special: return e.value;
+      case ExprKind::special:
+        return e.value;
       case ExprKind::name: {
         if (e.path.size() == 1)
           if (const Value* var = find_variable(e.path[0])) return *var;
         if (const Value* attr = visible_attribute(e.path)) return *attr;
         fail("runtime", e.pos, "Variable " + join_path(e.path) + " used before definition");
       }
-      case ExprKind::index: return index(e);
-      case ExprKind::call: return call(e);
+      case ExprKind::index:
+        return index(e);
+      case ExprKind::call:
+        return call(e);
       case ExprKind::unary: {
         Value v = eval(*e.args[0]);
         if (e.op == "not") return Value::make_bool(!v.b);
         if (e.op == "-") {
-          if (v.type.kind == Kind::float_) v.f = -v.f;
-          else if (v.i == INT64_MIN) fail("runtime", e.pos, "Integer overflow");
-          else v.i = -v.i;
+          if (v.type.kind == Kind::float_)
+            v.f = -v.f;
+          else if (v.i == INT64_MIN)
+            fail("runtime", e.pos, "Integer overflow");
+          else
+            v.i = -v.i;
         }
         return v;
       }
-      case ExprKind::binary: return binary(e);
+      case ExprKind::binary:
+        return binary(e);
       case ExprKind::list: {
         Value out;
         for (const auto& arg : e.args) out.items.push_back(eval(*arg));
@@ -308,7 +327,8 @@ private:
           if (is_key) {
             for (std::size_t n = 0; n < out.items.size(); n += 2) {
               if (values_equal(out.items[n], v)) {
-                out.items.erase(out.items.begin() + static_cast<std::ptrdiff_t>(n), out.items.begin() + static_cast<std::ptrdiff_t>(n + 2));
+                out.items.erase(out.items.begin() + static_cast<std::ptrdiff_t>(n),
+                                out.items.begin() + static_cast<std::ptrdiff_t>(n + 2));
                 break;
               }
             }
@@ -413,15 +433,21 @@ private:
       return left;
     }
     if (kind == Kind::float_) {
-      if (op == "+") left.f += right.f;
-      else if (op == "-") left.f -= right.f;
-      else left.f *= right.f;
+      if (op == "+")
+        left.f += right.f;
+      else if (op == "-")
+        left.f -= right.f;
+      else
+        left.f *= right.f;
       return left;
     }
     bool overflow = false;
-    if (op == "+") overflow = __builtin_add_overflow(left.i, right.i, &left.i);
-    else if (op == "-") overflow = __builtin_sub_overflow(left.i, right.i, &left.i);
-    else if (op == "*") overflow = __builtin_mul_overflow(left.i, right.i, &left.i);
+    if (op == "+")
+      overflow = __builtin_add_overflow(left.i, right.i, &left.i);
+    else if (op == "-")
+      overflow = __builtin_sub_overflow(left.i, right.i, &left.i);
+    else if (op == "*")
+      overflow = __builtin_mul_overflow(left.i, right.i, &left.i);
     else if (op == "%") {
       if (right.i == 0) fail("runtime", e.args[1]->pos, "Division by zero");
       left.i = right.i == -1 ? 0 : left.i % right.i;

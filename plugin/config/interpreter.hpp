@@ -23,7 +23,7 @@ struct SubscriptionOp {
 };
 
 struct RunResult {
-  Store store;  // the config's layer over the built-ins
+  Store store;                  // the config's layer over the built-ins
   std::vector<LogRecord> logs;  // already filtered by log_level at each call
   std::vector<SubscriptionOp> subscriptions;
 };

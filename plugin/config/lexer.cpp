@@ -9,15 +9,17 @@ namespace chalk::config {
 namespace {
 
 constexpr std::array<std::string_view, 21> k_keywords{
-    "var", "true", "True", "false", "False", "is", "and", "or", "not", "if", "elif",
-    "else", "for", "from", "to", "break", "continue", "return", "enum", "func", "export"};
+    "var",  "true", "True", "false", "False", "is",       "and",    "or",   "not",  "if",    "elif",
+    "else", "for",  "from", "to",    "break", "continue", "return", "enum", "func", "export"};
 
 // Operators after which a newline cannot end a statement.
 constexpr std::array<std::string_view, 25> k_continuations{
-    "+", "-", "*", "/", "%", "<", "<=", ">", ">=", "!=", "!", ";", ":", ":=", "=", "==", ",", ".", "{",
-    "[", "(", "->", "&&", "||", "~"};
+    "+",  "-", "*",  "/", "%", "<", "<=", ">", ">=", "!=", "!",  ";", ":",
+    ":=", "=", "==", ",", ".", "{", "[",  "(", "->", "&&", "||", "~"};
 
-bool is_name_start(char c) { return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || c == '_' || c == '$'; }
+bool is_name_start(char c) {
+  return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || c == '_' || c == '$';
+}
 bool is_digit(char c) { return c >= '0' && c <= '9'; }
 bool is_name_char(char c) { return is_name_start(c) || is_digit(c); }
 
@@ -47,7 +49,7 @@ void append_utf8(std::string& out, std::uint32_t cp) {
 }
 
 class Lexer {
-public:
+ public:
   explicit Lexer(std::string_view src) : m_src(src) {}
 
   std::vector<Token> run() {
@@ -87,7 +89,7 @@ public:
     return std::move(m_out);
   }
 
-private:
+ private:
   std::string_view m_src;
   std::size_t m_at = 0;
   int m_line = 1;
@@ -178,8 +180,8 @@ private:
     // A bare time or address would otherwise lex as numbers and colons; say what to write.
     if ((peek(0) == ':' || peek(0) == '.') && is_digit(peek(1))) {
       std::size_t end = m_at;
-      while (end < m_src.size() && (is_digit(m_src[end]) || m_src[end] == ':' || m_src[end] == '.' ||
-                                    m_src[end] == '/'))
+      while (end < m_src.size() &&
+             (is_digit(m_src[end]) || m_src[end] == ':' || m_src[end] == '.' || m_src[end] == '/'))
         ++end;
       std::string text(m_src.substr(start, end - start));
       fail("lex", pos, "Invalid character found: '" + text + "' is not a number (use <<" + text + ">>)");
@@ -208,7 +210,8 @@ private:
       if (end == std::string_view::npos) fail("lex", pos, "Unterminated string");
       std::string text(m_src.substr(m_at + 3, end - m_at - 3));
       for (std::size_t n = 0; n < text.size(); ++n)
-        if (text[n] == '\r' && (n + 1 >= text.size() || text[n + 1] != '\n')) fail("lex", pos, "Invalid character found");
+        if (text[n] == '\r' && (n + 1 >= text.size() || text[n + 1] != '\n'))
+          fail("lex", pos, "Invalid character found");
       advance(end + 3 - m_at);
       push(Tok::string, std::move(text), pos);
       return;
@@ -216,7 +219,8 @@ private:
     advance(1);
     std::string out;
     while (true) {
-      if (m_at >= m_src.size() || m_src[m_at] == '\n' || m_src[m_at] == '\r') fail("lex", pos, "Unterminated string");
+      if (m_at >= m_src.size() || m_src[m_at] == '\n' || m_src[m_at] == '\r')
+        fail("lex", pos, "Unterminated string");
       char c = m_src[m_at];
       if (c == '"') {
         advance(1);
@@ -232,16 +236,36 @@ private:
         fail("lex", pos, "Unterminated escape sequence in string literal");
       advance(2);
       switch (e) {
-        case 'n': out += '\n'; break;
-        case 'r': out += '\r'; break;
-        case 't': out += '\t'; break;
-        case 'a': out += '\a'; break;
-        case 'b': out += '\b'; break;
-        case 'f': out += '\f'; break;
-        case 'x': unicode_escape(out, 2, pos); break;
-        case 'u': unicode_escape(out, 4, pos); break;
-        case 'U': unicode_escape(out, 8, pos); break;
-        default: out += e; break;
+        case 'n':
+          out += '\n';
+          break;
+        case 'r':
+          out += '\r';
+          break;
+        case 't':
+          out += '\t';
+          break;
+        case 'a':
+          out += '\a';
+          break;
+        case 'b':
+          out += '\b';
+          break;
+        case 'f':
+          out += '\f';
+          break;
+        case 'x':
+          unicode_escape(out, 2, pos);
+          break;
+        case 'u':
+          unicode_escape(out, 4, pos);
+          break;
+        case 'U':
+          unicode_escape(out, 8, pos);
+          break;
+        default:
+          out += e;
+          break;
       }
     }
     push(Tok::string, std::move(out), pos);
@@ -250,13 +274,15 @@ private:
   void unicode_escape(std::string& out, int digits, Pos pos) {
     std::uint32_t cp = 0;
     for (int n = 0; n < digits; ++n) {
-      if (m_at >= m_src.size() || m_src[m_at] == '\n') fail("lex", pos, "Unterminated escape sequence in string literal");
+      if (m_at >= m_src.size() || m_src[m_at] == '\n')
+        fail("lex", pos, "Unterminated escape sequence in string literal");
       int v = hex_value(m_src[m_at]);
       if (v < 0) fail("lex", pos, "Invalid unicode escape in string literal");
       cp = cp * 16 + static_cast<std::uint32_t>(v);
       advance(1);
     }
-    if (cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) fail("lex", pos, "Invalid unicode escape in string literal");
+    if (cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
+      fail("lex", pos, "Invalid unicode escape in string literal");
     append_utf8(out, cp);
   }
 

@@ -13,11 +13,21 @@ constexpr int k_max_depth = 200;  // deeper input is hostile; stop before the st
 // Precedence level of a binary operator (§3, 1 = loosest), 0 if `t` is none.
 int binary_level(const Token& t) {
   if (t.kind != Tok::punct && t.kind != Tok::keyword) return 0;
-  static const std::array<std::pair<std::string_view, int>, 15> k_levels{{{"or", 1}, {"||", 1}, {"and", 2},
-                                                                         {"&&", 2}, {"!=", 3}, {"==", 4},
-                                                                         {"is", 4}, {">=", 5}, {"<=", 6},
-                                                                         {">", 7}, {"<", 8}, {"+", 9},
-                                                                         {"-", 10}, {"%", 11}, {"*", 12}}};
+  static const std::array<std::pair<std::string_view, int>, 15> k_levels{{{"or", 1},
+                                                                          {"||", 1},
+                                                                          {"and", 2},
+                                                                          {"&&", 2},
+                                                                          {"!=", 3},
+                                                                          {"==", 4},
+                                                                          {"is", 4},
+                                                                          {">=", 5},
+                                                                          {"<=", 6},
+                                                                          {">", 7},
+                                                                          {"<", 8},
+                                                                          {"+", 9},
+                                                                          {"-", 10},
+                                                                          {"%", 11},
+                                                                          {"*", 12}}};
   if (t.text == "/") return 13;
   for (const auto& [op, level] : k_levels)
     if (t.text == op) return level;
@@ -33,7 +43,7 @@ std::string canonical_op(const std::string& op) {
 }
 
 class Parser {
-public:
+ public:
   explicit Parser(std::vector<Token> tokens) : m_tokens(std::move(tokens)) {}
 
   Program run() {
@@ -43,7 +53,7 @@ public:
     return program;
   }
 
-private:
+ private:
   std::vector<Token> m_tokens;
   std::size_t m_at = 0;
   int m_ignore_newlines = 0;
@@ -187,7 +197,8 @@ private:
     }
     if (t.kind == Tok::ident) {
       const Token& next = ahead(1);
-      if (t.text == "parameter" && (next.kind == Tok::ident || is_kw(next, "var"))) return parameter_statement();
+      if (t.text == "parameter" && (next.kind == Tok::ident || is_kw(next, "var")))
+        return parameter_statement();
       if (t.text == "use" && next.kind == Tok::ident) fail("parse", pos, "unsupported: 'use ... from'");
       if (is_punct(next, ":") || is_punct(next, "=") || is_punct(next, ".")) {
         auto s = make(StmtKind::attr, pos);
@@ -206,7 +217,8 @@ private:
         s->expr = expression();
         return s;
       }
-      if (next.kind == Tok::ident || next.kind == Tok::string || is_punct(next, "{")) return section_statement();
+      if (next.kind == Tok::ident || next.kind == Tok::string || is_punct(next, "{"))
+        return section_statement();
       if (next.kind == Tok::newline && is_punct(ahead(2), "{"))
         fail("parse", ahead(2).pos, "section body '{' must be on the same line as '" + t.text + "'");
     }
@@ -216,7 +228,8 @@ private:
   }
 
   void attr_value(Stmt& s) {
-    if (!at_punct(":") && !at_punct("=")) fail("parse", cur().pos, "Expected a : or = after attr specification");
+    if (!at_punct(":") && !at_punct("="))
+      fail("parse", cur().pos, "Expected a : or = after attr specification");
     take();
     s.expr = expression();
   }
@@ -233,7 +246,8 @@ private:
       std::string header = s->path[0] + (s->path.size() > 1 ? " " + s->path[1] : "");
       fail("parse", ahead(1).pos, "section body '{' must be on the same line as '" + header + "'");
     }
-    if (!at_statement_end()) fail("parse", cur().pos, "Expected '{' or the end of the statement after a section name");
+    if (!at_statement_end())
+      fail("parse", cur().pos, "Expected '{' or the end of the statement after a section name");
     return s;
   }
 
@@ -271,20 +285,24 @@ private:
     if (t.kind != Tok::ident) fail("parse", t.pos, "Expected a type");
     std::string name = take().text;
     static const std::array<std::pair<std::string_view, Kind>, 8> k_scalars{{{"int", Kind::int_},
-                                                                              {"float", Kind::float_},
-                                                                              {"string", Kind::string},
-                                                                              {"bool", Kind::bool_},
-                                                                              {"Duration", Kind::duration},
-                                                                              {"Size", Kind::size},
-                                                                              {"IPAddr", Kind::ipaddr},
-                                                                              {"CIDR", Kind::cidr}}};
+                                                                             {"float", Kind::float_},
+                                                                             {"string", Kind::string},
+                                                                             {"bool", Kind::bool_},
+                                                                             {"Duration", Kind::duration},
+                                                                             {"Size", Kind::size},
+                                                                             {"IPAddr", Kind::ipaddr},
+                                                                             {"CIDR", Kind::cidr}}};
     for (const auto& [scalar, kind] : k_scalars)
       if (name == scalar) return Type::of(kind);
     Type out;
-    if (name == "list") out.kind = Kind::list;
-    else if (name == "dict") out.kind = Kind::dict;
-    else if (name == "tuple") out.kind = Kind::tuple;
-    else fail("parse", t.pos, "Unknown type '" + name + "'");
+    if (name == "list")
+      out.kind = Kind::list;
+    else if (name == "dict")
+      out.kind = Kind::dict;
+    else if (name == "tuple")
+      out.kind = Kind::tuple;
+    else
+      fail("parse", t.pos, "Unknown type '" + name + "'");
     expect_punct("[", "after '" + name + "'");
     out.args.push_back(type());
     while (at_punct(",")) {
@@ -426,7 +444,8 @@ private:
       e->op_pos = op.pos;
       e->op = "not";
       ExprPtr operand = expression();
-      if (operand->kind == ExprKind::binary && !operand->parens && (operand->op == "and" || operand->op == "or"))
+      if (operand->kind == ExprKind::binary && !operand->parens &&
+          (operand->op == "and" || operand->op == "or"))
         m_warnings.push_back({op.pos, "'" + op.text + "' applies to the whole '" + operand->op +
                                           "' expression to its right; add parentheses"});
       e->args.push_back(std::move(operand));
@@ -508,7 +527,8 @@ private:
     while (at_punct(".")) {
       take();
       Token name = cur();
-      if (name.kind != Tok::ident || !is_punct(ahead(1), "(")) fail("parse", name.pos, "Expected a method call after '.'");
+      if (name.kind != Tok::ident || !is_punct(ahead(1), "("))
+        fail("parse", name.pos, "Expected a method call after '.'");
       take();
       auto call = make_expr(ExprKind::call, e->pos);
       call->op = name.text;
@@ -544,8 +564,10 @@ private:
         e->raw = take().text;
         return e;
       }
-      case Tok::char_lit: fail("parse", pos, "unsupported: character literals");
-      case Tok::backtick: fail("parse", pos, "unsupported: generic types");
+      case Tok::char_lit:
+        fail("parse", pos, "unsupported: character literals");
+      case Tok::backtick:
+        fail("parse", pos, "unsupported: generic types");
       case Tok::keyword: {
         if (t.text == "true" || t.text == "True" || t.text == "false" || t.text == "False") {
           auto e = make_expr(ExprKind::literal, pos);
@@ -563,8 +585,10 @@ private:
         fail("parse", pos, "Expected an expression, got '" + t.text + "'");
       }
       case Tok::newline:
-      case Tok::eof: fail("parse", pos, "Expected an expression");
-      case Tok::ident: break;
+      case Tok::eof:
+        fail("parse", pos, "Expected an expression");
+      case Tok::ident:
+        break;
     }
     fail("parse", pos, "Expected an expression");
   }

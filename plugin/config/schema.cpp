@@ -2,10 +2,10 @@
 
 #include <algorithm>
 #include <cctype>
-#include <tuple>
 #include <functional>
 #include <map>
 #include <optional>
+#include <tuple>
 
 namespace chalk::config {
 
@@ -13,57 +13,220 @@ namespace {
 
 // ---- key catalogue (the original tool's keyspecs, as far as users can name them)
 
-const std::vector<std::string> k_mark_keys{
-    "MAGIC", "CHALK_ID", "CHALK_VERSION", "TIMESTAMP_WHEN_CHALKED", "DATETIME_WHEN_CHALKED",
-    "PLATFORM_WHEN_CHALKED", "CHALK_RAND", "DOCKER_PLATFORM", "DOCKER_TAGS", "DOCKER_LABELS", "DOCKER_FILE",
-    "ORIGIN_URI", "BRANCH", "TAG", "COMMIT_ID", "AUTHOR", "COMMITTER", "DATE_AUTHORED", "DATE_COMMITTED",
-    "TIMESTAMP_AUTHORED", "TIMESTAMP_COMMITTED", "METADATA_ID"};
+const std::vector<std::string> k_mark_keys{"MAGIC",
+                                           "CHALK_ID",
+                                           "CHALK_VERSION",
+                                           "TIMESTAMP_WHEN_CHALKED",
+                                           "DATETIME_WHEN_CHALKED",
+                                           "PLATFORM_WHEN_CHALKED",
+                                           "CHALK_RAND",
+                                           "DOCKER_PLATFORM",
+                                           "DOCKER_TAGS",
+                                           "DOCKER_LABELS",
+                                           "DOCKER_FILE",
+                                           "ORIGIN_URI",
+                                           "BRANCH",
+                                           "TAG",
+                                           "COMMIT_ID",
+                                           "AUTHOR",
+                                           "COMMITTER",
+                                           "DATE_AUTHORED",
+                                           "DATE_COMMITTED",
+                                           "TIMESTAMP_AUTHORED",
+                                           "TIMESTAMP_COMMITTED",
+                                           "METADATA_ID"};
 
-const std::vector<std::string> k_other_chalk_time_keys{
-    "CHALK_PTR", "EARLIEST_VERSION", "HOST_SYSNAME_WHEN_CHALKED", "HOST_NODENAME_WHEN_CHALKED",
-    "HOST_RELEASE_WHEN_CHALKED", "HOST_VERSION_WHEN_CHALKED", "HOST_MACHINE_WHEN_CHALKED",
-    "PUBLIC_IPV4_ADDR_WHEN_CHALKED", "INJECTOR_CHALK_ID", "INJECTOR_VERSION", "INJECTOR_PUBLIC_KEY", "INJECTOR_ENV",
-    "INJECTOR_COMMIT_ID", "INJECTOR_ARGV", "TENANT_ID_WHEN_CHALKED", "OLD_CHALK_METADATA_HASH",
-    "OLD_CHALK_METADATA_ID", "ARTIFACT_TYPE", "HASH", "PRE_CHALK_HASH", "PATH_WHEN_CHALKED", "PATH_WITHIN_ZIP",
-    "CONTAINING_ARTIFACT_WHEN_CHALKED", "ARTIFACT_VERSION", "STORE_URI", "PACKAGE_URI", "CODE_OWNERS",
-    "VCS_DIR_WHEN_CHALKED", "VCS_MISSING_FILES", "TAG_SIGNED", "COMMIT_SIGNED", "COMMIT_MESSAGE", "TAGGER",
-    "DATE_TAGGED", "TIMESTAMP_TAGGED", "TAG_MESSAGE", "BUILD_ID", "BUILD_COMMIT_ID", "BUILD_URI", "BUILD_API_URI",
-    "BUILD_TRIGGER", "BUILD_CONTACT", "BUILD_ORIGIN_ID", "BUILD_ORIGIN_OWNER_ID", "BUILD_ORIGIN_URI",
-    "BUILD_ORIGIN_KEY", "DOCKERFILE_PATH", "DOCKERFILE_PATH_WITHIN_VCTX", "DOCKER_FILE_CHALKED", "DOCKER_PLATFORMS",
-    "DOCKER_ANNOTATIONS", "DOCKER_CONTEXT", "DOCKER_ADDITIONAL_CONTEXTS", "DOCKER_CHALK_ADDED_LABELS",
-    "DOCKER_CHALK_ADDED_TO_DOCKERFILE", "DOCKER_TARGET", "DOCKER_BASE_IMAGE", "DOCKER_BASE_IMAGE_REPO",
-    "DOCKER_BASE_IMAGE_REGISTRY", "DOCKER_BASE_IMAGE_NAME", "DOCKER_BASE_IMAGE_TAG", "DOCKER_BASE_IMAGE_DIGEST",
-    "DOCKER_BASE_IMAGES", "DOCKER_COPY_IMAGES", "SIGNING", "SIGNATURE", "SBOM", "SAST", "ERR_INFO", "FAILED_KEYS",
-    "METADATA_HASH", "SIGN_PARAMS", "EMBEDDED_CHALK", "EMBEDDED_TMPDIR", "CLOUD_METADATA_WHEN_CHALKED"};
+const std::vector<std::string> k_other_chalk_time_keys{"CHALK_PTR",
+                                                       "EARLIEST_VERSION",
+                                                       "HOST_SYSNAME_WHEN_CHALKED",
+                                                       "HOST_NODENAME_WHEN_CHALKED",
+                                                       "HOST_RELEASE_WHEN_CHALKED",
+                                                       "HOST_VERSION_WHEN_CHALKED",
+                                                       "HOST_MACHINE_WHEN_CHALKED",
+                                                       "PUBLIC_IPV4_ADDR_WHEN_CHALKED",
+                                                       "INJECTOR_CHALK_ID",
+                                                       "INJECTOR_VERSION",
+                                                       "INJECTOR_PUBLIC_KEY",
+                                                       "INJECTOR_ENV",
+                                                       "INJECTOR_COMMIT_ID",
+                                                       "INJECTOR_ARGV",
+                                                       "TENANT_ID_WHEN_CHALKED",
+                                                       "OLD_CHALK_METADATA_HASH",
+                                                       "OLD_CHALK_METADATA_ID",
+                                                       "ARTIFACT_TYPE",
+                                                       "HASH",
+                                                       "PRE_CHALK_HASH",
+                                                       "PATH_WHEN_CHALKED",
+                                                       "PATH_WITHIN_ZIP",
+                                                       "CONTAINING_ARTIFACT_WHEN_CHALKED",
+                                                       "ARTIFACT_VERSION",
+                                                       "STORE_URI",
+                                                       "PACKAGE_URI",
+                                                       "CODE_OWNERS",
+                                                       "VCS_DIR_WHEN_CHALKED",
+                                                       "VCS_MISSING_FILES",
+                                                       "TAG_SIGNED",
+                                                       "COMMIT_SIGNED",
+                                                       "COMMIT_MESSAGE",
+                                                       "TAGGER",
+                                                       "DATE_TAGGED",
+                                                       "TIMESTAMP_TAGGED",
+                                                       "TAG_MESSAGE",
+                                                       "BUILD_ID",
+                                                       "BUILD_COMMIT_ID",
+                                                       "BUILD_URI",
+                                                       "BUILD_API_URI",
+                                                       "BUILD_TRIGGER",
+                                                       "BUILD_CONTACT",
+                                                       "BUILD_ORIGIN_ID",
+                                                       "BUILD_ORIGIN_OWNER_ID",
+                                                       "BUILD_ORIGIN_URI",
+                                                       "BUILD_ORIGIN_KEY",
+                                                       "DOCKERFILE_PATH",
+                                                       "DOCKERFILE_PATH_WITHIN_VCTX",
+                                                       "DOCKER_FILE_CHALKED",
+                                                       "DOCKER_PLATFORMS",
+                                                       "DOCKER_ANNOTATIONS",
+                                                       "DOCKER_CONTEXT",
+                                                       "DOCKER_ADDITIONAL_CONTEXTS",
+                                                       "DOCKER_CHALK_ADDED_LABELS",
+                                                       "DOCKER_CHALK_ADDED_TO_DOCKERFILE",
+                                                       "DOCKER_TARGET",
+                                                       "DOCKER_BASE_IMAGE",
+                                                       "DOCKER_BASE_IMAGE_REPO",
+                                                       "DOCKER_BASE_IMAGE_REGISTRY",
+                                                       "DOCKER_BASE_IMAGE_NAME",
+                                                       "DOCKER_BASE_IMAGE_TAG",
+                                                       "DOCKER_BASE_IMAGE_DIGEST",
+                                                       "DOCKER_BASE_IMAGES",
+                                                       "DOCKER_COPY_IMAGES",
+                                                       "SIGNING",
+                                                       "SIGNATURE",
+                                                       "SBOM",
+                                                       "SAST",
+                                                       "ERR_INFO",
+                                                       "FAILED_KEYS",
+                                                       "METADATA_HASH",
+                                                       "SIGN_PARAMS",
+                                                       "EMBEDDED_CHALK",
+                                                       "EMBEDDED_TMPDIR",
+                                                       "CLOUD_METADATA_WHEN_CHALKED"};
 
-const std::vector<std::string> k_artifact_keys{
-    "_OP_ARTIFACT_PATH", "_OP_ARTIFACT_TYPE", "_OP_ARTIFACT_CONTEXT", "_CURRENT_HASH", "_VIRTUAL", "_IMAGE_ID",
-    "_IMAGE_CONFIG_DIGEST", "_REPO_TAGS", "_REPO_DIGESTS", "_REPO_LIST_DIGESTS", "_VALIDATED_METADATA",
-    "_VALIDATED_SIGNATURE", "_INVALID_SIGNATURE", "_IMAGE_COMMENT", "_IMAGE_CREATION_DATETIME",
-    "_IMAGE_DOCKER_VERSION", "_IMAGE_AUTHOR", "_IMAGE_ARCHITECTURE", "_IMAGE_VARIANT", "_IMAGE_OS",
-    "_IMAGE_OS_VERSION", "_IMAGE_SIZE", "_IMAGE_ROOT_FS_TYPE", "_IMAGE_ROOT_FS_LAYERS", "_IMAGE_HOSTNAME",
-    "_IMAGE_DOMAINNAME", "_IMAGE_USER", "_IMAGE_EXPOSED_PORTS", "_IMAGE_ENV", "_IMAGE_CMD", "_IMAGE_WORKINGDIR",
-    "_IMAGE_ENTRYPOINT", "_IMAGE_ONBUILD", "_IMAGE_LABELS", "_IMAGE_STOP_SIGNAL", "_IMAGE_SHELL",
-    "_IMAGE_HEALTHCHECK_TEST", "_INSTANCE_CONTAINER_ID", "_INSTANCE_CREATION_DATETIME", "_INSTANCE_ENV",
-    "_INSTANCE_IMAGE_ID", "_INSTANCE_STATUS", "_INSTANCE_PID", "_INSTANCE_NAME", "_INSTANCE_HOSTNAME",
-    "_PROCESS_PID", "_PROCESS_PARENT_PID", "_PROCESS_START_TIME", "_PROCESS_UTIME", "_PROCESS_STIME",
-    "_PROCESS_CHILDREN_UTIME", "_PROCESS_CHILDREN_STIME", "_PROCESS_STATE", "_PROCESS_PGID", "_PROCESS_UMASK",
-    "_PROCESS_UID", "_PROCESS_GID", "_PROCESS_NUM_FD_SIZE", "_PROCESS_GROUPS", "_PROCESS_SECCOMP_STATUS",
-    "_PROCESS_ARGV", "_PROCESS_CWD", "_PROCESS_EXE_PATH", "_PROCESS_COMMAND_NAME", "_PROCESS_FD_INFO",
-    "_PROCESS_MOUNT_INFO", "_PROCESS_DETAIL"};
+const std::vector<std::string> k_artifact_keys{"_OP_ARTIFACT_PATH",
+                                               "_OP_ARTIFACT_TYPE",
+                                               "_OP_ARTIFACT_CONTEXT",
+                                               "_CURRENT_HASH",
+                                               "_VIRTUAL",
+                                               "_IMAGE_ID",
+                                               "_IMAGE_CONFIG_DIGEST",
+                                               "_REPO_TAGS",
+                                               "_REPO_DIGESTS",
+                                               "_REPO_LIST_DIGESTS",
+                                               "_VALIDATED_METADATA",
+                                               "_VALIDATED_SIGNATURE",
+                                               "_INVALID_SIGNATURE",
+                                               "_IMAGE_COMMENT",
+                                               "_IMAGE_CREATION_DATETIME",
+                                               "_IMAGE_DOCKER_VERSION",
+                                               "_IMAGE_AUTHOR",
+                                               "_IMAGE_ARCHITECTURE",
+                                               "_IMAGE_VARIANT",
+                                               "_IMAGE_OS",
+                                               "_IMAGE_OS_VERSION",
+                                               "_IMAGE_SIZE",
+                                               "_IMAGE_ROOT_FS_TYPE",
+                                               "_IMAGE_ROOT_FS_LAYERS",
+                                               "_IMAGE_HOSTNAME",
+                                               "_IMAGE_DOMAINNAME",
+                                               "_IMAGE_USER",
+                                               "_IMAGE_EXPOSED_PORTS",
+                                               "_IMAGE_ENV",
+                                               "_IMAGE_CMD",
+                                               "_IMAGE_WORKINGDIR",
+                                               "_IMAGE_ENTRYPOINT",
+                                               "_IMAGE_ONBUILD",
+                                               "_IMAGE_LABELS",
+                                               "_IMAGE_STOP_SIGNAL",
+                                               "_IMAGE_SHELL",
+                                               "_IMAGE_HEALTHCHECK_TEST",
+                                               "_INSTANCE_CONTAINER_ID",
+                                               "_INSTANCE_CREATION_DATETIME",
+                                               "_INSTANCE_ENV",
+                                               "_INSTANCE_IMAGE_ID",
+                                               "_INSTANCE_STATUS",
+                                               "_INSTANCE_PID",
+                                               "_INSTANCE_NAME",
+                                               "_INSTANCE_HOSTNAME",
+                                               "_PROCESS_PID",
+                                               "_PROCESS_PARENT_PID",
+                                               "_PROCESS_START_TIME",
+                                               "_PROCESS_UTIME",
+                                               "_PROCESS_STIME",
+                                               "_PROCESS_CHILDREN_UTIME",
+                                               "_PROCESS_CHILDREN_STIME",
+                                               "_PROCESS_STATE",
+                                               "_PROCESS_PGID",
+                                               "_PROCESS_UMASK",
+                                               "_PROCESS_UID",
+                                               "_PROCESS_GID",
+                                               "_PROCESS_NUM_FD_SIZE",
+                                               "_PROCESS_GROUPS",
+                                               "_PROCESS_SECCOMP_STATUS",
+                                               "_PROCESS_ARGV",
+                                               "_PROCESS_CWD",
+                                               "_PROCESS_EXE_PATH",
+                                               "_PROCESS_COMMAND_NAME",
+                                               "_PROCESS_FD_INFO",
+                                               "_PROCESS_MOUNT_INFO",
+                                               "_PROCESS_DETAIL"};
 
-const std::vector<std::string> k_host_keys{
-    "_OPERATION", "_TIMESTAMP", "_DATETIME", "_ACTION_ID", "_EXEC_ID", "_HEARTBEAT_COUNT", "_ARGV", "_ENV",
-    "_CHALKS", "_COLLECTED_ARTIFACTS", "_UNMARKED", "_OP_ERRORS", "_OP_CHALKER_VERSION", "_OP_CHALKER_COMMIT_ID",
-    "_OP_CHALK_COUNT", "_OP_UNMARKED_COUNT", "_OP_CMD_FLAGS", "_OP_ARGV", "_OP_EXE_NAME", "_OP_EXE_PATH",
-    "_OP_HOSTNAME", "_OP_HOST_SYSNAME", "_OP_HOST_RELEASE", "_OP_HOST_VERSION", "_OP_HOST_NODENAME",
-    "_OP_HOST_MACHINE", "_OP_HOSTINFO", "_OP_NODENAME", "_OP_PLATFORM", "_OP_PUBLIC_IPV4_ADDR",
-    "_OP_CLOUD_METADATA", "_OP_EXIT_CODE", "_OP_SEARCH_PATH", "_OP_IPV4_ROUTES", "_OP_IPV6_ROUTES",
-    "_OP_IPV4_INTERFACES", "_OP_IPV6_INTERFACES", "_OP_ARP_TABLE", "_OP_TCP_SOCKET_INFO", "_OP_UDP_SOCKET_INFO",
-    "_OP_TENANT_ID", "_CHALK_RUN_TIME", "_CHALK_EXTERNAL_ACTION_AUDIT"};
+const std::vector<std::string> k_host_keys{"_OPERATION",
+                                           "_TIMESTAMP",
+                                           "_DATETIME",
+                                           "_ACTION_ID",
+                                           "_EXEC_ID",
+                                           "_HEARTBEAT_COUNT",
+                                           "_ARGV",
+                                           "_ENV",
+                                           "_CHALKS",
+                                           "_COLLECTED_ARTIFACTS",
+                                           "_UNMARKED",
+                                           "_OP_ERRORS",
+                                           "_OP_CHALKER_VERSION",
+                                           "_OP_CHALKER_COMMIT_ID",
+                                           "_OP_CHALK_COUNT",
+                                           "_OP_UNMARKED_COUNT",
+                                           "_OP_CMD_FLAGS",
+                                           "_OP_ARGV",
+                                           "_OP_EXE_NAME",
+                                           "_OP_EXE_PATH",
+                                           "_OP_HOSTNAME",
+                                           "_OP_HOST_SYSNAME",
+                                           "_OP_HOST_RELEASE",
+                                           "_OP_HOST_VERSION",
+                                           "_OP_HOST_NODENAME",
+                                           "_OP_HOST_MACHINE",
+                                           "_OP_HOSTINFO",
+                                           "_OP_NODENAME",
+                                           "_OP_PLATFORM",
+                                           "_OP_PUBLIC_IPV4_ADDR",
+                                           "_OP_CLOUD_METADATA",
+                                           "_OP_EXIT_CODE",
+                                           "_OP_SEARCH_PATH",
+                                           "_OP_IPV4_ROUTES",
+                                           "_OP_IPV6_ROUTES",
+                                           "_OP_IPV4_INTERFACES",
+                                           "_OP_IPV6_INTERFACES",
+                                           "_OP_ARP_TABLE",
+                                           "_OP_TCP_SOCKET_INFO",
+                                           "_OP_UDP_SOCKET_INFO",
+                                           "_OP_TENANT_ID",
+                                           "_CHALK_RUN_TIME",
+                                           "_CHALK_EXTERNAL_ACTION_AUDIT"};
 
-const std::vector<std::string> k_git_keys{"ORIGIN_URI", "BRANCH", "TAG", "COMMIT_ID", "AUTHOR", "COMMITTER",
-                                          "DATE_AUTHORED", "DATE_COMMITTED", "TIMESTAMP_AUTHORED",
+const std::vector<std::string> k_git_keys{"ORIGIN_URI",         "BRANCH",         "TAG",
+                                          "COMMIT_ID",          "AUTHOR",         "COMMITTER",
+                                          "DATE_AUTHORED",      "DATE_COMMITTED", "TIMESTAMP_AUTHORED",
                                           "TIMESTAMP_COMMITTED"};
 
 using Keys = std::vector<std::string>;
@@ -78,19 +241,31 @@ Keys concat(std::initializer_list<Keys> parts) {
 
 Keys chalk_time_keys() { return concat({k_mark_keys, k_other_chalk_time_keys}); }
 
-const Keys k_report_top{"_OPERATION", "_TIMESTAMP", "_DATETIME", "_ENV", "_OP_ARGV", "_OP_CHALKER_VERSION",
-                        "_OP_CHALK_COUNT", "_OP_UNMARKED_COUNT", "_OP_ERRORS", "_OP_EXIT_CODE", "_CHALKS",
-                        "_UNMARKED", "_COLLECTED_ARTIFACTS"};
-const Keys k_host_info{"_OP_PLATFORM", "_OP_HOSTNAME", "_OP_HOSTINFO", "_OP_HOST_VERSION", "_OP_NODENAME",
-                       "_OP_HOST_NODENAME", "_EXEC_ID", "_HEARTBEAT_COUNT"};
-const Keys k_image_artifact{"DOCKERFILE_PATH", "DOCKER_CONTEXT", "METADATA_HASH", "_OP_ARTIFACT_TYPE",
-                            "_OP_ARTIFACT_CONTEXT", "_VIRTUAL", "_IMAGE_ID", "_CURRENT_HASH", "_IMAGE_CONFIG_DIGEST",
-                            "_REPO_DIGESTS", "_REPO_LIST_DIGESTS", "_REPO_TAGS", "_VALIDATED_METADATA",
-                            "OLD_CHALK_METADATA_ID", "OLD_CHALK_METADATA_HASH"};
-const Keys k_process{"_PROCESS_PID", "_PROCESS_PARENT_PID", "_PROCESS_ARGV", "_PROCESS_COMMAND_NAME", "_PROCESS_CWD",
-                     "_PROCESS_EXE_PATH", "_PROCESS_UID", "_PROCESS_GID", "_PROCESS_STATE"};
-const Keys k_network{"_OP_IPV4_ROUTES", "_OP_IPV6_ROUTES", "_OP_IPV4_INTERFACES", "_OP_IPV6_INTERFACES",
-                     "_OP_ARP_TABLE", "_OP_TCP_SOCKET_INFO", "_OP_UDP_SOCKET_INFO"};
+const Keys k_report_top{"_OPERATION",
+                        "_TIMESTAMP",
+                        "_DATETIME",
+                        "_ENV",
+                        "_OP_ARGV",
+                        "_OP_CHALKER_VERSION",
+                        "_OP_CHALK_COUNT",
+                        "_OP_UNMARKED_COUNT",
+                        "_OP_ERRORS",
+                        "_OP_EXIT_CODE",
+                        "_CHALKS",
+                        "_UNMARKED",
+                        "_COLLECTED_ARTIFACTS"};
+const Keys k_host_info{"_OP_PLATFORM", "_OP_HOSTNAME",      "_OP_HOSTINFO", "_OP_HOST_VERSION",
+                       "_OP_NODENAME", "_OP_HOST_NODENAME", "_EXEC_ID",     "_HEARTBEAT_COUNT"};
+const Keys k_image_artifact{"DOCKERFILE_PATH",     "DOCKER_CONTEXT",        "METADATA_HASH",
+                            "_OP_ARTIFACT_TYPE",   "_OP_ARTIFACT_CONTEXT",  "_VIRTUAL",
+                            "_IMAGE_ID",           "_CURRENT_HASH",         "_IMAGE_CONFIG_DIGEST",
+                            "_REPO_DIGESTS",       "_REPO_LIST_DIGESTS",    "_REPO_TAGS",
+                            "_VALIDATED_METADATA", "OLD_CHALK_METADATA_ID", "OLD_CHALK_METADATA_HASH"};
+const Keys k_process{"_PROCESS_PID",          "_PROCESS_PARENT_PID", "_PROCESS_ARGV",
+                     "_PROCESS_COMMAND_NAME", "_PROCESS_CWD",        "_PROCESS_EXE_PATH",
+                     "_PROCESS_UID",          "_PROCESS_GID",        "_PROCESS_STATE"};
+const Keys k_network{"_OP_IPV4_ROUTES", "_OP_IPV6_ROUTES",     "_OP_IPV4_INTERFACES", "_OP_IPV6_INTERFACES",
+                     "_OP_ARP_TABLE",   "_OP_TCP_SOCKET_INFO", "_OP_UDP_SOCKET_INFO"};
 
 struct TemplateDef {
   const char* name;
@@ -101,11 +276,15 @@ std::vector<TemplateDef> report_template_defs() {
   Keys all = concat({chalk_time_keys(), k_artifact_keys, k_host_keys});
   Keys insertion = concat({k_report_top, k_mark_keys, k_image_artifact});
   Keys report = concat({k_report_top, k_host_info, k_mark_keys, k_image_artifact, k_process});
-  Keys large = concat({insertion, report, k_network, {"CHALK_PTR", "DOCKER_BASE_IMAGE", "DOCKER_ANNOTATIONS",
-                                                      "_OP_HOST_SYSNAME", "_OP_HOST_RELEASE", "_OP_HOST_MACHINE",
-                                                      "_ACTION_ID", "_OP_CMD_FLAGS", "_OP_EXE_PATH"}});
-  Keys summary{"_OPERATION", "_DATETIME", "_CHALKS", "CHALK_ID", "METADATA_ID", "_OP_ARTIFACT_TYPE",
-               "_CURRENT_HASH", "DOCKER_TAGS", "_OP_CHALK_COUNT", "_OP_UNMARKED_COUNT", "_UNMARKED"};
+  Keys large =
+      concat({insertion,
+              report,
+              k_network,
+              {"CHALK_PTR", "DOCKER_BASE_IMAGE", "DOCKER_ANNOTATIONS", "_OP_HOST_SYSNAME", "_OP_HOST_RELEASE",
+               "_OP_HOST_MACHINE", "_ACTION_ID", "_OP_CMD_FLAGS", "_OP_EXE_PATH"}});
+  Keys summary{"_OPERATION",      "_DATETIME",          "_CHALKS",       "CHALK_ID",
+               "METADATA_ID",     "_OP_ARTIFACT_TYPE",  "_CURRENT_HASH", "DOCKER_TAGS",
+               "_OP_CHALK_COUNT", "_OP_UNMARKED_COUNT", "_UNMARKED"};
   return {
       {"null", {}},
       {"report_all", all},
@@ -132,12 +311,13 @@ std::vector<TemplateDef> report_template_defs() {
 
 std::vector<TemplateDef> mark_template_defs() {
   Keys mark_default = k_mark_keys;
-  Keys reproducable{"MAGIC", "CHALK_ID", "CHALK_VERSION", "DOCKER_FILE", "ORIGIN_URI", "BRANCH", "TAG",
-                    "COMMIT_ID", "METADATA_ID"};
-  Keys large = concat({k_mark_keys, {"CHALK_PTR", "DOCKERFILE_PATH", "DOCKER_CONTEXT", "DOCKER_BASE_IMAGE",
-                                     "HOST_SYSNAME_WHEN_CHALKED", "HOST_NODENAME_WHEN_CHALKED",
-                                     "HOST_RELEASE_WHEN_CHALKED", "HOST_VERSION_WHEN_CHALKED",
-                                     "HOST_MACHINE_WHEN_CHALKED", "INJECTOR_VERSION", "INJECTOR_ARGV"}});
+  Keys reproducable{"MAGIC",  "CHALK_ID", "CHALK_VERSION", "DOCKER_FILE", "ORIGIN_URI",
+                    "BRANCH", "TAG",      "COMMIT_ID",     "METADATA_ID"};
+  Keys large = concat(
+      {k_mark_keys,
+       {"CHALK_PTR", "DOCKERFILE_PATH", "DOCKER_CONTEXT", "DOCKER_BASE_IMAGE", "HOST_SYSNAME_WHEN_CHALKED",
+        "HOST_NODENAME_WHEN_CHALKED", "HOST_RELEASE_WHEN_CHALKED", "HOST_VERSION_WHEN_CHALKED",
+        "HOST_MACHINE_WHEN_CHALKED", "INJECTOR_VERSION", "INJECTOR_ARGV"}});
   return {
       {"mark_all", chalk_time_keys()},
       {"mark_large", large},
@@ -278,13 +458,13 @@ const std::map<std::string, Field>& root_fields() {
 }
 
 // Reference sections whose contents we accept unchecked and ignore.
-const std::set<std::string> k_ignored_sections{"keyspec", "plugin", "tool", "extract", "source_marks",
-                                               "attestation", "cloud_provider", "docker_platform"};
+const std::set<std::string> k_ignored_sections{"keyspec",        "plugin",         "tool",
+                                               "extract",        "source_marks",   "attestation",
+                                               "cloud_provider", "docker_platform"};
 
-const std::vector<std::string> k_report_types{"help", "insert", "extract", "delete", "config", "load", "dump",
-                                              "docker", "version", "env", "exec", "setup", "docgen", "__",
-                                              "build", "push", "pull", "heartbeat", "postexec"};
-
+const std::vector<std::string> k_report_types{
+    "help", "insert", "extract", "delete", "config", "load", "dump", "docker",    "version", "env",
+    "exec", "setup",  "docgen",  "__",     "build",  "push", "pull", "heartbeat", "postexec"};
 
 // Fields each sink type uses beyond the common ones.
 const std::map<std::string, std::vector<std::string>>& sink_fields() {
@@ -293,30 +473,36 @@ const std::map<std::string, std::vector<std::string>>& sink_fields() {
       {"stderr", {}},
       {"file", {"filename", "log_search_path", "use_search_path", "on_write_msg"}},
       {"rotating_log", {"filename", "max", "truncation_amount", "log_search_path", "on_write_msg"}},
-      {"post", {"uri", "headers", "content_type", "disallow_http", "timeout", "pinned_cert_file",
-                "prefer_bundled_certs", "auth", "on_write_msg", "disable_after_errors"}},
-      {"s3", {"uri", "uid", "secret", "region", "token", "extra", "endpoint", "on_write_msg",
-              "disable_after_errors"}},
+      {"post",
+       {"uri", "headers", "content_type", "disallow_http", "timeout", "pinned_cert_file",
+        "prefer_bundled_certs", "auth", "on_write_msg", "disable_after_errors"}},
+      {"s3",
+       {"uri", "uid", "secret", "region", "token", "extra", "endpoint", "on_write_msg",
+        "disable_after_errors"}},
   };
   return k_sinks;
 }
 
 const std::map<std::string, std::vector<std::string>>& sink_required() {
   static const std::map<std::string, std::vector<std::string>> k_required{
-      {"file", {"filename"}}, {"rotating_log", {"filename", "max"}}, {"post", {"uri"}}, {"s3", {"uri", "uid", "secret"}}};
+      {"file", {"filename"}},
+      {"rotating_log", {"filename", "max"}},
+      {"post", {"uri"}},
+      {"s3", {"uri", "uid", "secret"}}};
   return k_required;
 }
 
 class Validator {
-public:
-  Validator(const RunResult& run, const Environment& env, Host host) : m_run(run), m_store(run.store), m_env(env), m_host(host) {}
+ public:
+  Validator(const RunResult& run, const Environment& env, Host host)
+      : m_run(run), m_store(run.store), m_env(env), m_host(host) {}
 
   Validated run() {
     root();
     return build();
   }
 
-private:
+ private:
   const RunResult& m_run;
   const Store& m_store;
   const Environment& m_env;
@@ -340,12 +526,14 @@ private:
   void check_type(const std::string& path, const std::string& field, const Type& want) const {
     const Value* value = get(path);
     if (value == nullptr) {
-      if (is_section(path)) fail_checking(path, "Wrong type for '" + field + "' (spec said " + type_name(want) + " but value is a: section)");
+      if (is_section(path))
+        fail_checking(path, "Wrong type for '" + field + "' (spec said " + type_name(want) +
+                                " but value is a: section)");
       return;
     }
     if (!type_fits(value->type, want))
-      fail_checking(path, "Wrong type for '" + field + "' (spec said " + type_name(want) + " but value is a: " +
-                              type_name(value->type) + ")");
+      fail_checking(path, "Wrong type for '" + field + "' (spec said " + type_name(want) +
+                              " but value is a: " + type_name(value->type) + ")");
   }
 
   void check_field(const std::string& path, const std::string& name, const Field& field) const {
@@ -356,8 +544,9 @@ private:
         std::find(field.choices.begin(), field.choices.end(), value->s) == field.choices.end())
       fail_checking(path, "Value is not one of the valid choices: " + join(field.choices, ", "));
     if (field.range && (value->i < field.range->first || value->i > field.range->second))
-      fail_checking(path, "Value '" + std::to_string(value->i) + "' is outside of allowed range: " +
-                              std::to_string(field.range->first) + " .. " + std::to_string(field.range->second));
+      fail_checking(path, "Value '" + std::to_string(value->i) +
+                              "' is outside of allowed range: " + std::to_string(field.range->first) +
+                              " .. " + std::to_string(field.range->second));
   }
 
   [[nodiscard]] Pos position(const std::string& path) const {
@@ -376,17 +565,23 @@ private:
     });
     for (const auto& name : names) {
       if (is_section(name)) {
-        if (name == "exec") exec();
-        else if (name == "docker") docker();
-        else if (name == "sink_config") for_each_child(name, [&](const std::string& n) { sink_config(n); });
+        if (name == "exec")
+          exec();
+        else if (name == "docker")
+          docker();
+        else if (name == "sink_config")
+          for_each_child(name, [&](const std::string& n) { sink_config(n); });
         else if (name == "report_template" || name == "mark_template")
           // built-in templates the config did not touch are valid by construction
           for_each_child(name, [&](const std::string& n) {
             if (m_store.touched(name + "." + n)) template_section(name, n);
           });
-        else if (name == "custom_report") for_each_child(name, [&](const std::string& n) { custom_report(n); });
-        else if (name == "outconf") continue;  // its built-ins only: the checker refuses writes
-        else if (!k_ignored_sections.count(name)) unknown(name, "", name);
+        else if (name == "custom_report")
+          for_each_child(name, [&](const std::string& n) { custom_report(n); });
+        else if (name == "outconf")
+          continue;  // its built-ins only: the checker refuses writes
+        else if (!k_ignored_sections.count(name))
+          unknown(name, "", name);
         continue;
       }
       auto field = root_fields().find(name);
@@ -395,22 +590,23 @@ private:
     }
   }
 
-  void for_each_child(const std::string& section, const std::function<void(const std::string&)>& visit) const {
+  void for_each_child(const std::string& section,
+                      const std::function<void(const std::string&)>& visit) const {
     for (const auto& child : m_store.children(section)) {
       std::string path = section + "." + child;
       if (!is_section(path))
-        fail_checking(path, "Wrong type for '" + child + "' (spec said section but value is a: " +
-                                type_name(get(path)->type) + ")");
+        fail_checking(path, "Wrong type for '" + child +
+                                "' (spec said section but value is a: " + type_name(get(path)->type) + ")");
       visit(child);
     }
   }
 
   void exec() {
     static const std::map<std::string, Field> k_exec{{"command_name", {k_string, {}, {}}},
-                                                    {"search_path", {k_string_list, {}, {}}},
-                                                    {"chalk_search_path", {k_string_list, {}, {}}},
-                                                    {"override_ok", {k_bool, {}, {}}},
-                                                    {"use_path", {k_bool, {}, {}}}};
+                                                     {"search_path", {k_string_list, {}, {}}},
+                                                     {"chalk_search_path", {k_string_list, {}, {}}},
+                                                     {"override_ok", {k_bool, {}, {}}},
+                                                     {"use_path", {k_bool, {}, {}}}};
     static const std::map<std::string, Field> k_heartbeat{
         {"run", {k_bool, {}, {}}},
         {"rate", {Type::of(Kind::duration), {}, {}}},
@@ -426,15 +622,19 @@ private:
         }
         // The shim sleeps this long between reports; zero or less would make it spin.
         if (const Value* rate = get(path + ".rate"); rate != nullptr && rate->i <= 0)
-          fail_checking(path + ".rate", "Value '" + value_to_string(*rate) + "' is outside of allowed range: 1 usec .. no limit");
+          fail_checking(path + ".rate", "Value '" + value_to_string(*rate) +
+                                            "' is outside of allowed range: 1 usec .. no limit");
         continue;
       }
       auto field = k_exec.find(name);
       if (field == k_exec.end() || is_section(path)) {
         std::string hint;
-        if (name == "heartbeat_rlimit") hint = "renamed to exec.heartbeat.rlimit";
-        else if (name == "heartbeat_nice") hint = "renamed to exec.heartbeat.nice";
-        else if (name == "heartbeat") hint = "use exec.heartbeat.run";
+        if (name == "heartbeat_rlimit")
+          hint = "renamed to exec.heartbeat.rlimit";
+        else if (name == "heartbeat_nice")
+          hint = "renamed to exec.heartbeat.nice";
+        else if (name == "heartbeat")
+          hint = "use exec.heartbeat.run";
         unknown(path, "exec", name, hint);
       }
       check_field(path, name, field->second);
@@ -443,12 +643,12 @@ private:
 
   void docker() {
     static const std::map<std::string, Field> k_docker{{"wrap_entrypoint", {k_bool, {}, {}}},
-                                                      {"wrap_cmd", {k_bool, {}, {}}},
-                                                      {"label_prefix", {k_string, {}, {}}},
-                                                      {"label_template", {k_string, {}, {}}},
-                                                      {"custom_labels", {k_string_dict, {}, {}}},
-                                                      {"additional_env_vars", {k_string_dict, {}, {}}},
-                                                      {"arch_binary_locations_path", {k_string, {}, {}}}};
+                                                       {"wrap_cmd", {k_bool, {}, {}}},
+                                                       {"label_prefix", {k_string, {}, {}}},
+                                                       {"label_template", {k_string, {}, {}}},
+                                                       {"custom_labels", {k_string_dict, {}, {}}},
+                                                       {"additional_env_vars", {k_string_dict, {}, {}}},
+                                                       {"arch_binary_locations_path", {k_string, {}, {}}}};
     for (const auto& name : m_store.children("docker")) {
       std::string path = "docker." + name;
       auto field = k_docker.find(name);
@@ -466,8 +666,8 @@ private:
       for (std::size_t i = 0; i + 1 < labels->items.size(); i += 2)
         for (char c : labels->items[i].s)
           if (!std::isalnum(static_cast<unsigned char>(c)) && c != '.' && c != '-' && c != '_')
-            fail_checking("docker.custom_labels",
-                          "label '" + labels->items[i].s + "' may only hold letters, digits, '.', '-' and '_'");
+            fail_checking("docker.custom_labels", "label '" + labels->items[i].s +
+                                                      "' may only hold letters, digits, '.', '-' and '_'");
     }
     if (const Value* label_template = get("docker.label_template")) {
       if (!label_template->s.empty() && !is_section("mark_template." + label_template->s))
@@ -479,13 +679,23 @@ private:
     std::string base = "sink_config." + name;
     static const std::map<std::string, Type> k_common{
         {"sink", k_string}, {"enabled", k_bool}, {"priority", k_int}, {"filters", k_string_list}};
-    static const std::map<std::string, Type> k_typed{
-        {"filename", k_string},        {"log_search_path", k_string_list}, {"use_search_path", k_bool},
-        {"headers", k_string_dict},    {"content_type", k_string},         {"disallow_http", k_bool},
-        {"pinned_cert_file", k_string}, {"prefer_bundled_certs", k_bool},  {"auth", k_string},
-        {"uid", k_string},             {"secret", k_string},               {"region", k_string},
-        {"token", k_string},           {"extra", k_string},                {"endpoint", k_string},
-        {"on_write_msg", k_string},    {"disable_after_errors", k_int}};
+    static const std::map<std::string, Type> k_typed{{"filename", k_string},
+                                                     {"log_search_path", k_string_list},
+                                                     {"use_search_path", k_bool},
+                                                     {"headers", k_string_dict},
+                                                     {"content_type", k_string},
+                                                     {"disallow_http", k_bool},
+                                                     {"pinned_cert_file", k_string},
+                                                     {"prefer_bundled_certs", k_bool},
+                                                     {"auth", k_string},
+                                                     {"uid", k_string},
+                                                     {"secret", k_string},
+                                                     {"region", k_string},
+                                                     {"token", k_string},
+                                                     {"extra", k_string},
+                                                     {"endpoint", k_string},
+                                                     {"on_write_msg", k_string},
+                                                     {"disable_after_errors", k_int}};
     for (const auto& [field, type] : k_common) check_type(base + "." + field, field, type);
     const Value* sink_value = get(base + ".sink");
     std::string sink = sink_value != nullptr ? sink_value->s : "";
@@ -498,15 +708,18 @@ private:
     auto required = sink_required().find(sink);
     if (required != sink_required().end())
       for (const auto& field : required->second)
-        if (!get(base + "." + field)) fail_checking(base, "sink config is missing required field: '" + field + "'");
+        if (!get(base + "." + field))
+          fail_checking(base, "sink config is missing required field: '" + field + "'");
     for (const auto& field : m_store.children(base)) {
       if (k_common.count(field)) continue;
       if (std::find(uses->second.begin(), uses->second.end(), field) == uses->second.end())
-        fail_checking(base + "." + field, "sink config provides field '" + field + "', but the specified sink '" +
-                                              sink + "' does not use that field.");
+        fail_checking(base + "." + field, "sink config provides field '" + field +
+                                              "', but the specified sink '" + sink +
+                                              "' does not use that field.");
       std::string path = base + "." + field;
       const Value* value = get(path);
-      if (value == nullptr) fail_checking(path, "Wrong type for '" + field + "' (spec said a value but value is a: section)");
+      if (value == nullptr)
+        fail_checking(path, "Wrong type for '" + field + "' (spec said a value but value is a: section)");
       Kind kind = value->type.kind;
       if (field == "uri") {
         if (kind != Kind::string) fail_checking(path, "uri: Field must be a string.");
@@ -541,10 +754,14 @@ private:
                                       type_name(get(key_path)->type) + ")");
         for (const auto& property : m_store.children(key_path)) {
           std::string prop_path = key_path + "." + property;
-          if (property == "use") check_type(prop_path, property, k_bool);
-          else if (property == "order") check_type(prop_path, property, k_int);
-          else if (property == "object_store") check_type(prop_path, property, k_string);
-          else fail_checking(prop_path, "Unknown field for a key section: " + property);
+          if (property == "use")
+            check_type(prop_path, property, k_bool);
+          else if (property == "order")
+            check_type(prop_path, property, k_int);
+          else if (property == "object_store")
+            check_type(prop_path, property, k_string);
+          else
+            fail_checking(prop_path, "Unknown field for a key section: " + property);
         }
       }
     }
@@ -560,32 +777,37 @@ private:
 
   void custom_report(const std::string& name) {
     std::string base = "custom_report." + name;
-    static const std::map<std::string, Type> k_fields{{"enabled", k_bool},        {"report_template", k_string},
-                                                      {"sink_configs", k_string_list}, {"use_when", k_string_list},
-                                                      {"per_chalk", k_bool},      {"doc", k_string}};
+    static const std::map<std::string, Type> k_fields{
+        {"enabled", k_bool},         {"report_template", k_string}, {"sink_configs", k_string_list},
+        {"use_when", k_string_list}, {"per_chalk", k_bool},         {"doc", k_string}};
     for (const auto& child : m_store.children(base)) {
       auto field = k_fields.find(child);
-      if (field == k_fields.end() || is_section(base + "." + child)) unknown(base + "." + child, "custom_report", child);
+      if (field == k_fields.end() || is_section(base + "." + child))
+        unknown(base + "." + child, "custom_report", child);
       check_type(base + "." + child, child, field->second);
     }
     const Value* sinks = get(base + ".sink_configs");
     if (sinks == nullptr)
-      fail_checking(base, "Inside field '" + name + "': Required attribute 'sink_configs' is missing, and has no default value");
+      fail_checking(base, "Inside field '" + name +
+                              "': Required attribute 'sink_configs' is missing, and has no default value");
     for (const auto& sink : sinks->items)
       if (!is_section("sink_config." + sink.s))
-        fail_checking(base + ".sink_configs", "The report '" + name + "' applies sink configuration '" + sink.s +
-                                                  "', but that configuration has not been set.");
+        fail_checking(base + ".sink_configs", "The report '" + name + "' applies sink configuration '" +
+                                                  sink.s + "', but that configuration has not been set.");
     const Value* tmpl = get(base + ".report_template");
-    if (tmpl == nullptr || tmpl->s.empty()) fail_checking(base, "Custom Report '" + name + "' must set a report");
+    if (tmpl == nullptr || tmpl->s.empty())
+      fail_checking(base, "Custom Report '" + name + "' must set a report");
     if (!is_section("report_template." + tmpl->s))
-      fail_checking(base + ".report_template", "In custom report '" + name + "': specificate a Report template '" +
-                                                   tmpl->s + "', but no such template exists");
+      fail_checking(base + ".report_template", "In custom report '" + name +
+                                                   "': specificate a Report template '" + tmpl->s +
+                                                   "', but no such template exists");
     template_keys_exist("report_template", tmpl->s);
     if (const Value* use_when = get(base + ".use_when")) {
       for (const auto& item : use_when->items) {
         if (item.s == "*") {
           if (use_when->items.size() != 1)
-            fail_checking(base + ".use_when", "For field use_when, '*' should be the only item when it appears");
+            fail_checking(base + ".use_when",
+                          "For field use_when, '*' should be the only item when it appears");
           continue;
         }
         if (std::find(k_report_types.begin(), k_report_types.end(), item.s) == k_report_types.end())
@@ -645,7 +867,8 @@ private:
       const Value* use = store.get(keys + "." + key + ".use");
       if (use == nullptr || use->b) t.keys.insert(key);
     }
-    for (const auto& [a, b] : {std::pair{"_OP_HOSTINFO", "_OP_HOST_VERSION"}, std::pair{"_OP_NODENAME", "_OP_HOST_NODENAME"}}) {
+    for (const auto& [a, b] :
+         {std::pair{"_OP_HOSTINFO", "_OP_HOST_VERSION"}, std::pair{"_OP_NODENAME", "_OP_HOST_NODENAME"}}) {
       if (t.keys.count(a) || t.keys.count(b)) {
         t.keys.insert(a);
         t.keys.insert(b);
@@ -722,13 +945,16 @@ private:
       if (!op.subscribe && found != list.end()) list.erase(found);
     }
     for (auto it = s.subscriptions.begin(); it != s.subscriptions.end();) {
-      if (it->second.empty()) it = s.subscriptions.erase(it);
-      else ++it;
+      if (it->second.empty())
+        it = s.subscriptions.erase(it);
+      else
+        ++it;
     }
 
     s.report_templates = templates("report_template");
     const std::string label_template = string_at("docker.label_template", "chalk_labels");
-    s.label_keys = label_template.empty() ? std::set<std::string>{} : templates("mark_template").at(label_template).keys;
+    s.label_keys =
+        label_template.empty() ? std::set<std::string>{} : templates("mark_template").at(label_template).keys;
     for (const auto& name : m_store.children("custom_report")) {
       std::string base = "custom_report." + name + ".";
       CustomReport r;
@@ -747,14 +973,15 @@ private:
       for (const auto& [topic, sinks] : s.subscriptions)
         used = used || std::find(sinks.begin(), sinks.end(), name) != sinks.end();
       for (const auto& [report_name, report] : s.custom_reports)
-        used = used || (report.enabled &&
-                        std::find(report.sink_configs.begin(), report.sink_configs.end(), name) != report.sink_configs.end());
+        used = used || (report.enabled && std::find(report.sink_configs.begin(), report.sink_configs.end(),
+                                                    name) != report.sink_configs.end());
       if (!used) continue;
       std::string from = sink.region_source == "default"
                              ? " (default; set region, AWS_REGION or AWS_DEFAULT_REGION to change it)"
                              : " from " + sink.region_source;
-      out.warnings.push_back({*m_store.find_section("sink_config." + name),
-                              "sink_config " + name + ": no s3 region set; using '" + sink.region + "'" + from});
+      out.warnings.push_back(
+          {*m_store.find_section("sink_config." + name),
+           "sink_config " + name + ": no s3 region set; using '" + sink.region + "'" + from});
     }
     return out;
   }
@@ -809,7 +1036,8 @@ std::optional<std::string> unsupported_field(const std::string& path) {
     start = dot + 1;
   }
   for (const auto& pattern : k_patterns) {
-    if (pattern.whole_section ? parts.size() <= pattern.parts.size() : parts.size() != pattern.parts.size()) continue;
+    if (pattern.whole_section ? parts.size() <= pattern.parts.size() : parts.size() != pattern.parts.size())
+      continue;
     bool match = true;
     for (std::size_t n = 0; n < pattern.parts.size() && match; ++n)
       match = pattern.parts[n] == "*" || pattern.parts[n] == parts[n];
@@ -817,7 +1045,6 @@ std::optional<std::string> unsupported_field(const std::string& path) {
   }
   return std::nullopt;
 }
-
 
 const Store& builtin_store(Host host) {
   static const Store k_plugin = make_store(Host::plugin);
@@ -828,7 +1055,8 @@ const Store& builtin_store(Host host) {
 const std::set<std::string>& key_catalogue() {
   static const std::set<std::string> k_keys = [] {
     std::set<std::string> keys;
-    for (const auto& list : {chalk_time_keys(), k_artifact_keys, k_host_keys}) keys.insert(list.begin(), list.end());
+    for (const auto& list : {chalk_time_keys(), k_artifact_keys, k_host_keys})
+      keys.insert(list.begin(), list.end());
     return keys;
   }();
   return k_keys;

@@ -70,7 +70,7 @@ struct Message {
 
 struct Settings {
   std::string log_level = "warn";  // which chalk diagnostics print: warnings need warn or lower
-  std::optional<bool> color;      // ANSI colour in diagnostics; unset = stderr is a terminal and NO_COLOR unset
+  std::optional<bool> color;  // ANSI colour in diagnostics; unset = stderr is a terminal and NO_COLOR unset
   bool skip_command_report = false;
   bool skip_custom_reports = false;
   std::string docker_exe;  // "" = find `docker` on PATH

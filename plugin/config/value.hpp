@@ -39,12 +39,42 @@ struct Value {
   std::string s;             // string, IPAddr, CIDR (normalised text)
   std::vector<Value> items;  // list, tuple; dict as key, value, key, value...
 
-  static Value make_int(std::int64_t v) { Value x; x.type = Type::of(Kind::int_); x.i = v; return x; }
-  static Value make_float(double v) { Value x; x.type = Type::of(Kind::float_); x.f = v; return x; }
-  static Value make_bool(bool v) { Value x; x.type = Type::of(Kind::bool_); x.b = v; return x; }
-  static Value make_string(std::string v) { Value x; x.type = Type::of(Kind::string); x.s = std::move(v); return x; }
-  static Value make_duration(std::int64_t us) { Value x; x.type = Type::of(Kind::duration); x.i = us; return x; }
-  static Value make_size(std::uint64_t bytes) { Value x; x.type = Type::of(Kind::size); x.u = bytes; return x; }
+  static Value make_int(std::int64_t v) {
+    Value x;
+    x.type = Type::of(Kind::int_);
+    x.i = v;
+    return x;
+  }
+  static Value make_float(double v) {
+    Value x;
+    x.type = Type::of(Kind::float_);
+    x.f = v;
+    return x;
+  }
+  static Value make_bool(bool v) {
+    Value x;
+    x.type = Type::of(Kind::bool_);
+    x.b = v;
+    return x;
+  }
+  static Value make_string(std::string v) {
+    Value x;
+    x.type = Type::of(Kind::string);
+    x.s = std::move(v);
+    return x;
+  }
+  static Value make_duration(std::int64_t us) {
+    Value x;
+    x.type = Type::of(Kind::duration);
+    x.i = us;
+    return x;
+  }
+  static Value make_size(std::uint64_t bytes) {
+    Value x;
+    x.type = Type::of(Kind::size);
+    x.u = bytes;
+    return x;
+  }
 };
 
 bool values_equal(const Value& a, const Value& b);

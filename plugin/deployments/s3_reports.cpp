@@ -20,14 +20,20 @@ std::string xml_unescape(std::string_view text) {
     }
     const std::size_t end = text.find(';', i);
     const std::string_view entity = end == std::string_view::npos ? "" : text.substr(i + 1, end - i - 1);
-    if (entity == "amp") out += '&';
-    else if (entity == "lt") out += '<';
-    else if (entity == "gt") out += '>';
-    else if (entity == "quot") out += '"';
-    else if (entity == "apos") out += '\'';
+    if (entity == "amp")
+      out += '&';
+    else if (entity == "lt")
+      out += '<';
+    else if (entity == "gt")
+      out += '>';
+    else if (entity == "quot")
+      out += '"';
+    else if (entity == "apos")
+      out += '\'';
     else if (entity.size() > 1 && entity[0] == '#') {
       const bool hex = entity[1] == 'x';
-      const unsigned long code = std::strtoul(std::string(entity.substr(hex ? 2 : 1)).c_str(), nullptr, hex ? 16 : 10);
+      const unsigned long code =
+          std::strtoul(std::string(entity.substr(hex ? 2 : 1)).c_str(), nullptr, hex ? 16 : 10);
       if (code < 0x80) out += static_cast<char>(code);
     } else {
       out += text[i];
@@ -73,7 +79,8 @@ oci::Result<ObjectListing> parse_object_listing(std::string_view xml) {
   std::size_t pos = 0;
   while ((pos = xml.find("<Key>", pos)) != std::string_view::npos) {
     const std::size_t end = xml.find("</Key>", pos);
-    if (end == std::string_view::npos) return oci::make_error(oci::Errc::invalid_format, "unterminated <Key>");
+    if (end == std::string_view::npos)
+      return oci::make_error(oci::Errc::invalid_format, "unterminated <Key>");
     listing.keys.push_back(xml_unescape(xml.substr(pos + 5, end - pos - 5)));
     pos = end;
   }
@@ -82,7 +89,8 @@ oci::Result<ObjectListing> parse_object_listing(std::string_view xml) {
   if (truncated != std::string_view::npos && token != std::string_view::npos) {
     const std::size_t start = token + 23;
     const std::size_t end = xml.find("</NextContinuationToken>", start);
-    if (end == std::string_view::npos) return oci::make_error(oci::Errc::invalid_format, "unterminated token");
+    if (end == std::string_view::npos)
+      return oci::make_error(oci::Errc::invalid_format, "unterminated token");
     listing.next_token = xml_unescape(xml.substr(start, end - start));
   }
   return listing;

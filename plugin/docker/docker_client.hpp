@@ -18,12 +18,13 @@ struct CommandResult {
 };
 
 class DockerClient {
-public:
+ public:
   virtual ~DockerClient() = default;
   // Runs `docker ARGS...`, output streamed to our own stdout/stderr (the user's build).
   virtual oci::Result<int> stream(const std::vector<std::string>& args) = 0;
   // Runs `docker ARGS...` capturing both streams; `input` is fed to its stdin.
-  virtual oci::Result<CommandResult> capture(const std::vector<std::string>& args, const std::string& input = {}) = 0;
+  virtual oci::Result<CommandResult> capture(const std::vector<std::string>& args,
+                                             const std::string& input = {}) = 0;
 };
 
 // Spawns the docker executable: `docker_exe` if given, else the CLI that started this plugin

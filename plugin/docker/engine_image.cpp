@@ -14,7 +14,7 @@ namespace {
 
 // Layer bytes of an engine image are never read through us.
 class EngineBlobs final : public oci::BlobSource {
-public:
+ public:
   explicit EngineBlobs(std::string reference) : m_reference(std::move(reference)) {}
   oci::Result<std::unique_ptr<oci::ByteStream>> open_raw(const oci::Descriptor& descriptor) const override {
     return oci::make_error(oci::Errc::not_found, "layer " + descriptor.digest.str() + " of `" + m_reference +
@@ -22,7 +22,7 @@ public:
   }
   [[nodiscard]] std::string describe() const override { return "engine image `" + m_reference + "`"; }
 
-private:
+ private:
   std::string m_reference;
 };
 
@@ -41,7 +41,8 @@ std::uint64_t history_size(const oci::Json& entry) {
   return 0;
 }
 
-oci::Result<oci::Json> rebuild_history(const oci::Json& history, std::size_t layer_count, const std::string& reference) {
+oci::Result<oci::Json> rebuild_history(const oci::Json& history, std::size_t layer_count,
+                                       const std::string& reference) {
   std::vector<bool> makes_layer(history.size(), false);
   std::size_t sized = 0;
   std::size_t candidates = 0;
@@ -56,13 +57,15 @@ oci::Result<oci::Json> rebuild_history(const oci::Json& history, std::size_t lay
   // Empty layers (a RUN that changed nothing) have size 0 like metadata entries: take the
   // non-metadata ones only when that accounts for every layer exactly.
   if (sized > layer_count || (sized < layer_count && sized + candidates != layer_count)) {
-    return oci::make_error(oci::Errc::unsupported, "the history of `" + reference + "` does not map onto its " +
+    return oci::make_error(oci::Errc::unsupported, "the history of `" + reference +
+                                                       "` does not map onto its " +
                                                        std::to_string(layer_count) + " layers unambiguously");
   }
   oci::Json rebuilt = oci::Json::array();
   for (std::size_t i = 0; i < history.size(); ++i) {
     const oci::Json& entry = history[i];
-    const bool layer = makes_layer[i] || (sized < layer_count && !metadata_only(entry.value("CreatedBy", "")));
+    const bool layer =
+        makes_layer[i] || (sized < layer_count && !metadata_only(entry.value("CreatedBy", "")));
     oci::Json item = oci::Json::object();
     if (auto created = entry.value("CreatedAt", ""); !created.empty()) item["created"] = created;
     item["created_by"] = entry.value("CreatedBy", "");
@@ -83,7 +86,8 @@ oci::Result<EngineImage> read_engine_image(Engine& engine, const std::string& re
 
   const oci::Json& rootfs = (*inspect)["RootFS"];
   if (!rootfs.is_object() || !rootfs.contains("Layers") || !rootfs["Layers"].is_array()) {
-    return oci::make_error(oci::Errc::unsupported, "`" + reference + "` has no layer list in docker image inspect");
+    return oci::make_error(oci::Errc::unsupported,
+                           "`" + reference + "` has no layer list in docker image inspect");
   }
   const oci::Json& layers = rootfs["Layers"];
   auto rebuilt_history = rebuild_history(*history, layers.size(), reference);
@@ -96,7 +100,8 @@ oci::Result<EngineImage> read_engine_image(Engine& engine, const std::string& re
   if (auto version = inspect->value("OsVersion", ""); !version.empty()) config["os.version"] = version;
   config["created"] = inspect->value("Created", "");
   if (auto author = inspect->value("Author", ""); !author.empty()) config["author"] = author;
-  if (auto version = inspect->value("DockerVersion", ""); !version.empty()) config["docker_version"] = version;
+  if (auto version = inspect->value("DockerVersion", ""); !version.empty())
+    config["docker_version"] = version;
   config["config"] = inspect->contains("Config") ? (*inspect)["Config"] : oci::Json::object();
   config["rootfs"] = {{"type", "layers"}, {"diff_ids", layers}};
   config["history"] = *rebuilt_history;
@@ -108,14 +113,16 @@ oci::Result<EngineImage> read_engine_image(Engine& engine, const std::string& re
                         {"size", config_bytes.size()}};
   manifest["layers"] = oci::Json::array();
   for (const auto& diff_id : layers) {
-    manifest["layers"].push_back({{"mediaType", oci::media_type::oci_layer}, {"digest", diff_id}, {"size", 0}});
+    manifest["layers"].push_back(
+        {{"mediaType", oci::media_type::oci_layer}, {"digest", diff_id}, {"size", 0}});
   }
   const std::string manifest_bytes = oci::dump_json(manifest);
   oci::Descriptor descriptor;
   descriptor.media_type = oci::media_type::oci_manifest;
   descriptor.digest = oci::sha256_digest(manifest_bytes);
   descriptor.size = manifest_bytes.size();
-  auto image = oci::Image::from_parts(std::make_shared<EngineBlobs>(reference), descriptor, manifest_bytes, config_bytes);
+  auto image = oci::Image::from_parts(std::make_shared<EngineBlobs>(reference), descriptor, manifest_bytes,
+                                      config_bytes);
   if (!image) return image.error().with_context("rebuilding `" + reference + "` from docker image inspect");
 
   EngineImage engine_image;
@@ -127,7 +134,8 @@ oci::Result<EngineImage> read_engine_image(Engine& engine, const std::string& re
   return engine_image;
 }
 
-oci::Status write_thin_archive(const oci::Image& image, const std::vector<std::string>& names, const fs::path& path) {
+oci::Status write_thin_archive(const oci::Image& image, const std::vector<std::string>& names,
+                               const fs::path& path) {
   auto tags = oci::docker_repo_tags(names);
   if (!tags) return tags.error().with_context("writing `" + path.string() + "`: RepoTags");
   auto overlay = std::dynamic_pointer_cast<const oci::OverlaySource>(image.blobs);
@@ -147,7 +155,8 @@ oci::Status write_thin_archive(const oci::Image& image, const std::vector<std::s
     if (auto ok = (*writer)->add_stream(name, 0644, layer.size, **stream, 0); !ok) return ok;
   }
   oci::Json manifest = oci::Json::array();
-  manifest.push_back({{"Config", config_name}, {"RepoTags", tags->empty() ? oci::Json(nullptr) : oci::Json(*tags)},
+  manifest.push_back({{"Config", config_name},
+                      {"RepoTags", tags->empty() ? oci::Json(nullptr) : oci::Json(*tags)},
                       {"Layers", layers}});
   if (auto ok = (*writer)->add_bytes("manifest.json", 0644, oci::dump_json(manifest), 0); !ok) return ok;
   auto finished = (*writer)->finish();
@@ -155,7 +164,8 @@ oci::Status write_thin_archive(const oci::Image& image, const std::vector<std::s
   return output->commit();
 }
 
-oci::Result<SavedImage> save_engine_image(Engine& engine, const std::string& reference, const fs::path& directory) {
+oci::Result<SavedImage> save_engine_image(Engine& engine, const std::string& reference,
+                                          const fs::path& directory) {
   SavedImage saved;
   saved.archive = oci::temporary_sibling(directory / "saved.tar");
   if (auto ok = engine.save_image(reference, saved.archive); !ok) {

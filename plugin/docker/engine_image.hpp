@@ -14,9 +14,9 @@
 namespace chalk::docker {
 
 struct EngineImage {
-  oci::Image image;                 // layers are descriptors only: their bytes stay in the engine
-  std::string id;                   // the engine's image ID ("sha256:...")
-  std::vector<std::string> tags;    // RepoTags
+  oci::Image image;               // layers are descriptors only: their bytes stay in the engine
+  std::string id;                 // the engine's image ID ("sha256:...")
+  std::vector<std::string> tags;  // RepoTags
 };
 
 // Rebuilds the config of a local image. Fails (unsupported) when `docker history` cannot

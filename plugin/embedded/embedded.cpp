@@ -21,7 +21,8 @@ namespace fs = std::filesystem;
 
 namespace {
 
-constexpr char k_trailer_magic[16] = {'C', 'H', 'A', 'L', 'K', '-', 'C', '4', 'M', '-', 'T', 'R', 'A', 'I', 'L', 'R'};
+constexpr char k_trailer_magic[16] = {'C', 'H', 'A', 'L', 'K', '-', 'C', '4',
+                                      'M', '-', 'T', 'R', 'A', 'I', 'L', 'R'};
 constexpr std::size_t k_trailer_size = 8 + sizeof k_trailer_magic;
 constexpr std::uint64_t k_max_config = 16 << 20;
 
@@ -44,7 +45,8 @@ oci::Result<Layout> read_layout(const fs::path& executable) {
   std::uint64_t length = 0;
   for (int i = 7; i >= 0; --i) length = (length << 8) | static_cast<unsigned char>(trailer[i]);
   if (length > k_max_config || length > *size - k_trailer_size) {
-    return oci::make_error(oci::Errc::invalid_format, "`" + executable.string() + "`: corrupt embedded config trailer");
+    return oci::make_error(oci::Errc::invalid_format,
+                           "`" + executable.string() + "`: corrupt embedded config trailer");
   }
   std::string config(static_cast<std::size_t>(length), '\0');
   layout.program_size = *size - k_trailer_size - length;
@@ -61,7 +63,8 @@ std::string_view shim() {
 }
 
 std::string_view default_config() {
-  return {chalk_default_config_start, static_cast<std::size_t>(chalk_default_config_end - chalk_default_config_start)};
+  return {chalk_default_config_start,
+          static_cast<std::size_t>(chalk_default_config_end - chalk_default_config_start)};
 }
 
 oci::Result<std::optional<std::string>> read_loaded_config(const fs::path& executable) {
@@ -77,18 +80,21 @@ oci::Result<std::string> current_config(const fs::path& executable) {
   return std::string(default_config());
 }
 
-oci::Status write_with_config(const fs::path& executable, std::string_view config, const fs::path& destination) {
+oci::Status write_with_config(const fs::path& executable, std::string_view config,
+                              const fs::path& destination) {
   auto layout = read_layout(executable);
   if (!layout) return layout.error();
   auto input = oci::File::open_read(executable);
   if (!input) return input.error();
   struct stat info {};
-  if (::fstat(input->fd(), &info) != 0) return oci::make_error(oci::Errc::io, "reading `" + executable.string() + "`");
+  if (::fstat(input->fd(), &info) != 0)
+    return oci::make_error(oci::Errc::io, "reading `" + executable.string() + "`");
   auto output = oci::AtomicFile::create(destination);
   if (!output) return output.error();
   std::vector<char> buffer(1 << 20);
   for (std::uint64_t offset = 0; offset < layout->program_size;) {
-    const auto want = static_cast<std::size_t>(std::min<std::uint64_t>(buffer.size(), layout->program_size - offset));
+    const auto want =
+        static_cast<std::size_t>(std::min<std::uint64_t>(buffer.size(), layout->program_size - offset));
     if (auto ok = input->read_at(offset, buffer.data(), want); !ok) return ok;
     if (auto ok = output->file().write_all(buffer.data(), want); !ok) return ok;
     offset += want;

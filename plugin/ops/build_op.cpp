@@ -18,7 +18,6 @@ namespace fs = std::filesystem;
 
 namespace {
 
-
 std::string trim(std::string text) {
   while (!text.empty() && (text.back() == '\n' || text.back() == '\r' || text.back() == ' ')) text.pop_back();
   return text;
@@ -33,9 +32,7 @@ bool classic_builder(docker::DockerClient& client) {
 // --push with the classic builder: `docker push` of each tag (now the chalked image, or
 // docker's if chalking failed), then the push report. Returns push's exit code.
 int push_tags(const build::BuildInvocation& invocation, docker::DockerClient& client, docker::Engine& engine,
-              const RegistryAccess& registry,
-              const ReportContext& context,
-              BuildOutcome& outcome) {
+              const RegistryAccess& registry, const ReportContext& context, BuildOutcome& outcome) {
   if (invocation.tags.empty()) {
     outcome.warnings.push_back("--push: the build has no -t tag to push");
     return 1;
@@ -74,8 +71,8 @@ int push_tags(const build::BuildInvocation& invocation, docker::DockerClient& cl
 }
 
 // docker build, then chalking; fail open.
-BuildOutcome build_and_chalk(const BuildRequest& request, docker::DockerClient& client, docker::Engine& engine,
-                             const ReportContext& context) {
+BuildOutcome build_and_chalk(const BuildRequest& request, docker::DockerClient& client,
+                             docker::Engine& engine, const ReportContext& context) {
   BuildOutcome outcome;
   auto invocation = build::parse_build_args(request.args);
   oci::TempPath own_iidfile;
@@ -132,8 +129,9 @@ BuildOutcome build_and_chalk(const BuildRequest& request, docker::DockerClient& 
     return outcome;
   }
   if (invocation->push) {
-    outcome.warnings.push_back("buildx pushed docker's image before chalk could mark it; chalk it in the registry with "
-                               "`docker chalk insert docker://TAG`");
+    outcome.warnings.push_back(
+        "buildx pushed docker's image before chalk could mark it; chalk it in the registry with "
+        "`docker chalk insert docker://TAG`");
   }
 
   const std::string built_id = [&] {
@@ -141,8 +139,9 @@ BuildOutcome build_and_chalk(const BuildRequest& request, docker::DockerClient& 
     return text ? trim(*text) : std::string();
   }();
   outcome.image_id = built_id;
-  const std::string name =
-      !invocation->tags.empty() ? invocation->tags.front() : built_id.empty() ? "the built image" : built_id;
+  const std::string name = !invocation->tags.empty() ? invocation->tags.front()
+                           : built_id.empty()        ? "the built image"
+                                                     : built_id;
   auto unchalked = [&](const std::string& cause) {
     outcome.warnings.push_back("chalking `" + name + "`: " + cause + "; image left unchalked");
     report["_OP_CHALK_COUNT"] = 0;
@@ -172,7 +171,8 @@ BuildOutcome build_and_chalk(const BuildRequest& request, docker::DockerClient& 
   for (const char* key : {"DOCKER_FILE", "DOCKER_LABELS"}) {
     if (dockerfile.contains(key)) mark_fields[key] = dockerfile[key];
   }
-  ChalkRequest chalk = new_chalk_request(context, request.config_source, request.shim, true, request.temp_directory);
+  ChalkRequest chalk =
+      new_chalk_request(context, request.config_source, request.shim, true, request.temp_directory);
   chalk.tags = invocation->tags;
   chalk.build_fields = std::move(mark_fields);
 
@@ -213,7 +213,8 @@ BuildOutcome build(const BuildRequest& request, docker::DockerClient& client, do
   BuildRequest without = request;
   without.args = build::without_push(request.args);
   BuildOutcome outcome = build_and_chalk(without, client, engine, context);
-  if (outcome.exit_code == 0) outcome.exit_code = push_tags(*invocation, client, engine, request.registry, context, outcome);
+  if (outcome.exit_code == 0)
+    outcome.exit_code = push_tags(*invocation, client, engine, request.registry, context, outcome);
   return outcome;
 }
 

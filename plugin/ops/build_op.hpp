@@ -27,13 +27,13 @@ struct BuildRequest {
 };
 
 struct BuildOutcome {
-  int exit_code = 0;                   // always docker's
-  std::optional<oci::Json> report;     // for the `report` topic (chalked)
-  std::optional<oci::Json> failure;    // for the `fail` topic (docker or chalking failed)
-  std::optional<oci::Json> push;       // for the `report` topic: the push report of --push
-  std::vector<std::string> warnings;   // one stderr line each
-  std::string image_id;                // the final image ("sha256:..."), chalked or docker's
-  std::string quiet_output;            // docker's stdout under -q (what to print instead)
+  int exit_code = 0;                  // always docker's
+  std::optional<oci::Json> report;    // for the `report` topic (chalked)
+  std::optional<oci::Json> failure;   // for the `fail` topic (docker or chalking failed)
+  std::optional<oci::Json> push;      // for the `report` topic: the push report of --push
+  std::vector<std::string> warnings;  // one stderr line each
+  std::string image_id;               // the final image ("sha256:..."), chalked or docker's
+  std::string quiet_output;           // docker's stdout under -q (what to print instead)
   bool quiet = false;
 };
 

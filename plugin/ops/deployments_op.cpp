@@ -24,7 +24,8 @@ struct Progress {
 };
 
 // The sink config to read `uri` with: same bucket, else the first; its uri replaced by `uri`.
-oci::Result<sinks::S3Requests> s3_requests_for(const std::string& uri, const std::vector<config::SinkConfig>& sinks) {
+oci::Result<sinks::S3Requests> s3_requests_for(const std::string& uri,
+                                               const std::vector<config::SinkConfig>& sinks) {
   auto wanted = sinks::parse_s3_uri(uri);
   if (!wanted) return wanted.error().with_context("reading `" + uri + "`");
   const config::SinkConfig* chosen = nullptr;
@@ -39,25 +40,28 @@ oci::Result<sinks::S3Requests> s3_requests_for(const std::string& uri, const std
   config::SinkConfig config = *chosen;
   config.uri = uri;
   auto requests = sinks::S3Requests::make(config);
-  if (!requests) return requests.error().with_context("reading `" + uri + "` with sink `" + chosen->name + "`");
+  if (!requests)
+    return requests.error().with_context("reading `" + uri + "` with sink `" + chosen->name + "`");
   return requests;
 }
 
-void read_report_path(const std::string& path, const DeploymentsRequest& request, Catalog& catalog, Tally& tally,
-                      Progress& progress) {
+void read_report_path(const std::string& path, const DeploymentsRequest& request, Catalog& catalog,
+                      Tally& tally, Progress& progress) {
   const DateRange& dates = request.dates;
   if (path.rfind("s3://", 0) == 0) {
     auto requests = s3_requests_for(path, request.s3_sinks);
     if (!requests || request.transport == nullptr || request.clock == nullptr) {
-      tally.skipped.push_back({path, requests ? "no HTTP transport to read it with" : requests.error().message});
+      tally.skipped.push_back(
+          {path, requests ? "no HTTP transport to read it with" : requests.error().message});
       return;
     }
-    auto read = read_s3_objects(*requests, *request.transport, *request.clock, dates,
-                                [&](const std::string& name, std::string_view text) {
-                                  progress.add(text.size());
-                                  read_reports(text, name, catalog, tally);
-                                },
-                                tally);
+    auto read = read_s3_objects(
+        *requests, *request.transport, *request.clock, dates,
+        [&](const std::string& name, std::string_view text) {
+          progress.add(text.size());
+          read_reports(text, name, catalog, tally);
+        },
+        tally);
     if (!read) tally.skipped.push_back({path, read.error().message});
     return;
   }
@@ -104,8 +108,7 @@ DeploymentsOutcome find_deployments(const DeploymentsRequest& request) {
   DeploymentsOutcome outcome;
   Tally tally;
   Progress progress{request.progress};
-  for (const auto& path : request.reports)
-    read_report_path(path, request, outcome.catalog, tally, progress);
+  for (const auto& path : request.reports) read_report_path(path, request, outcome.catalog, tally, progress);
 
   CustodianInventory inventory;
   for (const auto& directory : request.custodian) {

@@ -9,9 +9,9 @@
 
 #include "oci/formats.hpp"
 #include "oci/result.hpp"
+#include "plugin/config/settings.hpp"
 #include "plugin/deployments/files.hpp"
 #include "plugin/deployments/model.hpp"
-#include "plugin/config/settings.hpp"
 #include "plugin/sinks/effects.hpp"
 
 namespace chalk::ops {

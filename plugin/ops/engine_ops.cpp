@@ -15,10 +15,9 @@ namespace fs = std::filesystem;
 
 namespace {
 
-
 // Fast path: no layer leaves the engine.
-oci::Result<EngineChalked> chalk_by_thin_load(docker::Engine& engine, const std::string& built_id, const ChalkRequest& chalk,
-                                        const fs::path& temp_directory) {
+oci::Result<EngineChalked> chalk_by_thin_load(docker::Engine& engine, const std::string& built_id,
+                                              const ChalkRequest& chalk, const fs::path& temp_directory) {
   auto built = docker::read_engine_image(engine, built_id);
   if (!built) return built.error();
   auto result = chalk_image(built->image, chalk);
@@ -30,14 +29,15 @@ oci::Result<EngineChalked> chalk_by_thin_load(docker::Engine& engine, const std:
   EngineChalked chalked;
   // docker load keeps the config digest as the image ID.
   chalked.image_id = result->image.config_descriptor.digest.str();
-  chalked.chalks.push_back(artifact_entry(result->mark, result->image, std::string(digest_hex(chalked.image_id))));
+  chalked.chalks.push_back(
+      artifact_entry(result->mark, result->image, std::string(digest_hex(chalked.image_id))));
   chalked.warnings = std::move(result->warnings);
   return chalked;
 }
 
 // Slow path: the whole image through docker save and docker load.
-oci::Result<EngineChalked> chalk_by_save_load(docker::Engine& engine, const std::string& built_id, const ChalkRequest& chalk,
-                                        const fs::path& temp_directory) {
+oci::Result<EngineChalked> chalk_by_save_load(docker::Engine& engine, const std::string& built_id,
+                                              const ChalkRequest& chalk, const fs::path& temp_directory) {
   auto saved = docker::save_engine_image(engine, built_id, temp_directory);
   if (!saved) return saved.error();
   oci::TempPath saved_archive{saved->archive};
@@ -46,7 +46,8 @@ oci::Result<EngineChalked> chalk_by_save_load(docker::Engine& engine, const std:
   if (!set) return set.error();
   for (auto& entry : set->entries) entry.names = chalk.tags;
   oci::TempPath archive{oci::temporary_sibling(temp_directory / "chalked.tar")};
-  if (auto ok = oci::write_image_set(*set, {oci::ImageSet::Format::docker_archive, archive.path(), {}}); !ok) {
+  if (auto ok = oci::write_image_set(*set, {oci::ImageSet::Format::docker_archive, archive.path(), {}});
+      !ok) {
     return ok.error();
   }
   if (auto loaded = engine.load_image(archive.path()); !loaded) return loaded.error();
@@ -60,14 +61,13 @@ oci::Result<EngineChalked> chalk_by_save_load(docker::Engine& engine, const std:
   return chalked;
 }
 
-
 // The mark in a local image's /chalk.json, copied out of a created (never started) container.
 oci::Result<std::optional<oci::Json>> copy_mark_out(docker::Engine& engine, const std::string& reference) {
   auto copied = engine.copy_from_image(reference, "/chalk.json");
   if (!copied) return copied.error();
   if (!*copied) return std::optional<oci::Json>();
-  auto content = oci::read_file_from_layer(std::make_unique<oci::MemoryStream>(std::move(**copied)), "chalk.json",
-                                           4 << 20, "/chalk.json of `" + reference + "`");
+  auto content = oci::read_file_from_layer(std::make_unique<oci::MemoryStream>(std::move(**copied)),
+                                           "chalk.json", 4 << 20, "/chalk.json of `" + reference + "`");
   if (!content) return content.error();
   if (!*content) return std::optional<oci::Json>();
   return parse_mark(**content);
@@ -82,7 +82,8 @@ std::string digest_hex(const std::string& image_id) {
 oci::Result<EngineChalked> chalk_engine_image(docker::Engine& engine, const std::string& reference,
                                               const ChalkRequest& chalk, const fs::path& temp_directory) {
   auto chalked = chalk_by_thin_load(engine, reference, chalk, temp_directory);
-  if (chalked || chalked.error().code == oci::Errc::config) return chalked;  // a refused config fails both paths
+  if (chalked || chalked.error().code == oci::Errc::config)
+    return chalked;  // a refused config fails both paths
   const std::string fast_failure = chalked.error().message;
   chalked = chalk_by_save_load(engine, reference, chalk, temp_directory);
   if (!chalked) return chalked.error().with_context("fast path: " + fast_failure + "; save/load path");
@@ -93,7 +94,8 @@ oci::Result<OperationOutcome> insert_engine_image(docker::Engine& engine, const 
                                                   const ReportContext& context) {
   auto inspect = engine.inspect_image(request.target);
   if (!inspect) return inspect.error();
-  ChalkRequest chalk = new_chalk_request(context, request.config_source, request.shim, request.wrap, request.temp_directory);
+  ChalkRequest chalk =
+      new_chalk_request(context, request.config_source, request.shim, request.wrap, request.temp_directory);
   // Only the name the user gave moves to the chalked image; other tags of the same image
   // (a base image tagged twice, say) stay where they are.
   if (auto tags = inspect->find("RepoTags"); tags != inspect->end() && tags->is_array()) {
@@ -102,7 +104,8 @@ oci::Result<OperationOutcome> insert_engine_image(docker::Engine& engine, const 
       if (oci::same_reference(name, request.target)) chalk.tags.push_back(name);
     }
   }
-  auto chalked = chalk_engine_image(engine, inspect->value("Id", request.target), chalk, request.temp_directory);
+  auto chalked =
+      chalk_engine_image(engine, inspect->value("Id", request.target), chalk, request.temp_directory);
   if (!chalked) return chalked.error();
   OperationOutcome outcome;
   outcome.warnings = std::move(chalked->warnings);
@@ -128,9 +131,10 @@ oci::Result<oci::Json> extract_engine_image(docker::Engine& engine, const std::s
   if (!mark) {
     report["_UNMARKED"] = oci::Json::array({reference});
     if (!found.inherited_metadata_id.empty()) {
-      report["_COLLECTED_ARTIFACTS"] = oci::Json::array({{{"_OP_ARTIFACT_TYPE", "Docker Image"},
-                                                           {"_OP_ARTIFACT_CONTEXT", "base"},
-                                                           {"OLD_CHALK_METADATA_ID", found.inherited_metadata_id}}});
+      report["_COLLECTED_ARTIFACTS"] =
+          oci::Json::array({{{"_OP_ARTIFACT_TYPE", "Docker Image"},
+                             {"_OP_ARTIFACT_CONTEXT", "base"},
+                             {"OLD_CHALK_METADATA_ID", found.inherited_metadata_id}}});
     }
     report["_OP_CHALK_COUNT"] = 0;
     report["_OP_UNMARKED_COUNT"] = 1;

@@ -16,14 +16,15 @@
 namespace chalk::ops {
 
 struct EngineChalked {
-  std::string image_id;  // the chalked image ("sha256:...")
+  std::string image_id;                   // the chalked image ("sha256:...")
   oci::Json chalks = oci::Json::array();  // `_CHALKS` entries
   std::vector<std::string> warnings;
 };
 
 // Chalks `reference` in the engine; `chalk.tags` move to the chalked image.
 oci::Result<EngineChalked> chalk_engine_image(docker::Engine& engine, const std::string& reference,
-                                              const ChalkRequest& chalk, const std::filesystem::path& temp_directory);
+                                              const ChalkRequest& chalk,
+                                              const std::filesystem::path& temp_directory);
 
 // `insert` of a local image: chalks it and moves its tags to the chalked image.
 oci::Result<OperationOutcome> insert_engine_image(docker::Engine& engine, const InsertRequest& request,

@@ -2,12 +2,12 @@
 
 #include "oci/file_io.hpp"
 #include "oci/mutate.hpp"
-#include "plugin/sinks/curl_transport.hpp"
 #include "plugin/chalk/chalker.hpp"
 #include "plugin/chalk/config_credentials.hpp"
 #include "plugin/chalk/host_facts.hpp"
 #include "plugin/chalk/ids.hpp"
 #include "plugin/chalk/mark.hpp"
+#include "plugin/sinks/curl_transport.hpp"
 
 namespace chalk::ops {
 
@@ -28,8 +28,8 @@ fs::path temp_directory_for(const fs::path& output) {
 
 }  // namespace
 
-ChalkRequest new_chalk_request(const ReportContext& context, std::string config_source, std::string_view shim, bool wrap,
-                               std::filesystem::path temp_directory) {
+ChalkRequest new_chalk_request(const ReportContext& context, std::string config_source, std::string_view shim,
+                               bool wrap, std::filesystem::path temp_directory) {
   ChalkRequest request;
   request.chalk_id = random_chalk_id();
   request.timestamp_ms = now_ms();
@@ -55,8 +55,9 @@ ChalkRequest new_chalk_request(const ReportContext& context, std::string config_
   return request;
 }
 
-oci::Result<oci::ImageSet> chalk_set(const oci::ImageSet& set, const ChalkRequest& chalk, const std::string& only_tag,
-                                     oci::Json& chalks, std::vector<std::string>& warnings) {
+oci::Result<oci::ImageSet> chalk_set(const oci::ImageSet& set, const ChalkRequest& chalk,
+                                     const std::string& only_tag, oci::Json& chalks,
+                                     std::vector<std::string>& warnings) {
   oci::ImageSet result = set;
   result.entries.clear();
   // Entries naming the same tags get the same chalk: a manifest they share is chalked once.
@@ -68,14 +69,19 @@ oci::Result<oci::ImageSet> chalk_set(const oci::ImageSet& set, const ChalkReques
     }
     ChalkRequest request = chalk;
     if (request.tags.empty()) request.tags = entry.names;
-    auto node = oci::transform_images(entry.node, [&](const oci::Image& image) -> oci::Result<oci::Image> {
-      auto chalked = chalk_image(image, request);
-      if (!chalked) return chalked.error().with_context("chalking " + image.platform().str() + " image " +
-                                                        image.descriptor.digest.str());
-      for (const auto& warning : chalked->warnings) warnings.push_back(image.platform().str() + ": " + warning);
-      chalks.push_back(artifact_entry(chalked->mark, chalked->image, ""));
-      return std::move(chalked->image);
-    }, memos[request.tags]);
+    auto node = oci::transform_images(
+        entry.node,
+        [&](const oci::Image& image) -> oci::Result<oci::Image> {
+          auto chalked = chalk_image(image, request);
+          if (!chalked)
+            return chalked.error().with_context("chalking " + image.platform().str() + " image " +
+                                                image.descriptor.digest.str());
+          for (const auto& warning : chalked->warnings)
+            warnings.push_back(image.platform().str() + ": " + warning);
+          chalks.push_back(artifact_entry(chalked->mark, chalked->image, ""));
+          return std::move(chalked->image);
+        },
+        memos[request.tags]);
     if (!node) return node.error();
     result.entries.push_back({std::move(*node), entry.names});
   }
@@ -96,24 +102,27 @@ oci::Result<OperationOutcome> insert(const InsertRequest& request, const ReportC
   auto set = oci::read_image_set(*ref);
   if (!set) return set.error();
 
-  if (write.format == oci::ImageSet::Format::oci_layout && !request.output.empty() && fs::exists(write.path) &&
-      !fs::is_directory(write.path)) {
-    return oci::make_error(oci::Errc::invalid_argument, "output `" + write.path.string() + "` exists and is not a directory");
+  if (write.format == oci::ImageSet::Format::oci_layout && !request.output.empty() &&
+      fs::exists(write.path) && !fs::is_directory(write.path)) {
+    return oci::make_error(oci::Errc::invalid_argument,
+                           "output `" + write.path.string() + "` exists and is not a directory");
   }
   if (write.format != oci::ImageSet::Format::oci_layout && fs::is_directory(write.path)) {
-    return oci::make_error(oci::Errc::invalid_argument, "output `" + write.path.string() + "` is a directory; " +
-                                                            oci::format_name(write.format) + " output is a file");
+    return oci::make_error(oci::Errc::invalid_argument,
+                           "output `" + write.path.string() + "` is a directory; " +
+                               oci::format_name(write.format) + " output is a file");
   }
 
   if (auto ok = oci::check_output(write.format, write.path); !ok) return ok.error();
-  const ChalkRequest chalk =
-      new_chalk_request(context, request.config_source, request.shim, request.wrap, temp_directory_for(write.path));
+  const ChalkRequest chalk = new_chalk_request(context, request.config_source, request.shim, request.wrap,
+                                               temp_directory_for(write.path));
   OperationOutcome outcome;
   oci::Json chalks = oci::Json::array();
   auto chalked = chalk_set(*set, chalk, ref->tag, chalks, outcome.warnings);
   if (!chalked) return chalked.error();
   if (auto written = oci::write_image_set(*chalked, write); !written) {
-    return written.error().with_context("writing " + oci::format_name(write.format) + " `" + write.path.string() + "`");
+    return written.error().with_context("writing " + oci::format_name(write.format) + " `" +
+                                        write.path.string() + "`");
   }
   outcome.report = report_envelope("insert", context);
   outcome.report["_CHALKS"] = chalks;
@@ -130,7 +139,8 @@ oci::Result<OperationOutcome> extract(const ExtractRequest& request, const Repor
   return extract_set(*set, request.target, context);
 }
 
-oci::Result<OperationOutcome> extract_set(const oci::ImageSet& set, const std::string& target, const ReportContext& context) {
+oci::Result<OperationOutcome> extract_set(const oci::ImageSet& set, const std::string& target,
+                                          const ReportContext& context) {
   OperationOutcome outcome;
   oci::Json chalks = oci::Json::array();
   oci::Json unmarked = oci::Json::array();
@@ -161,7 +171,8 @@ oci::Result<OperationOutcome> extract_set(const oci::ImageSet& set, const std::s
       item["_IMAGE_ID"] = config_hex;
       item["_VALIDATED_METADATA"] = check.valid;
       if (!check.valid) {
-        const std::string line = name + " (" + image->platform().str() + "): invalid chalk mark: " + check.problem;
+        const std::string line =
+            name + " (" + image->platform().str() + "): invalid chalk mark: " + check.problem;
         errors.push_back(line);
         outcome.warnings.push_back(line);
         outcome.exit_code = 1;

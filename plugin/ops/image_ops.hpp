@@ -21,11 +21,11 @@ struct OperationOutcome {
 };
 
 struct InsertRequest {
-  std::string target;                                // image reference (oci:, docker-archive:, path)
-  std::filesystem::path output;                      // empty: rewrite the target itself
+  std::string target;                                  // image reference (oci:, docker-archive:, path)
+  std::filesystem::path output;                        // empty: rewrite the target itself
   std::optional<oci::ImageSet::Format> output_format;  // empty: the target's format
-  std::string config_source;                         // the config carried in the chalk layer
-  std::string_view shim;                             // the shim's bytes; empty: mark only
+  std::string config_source;                           // the config carried in the chalk layer
+  std::string_view shim;                               // the shim's bytes; empty: mark only
   bool wrap = true;
   oci::ProgressFn progress;
   std::filesystem::path temp_directory;  // engine images: where save/load archives go
@@ -40,18 +40,20 @@ struct ExtractRequest {
 oci::Result<OperationOutcome> extract(const ExtractRequest& request, const ReportContext& context);
 // The extract report of a set already read (`target` names unnamed entries); only the last
 // layer of an image whose history says it is marked is opened.
-oci::Result<OperationOutcome> extract_set(const oci::ImageSet& set, const std::string& target, const ReportContext& context);
+oci::Result<OperationOutcome> extract_set(const oci::ImageSet& set, const std::string& target,
+                                          const ReportContext& context);
 
 // A chalk request for one invocation: a fresh CHALK_ID and time, the config and shim the
 // layer carries, wrapping as asked and as the settings allow.
-ChalkRequest new_chalk_request(const ReportContext& context, std::string config_source, std::string_view shim, bool wrap,
-                               std::filesystem::path temp_directory);
+ChalkRequest new_chalk_request(const ReportContext& context, std::string config_source, std::string_view shim,
+                               bool wrap, std::filesystem::path temp_directory);
 
 // Chalks every platform image of a set with one request (one CHALK_ID, one mark each);
 // entries get their own names as DOCKER_TAGS unless the request names tags, and with
 // `only_tag` (oci:DIR:TAG) only that entry is chalked. Appends one `_CHALKS` entry per
 // platform to `chalks`.
-oci::Result<oci::ImageSet> chalk_set(const oci::ImageSet& set, const ChalkRequest& chalk, const std::string& only_tag,
-                                     oci::Json& chalks, std::vector<std::string>& warnings);
+oci::Result<oci::ImageSet> chalk_set(const oci::ImageSet& set, const ChalkRequest& chalk,
+                                     const std::string& only_tag, oci::Json& chalks,
+                                     std::vector<std::string>& warnings);
 
 }  // namespace chalk::ops

@@ -88,7 +88,8 @@ bool is_registry_target(std::string_view target) {
   return target.substr(0, k_registry_prefix.size()) == k_registry_prefix;
 }
 
-oci::Result<std::shared_ptr<oci::RegistryClient>> make_registry_client(const std::string& host, const RegistryAccess& access) {
+oci::Result<std::shared_ptr<oci::RegistryClient>> make_registry_client(const std::string& host,
+                                                                       const RegistryAccess& access) {
   auto credentials = oci::DockerCredentials::load(access.docker_config_directory, run_credential_helper);
   if (!credentials) return credentials.error();
   oci::RegistryOptions options;

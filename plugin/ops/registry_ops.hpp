@@ -27,8 +27,9 @@ namespace chalk::ops {
 struct RegistryAccess {
   bool tls_verify = true;
   std::filesystem::path certs_directory = "/etc/docker/certs.d";
-  std::filesystem::path docker_config_directory;  // docker's client config directory (docker::config_directory)
-  std::uint64_t chunk_size = 64ull << 20;         // uploads past this go in chunks
+  std::filesystem::path
+      docker_config_directory;             // docker's client config directory (docker::config_directory)
+  std::uint64_t chunk_size = 64ull << 20;  // uploads past this go in chunks
 };
 
 // True for `docker://...` targets.

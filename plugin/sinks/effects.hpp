@@ -38,10 +38,10 @@ enum class TransportFailure {
 
 struct HttpOutcome {
   TransportFailure failure = TransportFailure::none;
-  long status = 0;      // HTTP status when failure == none
-  std::string body;     // response body, at most HttpRequest::max_response_body bytes
+  long status = 0;              // HTTP status when failure == none
+  std::string body;             // response body, at most HttpRequest::max_response_body bytes
   bool body_truncated = false;  // the response had more than that: `body` is not all of it
-  std::string message;  // failure detail; never contains credentials
+  std::string message;          // failure detail; never contains credentials
 };
 
 // Sends one request, no redirects followed, TLS verification always on.

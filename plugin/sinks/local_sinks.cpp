@@ -109,9 +109,9 @@ bool open_locked(const std::string& path, int flags, std::int64_t lock_wait_ms, 
     if (raw < 0) {
       const int err = errno;
       cause = "opening `" + path + "`: " +
-              (err == ENXIO                  ? std::string("not a regular file")
-               : err == ELOOP && shared      ? std::string("a symlink in a shared directory is not followed")
-                                             : errno_text(err));
+              (err == ENXIO             ? std::string("not a regular file")
+               : err == ELOOP && shared ? std::string("a symlink in a shared directory is not followed")
+                                        : errno_text(err));
       return false;
     }
     fd.reset(raw);

@@ -197,7 +197,8 @@ void Publisher::dispatch(std::vector<Route> routes) {
     return;
   }
   for (auto& route : routes) {
-    m_pending[{-m_slots[route.slot]->config.priority, route.slot, std::move(route.route)}] = std::move(route.payload);
+    m_pending[{-m_slots[route.slot]->config.priority, route.slot, std::move(route.route)}] =
+        std::move(route.payload);
   }
   guard.unlock();
   m_changed.notify_all();
@@ -255,7 +256,8 @@ void Publisher::deliver(Slot& slot, const nlohmann::json& payload) {
   const auto limit = slot.config.disable_after_errors;
   if (limit && ++slot.consecutive_failures >= *limit && !slot.disabled) {
     slot.disabled = true;
-    m_deps.error_log->line(sink + "disabled after " + std::to_string(*limit) + " consecutive errors: " + result.cause);
+    m_deps.error_log->line(sink + "disabled after " + std::to_string(*limit) +
+                           " consecutive errors: " + result.cause);
     return;
   }
   if (slot.reported) return;

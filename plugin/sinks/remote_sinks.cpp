@@ -136,15 +136,19 @@ class S3Sink final : public Sink {
  public:
   S3Sink(S3Requests requests, HttpTransport& transport, Clock& clock, RandomSource& random,
          const std::atomic<bool>* cancel)
-      : m_requests(std::move(requests)), m_transport(transport), m_clock(clock), m_random(random), m_cancel(cancel) {}
+      : m_requests(std::move(requests)),
+        m_transport(transport),
+        m_clock(clock),
+        m_random(random),
+        m_cancel(cancel) {}
 
   Delivery deliver(const nlohmann::json& report) override {
     std::int64_t now = m_clock.now_ms();
     std::string operation = "unknown";
     if (auto it = report.find("_OPERATION"); it != report.end() && it->is_string())
       operation = it->get<std::string>();
-    std::string key = s3_object_key(m_requests.location().prefix, operation, now, random_id_chars(m_random, 26),
-                                    m_requests.key_suffix());
+    std::string key = s3_object_key(m_requests.location().prefix, operation, now,
+                                    random_id_chars(m_random, 26), m_requests.key_suffix());
     HttpRequest request = m_requests.make("PUT", key, {}, as_object_line(report), now);
     request.cancel = m_cancel;
     return send_with_retries(m_transport, m_clock, request, &s3_status);
@@ -278,8 +282,8 @@ HttpRequest S3Requests::make(const std::string& method, std::string_view key,
                              std::vector<std::pair<std::string, std::string>> query, std::string body,
                              std::int64_t now_ms) const {
   const bool virtual_host = m_config.endpoint.empty();
-  std::string path = m_path + "/" + (virtual_host ? "" : m_location.bucket + (key.empty() ? "" : "/")) +
-                     std::string(key);
+  std::string path =
+      m_path + "/" + (virtual_host ? "" : m_location.bucket + (key.empty() ? "" : "/")) + std::string(key);
   SigV4Request signing;
   signing.method = method;
   signing.canonical_uri = uri_encode_path(path);
@@ -294,10 +298,13 @@ HttpRequest S3Requests::make(const std::string& method, std::string_view key,
   request.timeout_ms = timeout_ms();
   request.body = std::move(body);
   signing.payload_sha256 = sha256_hex(request.body);
-  signing.headers = {{"Host", m_host}, {"x-amz-content-sha256", signing.payload_sha256}, {"x-amz-date", amz_date(now_ms)}};
-  if (method == "PUT") signing.headers.insert(signing.headers.begin() + 1, {"Content-Type", "application/json"});
+  signing.headers = {
+      {"Host", m_host}, {"x-amz-content-sha256", signing.payload_sha256}, {"x-amz-date", amz_date(now_ms)}};
+  if (method == "PUT")
+    signing.headers.insert(signing.headers.begin() + 1, {"Content-Type", "application/json"});
   if (!m_config.token.empty()) signing.headers.emplace_back("x-amz-security-token", m_config.token);
-  SigV4Signature signature = sign_sigv4(signing, m_config.uid, m_config.secret, m_config.region, "s3", amz_date(now_ms));
+  SigV4Signature signature =
+      sign_sigv4(signing, m_config.uid, m_config.secret, m_config.region, "s3", amz_date(now_ms));
   request.headers = signing.headers;
   request.headers.emplace_back("Authorization", signature.authorization);
   return request;
@@ -310,7 +317,8 @@ oci::Result<std::unique_ptr<Sink>> make_s3_sink(const config::SinkConfig& config
                                                 const std::atomic<bool>* cancel) {
   auto requests = S3Requests::make(config);
   if (!requests) return requests.error();
-  return std::unique_ptr<Sink>(std::make_unique<S3Sink>(std::move(*requests), transport, clock, random, cancel));
+  return std::unique_ptr<Sink>(
+      std::make_unique<S3Sink>(std::move(*requests), transport, clock, random, cancel));
 }
 
 }  // namespace chalk::sinks

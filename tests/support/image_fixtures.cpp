@@ -37,7 +37,10 @@ std::string header(const RawEntry& entry) {
   put_octal(block.data() + 136, 12, 0);
   block[156] = entry.type;
   std::memcpy(block.data() + 157, entry.link.data(), std::min<std::size_t>(entry.link.size(), 100));
-  std::memcpy(block.data() + 257, "ustar\0" "00", 8);
+  std::memcpy(block.data() + 257,
+              "ustar\0"
+              "00",
+              8);
   std::memset(block.data() + 148, ' ', 8);
   unsigned sum = 0;
   for (unsigned char c : block) sum += c;
@@ -87,7 +90,8 @@ std::string read_file(const fs::path& path) {
 
 TempDir::TempDir() {
   std::random_device random;
-  m_path = fs::temp_directory_path() / ("chalk-test-" + std::to_string(::getpid()) + "-" + std::to_string(random()));
+  m_path = fs::temp_directory_path() /
+           ("chalk-test-" + std::to_string(::getpid()) + "-" + std::to_string(random()));
   fs::create_directories(m_path);
 }
 
@@ -114,7 +118,8 @@ nlohmann::ordered_json fixture_config(const FixtureImage& image) {
   return config;
 }
 
-std::vector<RawEntry> legacy_archive_entries(const FixtureImage& image, const std::vector<std::string>& tags) {
+std::vector<RawEntry> legacy_archive_entries(const FixtureImage& image,
+                                             const std::vector<std::string>& tags) {
   const std::string config = fixture_config(image).dump();
   const std::string config_name = sha256_hex(config) + ".json";
   std::vector<RawEntry> entries;
@@ -130,15 +135,18 @@ std::vector<RawEntry> legacy_archive_entries(const FixtureImage& image, const st
   nlohmann::ordered_json manifest = nlohmann::ordered_json::array();
   manifest.push_back({{"Config", config_name}, {"RepoTags", tags}, {"Layers", layers}});
   entries.push_back({"manifest.json", manifest.dump()});
-  std::sort(entries.begin(), entries.end(), [](const RawEntry& a, const RawEntry& b) { return a.name < b.name; });
+  std::sort(entries.begin(), entries.end(),
+            [](const RawEntry& a, const RawEntry& b) { return a.name < b.name; });
   return entries;
 }
 
-void write_legacy_docker_archive(const fs::path& path, const FixtureImage& image, const std::vector<std::string>& tags) {
+void write_legacy_docker_archive(const fs::path& path, const FixtureImage& image,
+                                 const std::vector<std::string>& tags) {
   write_file(path, raw_tar(legacy_archive_entries(image, tags)));
 }
 
-nlohmann::ordered_json write_layout_blob(const fs::path& directory, const std::string& bytes, const std::string& media_type) {
+nlohmann::ordered_json write_layout_blob(const fs::path& directory, const std::string& bytes,
+                                         const std::string& media_type) {
   const std::string hex = sha256_hex(bytes);
   write_file(directory / "blobs" / "sha256" / hex, bytes);
   return {{"mediaType", media_type}, {"digest", "sha256:" + hex}, {"size", bytes.size()}};
@@ -149,17 +157,22 @@ void write_oci_layout(const fs::path& directory, const std::vector<FixtureImage>
   write_file(directory / "oci-layout", R"({"imageLayoutVersion":"1.0.0"})");
   nlohmann::ordered_json manifests = nlohmann::ordered_json::array();
   for (const auto& image : images) {
-    nlohmann::ordered_json manifest = {{"schemaVersion", 2}, {"mediaType", "application/vnd.oci.image.manifest.v1+json"}};
-    manifest["config"] = write_layout_blob(directory, fixture_config(image).dump(), "application/vnd.oci.image.config.v1+json");
+    nlohmann::ordered_json manifest = {{"schemaVersion", 2},
+                                       {"mediaType", "application/vnd.oci.image.manifest.v1+json"}};
+    manifest["config"] = write_layout_blob(directory, fixture_config(image).dump(),
+                                           "application/vnd.oci.image.config.v1+json");
     manifest["layers"] = nlohmann::ordered_json::array();
     for (const auto& layer : image.layers) {
-      manifest["layers"].push_back(write_layout_blob(directory, layer, "application/vnd.oci.image.layer.v1.tar"));
+      manifest["layers"].push_back(
+          write_layout_blob(directory, layer, "application/vnd.oci.image.layer.v1.tar"));
     }
-    auto descriptor = write_layout_blob(directory, manifest.dump(), "application/vnd.oci.image.manifest.v1+json");
+    auto descriptor =
+        write_layout_blob(directory, manifest.dump(), "application/vnd.oci.image.manifest.v1+json");
     descriptor["platform"] = {{"architecture", image.architecture}, {"os", "linux"}};
     manifests.push_back(descriptor);
   }
-  nlohmann::ordered_json index = {{"schemaVersion", 2}, {"mediaType", "application/vnd.oci.image.index.v1+json"}};
+  nlohmann::ordered_json index = {{"schemaVersion", 2},
+                                  {"mediaType", "application/vnd.oci.image.index.v1+json"}};
   if (as_index) {
     nlohmann::ordered_json inner = index;
     inner["manifests"] = manifests;
@@ -167,7 +180,8 @@ void write_oci_layout(const fs::path& directory, const std::vector<FixtureImage>
     descriptor["annotations"] = {{"org.opencontainers.image.ref.name", ref_name}};
     index["manifests"] = nlohmann::ordered_json::array({descriptor});
   } else {
-    for (auto& descriptor : manifests) descriptor["annotations"] = {{"org.opencontainers.image.ref.name", ref_name}};
+    for (auto& descriptor : manifests)
+      descriptor["annotations"] = {{"org.opencontainers.image.ref.name", ref_name}};
     index["manifests"] = manifests;
   }
   write_file(directory / "index.json", index.dump());
@@ -179,7 +193,8 @@ void tar_directory(const fs::path& directory, const fs::path& archive) {
     if (!item.is_regular_file()) continue;
     entries.push_back({fs::relative(item.path(), directory).string(), read_file(item.path())});
   }
-  std::sort(entries.begin(), entries.end(), [](const RawEntry& a, const RawEntry& b) { return a.name < b.name; });
+  std::sort(entries.begin(), entries.end(),
+            [](const RawEntry& a, const RawEntry& b) { return a.name < b.name; });
   write_file(archive, raw_tar(entries));
 }
 

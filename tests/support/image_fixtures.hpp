@@ -5,11 +5,10 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 namespace chalk::testing {
 
@@ -31,7 +30,7 @@ std::string read_file(const std::filesystem::path& path);
 
 // A fresh directory under the system temp dir, removed when the object goes.
 class TempDir {
-public:
+ public:
   TempDir();
   ~TempDir();
   TempDir(const TempDir&) = delete;
@@ -39,7 +38,7 @@ public:
   [[nodiscard]] const std::filesystem::path& path() const { return m_path; }
   std::filesystem::path operator/(const std::string& name) const { return m_path / name; }
 
-private:
+ private:
   std::filesystem::path m_path;
 };
 
@@ -60,8 +59,8 @@ void write_legacy_docker_archive(const std::filesystem::path& path, const Fixtur
                                  const std::vector<std::string>& tags);
 // An OCI layout directory holding `images`: one index.json entry each, or, with
 // `as_index`, a single entry pointing to an image index of all of them.
-void write_oci_layout(const std::filesystem::path& directory, const std::vector<FixtureImage>& images, bool as_index,
-                      const std::string& ref_name = "latest");
+void write_oci_layout(const std::filesystem::path& directory, const std::vector<FixtureImage>& images,
+                      bool as_index, const std::string& ref_name = "latest");
 // Writes `bytes` as blobs/sha256/<hex> of the layout `directory`, returning its descriptor.
 nlohmann::ordered_json write_layout_blob(const std::filesystem::path& directory, const std::string& bytes,
                                          const std::string& media_type);

@@ -1,7 +1,6 @@
 // Integration tests: the real static chalk-shim binary as a process (REPORTS.md §8).
-#include <gtest/gtest.h>
-
 #include <fcntl.h>
+#include <gtest/gtest.h>
 #include <poll.h>
 #include <pty.h>
 #include <signal.h>
@@ -15,13 +14,12 @@
 #include <fstream>
 #include <iterator>
 #include <map>
+#include <nlohmann/json.hpp>
 #include <set>
 #include <sstream>
 #include <string>
 #include <thread>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "chalk_version.hpp"
 
@@ -33,7 +31,7 @@ const std::string k_shim = CHALK_SHIM_BINARY;
 
 // A child process with its stdout and stderr captured.
 class Process {
-public:
+ public:
   Process(const std::vector<std::string>& argv, const std::vector<std::string>& extra_env = {}) {
     int out[2];
     int err[2];
@@ -78,7 +76,8 @@ public:
   bool wait_for_output(const std::string& text, int timeout_ms = 5000) {
     const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
     while (m_stdout.find(text) == std::string::npos) {
-      if (std::chrono::steady_clock::now() > deadline || !pump(50)) return m_stdout.find(text) != std::string::npos;
+      if (std::chrono::steady_clock::now() > deadline || !pump(50))
+        return m_stdout.find(text) != std::string::npos;
     }
     return true;
   }
@@ -98,7 +97,7 @@ public:
   const std::string& out() const { return m_stdout; }
   const std::string& err() const { return m_stderr; }
 
-private:
+ private:
   // One poll round; false once both pipes are at EOF.
   bool pump(int timeout_ms) {
     pollfd fds[2] = {{m_out, POLLIN, 0}, {m_err, POLLIN, 0}};
@@ -129,7 +128,7 @@ private:
 };
 
 class ShimRoot : public ::testing::Test {
-protected:
+ protected:
   void SetUp() override {
     m_root = std::filesystem::temp_directory_path() /
              ("chalk-shim-it-" + std::to_string(::getpid()) + "-" +
@@ -225,10 +224,11 @@ TEST(ShimBinary, CtrlCOnATerminalReachesTheProgramOnce) {
   const pid_t pid = ::forkpty(&master, nullptr, nullptr, nullptr);
   ASSERT_GE(pid, 0);
   if (pid == 0) {
-    ::execl(k_shim.c_str(), k_shim.c_str(), "exec", "--", "/bin/sh", "-c",
-            "n=0; trap 'n=$((n+1))' INT; echo ready; i=0; while [ $i -lt 10 ]; do sleep 0.05; i=$((i+1)); done; "
-            "echo interrupts=$n",
-            static_cast<char*>(nullptr));
+    ::execl(
+        k_shim.c_str(), k_shim.c_str(), "exec", "--", "/bin/sh", "-c",
+        "n=0; trap 'n=$((n+1))' INT; echo ready; i=0; while [ $i -lt 10 ]; do sleep 0.05; i=$((i+1)); done; "
+        "echo interrupts=$n",
+        static_cast<char*>(nullptr));
     ::_exit(255);
   }
   std::string output;
@@ -243,7 +243,8 @@ TEST(ShimBinary, CtrlCOnATerminalReachesTheProgramOnce) {
     return true;
   };
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
-  while (output.find("ready") == std::string::npos && std::chrono::steady_clock::now() < deadline && read_some(100)) {
+  while (output.find("ready") == std::string::npos && std::chrono::steady_clock::now() < deadline &&
+         read_some(100)) {
   }
   ASSERT_NE(output.find("ready"), std::string::npos) << output;
   ASSERT_EQ(::write(master, "\x03", 1), 1);
@@ -276,10 +277,12 @@ TEST(ShimBinary, ReapsOrphansAsPid1) {
   const std::string script =
       "(sleep 0.1 &); sleep 0.6; "
       "n=0; for s in /proc/[0-9]*/stat; do read -r line < \"$s\" 2>/dev/null || continue; "
-      "case \"$line\" in *') Z '*) n=$((n+1));; esac; done; echo \"pid1=$(cut -d' ' -f1 /proc/1/stat) zombies=$n\"";
+      "case \"$line\" in *') Z '*) n=$((n+1));; esac; done; echo \"pid1=$(cut -d' ' -f1 /proc/1/stat) "
+      "zombies=$n\"";
   Process probe({"/usr/bin/unshare", "--pid", "--fork", "--mount-proc", "/bin/true"});
   if (probe.finish() != 0) GTEST_SKIP() << "unshare --pid unavailable here: " << probe.err();
-  Process shim({"/usr/bin/unshare", "--pid", "--fork", "--mount-proc", k_shim, "exec", "--", "/bin/sh", "-c", script});
+  Process shim(
+      {"/usr/bin/unshare", "--pid", "--fork", "--mount-proc", k_shim, "exec", "--", "/bin/sh", "-c", script});
   EXPECT_EQ(shim.finish(), 0) << shim.err();
   EXPECT_EQ(shim.out(), "pid1=1 zombies=0\n");
 }
@@ -288,10 +291,12 @@ TEST(ShimBinary, ForkFailureRunsTheProgramInPlace) {
   if (::geteuid() != 0) GTEST_SKIP() << "needs root to run as another user";
   // As `nobody` with a process limit of 1, fork fails (EAGAIN): the shim must become the
   // program. The program's parent then is not chalk-shim, and it cannot fork either.
-  const std::vector<std::string> limited = {"/usr/bin/setpriv", "--reuid", "65534", "--regid", "65534",
-                                            "--clear-groups", "/usr/bin/prlimit", "--nproc=1"};
+  const std::vector<std::string> limited = {"/usr/bin/setpriv", "--reuid",  "65534",
+                                            "--regid",          "65534",    "--clear-groups",
+                                            "/usr/bin/prlimit", "--nproc=1"};
   std::vector<std::string> argv = limited;
-  argv.insert(argv.end(), {k_shim, "exec", "--", "/bin/sh", "-c", "read -r parent < /proc/$PPID/comm; echo \"$parent\"; exit 4"});
+  argv.insert(argv.end(), {k_shim, "exec", "--", "/bin/sh", "-c",
+                           "read -r parent < /proc/$PPID/comm; echo \"$parent\"; exit 4"});
   Process shim(argv);
   EXPECT_EQ(shim.finish(), 4) << shim.err();
   EXPECT_FALSE(shim.out().empty());
@@ -404,15 +409,18 @@ TEST_F(ShimRoot, ShippedNetHeartbeatConfigSendsTheGuidesReport) {
   const auto reports = report_lines(shim.out());
   ASSERT_GE(reports.size(), 1U) << shim.out();
   const std::set<std::string> allowed = {
-      "CHALK_ID", "CHALK_PTR", "_OPERATION", "_TIMESTAMP", "_CHALKS", "_OP_PLATFORM", "_OP_HOSTNAME",
-      "_OP_HOSTINFO", "_OP_NODENAME", "_OP_ERRORS", "_OP_TCP_SOCKET_INFO", "_OP_UDP_SOCKET_INFO",
-      "_OP_IPV4_ROUTES", "_OP_IPV6_ROUTES", "_OP_IPV4_INTERFACES", "_OP_IPV6_INTERFACES", "_OP_ARP_TABLE",
-      "_DATETIME", "METADATA_ID", "_EXEC_ID", "_HEARTBEAT_COUNT", "_OP_HOST_VERSION", "_OP_HOST_NODENAME"};
+      "CHALK_ID",         "CHALK_PTR",        "_OPERATION",          "_TIMESTAMP",
+      "_CHALKS",          "_OP_PLATFORM",     "_OP_HOSTNAME",        "_OP_HOSTINFO",
+      "_OP_NODENAME",     "_OP_ERRORS",       "_OP_TCP_SOCKET_INFO", "_OP_UDP_SOCKET_INFO",
+      "_OP_IPV4_ROUTES",  "_OP_IPV6_ROUTES",  "_OP_IPV4_INTERFACES", "_OP_IPV6_INTERFACES",
+      "_OP_ARP_TABLE",    "_DATETIME",        "METADATA_ID",         "_EXEC_ID",
+      "_HEARTBEAT_COUNT", "_OP_HOST_VERSION", "_OP_HOST_NODENAME"};
   for (const auto& report : reports) {
     EXPECT_EQ(report["_OPERATION"], "heartbeat");
     for (const auto& [key, value] : report.items()) EXPECT_EQ(allowed.count(key), 1U) << key;
-    for (const char* key : {"CHALK_ID", "METADATA_ID", "_EXEC_ID", "_HEARTBEAT_COUNT", "_OP_HOSTINFO", "_OP_HOST_VERSION",
-                            "_OP_NODENAME", "_OP_HOST_NODENAME", "_OP_HOSTNAME", "_OP_PLATFORM", "_TIMESTAMP"}) {
+    for (const char* key :
+         {"CHALK_ID", "METADATA_ID", "_EXEC_ID", "_HEARTBEAT_COUNT", "_OP_HOSTINFO", "_OP_HOST_VERSION",
+          "_OP_NODENAME", "_OP_HOST_NODENAME", "_OP_HOSTNAME", "_OP_PLATFORM", "_TIMESTAMP"}) {
       EXPECT_TRUE(report.contains(key)) << key;
     }
   }
@@ -459,7 +467,8 @@ TEST_F(ShimRoot, OnbuildRewritesTheMark) {
   const std::string text((std::istreambuf_iterator<char>(file)), std::istreambuf_iterator<char>());
   std::string parent = k_mark;
   parent.pop_back();
-  EXPECT_EQ(text, R"({"EMBEDDED_CHALK":[)" + parent + R"(],"OLD_CHALK_METADATA_ID":"N3D0SH-94M4-GC8Z-TZR92B"})" + "\n");
+  EXPECT_EQ(text, R"({"EMBEDDED_CHALK":[)" + parent +
+                      R"(],"OLD_CHALK_METADATA_ID":"N3D0SH-94M4-GC8Z-TZR92B"})" + "\n");
 
   write("chalk.json", "{broken");
   Process broken({k_shim, "onbuild"}, {root_env()});

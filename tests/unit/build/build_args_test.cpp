@@ -257,7 +257,8 @@ TEST(WithoutPush, DropsPushAndRegistryOutputsKeepsTheRest) {
   EXPECT_EQ(without_push({"--push=true", "-t", "a", "."}), (Args{"-t", "a", "."}));
   EXPECT_EQ(without_push({"--output", "type=registry", "-t", "a", "."}), (Args{"-t", "a", "."}));
   EXPECT_EQ(without_push({"-o", "type=image,push=true", "."}), (Args{"."}));
-  EXPECT_EQ(without_push({"--output=type=registry", "-otype=registry", "-o=type=registry", "."}), (Args{"."}));
+  EXPECT_EQ(without_push({"--output=type=registry", "-otype=registry", "-o=type=registry", "."}),
+            (Args{"."}));
   EXPECT_EQ(without_push({"-o", "type=local,dest=out", "."}), (Args{"-o", "type=local,dest=out", "."}));
   EXPECT_EQ(without_push({"-t", "a", ".", "--", "--push"}), (Args{"-t", "a", ".", "--", "--push"}));
   // What remains parses, and no longer asks for a push.

@@ -1,9 +1,10 @@
+#include "plugin/chalk/chalker.hpp"
+
 #include <gtest/gtest.h>
 
 #include "oci/formats.hpp"
 #include "oci/mutate.hpp"
 #include "oci/tar_writer.hpp"
-#include "plugin/chalk/chalker.hpp"
 #include "plugin/chalk/mark.hpp"
 #include "plugin/docker/engine_image.hpp"
 #include "plugin/ops/image_ops.hpp"
@@ -20,7 +21,8 @@ struct Fixture {
   TempDir dir;
   oci::Image image;
 
-  explicit Fixture(Json container_config = Json::parse(R"({"Entrypoint":["/bin/echo"],"Cmd":["hello"],"Labels":{"team":"a"}})")) {
+  explicit Fixture(Json container_config =
+                       Json::parse(R"({"Entrypoint":["/bin/echo"],"Cmd":["hello"],"Labels":{"team":"a"}})")) {
     FixtureImage fixture;
     fixture.layers = {one_file_layer("bin/echo", "echo")};
     fixture.config = {{"config", container_config}};
@@ -57,7 +59,8 @@ std::vector<std::string> layer_names(const oci::Image& image, std::size_t below 
     if (name.empty()) break;
     const std::uint64_t size = std::stoull(std::string(bytes.data() + offset + 124, 11), nullptr, 8);
     char mode[8];
-    std::snprintf(mode, sizeof mode, "%04lo", std::stoul(std::string(bytes.data() + offset + 100, 7), nullptr, 8));
+    std::snprintf(mode, sizeof mode, "%04lo",
+                  std::stoul(std::string(bytes.data() + offset + 100, 7), nullptr, 8));
     names.push_back(name + " " + mode);
     offset += (size + 511) / 512 * 512;
   }
@@ -95,7 +98,8 @@ TEST(Chalker, WrapsWithTheShim) {
   EXPECT_EQ(layer_names(result->image), (std::vector<std::string>{"chalk.c4m 0444", "chalk.json 0444"}));
   EXPECT_EQ(layer_names(result->image, 1), (std::vector<std::string>{"chalk 0755"}));
   const Json container = oci::container_config(result->image);
-  EXPECT_EQ(container["Entrypoint"], Json::parse(R"(["/chalk","exec","--exec-command-name","/bin/echo","--"])"));
+  EXPECT_EQ(container["Entrypoint"],
+            Json::parse(R"(["/chalk","exec","--exec-command-name","/bin/echo","--"])"));
   EXPECT_EQ(container["Cmd"], Json::array({"hello"}));
   EXPECT_EQ(container["OnBuild"], Json::parse(R"(["RUN [\"/chalk\",\"onbuild\"]"])"));
   EXPECT_TRUE(result->warnings.empty());
@@ -111,7 +115,8 @@ TEST(Chalker, ShipsCaRootsBesideTheShim) {
   EXPECT_EQ(layer_names(result->image, 1), (std::vector<std::string>{"chalk 0755", "chalk.ca.pem 0444"}));
   auto mark_only = fixture.request(false);
   mark_only.ca_bundle = request.ca_bundle;
-  EXPECT_EQ(layer_names(chalk_image(fixture.image, mark_only)->image), (std::vector<std::string>{"chalk.json 0444"}));
+  EXPECT_EQ(layer_names(chalk_image(fixture.image, mark_only)->image),
+            (std::vector<std::string>{"chalk.json 0444"}));
 }
 
 TEST(Chalker, RefusesToCarryAConfigWithLiteralCredentials) {
@@ -122,8 +127,9 @@ TEST(Chalker, RefusesToCarryAConfigWithLiteralCredentials) {
   auto refused = chalk_image(fixture.image, request);
   ASSERT_FALSE(refused);
   EXPECT_EQ(refused.error().code, oci::Errc::config);
-  EXPECT_NE(refused.error().message.find("literal credentials (line 1: a URL with credentials (`https://h/in`))"),
-            std::string::npos)
+  EXPECT_NE(
+      refused.error().message.find("literal credentials (line 1: a URL with credentials (`https://h/in`))"),
+      std::string::npos)
       << refused.error().message;
   EXPECT_NE(refused.error().message.find("allow_credentials_in_images: true"), std::string::npos);
   EXPECT_EQ(refused.error().message.find("hunter2"), std::string::npos);
@@ -138,9 +144,10 @@ TEST(Chalker, RefusesToCarryAConfigWithLiteralCredentials) {
 TEST(ThinArchive, NamesAreRepoTagsDockerLoadAccepts) {
   Fixture fixture;
   const fs::path archive = fixture.dir / "thin.tar";
-  ASSERT_TRUE(docker::write_thin_archive(fixture.image, {"mychalkedcontainer", "localhost:5000/app", "app:1"}, archive));
-  auto manifest = oci::read_file_from_layer(std::make_unique<oci::MemoryStream>(read_file(archive)), "manifest.json",
-                                            1 << 20, "manifest.json");
+  ASSERT_TRUE(docker::write_thin_archive(fixture.image, {"mychalkedcontainer", "localhost:5000/app", "app:1"},
+                                         archive));
+  auto manifest = oci::read_file_from_layer(std::make_unique<oci::MemoryStream>(read_file(archive)),
+                                            "manifest.json", 1 << 20, "manifest.json");
   ASSERT_TRUE(manifest && *manifest);
   EXPECT_EQ(Json::parse(**manifest)[0]["RepoTags"],
             Json::parse(R"(["mychalkedcontainer:latest","localhost:5000/app:latest","app:1"])"));
@@ -163,15 +170,17 @@ TEST(Chalker, WrapCmdFalseLeavesACmdOnlyImageAlone) {
   auto result = chalk_image(cmd_only.image, request);
   ASSERT_TRUE(result);
   EXPECT_TRUE(oci::container_config(result->image)["Entrypoint"].is_null());
-  EXPECT_EQ(result->warnings,
-            std::vector<std::string>{"CMD not wrapped: the image has no ENTRYPOINT and docker.wrap_cmd is false"});
+  EXPECT_EQ(
+      result->warnings,
+      std::vector<std::string>{"CMD not wrapped: the image has no ENTRYPOINT and docker.wrap_cmd is false"});
 
   Fixture with_entrypoint;
   auto entrypoint_request = with_entrypoint.request(true);
   entrypoint_request.wrap_cmd = false;
   auto wrapped = chalk_image(with_entrypoint.image, entrypoint_request);
   ASSERT_TRUE(wrapped);
-  EXPECT_EQ(oci::container_config(wrapped->image)["Entrypoint"][0], "/chalk") << "an ENTRYPOINT is still wrapped";
+  EXPECT_EQ(oci::container_config(wrapped->image)["Entrypoint"][0], "/chalk")
+      << "an ENTRYPOINT is still wrapped";
 }
 
 TEST(Chalker, LabelsComeFromTheLabelTemplateAndCustomLabels) {
@@ -200,14 +209,17 @@ TEST(Chalker, RechalkingReplacesTheMarkAndKeepsOneShim) {
   ASSERT_TRUE(second) << second.error().message;
   EXPECT_TRUE(oci::validate(second->image));
   EXPECT_EQ(second->image.layers.size(), fixture.image.layers.size() + 2) << "one shim layer, one mark layer";
-  EXPECT_EQ(second->image.layers[second->image.layers.size() - 2].digest, first->image.layers[first->image.layers.size() - 2].digest)
+  EXPECT_EQ(second->image.layers[second->image.layers.size() - 2].digest,
+            first->image.layers[first->image.layers.size() - 2].digest)
       << "the shim layer is the same bytes every time";
   const Json container = oci::container_config(second->image);
-  EXPECT_EQ(container["Entrypoint"], Json::parse(R"(["/chalk","exec","--exec-command-name","/bin/echo","--"])"));
+  EXPECT_EQ(container["Entrypoint"],
+            Json::parse(R"(["/chalk","exec","--exec-command-name","/bin/echo","--"])"));
   EXPECT_EQ(container["OnBuild"].size(), 1u);
   EXPECT_EQ(find_mark(second->image)->mark->at("CHALK_ID"), "YAGZR4-R0X6-6P2S-TFD831");
   EXPECT_EQ(container["Labels"][k_label_chalk_id], "YAGZR4-R0X6-6P2S-TFD831");
-  EXPECT_EQ(second->mark["DOCKER_LABELS"], Json::parse(R"({"team":"a"})")) << "our labels never enter DOCKER_LABELS";
+  EXPECT_EQ(second->mark["DOCKER_LABELS"], Json::parse(R"({"team":"a"})"))
+      << "our labels never enter DOCKER_LABELS";
 }
 
 TEST(Chalker, SameMarkGivesTheSameLayer) {
@@ -215,16 +227,20 @@ TEST(Chalker, SameMarkGivesTheSameLayer) {
   auto result = chalk_image(fixture.image, fixture.request(true));
   ASSERT_TRUE(result);
   auto request = fixture.request(true);
-  auto first = oci::build_layer(chalk_layer_files(result->mark, request, true), oci::Compression::none, fixture.dir.path(), 0);
-  auto second = oci::build_layer(chalk_layer_files(result->mark, request, true), oci::Compression::none, fixture.dir.path(), 0);
+  auto first = oci::build_layer(chalk_layer_files(result->mark, request, true), oci::Compression::none,
+                                fixture.dir.path(), 0);
+  auto second = oci::build_layer(chalk_layer_files(result->mark, request, true), oci::Compression::none,
+                                 fixture.dir.path(), 0);
   ASSERT_TRUE(first && second);
   EXPECT_EQ(first->blob->descriptor().digest, second->blob->descriptor().digest);
-  EXPECT_EQ(result->image.layers.back().digest, first->blob->descriptor().digest) << "chalk_image builds exactly that layer";
+  EXPECT_EQ(result->image.layers.back().digest, first->blob->descriptor().digest)
+      << "chalk_image builds exactly that layer";
   auto shim = oci::build_layer(shim_layer_files(request), oci::Compression::none, fixture.dir.path(), 0);
   ASSERT_TRUE(shim);
   EXPECT_EQ(result->image.layers[result->image.layers.size() - 2].digest, shim->blob->descriptor().digest)
       << "the shim's layer sits below the mark's";
-  EXPECT_EQ(result->image.history()[result->image.history().size() - 2]["created_by"], k_shim_history_created_by);
+  EXPECT_EQ(result->image.history()[result->image.history().size() - 2]["created_by"],
+            k_shim_history_created_by);
 }
 
 TEST(Chalker, TwoImagesShareTheShimLayer) {

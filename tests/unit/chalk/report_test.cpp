@@ -1,7 +1,8 @@
+#include "plugin/chalk/report.hpp"
+
 #include <gtest/gtest.h>
 
 #include "plugin/chalk/host_facts.hpp"
-#include "plugin/chalk/report.hpp"
 
 namespace chalk {
 namespace {
@@ -27,16 +28,23 @@ TEST(Environment, ShowsTheAllowListAndRedactsSecrets) {
   settings.env_default_action = "redact";
   settings.env_never_show = {"USER"};
   EXPECT_EQ(filter_environment(environment, settings),
-            oci::Json::parse(R"({"AWS_SECRET_ACCESS_KEY":"<<redact>>","GITHUB_TOKEN":"<<redact>>","PATH":"/bin"})"));
+            oci::Json::parse(
+                R"({"AWS_SECRET_ACCESS_KEY":"<<redact>>","GITHUB_TOKEN":"<<redact>>","PATH":"/bin"})"));
 }
 
 TEST(Envelope, OpArgvHidesBuildArgValuesAndUrlCredentials) {
   ReportContext context;
-  context.argv = {"/x/docker-chalk", "chalk", "build", "--build-arg", "NPM_TOKEN=npm_sekrit", "--build-arg=PW=hunter2",
+  context.argv = {"/x/docker-chalk",
+                  "chalk",
+                  "build",
+                  "--build-arg",
+                  "NPM_TOKEN=npm_sekrit",
+                  "--build-arg=PW=hunter2",
                   "https://tok@github.com/org/app.git"};
   const auto report = report_envelope("build", context);
-  EXPECT_EQ(report["_OP_ARGV"], oci::Json({"/x/docker-chalk", "chalk", "build", "--build-arg", "NPM_TOKEN=<<redact>>",
-                                           "--build-arg=PW=<<redact>>", "https://github.com/org/app.git"}));
+  EXPECT_EQ(report["_OP_ARGV"],
+            oci::Json({"/x/docker-chalk", "chalk", "build", "--build-arg", "NPM_TOKEN=<<redact>>",
+                       "--build-arg=PW=<<redact>>", "https://github.com/org/app.git"}));
   for (const char* secret : {"npm_sekrit", "hunter2", "tok@"}) {
     EXPECT_EQ(report.dump().find(secret), std::string::npos) << secret;
   }

@@ -1,6 +1,6 @@
-#include <gtest/gtest.h>
-
 #include "plugin/chalk/wrap.hpp"
+
+#include <gtest/gtest.h>
 
 namespace chalk {
 namespace {
@@ -17,18 +17,21 @@ TEST(Wrap, ExecFormWithCmd) {
 
 TEST(Wrap, ExecFormWithArguments) {
   auto result = plan(R"({"Entrypoint":["python","-m","http.server","9999"]})");
-  EXPECT_EQ(*result.entrypoint,
-            Json::parse(R"(["/chalk","exec","--exec-command-name","python","--","-m","http.server","9999"])"));
+  EXPECT_EQ(
+      *result.entrypoint,
+      Json::parse(R"(["/chalk","exec","--exec-command-name","python","--","-m","http.server","9999"])"));
 }
 
 TEST(Wrap, ShellForm) {
   auto result = plan(R"({"Entrypoint":["/bin/sh","-c","echo hello"],"Cmd":["/bin/sh","-c","echo world"]})");
-  EXPECT_EQ(*result.entrypoint, Json::parse(R"(["/chalk","exec","--exec-command-name","/bin/sh","--","-c","echo hello"])"));
+  EXPECT_EQ(*result.entrypoint,
+            Json::parse(R"(["/chalk","exec","--exec-command-name","/bin/sh","--","-c","echo hello"])"));
 }
 
 TEST(Wrap, BareEntrypointInstruction) {
   auto result = plan(R"({"Entrypoint":["/bin/sh","-c",""]})");
-  EXPECT_EQ(*result.entrypoint, Json::parse(R"(["/chalk","exec","--exec-command-name","/bin/sh","--","-c",""])"));
+  EXPECT_EQ(*result.entrypoint,
+            Json::parse(R"(["/chalk","exec","--exec-command-name","/bin/sh","--","-c",""])"));
 }
 
 TEST(Wrap, CmdOnly) {
@@ -67,7 +70,8 @@ TEST(OnBuild, AppendsOnceForRoot) {
   ASSERT_TRUE(first);
   EXPECT_EQ(*first, Json::parse(R"(["RUN echo user","RUN [\"/chalk\",\"onbuild\"]"])"));
   EXPECT_FALSE(plan_on_build(Json{{"OnBuild", *first}})) << "never duplicated";
-  EXPECT_EQ(*plan_on_build(Json::parse(R"({"User":"0:0"})")), Json::parse(R"(["RUN [\"/chalk\",\"onbuild\"]"])"));
+  EXPECT_EQ(*plan_on_build(Json::parse(R"({"User":"0:0"})")),
+            Json::parse(R"(["RUN [\"/chalk\",\"onbuild\"]"])"));
 }
 
 TEST(OnBuild, SwitchesToRootAndBackForOtherUsers) {

@@ -64,8 +64,9 @@ if env_exists("AWS_S3_BUCKET_URI") {
 
 )";
 
-const std::map<std::string, std::string> k_all_three{
-    {"AWS_S3_BUCKET_URI", "s3://bucket/reports"}, {"AWS_ACCESS_KEY_ID", "AKIAEXAMPLE"}, {"AWS_SECRET_ACCESS_KEY", "secret"}};
+const std::map<std::string, std::string> k_all_three{{"AWS_S3_BUCKET_URI", "s3://bucket/reports"},
+                                                     {"AWS_ACCESS_KEY_ID", "AKIAEXAMPLE"},
+                                                     {"AWS_SECRET_ACCESS_KEY", "secret"}};
 
 void expect_net_heartbeat(const Settings& s) {
   EXPECT_TRUE(s.heartbeat_run);
@@ -86,12 +87,13 @@ void expect_net_heartbeat(const Settings& s) {
   EXPECT_TRUE(report.enabled);
   EXPECT_EQ(report.report_template, "network_report");
   EXPECT_EQ(report.use_when, std::vector<std::string>{"heartbeat"});
-  EXPECT_EQ(report.sink_configs, (std::vector<std::string>{"output_to_screen", "output_to_http", "output_to_file"}));
+  EXPECT_EQ(report.sink_configs,
+            (std::vector<std::string>{"output_to_screen", "output_to_http", "output_to_file"}));
   const auto& keys = s.report_templates.at("network_report").keys;
-  for (const char* key : {"CHALK_ID", "CHALK_PTR", "_OPERATION", "_TIMESTAMP", "_CHALKS", "_OP_PLATFORM",
-                          "_OP_HOSTNAME", "_OP_HOSTINFO", "_OP_NODENAME", "_OP_ERRORS", "_OP_TCP_SOCKET_INFO",
-                          "_OP_UDP_SOCKET_INFO", "_OP_IPV4_ROUTES", "_OP_IPV6_ROUTES", "_OP_IPV4_INTERFACES",
-                          "_OP_IPV6_INTERFACES", "_OP_ARP_TABLE"})
+  for (const char* key :
+       {"CHALK_ID", "CHALK_PTR", "_OPERATION", "_TIMESTAMP", "_CHALKS", "_OP_PLATFORM", "_OP_HOSTNAME",
+        "_OP_HOSTINFO", "_OP_NODENAME", "_OP_ERRORS", "_OP_TCP_SOCKET_INFO", "_OP_UDP_SOCKET_INFO",
+        "_OP_IPV4_ROUTES", "_OP_IPV6_ROUTES", "_OP_IPV4_INTERFACES", "_OP_IPV6_INTERFACES", "_OP_ARP_TABLE"})
     EXPECT_TRUE(keys.count(key)) << key;
   // 17 keys, and each host key brings its other spelling (§9)
   EXPECT_EQ(keys.size(), 19U);
@@ -147,8 +149,11 @@ TEST(Shipped, T20NetHeartbeatInTheCurrentSpelling) {
 TEST(Shipped, NetHeartbeatGuideEdits) {
   std::string text = shipped("net-heartbeat.c4m");
   text = replaced(text, "exec.heartbeat_rate:    <<30 minutes>>", "exec.heartbeat_rate: <<10 seconds>>");
-  text = replaced(text, "sink_config output_to_http {\n  enabled: false\n  sink:    \"post\"\n  uri:     \"http://some.web.location/webhook\"\n}",
-                  "sink_config output_to_http {\n  enabled: true\n  sink:    \"post\"\n  uri:     \"http://some.web.location/webhook\"\n}");
+  text = replaced(text,
+                  "sink_config output_to_http {\n  enabled: false\n  sink:    \"post\"\n  uri:     "
+                  "\"http://some.web.location/webhook\"\n}",
+                  "sink_config output_to_http {\n  enabled: true\n  sink:    \"post\"\n  uri:     "
+                  "\"http://some.web.location/webhook\"\n}");
   Settings s = ok(text);
   EXPECT_EQ(s.heartbeat_rate_us, 10'000'000);
   EXPECT_TRUE(s.sink_configs.at("output_to_http").enabled);
@@ -182,23 +187,27 @@ TEST(Shipped, T18S3GuideVerbatim) {
   EXPECT_EQ(all.sink_configs.at("my_s3_config").uid, "AKIAEXAMPLE");
   ASSERT_EQ(all.messages.size(), 1U);
   EXPECT_EQ(all.messages[0].line,
-            "t.c4m:1:1: warning: sink_config my_s3_config: no s3 region set; using 'us-east-1' (default; set region, AWS_REGION or AWS_DEFAULT_REGION to change it)");
+            "t.c4m:1:1: warning: sink_config my_s3_config: no s3 region set; using 'us-east-1' (default; set "
+            "region, AWS_REGION or AWS_DEFAULT_REGION to change it)");
 
   auto with_region = k_all_three;
   with_region["AWS_REGION"] = "eu-west-1";
   Settings eu = ok(k_s3_guide, with_region);
   EXPECT_EQ(eu.sink_configs.at("my_s3_config").region, "eu-west-1");
   ASSERT_EQ(eu.messages.size(), 1U);
-  EXPECT_EQ(eu.messages[0].text, "sink_config my_s3_config: no s3 region set; using 'eu-west-1' from AWS_REGION");
+  EXPECT_EQ(eu.messages[0].text,
+            "sink_config my_s3_config: no s3 region set; using 'eu-west-1' from AWS_REGION");
 
-  std::string in_file = replaced(k_s3_guide, "  sink:    \"s3\"\n", "  sink:    \"s3\"\n  region:  \"us-east-1\"\n");
+  std::string in_file =
+      replaced(k_s3_guide, "  sink:    \"s3\"\n", "  sink:    \"s3\"\n  region:  \"us-east-1\"\n");
   Settings pinned = ok(in_file, k_all_three);
   EXPECT_EQ(pinned.sink_configs.at("my_s3_config").region, "us-east-1");
   EXPECT_TRUE(pinned.messages.empty());
 
   std::string debug = replaced(k_s3_guide, "log_level = \"info\"", "log_level = \"debug\"");
   EXPECT_EQ(full_error(debug, k_all_three),
-            "t.c4m:9:1: schema: When checking log_level: Value is not one of the valid choices: verbose, trace, info, warn, error, none");
+            "t.c4m:9:1: schema: When checking log_level: Value is not one of the valid choices: verbose, "
+            "trace, info, warn, error, none");
 }
 
 TEST(Shipped, S3ReportsIsTheGuidePlusEndpoint) {

@@ -36,7 +36,8 @@ inline RunResult bare(const std::string& text, const Environment& env = env_with
   try {
     return bare_or_throw(text, env);
   } catch (const ConfigError& e) {
-    ADD_FAILURE() << e.pos.line << ":" << e.pos.col << ": " << e.phase << ": " << e.message << "\nin: " << text;
+    ADD_FAILURE() << e.pos.line << ":" << e.pos.col << ": " << e.phase << ": " << e.message
+                  << "\nin: " << text;
     return RunResult{};
   }
 }
@@ -46,7 +47,8 @@ inline std::string bare_error(const std::string& text) {
   try {
     bare_or_throw(text, env_with());
   } catch (const ConfigError& e) {
-    return "t.c4m:" + std::to_string(e.pos.line) + ":" + std::to_string(e.pos.col) + ": " + e.phase + ": " + e.message;
+    return "t.c4m:" + std::to_string(e.pos.line) + ":" + std::to_string(e.pos.col) + ": " + e.phase + ": " +
+           e.message;
   }
   return "";
 }

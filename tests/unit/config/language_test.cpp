@@ -3,8 +3,8 @@
 #include <gtest/gtest.h>
 
 #include <cstdio>
-#include <string>
 #include <fstream>
+#include <string>
 
 #include "tests/unit/config/helpers.hpp"
 
@@ -34,12 +34,14 @@ TEST(Assignment, T8TypesAreFixed) {
             "t.c4m:2:4: check: Attribute assignment of x doesn't match previous type ('string' vs 'int')");
   EXPECT_EQ(bare_error("x: 1\nx: 1.0"),
             "t.c4m:2:4: check: Attribute assignment of x doesn't match previous type ('float' vs 'int')");
-  EXPECT_EQ(bare_error("sec { a: 1 }\nsec { a: \"s\" }"),
-            "t.c4m:2:10: check: Attribute assignment of sec.a doesn't match previous type ('string' vs 'int')");
+  EXPECT_EQ(
+      bare_error("sec { a: 1 }\nsec { a: \"s\" }"),
+      "t.c4m:2:10: check: Attribute assignment of sec.a doesn't match previous type ('string' vs 'int')");
   EXPECT_EQ(bare_error("v := 1\nv := \"s\""),
             "t.c4m:2:6: check: Assignment of v doesn't match its previous type ('string' vs 'int')");
   EXPECT_EQ(bare_error("x: [1]\nx: [\"a\"]"),
-            "t.c4m:2:4: check: Attribute assignment of x doesn't match previous type ('list[string]' vs 'list[int]')");
+            "t.c4m:2:4: check: Attribute assignment of x doesn't match previous type ('list[string]' vs "
+            "'list[int]')");
   RunResult r = bare("x: []\nx: [\"a\"]\ny: [\"b\"]\ny: []");
   EXPECT_EQ(type_name(attr(r, "x").type), "list[string]");
   EXPECT_EQ(type_name(attr(r, "y").type), "list[string]");
@@ -62,19 +64,27 @@ TEST(Assignment, TupleUnpacking) {
 }
 
 TEST(Assignment, SectionAttributeConflicts) {
-  EXPECT_EQ(bare_error("x: 1\nx { y: 2 }"), "t.c4m:2:1: runtime: x: should be a section, but already have it as an attr");
-  EXPECT_EQ(bare_error("x: 1\nx.y: 2"), "t.c4m:2:1: runtime: x: should be a section, but already have it as an attr");
-  EXPECT_EQ(bare_error("x.y: 1\nx: 2"), "t.c4m:2:1: runtime: x: should be an attr, but already have it as a section");
+  EXPECT_EQ(bare_error("x: 1\nx { y: 2 }"),
+            "t.c4m:2:1: runtime: x: should be a section, but already have it as an attr");
+  EXPECT_EQ(bare_error("x: 1\nx.y: 2"),
+            "t.c4m:2:1: runtime: x: should be a section, but already have it as an attr");
+  EXPECT_EQ(bare_error("x.y: 1\nx: 2"),
+            "t.c4m:2:1: runtime: x: should be an attr, but already have it as a section");
 }
 
 TEST(Sections, NamesAndBodies) {
-  RunResult r = bare("sink_config s { sink: \"stdout\" }\nsink_config \"my-sink\" { sink: \"stderr\" }\nempty_kind foo\nx: 1");
+  RunResult r = bare(
+      "sink_config s { sink: \"stdout\" }\nsink_config \"my-sink\" { sink: \"stderr\" }\nempty_kind foo\nx: "
+      "1");
   EXPECT_EQ(attr(r, "sink_config.s.sink").s, "stdout");
   EXPECT_EQ(attr(r, "sink_config.my-sink.sink").s, "stderr");
   EXPECT_TRUE(r.store.sections.count("empty_kind.foo"));
-  EXPECT_EQ(bare_error("sec foo\n{\n  x: 1\n}"), "t.c4m:2:1: parse: section body '{' must be on the same line as 'sec foo'");
-  EXPECT_EQ(bare_error("sec\n{ x: 1 }"), "t.c4m:2:1: parse: section body '{' must be on the same line as 'sec'");
-  EXPECT_EQ(bare_error("sec foo bar"), "t.c4m:1:9: parse: Expected '{' or the end of the statement after a section name");
+  EXPECT_EQ(bare_error("sec foo\n{\n  x: 1\n}"),
+            "t.c4m:2:1: parse: section body '{' must be on the same line as 'sec foo'");
+  EXPECT_EQ(bare_error("sec\n{ x: 1 }"),
+            "t.c4m:2:1: parse: section body '{' must be on the same line as 'sec'");
+  EXPECT_EQ(bare_error("sec foo bar"),
+            "t.c4m:1:9: parse: Expected '{' or the end of the statement after a section name");
   EXPECT_EQ(bare_error("sec foo {\n x: 1\n"), "t.c4m:3:1: parse: Expected '}' to close the block");
   EXPECT_EQ(bare_error("x: 1 }"), "t.c4m:1:6: parse: Unexpected '}'");
 }
@@ -95,15 +105,18 @@ TEST(Scopes, BlocksUpdateEnclosingAndHideTheirOwn) {
 }
 
 TEST(Scopes, RedefinitionConflicts) {
-  EXPECT_EQ(bare_error("env := 1"), "t.c4m:1:1: check: Can't re-define name env: Conflicts with existing function");
+  EXPECT_EQ(bare_error("env := 1"),
+            "t.c4m:1:1: check: Can't re-define name env: Conflicts with existing function");
   EXPECT_EQ(bare_error("func f() { return 1 }\nf := 2"),
             "t.c4m:2:1: check: Can't re-define name f: Conflicts with existing function");
   EXPECT_EQ(bare_error("log_level := \"x\""),
             "t.c4m:1:1: check: Can't re-define name log_level: Conflicts with existing in-scope attribute");
   EXPECT_EQ(bare_error("sec { a: 1\n a := 2 }"),
             "t.c4m:2:2: check: Can't re-define name a: Conflicts with existing in-scope attribute");
-  EXPECT_EQ(bare_error("echo \"hello\""), "t.c4m:1:1: check: Can't re-define name echo: Conflicts with existing function");
-  EXPECT_EQ(bare_error("result := 1"), "t.c4m:1:1: check: Can't re-define name result: reserved for function results");
+  EXPECT_EQ(bare_error("echo \"hello\""),
+            "t.c4m:1:1: check: Can't re-define name echo: Conflicts with existing function");
+  EXPECT_EQ(bare_error("result := 1"),
+            "t.c4m:1:1: check: Can't re-define name result: reserved for function results");
 }
 
 TEST(Locks, T11) {
@@ -117,18 +130,26 @@ TEST(Locks, T11) {
 TEST(ControlFlow, T10Loops) {
   EXPECT_EQ(value_of("t := 0\nfor i from 0 to 5 { t := t + i }", "t").i, 10);
   EXPECT_EQ(value_of("d := \"\"\nfor i from 3 to 0 { d := d + $(i) }", "d").s, "210");
-  EXPECT_EQ(value_of("t := 0\nfor i from 0 to 10 {\n if i == 2 { continue }\n if i == 5 { break }\n t := t + i\n}", "t").i,
-            8);
+  EXPECT_EQ(
+      value_of("t := 0\nfor i from 0 to 10 {\n if i == 2 { continue }\n if i == 5 { break }\n t := t + i\n}",
+               "t")
+          .i,
+      8);
   EXPECT_EQ(value_of("t := 0\nfor i from 2 to 2 { t := 1 }", "t").i, 0);
-  EXPECT_EQ(value_of("t := 0\nfor i from 0 to 3 {\n for j from 0 to 3 { if j == 1 { break }\n t := t + 1 } }", "t").i, 3);
+  EXPECT_EQ(
+      value_of("t := 0\nfor i from 0 to 3 {\n for j from 0 to 3 { if j == 1 { break }\n t := t + 1 } }", "t")
+          .i,
+      3);
   EXPECT_EQ(bare_error("for i from 0 to \"x\" { }"), "t.c4m:1:17: check: For loop bounds must be ints");
   EXPECT_EQ(bare_error("break"), "t.c4m:1:1: check: Break not allowed outside for loop");
   EXPECT_EQ(bare_error("continue"), "t.c4m:1:1: check: Continue not allowed outside for loop");
-  EXPECT_EQ(bare_error("for i from 0 to 2000000 { }"), "t.c4m:1:1: runtime: loop runs too long (over 1000000 iterations)");
+  EXPECT_EQ(bare_error("for i from 0 to 2000000 { }"),
+            "t.c4m:1:1: runtime: loop runs too long (over 1000000 iterations)");
 }
 
 TEST(ControlFlow, IfElifElse) {
-  const std::string program = "\nif v == 1 { r := \"one\"\n out: r }\nelif v == 2 {\n out: \"two\"\n} else { out: \"many\" }";
+  const std::string program =
+      "\nif v == 1 { r := \"one\"\n out: r }\nelif v == 2 {\n out: \"two\"\n} else { out: \"many\" }";
   for (auto [v, want] : {std::pair{1, "one"}, std::pair{2, "two"}, std::pair{3, "many"}})
     EXPECT_EQ(attr(bare("v := " + std::to_string(v) + program), "out").s, want);
   EXPECT_EQ(attr(bare("if\n true\n { x: 1 }"), "x").i, 1);
@@ -158,25 +179,31 @@ TEST(Functions, CallableBeforeDefinitionOverloadsAndResult) {
 TEST(Functions, StaticErrors) {
   EXPECT_EQ(bare_error("func f(x: int) { return 1 }\nfunc f(y: int) { return 2 }"),
             "t.c4m:2:1: check: Duplicate implementation of function 'f'");
-  EXPECT_EQ(bare_error("func env(x) { return x }"), "t.c4m:1:1: check: Function name conflicts with a builtin function");
+  EXPECT_EQ(bare_error("func env(x) { return x }"),
+            "t.c4m:1:1: check: Function name conflicts with a builtin function");
   EXPECT_EQ(bare_error("func f(x: int) { return x }\na: f(\"s\")"),
             "t.c4m:2:4: check: Could not find an implementation for the function 'f(string) -> `t'");
-  EXPECT_EQ(bare_error("a: nosuch(1, \"a\")"),
-            "t.c4m:1:4: check: Could not find an implementation for the function 'nosuch(int, string) -> `t'");
-  EXPECT_EQ(bare_error("a: env(1)"), "t.c4m:1:4: check: Could not find an implementation for the function 'env(int) -> `t'");
+  EXPECT_EQ(
+      bare_error("a: nosuch(1, \"a\")"),
+      "t.c4m:1:4: check: Could not find an implementation for the function 'nosuch(int, string) -> `t'");
+  EXPECT_EQ(bare_error("a: env(1)"),
+            "t.c4m:1:4: check: Could not find an implementation for the function 'env(int) -> `t'");
   EXPECT_EQ(bare_error("func f(n) { return f(n) }\na: f(1)"),
             "t.c4m:1:20: check: Recursive call of function 'f' is not supported");
   EXPECT_EQ(bare_error("func f() { if true { return 1 }\n return \"s\" }"),
             "t.c4m:2:9: check: Return type doesn't match a previous return ('string' vs 'int')");
-  EXPECT_EQ(bare_error("func f() { x: 1 }\na: f()"), "t.c4m:2:4: check: Can't assign a value of no type to a");
-  EXPECT_EQ(bare_error("if true { func g() { } }"), "t.c4m:1:11: check: Functions may only be defined at the top level");
+  EXPECT_EQ(bare_error("func f() { x: 1 }\na: f()"),
+            "t.c4m:2:4: check: Can't assign a value of no type to a");
+  EXPECT_EQ(bare_error("if true { func g() { } }"),
+            "t.c4m:1:11: check: Functions may only be defined at the top level");
   EXPECT_EQ(bare_error("x := func"), "t.c4m:1:6: parse: unsupported: function values");
   EXPECT_EQ(bare_error("func f(x: `t) { }"), "t.c4m:1:11: parse: unsupported: generic types");
   EXPECT_EQ(bare_error("use foo from \"bar\""), "t.c4m:1:1: parse: unsupported: 'use ... from'");
 }
 
 TEST(Functions, SeeParametersAndAttributesNotTopLevelVariables) {
-  EXPECT_EQ(bare_error("v := 1\nfunc f() { return v }\na: f()"), "t.c4m:2:19: check: Variable v used before definition");
+  EXPECT_EQ(bare_error("v := 1\nfunc f() { return v }\na: f()"),
+            "t.c4m:2:19: check: Variable v used before definition");
   EXPECT_EQ(attr(bare("top: 5\nfunc f() { return top }\na: f()"), "a").i, 5);
 }
 
@@ -197,31 +224,34 @@ TEST(Operators, Arithmetic) {
 }
 
 TEST(Operators, SameLevelGroupsToTheRight) {
-  EXPECT_EQ(value_of("10 - 5 - 2").i, 7);        // 10 - (5 - 2)
+  EXPECT_EQ(value_of("10 - 5 - 2").i, 7);  // 10 - (5 - 2)
   EXPECT_EQ(value_of("(10 - 5) - 2").i, 3);
-  EXPECT_EQ(value_of("10 - 4 + 1").i, 7);        // '-' binds tighter than '+'
+  EXPECT_EQ(value_of("10 - 4 + 1").i, 7);                // '-' binds tighter than '+'
   EXPECT_DOUBLE_EQ(value_of("8.0 / 4.0 / 2.0").f, 4.0);  // 8 / (4 / 2)
   // int / int is a float, so a right-grouped int chain does not type-check
   EXPECT_EQ(bare_error("x: 8 / 4 / 2"),
             "t.c4m:1:8: check: Types of left and right side of binary ops must match ('int' vs 'float')");
-  EXPECT_EQ(value_of("20 % 7 % 4").i, 2);        // 20 % 3
-  Program p = parse("x: 10 - 5 - 2 - 1\ny: 8 / 4 / 2\nz: 9 % 5 % 3\nw: (1 - 2) - 3\nv: 1 - (2 - 3)\nu: 1 + 2 + 3");
+  EXPECT_EQ(value_of("20 % 7 % 4").i, 2);  // 20 % 3
+  Program p =
+      parse("x: 10 - 5 - 2 - 1\ny: 8 / 4 / 2\nz: 9 % 5 % 3\nw: (1 - 2) - 3\nv: 1 - (2 - 3)\nu: 1 + 2 + 3");
   ASSERT_EQ(p.warnings.size(), 3U);
   EXPECT_EQ(p.warnings[0].pos.line, 1);
   EXPECT_EQ(p.warnings[0].pos.col, 7);
-  EXPECT_EQ(p.warnings[0].message, "'-' groups to the right here (a - b - c means a - (b - c)); add parentheses");
+  EXPECT_EQ(p.warnings[0].message,
+            "'-' groups to the right here (a - b - c means a - (b - c)); add parentheses");
   EXPECT_EQ(p.warnings[1].pos.line, 2);
   EXPECT_EQ(p.warnings[2].pos.line, 3);
 }
 
 TEST(Operators, NotTakesTheWholeRest) {
-  EXPECT_FALSE(value_of("not false or true").b);   // not (false or true)
+  EXPECT_FALSE(value_of("not false or true").b);  // not (false or true)
   EXPECT_TRUE(value_of("(not false) or true").b);
   EXPECT_TRUE(value_of("true and not false").b);
   EXPECT_FALSE(value_of("!true").b);
   Program p = parse("x: not a or b\ny: not (a or b)\nz: !a && b");
   ASSERT_EQ(p.warnings.size(), 2U);
-  EXPECT_EQ(p.warnings[0].message, "'not' applies to the whole 'or' expression to its right; add parentheses");
+  EXPECT_EQ(p.warnings[0].message,
+            "'not' applies to the whole 'or' expression to its right; add parentheses");
   EXPECT_EQ(p.warnings[1].pos.line, 3);
   EXPECT_EQ(p.warnings[1].message, "'!' applies to the whole 'and' expression to its right; add parentheses");
   EXPECT_EQ(bare_error("x: not 1"), "t.c4m:1:8: check: 'not' needs a bool, not 'int'");
@@ -236,10 +266,14 @@ TEST(Operators, ComparisonsAndLogic) {
   EXPECT_TRUE(value_of("[1, 2] == [1, 2]").b);
   EXPECT_TRUE(value_of("false || true").b);
   EXPECT_TRUE(value_of("f := false\nf or not f").b);
-  EXPECT_EQ(bare_error("x: 1 == \"1\""), "t.c4m:1:9: check: Types of left and right side of binary ops must match ('int' vs 'string')");
-  EXPECT_EQ(bare_error("x: 1 + 1.0"), "t.c4m:1:8: check: Types of left and right side of binary ops must match ('int' vs 'float')");
-  EXPECT_EQ(bare_error("x: 1 and true"), "t.c4m:1:4: check: Each side of || and && expressions must eval to a bool");
-  EXPECT_EQ(bare_error("x: true || 0"), "t.c4m:1:12: check: Each side of || and && expressions must eval to a bool");
+  EXPECT_EQ(bare_error("x: 1 == \"1\""),
+            "t.c4m:1:9: check: Types of left and right side of binary ops must match ('int' vs 'string')");
+  EXPECT_EQ(bare_error("x: 1 + 1.0"),
+            "t.c4m:1:8: check: Types of left and right side of binary ops must match ('int' vs 'float')");
+  EXPECT_EQ(bare_error("x: 1 and true"),
+            "t.c4m:1:4: check: Each side of || and && expressions must eval to a bool");
+  EXPECT_EQ(bare_error("x: true || 0"),
+            "t.c4m:1:12: check: Each side of || and && expressions must eval to a bool");
   EXPECT_EQ(bare_error("x: true < false"), "t.c4m:1:9: check: Operator '<' doesn't work on 'bool'");
   EXPECT_EQ(bare_error("x: \"a\" - \"b\""), "t.c4m:1:8: check: Operator '-' doesn't work on 'string'");
   EXPECT_EQ(bare_error("x: <<1mb>> + <<1mb>>"), "t.c4m:1:12: check: Operator '+' doesn't work on 'Size'");
@@ -259,17 +293,20 @@ TEST(Indexing, ListsDictsTuples) {
   EXPECT_EQ(bare_error("d := {\"a\": 1}\nx: d[\"k\"]"), "t.c4m:2:6: runtime: dict key k not found");
   EXPECT_EQ(bare_error("x: env()[\"a\"]"), "t.c4m:1:9: parse: Only names can be indexed");
   EXPECT_EQ(bare_error("l := [1]\nx: l[\"a\"]"), "t.c4m:2:6: check: List indexes must be ints");
-  EXPECT_EQ(bare_error("v := 1\nx: v[0]"), "t.c4m:2:4: check: Only lists, dicts and tuples can be indexed, not 'int'");
+  EXPECT_EQ(bare_error("v := 1\nx: v[0]"),
+            "t.c4m:2:4: check: Only lists, dicts and tuples can be indexed, not 'int'");
 }
 
 TEST(Declarations, VarEnumExportParameter) {
   RunResult r = bare("var n: int\nn := 4\nenum A, B, C\nexport n\nx: n + C");
   EXPECT_EQ(attr(r, "x").i, 6);
-  EXPECT_EQ(bare_error("var n: list[int]\nn := [\"a\"]"),
-            "t.c4m:2:6: check: Assignment of n doesn't match its previous type ('list[string]' vs 'list[int]')");
+  EXPECT_EQ(
+      bare_error("var n: list[int]\nn := [\"a\"]"),
+      "t.c4m:2:6: check: Assignment of n doesn't match its previous type ('list[string]' vs 'list[int]')");
   EXPECT_EQ(bare_error("var n: nosuch"), "t.c4m:1:8: parse: Unknown type 'nosuch'");
-  RunResult p = bare("parameter sink_config.p.uri {\n default: \"http://x\"\n doc: \"where\"\n}\n"
-                     "parameter var retries { default: 3 }\nn: retries\nsink_config.p.uri: \"http://y\"");
+  RunResult p = bare(
+      "parameter sink_config.p.uri {\n default: \"http://x\"\n doc: \"where\"\n}\n"
+      "parameter var retries { default: 3 }\nn: retries\nsink_config.p.uri: \"http://y\"");
   EXPECT_EQ(attr(p, "n").i, 3);
   EXPECT_EQ(attr(p, "sink_config.p.uri").s, "http://y");
   EXPECT_EQ(bare_error("parameter var x { doc: \"no default\" }"),
@@ -322,11 +359,13 @@ TEST(Builtins, Conversions) {
   EXPECT_EQ(value_of("to_msec(<<2 sec>>)").i, 2000);
   EXPECT_EQ(value_of("to_usec(<<2 ms>>)").i, 2000);
   EXPECT_EQ(bare_error("x: Duration(\"soon\")"), "t.c4m:1:4: runtime: Invalid duration: 'soon'");
-  EXPECT_EQ(bare_error("x: int(1)"), "t.c4m:1:4: check: Could not find an implementation for the function 'int(int) -> `t'");
+  EXPECT_EQ(bare_error("x: int(1)"),
+            "t.c4m:1:4: check: Could not find an implementation for the function 'int(int) -> `t'");
 }
 
 TEST(Builtins, Format) {
-  EXPECT_EQ(value_of("name := \"world\"\nformat(\"hello {name} {log_level} {missing}\")").s, "hello world warn {missing}");
+  EXPECT_EQ(value_of("name := \"world\"\nformat(\"hello {name} {log_level} {missing}\")").s,
+            "hello world warn {missing}");
 }
 
 TEST(Builtins, EnvironmentAndHost) {
@@ -350,7 +389,8 @@ TEST(Builtins, EnvironmentAndHost) {
 TEST(Builtins, Files) {
   std::string path = ::testing::TempDir() + "chalk_config_read_file.txt";
   std::ofstream(path) << "Content-Type: text/plain\nX-Token : abc \nnot a header\n";
-  RunResult r = bare("p := \"" + path + "\"\na: read_file(p)\nb: is_file(p)\nc: is_dir(p)\nd: read_file(\"/nonexistent/x\")\n"
+  RunResult r = bare("p := \"" + path +
+                     "\"\na: read_file(p)\nb: is_file(p)\nc: is_dir(p)\nd: read_file(\"/nonexistent/x\")\n"
                      "e: mime_to_dict(a)\nf: is_dir(\"/\")");
   EXPECT_EQ(attr(r, "a").s.substr(0, 7), "Content");
   EXPECT_TRUE(attr(r, "b").b);
@@ -367,7 +407,9 @@ TEST(Builtins, Files) {
 }
 
 TEST(Effects, LogsAreRecordedAndFilteredAtTheCall) {
-  RunResult r = bare("info(\"hidden\")\nwarn(\"shown\")\nlog_level: \"trace\"\ntrace(\"t\")\necho(\"e\", 1, true)\nlog_level: \"none\"\nerror(\"gone\")\necho(\"gone too\")");
+  RunResult r = bare(
+      "info(\"hidden\")\nwarn(\"shown\")\nlog_level: \"trace\"\ntrace(\"t\")\necho(\"e\", 1, "
+      "true)\nlog_level: \"none\"\nerror(\"gone\")\necho(\"gone too\")");
   ASSERT_EQ(r.logs.size(), 3U);
   EXPECT_EQ(r.logs[0].level, "warn");
   EXPECT_EQ(r.logs[0].text, "shown");
@@ -413,11 +455,13 @@ TEST(Hostile, DeepNestingIsAnErrorNotACrash) {
   std::string calls = "func f0() { return 0 }\n";
   for (int n = 1; n < 100; ++n)
     calls += "func f" + std::to_string(n) + "() { return f" + std::to_string(n - 1) + "() + 1 }\n";
-  EXPECT_NE(bare_error(calls + "x: f99()").find("runtime: Function calls nest too deep (over 64)"), std::string::npos);
+  EXPECT_NE(bare_error(calls + "x: f99()").find("runtime: Function calls nest too deep (over 64)"),
+            std::string::npos);
   std::string untyped = "func g0(a) { return a }\n";
   for (int n = 1; n < 100; ++n)
     untyped += "func g" + std::to_string(n) + "(a) { return g" + std::to_string(n - 1) + "(a) + 1 }\n";
-  EXPECT_NE(bare_error(untyped + "x: g99(0)").find("check: Function calls nest too deep (over 64)"), std::string::npos);
+  EXPECT_NE(bare_error(untyped + "x: g99(0)").find("check: Function calls nest too deep (over 64)"),
+            std::string::npos);
   EXPECT_EQ(attr(bare(calls.substr(0, calls.find("func f30(")) + "x: f29()"), "x").i, 29);
   std::string blocks;
   for (int n = 0; n < 3000; ++n) blocks += "if true { ";

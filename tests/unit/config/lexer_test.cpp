@@ -1,7 +1,8 @@
 // CONFIG.md §2 and test tables T1-T7: literals, strings, comments, collections, lex errors.
+#include "plugin/config/lexer.hpp"
+
 #include <gtest/gtest.h>
 
-#include "plugin/config/lexer.hpp"
 #include "plugin/config/literals.hpp"
 #include "tests/unit/config/helpers.hpp"
 
@@ -44,8 +45,7 @@ TEST(Literals, DurationUnitsAreExact) {
   EXPECT_EQ(duration_of("<<1d 2h 3m 4s>>"), 93'784'000'000);
   for (const char* bad : {"<<1 second>>", "<<1 minute>>", "<<1 hour>>", "<<1.5 h>>", "<<-1 s>>", "<<30>>",
                           "<<1h 2h>>", "<<h>>", "<<1 fortnight>>"}) {
-    EXPECT_EQ(bare_error(std::string("x: ") + bad),
-              std::string("t.c4m:1:4: check: Invalid literal: ") + bad)
+    EXPECT_EQ(bare_error(std::string("x: ") + bad), std::string("t.c4m:1:4: check: Invalid literal: ") + bad)
         << bad;
   }
 }
@@ -75,16 +75,16 @@ TEST(Literals, T3Addresses) {
   EXPECT_EQ(bare_error("a: <<30 minutes"), "t.c4m:1:4: lex: Unterminated literal");
 }
 
-TEST(Literals, SpanLinesAndAreTrimmed) {
-  EXPECT_EQ(duration_of("<<\n 1 hr,\n 30 min\n>>"), 5'400'000'000);
-}
+TEST(Literals, SpanLinesAndAreTrimmed) { EXPECT_EQ(duration_of("<<\n 1 hr,\n 30 min\n>>"), 5'400'000'000); }
 
 TEST(Strings, T4Escapes) {
   EXPECT_EQ(value_of(R"("tab\there")").s, "tab\there");
   EXPECT_EQ(value_of(R"("q\"uote")").s, "q\"uote");
   EXPECT_EQ(value_of(R"("back\\slash")").s, "back\\slash");
   EXPECT_EQ(value_of(R"("unknown\qesc")").s, "unknownqesc");
-  EXPECT_EQ(value_of(R"("\u00e9\x41")").s, "\xC3\xA9" "A");
+  EXPECT_EQ(value_of(R"("\u00e9\x41")").s,
+            "\xC3\xA9"
+            "A");
   EXPECT_EQ(value_of(R"("\U0001F600")").s, "\xF0\x9F\x98\x80");
   EXPECT_EQ(value_of(R"("\n\r\a\b\f")").s, "\n\r\a\b\f");
   EXPECT_EQ(value_of("\"a\" + \"b\" +\n \"c\"").s, "abc");

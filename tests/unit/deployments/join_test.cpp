@@ -80,8 +80,7 @@ TEST(DeploymentsJoin, EachEvidenceLeadsToTheRightCommit) {
 
   // The build of backend:next never ran anywhere.
   ASSERT_EQ(outcome.result.never_deployed.size(), 1U);
-  EXPECT_EQ(outcome.catalog.marks()[outcome.result.never_deployed[0]].metadata_id,
-            "UNUSMD-0000-0000-000005");
+  EXPECT_EQ(outcome.catalog.marks()[outcome.result.never_deployed[0]].metadata_id, "UNUSMD-0000-0000-000005");
 
   // The worker connects to the backend's listening port: one link in the service map.
   ASSERT_EQ(outcome.result.links.size(), 1U);

@@ -1,7 +1,7 @@
 #include <gtest/gtest.h>
 
-#include "plugin/deployments/s3_reports.hpp"
 #include "plugin/deployments/reports.hpp"
+#include "plugin/deployments/s3_reports.hpp"
 
 namespace chalk::deployments {
 namespace {
@@ -13,9 +13,11 @@ TEST(DeploymentsS3, ListingPagesKeysAndTokensUnescaped) {
       "<Contents><Key>fleet/a&amp;b&#x2F;c.json</Key></Contents>"
       "<NextContinuationToken>tok&lt;1&gt;</NextContinuationToken></ListBucketResult>");
   ASSERT_TRUE(page) << page.error().message;
-  EXPECT_EQ(page->keys, (std::vector<std::string>{"fleet/op=build/dt=2023-09-18/1-A.json", "fleet/a&b/c.json"}));
+  EXPECT_EQ(page->keys,
+            (std::vector<std::string>{"fleet/op=build/dt=2023-09-18/1-A.json", "fleet/a&b/c.json"}));
   EXPECT_EQ(page->next_token, "tok<1>");
-  const auto last = parse_object_listing("<ListBucketResult><IsTruncated>false</IsTruncated></ListBucketResult>");
+  const auto last =
+      parse_object_listing("<ListBucketResult><IsTruncated>false</IsTruncated></ListBucketResult>");
   ASSERT_TRUE(last);
   EXPECT_TRUE(last->keys.empty());
   EXPECT_TRUE(last->next_token.empty());
@@ -34,12 +36,13 @@ class FakeBucket final : public sinks::HttpTransport {
     outcome.status = 200;
     if (request.url.find("list-type=2") != std::string::npos) {
       const bool second = request.url.find("continuation-token=next%2Fpage") != std::string::npos;
-      outcome.body = second ? "<ListBucketResult><Contents><Key>fleet/op=push/dt=2023-09-20/3-C.json</Key></Contents>"
-                              "<IsTruncated>false</IsTruncated></ListBucketResult>"
-                            : "<ListBucketResult><Contents><Key>fleet/op=build/dt=2023-09-18/1-A.json</Key></Contents>"
-                              "<Contents><Key>fleet/op=build/dt=2023-09-19/2-B.json</Key></Contents>"
-                              "<IsTruncated>true</IsTruncated><NextContinuationToken>next/page"
-                              "</NextContinuationToken></ListBucketResult>";
+      outcome.body =
+          second ? "<ListBucketResult><Contents><Key>fleet/op=push/dt=2023-09-20/3-C.json</Key></Contents>"
+                   "<IsTruncated>false</IsTruncated></ListBucketResult>"
+                 : "<ListBucketResult><Contents><Key>fleet/op=build/dt=2023-09-18/1-A.json</Key></Contents>"
+                   "<Contents><Key>fleet/op=build/dt=2023-09-19/2-B.json</Key></Contents>"
+                   "<IsTruncated>true</IsTruncated><NextContinuationToken>next/page"
+                   "</NextContinuationToken></ListBucketResult>";
     } else if (request.url.find("2-B.json") != std::string::npos) {
       outcome.status = 404;
       outcome.body = "<Error><Code>NoSuchKey</Code><Message>gone</Message></Error>";
@@ -72,17 +75,19 @@ TEST(DeploymentsS3, ListsEveryPageSignedAndSkipsPartitionsOutOfRangeAndMissingOb
   Catalog catalog;
   Tally tally;
   std::vector<std::string> names;
-  const auto read = read_s3_objects(*s3, bucket, clock, DateRange{"2023-09-19", ""},
-                                    [&](const std::string& name, std::string_view text) {
-                                      names.push_back(name);
-                                      read_reports(text, name, catalog, tally);
-                                    },
-                                    tally);
+  const auto read = read_s3_objects(
+      *s3, bucket, clock, DateRange{"2023-09-19", ""},
+      [&](const std::string& name, std::string_view text) {
+        names.push_back(name);
+        read_reports(text, name, catalog, tally);
+      },
+      tally);
   ASSERT_TRUE(read) << read.error().message;
   ASSERT_EQ(bucket.urls.size(), 4U);  // page 1, 2-B (404), page 2, 3-C; 1-A is out of range
   EXPECT_EQ(bucket.urls[0], "http://127.0.0.1:9000/bucket?list-type=2&prefix=fleet%2F");
   EXPECT_EQ(bucket.urls[1], "http://127.0.0.1:9000/bucket/fleet/op%3Dbuild/dt%3D2023-09-19/2-B.json");
-  EXPECT_EQ(bucket.urls[2], "http://127.0.0.1:9000/bucket?continuation-token=next%2Fpage&list-type=2&prefix=fleet%2F");
+  EXPECT_EQ(bucket.urls[2],
+            "http://127.0.0.1:9000/bucket?continuation-token=next%2Fpage&list-type=2&prefix=fleet%2F");
   EXPECT_GT(bucket.limits[3], 8192U);  // a whole object, not an error document's few KiB
   EXPECT_EQ(names, std::vector<std::string>{"s3://bucket/fleet/op=push/dt=2023-09-20/3-C.json"});
   ASSERT_EQ(tally.skipped.size(), 1U);
@@ -105,9 +110,10 @@ TEST(DeploymentsS3, GetRequestsAreSignedLikeTheSinksPuts) {
   for (const auto& [name, value] : request.headers) {
     if (name == "Authorization") authorization = value;
   }
-  EXPECT_EQ(authorization.rfind("AWS4-HMAC-SHA256 Credential=AKIAIOSFODNN7EXAMPLE/20130524/us-east-1/s3/aws4_request, "
-                                "SignedHeaders=host;x-amz-content-sha256;x-amz-date, Signature=",
-                                0),
+  EXPECT_EQ(authorization.rfind(
+                "AWS4-HMAC-SHA256 Credential=AKIAIOSFODNN7EXAMPLE/20130524/us-east-1/s3/aws4_request, "
+                "SignedHeaders=host;x-amz-content-sha256;x-amz-date, Signature=",
+                0),
             0U)
       << authorization;
   EXPECT_EQ(authorization.find(config.secret), std::string::npos);

@@ -1,13 +1,15 @@
-#include <gtest/gtest.h>
-
 #include "oci/digest.hpp"
+
+#include <gtest/gtest.h>
 
 namespace oci {
 namespace {
 
 TEST(Digest, HashesKnownVectors) {
-  EXPECT_EQ(sha256_digest("").str(), "sha256:e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
-  EXPECT_EQ(sha256_digest("abc").str(), "sha256:ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+  EXPECT_EQ(sha256_digest("").str(),
+            "sha256:e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
+  EXPECT_EQ(sha256_digest("abc").str(),
+            "sha256:ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
 }
 
 TEST(Digest, IncrementalEqualsOneShot) {

@@ -1,6 +1,7 @@
+#include "oci/formats.hpp"
+
 #include <gtest/gtest.h>
 
-#include "oci/formats.hpp"
 #include "oci/mutate.hpp"
 #include "oci/tar_writer.hpp"
 #include "tests/support/hostile_fixtures.hpp"
@@ -65,7 +66,8 @@ TEST(DockerArchive, RoundTripsThroughEveryFormat) {
   auto set = read_docker_archive(dir / "img.tar");
   ASSERT_TRUE(set);
   const std::string config_bytes = set->entries[0].node.image().config_bytes;
-  for (auto format : {ImageSet::Format::docker_archive, ImageSet::Format::oci_archive, ImageSet::Format::oci_layout}) {
+  for (auto format :
+       {ImageSet::Format::docker_archive, ImageSet::Format::oci_archive, ImageSet::Format::oci_layout}) {
     const fs::path out = dir / ("out-" + format_name(format));
     ASSERT_TRUE(write_image_set(*set, {format, out, {}}));
     auto again = read_image_set({format, out, ""});
@@ -80,7 +82,8 @@ TEST(DockerArchive, RoundTripsThroughEveryFormat) {
 }
 
 Json archive_json(const fs::path& archive, const std::string& name) {
-  auto content = read_file_from_layer(std::make_unique<MemoryStream>(read_file(archive)), name, 1 << 20, name);
+  auto content =
+      read_file_from_layer(std::make_unique<MemoryStream>(read_file(archive)), name, 1 << 20, name);
   EXPECT_TRUE(content && *content) << name;
   return content && *content ? Json::parse(**content) : Json();
 }
@@ -95,7 +98,8 @@ TEST(DockerArchive, WritesNamesAsDockerLoadWantsThem) {
   ASSERT_TRUE(write_image_set(*set, {ImageSet::Format::docker_archive, dir / "out.tar", {}}));
   const Json manifest = archive_json(dir / "out.tar", "manifest.json");
   EXPECT_EQ(manifest[0]["RepoTags"],
-            Json::parse(R"(["mychalkedcontainer:latest","localhost:5000/team/app:latest","localhost:5000/app:2"])"));
+            Json::parse(
+                R"(["mychalkedcontainer:latest","localhost:5000/team/app:latest","localhost:5000/app:2"])"));
   const Json repositories = archive_json(dir / "out.tar", "repositories");
   EXPECT_EQ(repositories["mychalkedcontainer"].begin().key(), "latest");
   EXPECT_EQ(repositories["localhost:5000/team/app"].begin().key(), "latest");
@@ -113,7 +117,8 @@ TEST(DockerArchive, RefusesANameDockerLoadWouldRefuseBeforeWriting) {
   set->entries[0].names = {"Upper/Case"};
   auto written = write_image_set(*set, {ImageSet::Format::docker_archive, dir / "out.tar", {}});
   ASSERT_FALSE(written);
-  EXPECT_NE(written.error().message.find("invalid reference `Upper/Case`"), std::string::npos) << written.error().message;
+  EXPECT_NE(written.error().message.find("invalid reference `Upper/Case`"), std::string::npos)
+      << written.error().message;
   EXPECT_FALSE(fs::exists(dir / "out.tar"));
 }
 

@@ -1,7 +1,8 @@
+#include "oci/mutate.hpp"
+
 #include <gtest/gtest.h>
 
 #include "oci/formats.hpp"
-#include "oci/mutate.hpp"
 #include "tests/support/image_fixtures.hpp"
 
 namespace oci {
@@ -19,12 +20,15 @@ Image load_fixture(const TempDir& dir) {
   return set->entries[0].node.image();
 }
 
-std::vector<LayerFile> mark_files(const std::string& mark) { return {{"chalk.json", 0444, mark, {}}, {"b", 0644, "b", {}}}; }
+std::vector<LayerFile> mark_files(const std::string& mark) {
+  return {{"chalk.json", 0444, mark, {}}, {"b", 0644, "b", {}}};
+}
 
 TEST(BuildLayer, IsDeterministic) {
   TempDir dir;
   auto first = build_layer(mark_files("{}"), Compression::gzip, dir.path(), 0);
-  auto second = build_layer({{"b", 0644, "b", {}}, {"chalk.json", 0444, "{}", {}}}, Compression::gzip, dir.path(), 0);
+  auto second =
+      build_layer({{"b", 0644, "b", {}}, {"chalk.json", 0444, "{}", {}}}, Compression::gzip, dir.path(), 0);
   ASSERT_TRUE(first && second);
   EXPECT_EQ(first->blob->descriptor().digest, second->blob->descriptor().digest);
   EXPECT_EQ(first->diff_id, second->diff_id);
@@ -52,7 +56,8 @@ TEST(Mutate, AppendsALayerWithHistoryAndValidates) {
   auto layer = build_layer(mark_files("{\"a\":1}"), Compression::gzip, dir.path(), 0);
   ASSERT_TRUE(layer);
   Mutation mutation;
-  mutation.append = Mutation::Append{*layer, Json{{"created", "2024-01-01T00:00:00Z"}, {"created_by", "test"}}};
+  mutation.append =
+      Mutation::Append{*layer, Json{{"created", "2024-01-01T00:00:00Z"}, {"created_by", "test"}}};
   mutation.set_labels["k"] = "v";
   mutation.entrypoint = Json::array({"/chalk", "exec", "--"});
   auto result = mutate(image, mutation);

@@ -87,12 +87,12 @@ TEST(Reference, ComparesAfterNormalisation) {
 }
 
 TEST(DockerRepoTags, EveryShapeAsDockerLoadWantsIt) {
-  const auto tags = docker_repo_tags({"mychalkedcontainer", "app:1", "localhost:5000/app", "localhost:5000/team/app:v2",
-                                      "app@" + k_digest, "localhost:5000/app:1@" + k_digest, "docker.io/library/app:1",
-                                      "mychalkedcontainer:latest"});
+  const auto tags = docker_repo_tags(
+      {"mychalkedcontainer", "app:1", "localhost:5000/app", "localhost:5000/team/app:v2", "app@" + k_digest,
+       "localhost:5000/app:1@" + k_digest, "docker.io/library/app:1", "mychalkedcontainer:latest"});
   ASSERT_TRUE(tags) << tags.error().message;
-  EXPECT_EQ(*tags, (std::vector<std::string>{"mychalkedcontainer:latest", "app:1", "localhost:5000/app:latest",
-                                             "localhost:5000/team/app:v2"}));
+  EXPECT_EQ(*tags, (std::vector<std::string>{"mychalkedcontainer:latest", "app:1",
+                                             "localhost:5000/app:latest", "localhost:5000/team/app:v2"}));
   EXPECT_EQ(docker_repo_tags({})->size(), 0u);
 }
 

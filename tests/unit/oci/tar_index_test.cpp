@@ -1,6 +1,7 @@
+#include "oci/tar_index.hpp"
+
 #include <gtest/gtest.h>
 
-#include "oci/tar_index.hpp"
 #include "tests/support/image_fixtures.hpp"
 
 namespace oci {
@@ -68,7 +69,8 @@ TEST(TarIndex, ReadsNamesAsDockerExtractsThem) {
   EXPECT_EQ(read("manifest.json"), "first") << "the link was made before m.json was replaced";
   EXPECT_EQ(read("m.json"), "second!");
   EXPECT_EQ(read("d"), "now a file");
-  EXPECT_EQ(index->find_file("d/inner").error().code, Errc::not_found) << "replacing d removed what was below it";
+  EXPECT_EQ(index->find_file("d/inner").error().code, Errc::not_found)
+      << "replacing d removed what was below it";
   EXPECT_EQ(read("hs"), "second!") << "a hard link to a symlink is that symlink, resolved when read";
 }
 
@@ -76,7 +78,8 @@ TEST(TarIndex, RejectsHardLinksToNothingYet) {
   TempDir dir;
   auto index = index_of(dir, raw_tar({{"manifest.json", "", '1', "m.json"}, {"m.json", "x"}}));
   ASSERT_FALSE(index);
-  EXPECT_NE(index.error().message.find("hard link `manifest.json` -> `m.json`: no such entry before it"), std::string::npos);
+  EXPECT_NE(index.error().message.find("hard link `manifest.json` -> `m.json`: no such entry before it"),
+            std::string::npos);
 }
 
 TEST(TarIndex, RejectsDotDotEntries) {
@@ -110,7 +113,8 @@ TEST(TarIndex, RejectsTruncatedArchives) {
   std::string bytes = raw_tar({{"manifest.json", std::string(2000, 'x')}});
   auto index = index_of(dir, bytes.substr(0, 1500));
   ASSERT_FALSE(index);
-  EXPECT_NE(index.error().message.find("past the end of the file"), std::string::npos) << index.error().message;
+  EXPECT_NE(index.error().message.find("past the end of the file"), std::string::npos)
+      << index.error().message;
   auto no_marker = index_of(dir, raw_tar({{"a", "x"}}, false));
   ASSERT_FALSE(no_marker);
   EXPECT_NE(no_marker.error().message.find("truncated"), std::string::npos);

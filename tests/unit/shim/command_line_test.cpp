@@ -1,6 +1,7 @@
-#include <gtest/gtest.h>
+#include "runtime-shim/command_line.hpp"
 
 #include <fcntl.h>
+#include <gtest/gtest.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -8,21 +9,21 @@
 #include <filesystem>
 #include <fstream>
 
-#include "runtime-shim/command_line.hpp"
-
 namespace chalk::shim {
 namespace {
 
 using Words = std::vector<std::string>;
 
 TEST(CommandLine, WrappedEntrypointUsesTheNameThenArgs) {
-  const Invocation call = parse_command_line({"exec", "--exec-command-name", "python", "--", "-m", "http.server", "9999"});
+  const Invocation call =
+      parse_command_line({"exec", "--exec-command-name", "python", "--", "-m", "http.server", "9999"});
   EXPECT_EQ(call.kind, CommandKind::exec);
   EXPECT_EQ(call.argv, (Words{"python", "-m", "http.server", "9999"}));
 }
 
 TEST(CommandLine, NameWithEquals) {
-  EXPECT_EQ(parse_command_line({"exec", "--exec-command-name=echo", "--", "hello"}).argv, (Words{"echo", "hello"}));
+  EXPECT_EQ(parse_command_line({"exec", "--exec-command-name=echo", "--", "hello"}).argv,
+            (Words{"echo", "hello"}));
 }
 
 TEST(CommandLine, CmdOnlyImageRunsArgsZero) {
@@ -63,7 +64,7 @@ TEST(CommandLine, OtherCommands) {
 }
 
 class ProgramLookup : public ::testing::Test {
-protected:
+ protected:
   void SetUp() override {
     m_dir = std::filesystem::temp_directory_path() / ("chalk-shim-lookup-" + std::to_string(::getpid()));
     std::filesystem::create_directories(m_dir / "a");
@@ -108,7 +109,8 @@ TEST_F(ProgramLookup, NamesWithSlashAreTakenAsIs) {
 }
 
 TEST_F(ProgramLookup, NotFound) {
-  EXPECT_EQ(find_program("no-such-program-here", path_of("a") + ":" + path_of("b")).status, LookupStatus::not_found);
+  EXPECT_EQ(find_program("no-such-program-here", path_of("a") + ":" + path_of("b")).status,
+            LookupStatus::not_found);
   EXPECT_EQ(find_program("", k_default_path).status, LookupStatus::not_found);
 }
 

@@ -1,5 +1,6 @@
-#include <gtest/gtest.h>
+#include "runtime-shim/mark.hpp"
 
+#include <gtest/gtest.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -7,7 +8,6 @@
 #include <fstream>
 
 #include "runtime-shim/file_text.hpp"
-#include "runtime-shim/mark.hpp"
 
 namespace chalk::shim {
 namespace {
@@ -18,7 +18,7 @@ const std::string k_mark =
     "\n";
 
 class MarkFile : public ::testing::Test {
-protected:
+ protected:
   void SetUp() override {
     m_dir = std::filesystem::temp_directory_path() / ("chalk-shim-mark-" + std::to_string(::getpid()));
     std::filesystem::create_directories(m_dir);
@@ -68,7 +68,8 @@ TEST_F(MarkFile, OnbuildEmbedsTheParentMarkInOrder) {
   EXPECT_EQ(*outcome, OnbuildOutcome::rewritten);
   std::string parent = k_mark;
   parent.pop_back();
-  EXPECT_EQ(read(path), R"({"EMBEDDED_CHALK":[)" + parent + R"(],"OLD_CHALK_METADATA_ID":"S7Y1WG-THFE-ZAGZ-TP03AC"})" + "\n");
+  EXPECT_EQ(read(path), R"({"EMBEDDED_CHALK":[)" + parent +
+                            R"(],"OLD_CHALK_METADATA_ID":"S7Y1WG-THFE-ZAGZ-TP03AC"})" + "\n");
   struct stat info {};
   ASSERT_EQ(::stat(path.c_str(), &info), 0);
   EXPECT_EQ(info.st_mode & 0777, 0444U);
@@ -77,7 +78,8 @@ TEST_F(MarkFile, OnbuildEmbedsTheParentMarkInOrder) {
 }
 
 TEST_F(MarkFile, OnbuildKeepsTheMetadataHash) {
-  const std::string path = write(R"({"MAGIC":"dadfedabbadabbed","METADATA_HASH":"c9fc","METADATA_ID":"S7Y1"})");
+  const std::string path =
+      write(R"({"MAGIC":"dadfedabbadabbed","METADATA_HASH":"c9fc","METADATA_ID":"S7Y1"})");
   ASSERT_TRUE(rewrite_for_child_build(path).ok());
   EXPECT_EQ(read(path),
             R"({"EMBEDDED_CHALK":[{"MAGIC":"dadfedabbadabbed","METADATA_HASH":"c9fc","METADATA_ID":"S7Y1"}],)"

@@ -1,10 +1,11 @@
 // /proc/net parsers on fixture files copied from real kernels (fixtures/proc/net, see README).
+#include "runtime-shim/proc_net.hpp"
+
 #include <gtest/gtest.h>
 
 #include <bit>
 
 #include "runtime-shim/file_text.hpp"
-#include "runtime-shim/proc_net.hpp"
 
 namespace chalk::shim {
 namespace {
@@ -20,7 +21,7 @@ std::string fixture(const std::string& name) {
 const std::string k_zero6 = "0000:0000:0000:0000:0000:0000:0000:0000";
 
 class ProcNet : public ::testing::Test {
-protected:
+ protected:
   void SetUp() override {
     // The kernel prints addresses as host-order words; the fixtures come from x86-64.
     if constexpr (std::endian::native != std::endian::little) GTEST_SKIP() << "fixtures are little-endian";
@@ -37,21 +38,25 @@ TEST_F(ProcNet, Ipv4AddressesAreHostOrderWords) {
 }
 
 TEST_F(ProcNet, Ipv6AddressesAreFourHostOrderWords) {
-  EXPECT_EQ(ipv6_from_proc_words("00000000000000000000000001000000"), "0000:0000:0000:0000:0000:0000:0000:0001");
-  EXPECT_EQ(ipv6_from_proc_words("0000000000000000FFFF00000100007F"), "0000:0000:0000:0000:0000:ffff:7f00:0001");
-  EXPECT_EQ(ipv6_from_proc_words("000080FE00000000FFAC4200020011FE"), "fe80:0000:0000:0000:0042:acff:fe11:0002");
+  EXPECT_EQ(ipv6_from_proc_words("00000000000000000000000001000000"),
+            "0000:0000:0000:0000:0000:0000:0000:0001");
+  EXPECT_EQ(ipv6_from_proc_words("0000000000000000FFFF00000100007F"),
+            "0000:0000:0000:0000:0000:ffff:7f00:0001");
+  EXPECT_EQ(ipv6_from_proc_words("000080FE00000000FFAC4200020011FE"),
+            "fe80:0000:0000:0000:0042:acff:fe11:0002");
   EXPECT_EQ(ipv6_from_proc_words("0000"), "");
 }
 
 TEST_F(ProcNet, NetworkOrderIpv6IsGroupedAndLowercased) {
-  EXPECT_EQ(ipv6_from_network_hex("FD000000000000000000000000000001"), "fd00:0000:0000:0000:0000:0000:0000:0001");
+  EXPECT_EQ(ipv6_from_network_hex("FD000000000000000000000000000001"),
+            "fd00:0000:0000:0000:0000:0000:0000:0001");
   EXPECT_EQ(ipv6_from_network_hex("fd00000000000000000000000000000x"), "");
 }
 
 TEST_F(ProcNet, TcpStateNames) {
-  const char* names[] = {"UNKNOWN",    "ESTABLISHED", "SYN_SENT", "SYN_RECEIVED", "FIN_WAIT1",
-                         "FIN_WAIT2",  "TIME_WAIT",   "CLOSE",    "CLOSE_WAIT",   "LAST_ACK",
-                         "LISTEN",     "CLOSING",     "NEW_SYN_RECV"};
+  const char* names[] = {"UNKNOWN",   "ESTABLISHED", "SYN_SENT",    "SYN_RECEIVED", "FIN_WAIT1",
+                         "FIN_WAIT2", "TIME_WAIT",   "CLOSE",       "CLOSE_WAIT",   "LAST_ACK",
+                         "LISTEN",    "CLOSING",     "NEW_SYN_RECV"};
   const char* codes[] = {"00", "01", "02", "03", "04", "05", "06", "07", "08", "09", "0A", "0B", "0C"};
   for (int i = 0; i < 13; ++i) EXPECT_EQ(tcp_state_name(codes[i]), names[i]) << codes[i];
   EXPECT_EQ(tcp_state_name("0D"), "UNKNOWN");
@@ -130,10 +135,10 @@ TEST_F(ProcNet, Ipv6RoutesReordered) {
   const Rows expected = {
       {"0000:0000:0000:0000:0000:0000:0000:0001", "80", k_zero6, "00", k_zero6, "lo", "80200001", "00000002",
        "00000000", "00000000"},
-      {"fd00:0000:0000:0000:0000:0000:0000:0000", "40", k_zero6, "00", k_zero6, "eth0", "00000001", "00000001",
-       "00000000", "00000100"},
-      {k_zero6, "00", k_zero6, "00", "fd00:0000:0000:0000:0000:0000:0000:0001", "eth0", "00000003", "00000002",
-       "0000001a", "00000400"},
+      {"fd00:0000:0000:0000:0000:0000:0000:0000", "40", k_zero6, "00", k_zero6, "eth0", "00000001",
+       "00000001", "00000000", "00000100"},
+      {k_zero6, "00", k_zero6, "00", "fd00:0000:0000:0000:0000:0000:0000:0001", "eth0", "00000003",
+       "00000002", "0000001a", "00000400"},
       // The guide's row.
       {k_zero6, "00", k_zero6, "00", k_zero6, "lo", "00200200", "00000001", "00000000", "ffffffff"},
   };
@@ -151,7 +156,8 @@ TEST_F(ProcNet, ArpTable) {
 TEST_F(ProcNet, DevCountersEvenWhenTheyTouchTheColon) {
   const InterfaceCounters interfaces = parse_dev(fixture("dev"));
   ASSERT_EQ(interfaces.size(), 2U);
-  const std::vector<Row> lo = {{"3267", "29", "0", "0", "0", "0", "0", "0"}, {"3267", "29", "0", "0", "0", "0", "0", "0"}};
+  const std::vector<Row> lo = {{"3267", "29", "0", "0", "0", "0", "0", "0"},
+                               {"3267", "29", "0", "0", "0", "0", "0", "0"}};
   EXPECT_EQ(interfaces.at("lo"), lo);
   const std::vector<Row> eth0 = {{"111184150", "2280", "0", "3", "0", "0", "0", "12"},
                                  {"89764", "1196", "0", "0", "0", "0", "0", "0"}};
@@ -166,13 +172,15 @@ TEST_F(ProcNet, IfInet6KeepsEachInterfacesFirstAddress) {
 }
 
 TEST_F(ProcNet, TablesAreStringCellsTcpThenTcp6) {
-  const nlohmann::json tables = network_tables(k_proc, SocketTables{read_proc_tcp(k_proc), read_proc_udp(k_proc)});
+  const nlohmann::json tables =
+      network_tables(k_proc, SocketTables{read_proc_tcp(k_proc), read_proc_udp(k_proc)});
   for (const char* key : {"_OP_TCP_SOCKET_INFO", "_OP_UDP_SOCKET_INFO", "_OP_IPV4_ROUTES", "_OP_IPV6_ROUTES",
                           "_OP_ARP_TABLE", "_OP_IPV4_INTERFACES", "_OP_IPV6_INTERFACES"}) {
     EXPECT_TRUE(tables.contains(key)) << key;
   }
   ASSERT_EQ(tables["_OP_TCP_SOCKET_INFO"].size(), 13U + 4U);
-  EXPECT_EQ(tables["_OP_TCP_SOCKET_INFO"][0], nlohmann::json::parse(R"(["0.0.0.0","9999","0.0.0.0","0","LISTEN","0","27973"])"));
+  EXPECT_EQ(tables["_OP_TCP_SOCKET_INFO"][0],
+            nlohmann::json::parse(R"(["0.0.0.0","9999","0.0.0.0","0","LISTEN","0","27973"])"));
   EXPECT_EQ(tables["_OP_TCP_SOCKET_INFO"][13][1], "8080");
   EXPECT_EQ(tables["_OP_UDP_SOCKET_INFO"].size(), 3U + 1U);
   EXPECT_EQ(tables["_OP_IPV4_INTERFACES"]["eth0"][0][0], "111184150");
@@ -191,7 +199,8 @@ TEST_F(ProcNet, TablesAreStringCellsTcpThenTcp6) {
 
 TEST_F(ProcNet, MissingFilesLeaveKeysOut) {
   const std::string missing = "/nonexistent-proc-root";
-  EXPECT_EQ(network_tables(missing, SocketTables{read_proc_tcp(missing), read_proc_udp(missing)}), nlohmann::json::object());
+  EXPECT_EQ(network_tables(missing, SocketTables{read_proc_tcp(missing), read_proc_udp(missing)}),
+            nlohmann::json::object());
 }
 
 }  // namespace

@@ -1,8 +1,9 @@
 // Report assembly with a pinned clock, host, process and tables.
+#include "runtime-shim/report.hpp"
+
 #include <gtest/gtest.h>
 
 #include "runtime-shim/process_info.hpp"
-#include "runtime-shim/report.hpp"
 
 namespace chalk::shim {
 namespace {
@@ -15,7 +16,8 @@ ExecFacts marked_facts() {
       R"({"MAGIC":"dadfedabbadabbed","CHALK_ID":"RMZ2HA-J5EC-2K8D-SXZFCN","CHALK_VERSION":"0.1.0",)"
       R"("DOCKER_TAGS":["app:1"],"METADATA_ID":"N3D0SH-94M4-GC8Z-TZR92B"})");
   facts.exec_id = "9f1c2a7b3d4e5f60";
-  facts.host = {"8ceb650f2714", "8ceb650f2714", "#93-Ubuntu SMP Tue Sep 5 17:16:10 UTC 2023", "GNU/Linux x86_64"};
+  facts.host = {"8ceb650f2714", "8ceb650f2714", "#93-Ubuntu SMP Tue Sep 5 17:16:10 UTC 2023",
+                "GNU/Linux x86_64"};
   facts.shim_argv = {"/chalk", "exec", "--exec-command-name", "python", "--", "-m", "http.server"};
   facts.program_path = "/usr/local/bin/python";
   facts.program_hash = "ab12";
@@ -34,7 +36,8 @@ TEST(Report, HeartbeatHasTheGuideShapePlusJoinKeys) {
     "_OP_HOSTINFO":"#93-Ubuntu SMP Tue Sep 5 17:16:10 UTC 2023",
     "_OP_HOST_VERSION":"#93-Ubuntu SMP Tue Sep 5 17:16:10 UTC 2023",
     "_OP_HOSTNAME":"8ceb650f2714","_OP_NODENAME":"8ceb650f2714","_OP_HOST_NODENAME":"8ceb650f2714",
-    "_OP_PLATFORM":"GNU/Linux x86_64","_OP_CHALKER_VERSION":")" + std::string(chalk::k_project_version) + R"(",
+    "_OP_PLATFORM":"GNU/Linux x86_64","_OP_CHALKER_VERSION":")" +
+                                                        std::string(chalk::k_project_version) + R"(",
     "_OP_TCP_SOCKET_INFO":[["0.0.0.0","9999","0.0.0.0","0","LISTEN","0","27973"]]})");
   EXPECT_EQ(heartbeat_report(marked_facts(), k_at, 3, tables), expected);
 }
@@ -66,7 +69,8 @@ TEST(Report, ExecOfAMarkedImage) {
 TEST(Report, ExecOfAnUnmarkedImageAfterTheProgramEnded) {
   ExecFacts facts = marked_facts();
   facts.mark.reset();
-  const nlohmann::json report = exec_report(facts, k_at, read_process_info(k_proc, 999999), nlohmann::json::object());
+  const nlohmann::json report =
+      exec_report(facts, k_at, read_process_info(k_proc, 999999), nlohmann::json::object());
   EXPECT_FALSE(report.contains("CHALK_ID"));
   EXPECT_FALSE(report.contains("METADATA_ID"));
   EXPECT_FALSE(report.contains("_CHALKS"));

@@ -1,14 +1,13 @@
 // The reporting thread's schedule and fail-open rules, with a recording channel.
-#include <gtest/gtest.h>
+#include "runtime-shim/reporter.hpp"
 
+#include <gtest/gtest.h>
 #include <unistd.h>
 
 #include <filesystem>
 #include <fstream>
 #include <mutex>
 #include <thread>
-
-#include "runtime-shim/reporter.hpp"
 
 namespace chalk::shim {
 namespace {
@@ -22,7 +21,7 @@ struct Recorder {
 };
 
 class RecordingChannel : public ReportChannel {
-public:
+ public:
   RecordingChannel(std::shared_ptr<Recorder> recorder, bool heartbeat, std::int64_t period_ms)
       : m_recorder(std::move(recorder)), m_heartbeat(heartbeat), m_period_ms(period_ms) {}
   [[nodiscard]] bool wants(std::string_view operation) const override {
@@ -39,14 +38,14 @@ public:
     m_recorder->drained = true;
   }
 
-private:
+ private:
   std::shared_ptr<Recorder> m_recorder;
   bool m_heartbeat;
   std::int64_t m_period_ms;
 };
 
 class ReporterTest : public ::testing::Test {
-protected:
+ protected:
   void SetUp() override {
     m_root = std::filesystem::temp_directory_path() / ("chalk-shim-reporter-" + std::to_string(::getpid()));
     std::filesystem::create_directories(m_root);
@@ -64,12 +63,13 @@ protected:
     result.program_pid = ::getpid();
     result.exec_delay_ms = 10;
     auto recorder = m_recorder;
-    result.open_channel = [recorder, heartbeat,
-                           period_ms](const std::string& source) -> oci::Result<std::unique_ptr<ReportChannel>> {
+    result.open_channel = [recorder, heartbeat, period_ms](
+                              const std::string& source) -> oci::Result<std::unique_ptr<ReportChannel>> {
       EXPECT_EQ(source, "exec.heartbeat: true\n");
       const std::lock_guard guard(recorder->lock);
       ++recorder->opened;
-      return std::unique_ptr<ReportChannel>(std::make_unique<RecordingChannel>(recorder, heartbeat, period_ms));
+      return std::unique_ptr<ReportChannel>(
+          std::make_unique<RecordingChannel>(recorder, heartbeat, period_ms));
     };
     result.warn = [recorder](std::string_view line) {
       const std::lock_guard guard(recorder->lock);
@@ -104,7 +104,8 @@ TEST_F(ReporterTest, ExecThenHeartbeatsAtAFixedRate) {
     EXPECT_EQ(beat["_HEARTBEAT_COUNT"], i);
     EXPECT_EQ(beat["_EXEC_ID"], exec["_EXEC_ID"]);
     EXPECT_EQ(beat["CHALK_ID"], "RMZ2HA-J5EC-2K8D-SXZFCN");
-    EXPECT_GE(beat["_TIMESTAMP"].get<std::int64_t>(), m_recorder->reports[i - 1]["_TIMESTAMP"].get<std::int64_t>());
+    EXPECT_GE(beat["_TIMESTAMP"].get<std::int64_t>(),
+              m_recorder->reports[i - 1]["_TIMESTAMP"].get<std::int64_t>());
   }
 }
 

@@ -1,17 +1,16 @@
 // The supervisor's pure rules; its behaviour as a process is covered by the integration tests.
-#include <gtest/gtest.h>
-
-#include <sys/wait.h>
-
 #include "runtime-shim/supervisor.hpp"
+
+#include <gtest/gtest.h>
+#include <sys/wait.h>
 
 namespace chalk::shim {
 namespace {
 
 TEST(Supervisor, TakesOverEveryCatchableSignalButFaults) {
   const sigset_t set = supervised_signals();
-  for (const int forwarded : {SIGTERM, SIGINT, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2, SIGWINCH, SIGCONT, SIGTSTP, SIGPIPE,
-                              SIGALRM, SIGCHLD, SIGRTMIN + 3, SIGRTMAX}) {
+  for (const int forwarded : {SIGTERM, SIGINT, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2, SIGWINCH, SIGCONT, SIGTSTP,
+                              SIGPIPE, SIGALRM, SIGCHLD, SIGRTMIN + 3, SIGRTMAX}) {
     EXPECT_EQ(sigismember(&set, forwarded), 1) << forwarded;
   }
   for (const int kept : {SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGTRAP, SIGSYS, SIGKILL, SIGSTOP}) {

@@ -8,10 +8,10 @@
 #include <unistd.h>
 
 #include <chrono>
-#include <functional>
-#include <future>
 #include <filesystem>
 #include <fstream>
+#include <functional>
+#include <future>
 #include <sstream>
 #include <thread>
 
@@ -140,9 +140,8 @@ TEST(FileSink, AFifoFailsAtOnceInsteadOfBlocking) {
     const fs::path fifo = dir.path() / (rotating ? "rotating.fifo" : "file.fifo");
     ASSERT_EQ(::mkfifo(fifo.c_str(), 0600), 0);
     auto sink = rotating ? make_rotating_log_sink(fifo.string(), 1 << 20, 0) : make_file_sink(fifo.string());
-    Delivery result = deliver_within_5s(*sink, [&] {
-      ::close(::open(fifo.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC));
-    });
+    Delivery result =
+        deliver_within_5s(*sink, [&] { ::close(::open(fifo.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC)); });
     EXPECT_EQ(result.state, DeliveryState::failed);
     EXPECT_EQ(result.cause, "opening `" + fifo.string() + "`: not a regular file");
     // With a reader waiting the open succeeds, and the type check still refuses.
@@ -171,10 +170,12 @@ TEST(FileSink, NeverFollowsASymlinkInASharedDirectory) {
   fs::create_symlink(victim, planted);
   for (const bool rotating : {false, true}) {
     SCOPED_TRACE(rotating ? "rotating_log" : "file");
-    auto sink = rotating ? make_rotating_log_sink(planted.string(), 1 << 20, 0) : make_file_sink(planted.string());
+    auto sink =
+        rotating ? make_rotating_log_sink(planted.string(), 1 << 20, 0) : make_file_sink(planted.string());
     Delivery result = sink->deliver(numbered(1));
     EXPECT_EQ(result.state, DeliveryState::failed);
-    EXPECT_EQ(result.cause, "opening `" + planted.string() + "`: a symlink in a shared directory is not followed");
+    EXPECT_EQ(result.cause,
+              "opening `" + planted.string() + "`: a symlink in a shared directory is not followed");
     EXPECT_EQ(read_all(victim), "precious\n");
   }
   // Outside a shared directory a symlink is the user's own choice and is followed.
@@ -197,7 +198,8 @@ TEST(FileSink, RefusesAnotherUsersFileInASharedDirectory) {
   ASSERT_EQ(::chown(planted.c_str(), other, ::getegid()) == 0, ::geteuid() == 0);
   Delivery result = make_file_sink(planted.string())->deliver(numbered(1));
   if (::geteuid() == 0) {
-    EXPECT_EQ(result.cause, "opening `" + planted.string() + "`: owned by another user in a shared directory");
+    EXPECT_EQ(result.cause,
+              "opening `" + planted.string() + "`: owned by another user in a shared directory");
     EXPECT_EQ(read_all(planted), "");
   } else {
     EXPECT_EQ(result.state, DeliveryState::delivered);

@@ -240,11 +240,12 @@ TEST(Publisher, DisableAfterErrorsStopsASinkThatKeepsFailing) {
   Publisher publisher(settings, h.deps(), DeliveryMode::synchronous);
   for (int n = 1; n <= 4; ++n) publisher.publish(heartbeat_report(n));
   EXPECT_EQ(h.transport.requests().size(), 6U);  // two reports of 3 attempts, then nothing
-  EXPECT_EQ(h.log.lines(),
-            (std::vector<std::string>{
-                "chalk: sink 'main' (post): POST `https://main.example/r`: HTTP 500 (after 3 attempts)",
-                "chalk: sink 'main' (post): disabled after 2 consecutive errors: POST `https://main.example/r`: "
-                "HTTP 500 (after 3 attempts)"}));
+  EXPECT_EQ(
+      h.log.lines(),
+      (std::vector<std::string>{
+          "chalk: sink 'main' (post): POST `https://main.example/r`: HTTP 500 (after 3 attempts)",
+          "chalk: sink 'main' (post): disabled after 2 consecutive errors: POST `https://main.example/r`: "
+          "HTTP 500 (after 3 attempts)"}));
 }
 
 TEST(Publisher, ASuccessResetsTheErrorCount) {
