@@ -205,10 +205,10 @@ DOCKERFILE
 again_tag=chalk-e2e/$(unique_name again):1
 remove_image_at_exit "$again_tag"
 "$CHALK_BIN" build -t "$again_tag" same >again.out 2>again.err || fail "re-chalking build failed: $(cat again.err)"
-# The parent's OnBuild trigger runs in this build, so its chalk layer is no longer the last:
-# it stays below (§2), then the trigger's RUN, then the new chalk layer.
+# The parent's OnBuild trigger runs in this build, so its chalk layers are no longer the last:
+# they stay below (§2), then the trigger's RUN, then the new shim and mark layers.
 assert_eq 2 "$(chalk_history "$again_tag")" "chalk history entries after chalk build FROM a chalked image"
-assert_eq "$((history_len + 2))" "$(docker history -q "$again_tag" | wc -l)" "history length after chalk build FROM a chalked image"
+assert_eq "$((history_len + 3))" "$(docker history -q "$again_tag" | wc -l)" "history length after chalk build FROM a chalked image"
 assert_eq '["RUN [\"/chalk\",\"onbuild\"]"]' "$(docker image inspect -f '{{json .Config.OnBuild}}' "$again_tag")" \
   "OnBuild after chalk build FROM a chalked image (never duplicated)"
 assert_eq '["/chalk","exec","--exec-command-name","echo","--"]' "$(entrypoint_of "$again_tag")" "entrypoint after re-chalking"
