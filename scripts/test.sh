@@ -7,7 +7,7 @@
 # test, and on a tier with no test at all. Ends with a summary block whose last line is
 # `total: N passed, N failed, N skipped`.
 #
-# Environment: CHALK_JOBS (build and ctest jobs, default 2), CHALK_E2E_JOBS (default 1),
+# Environment: CHALK_JOBS (build and ctest jobs, default 2), CHALK_E2E_JOBS (default 2: the e2e tests use unique names and wait mostly on the engine),
 # CHALK_SKIP_ASAN=1 (leave out the sanitizer build, for quick local runs; CI never sets it).
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
@@ -146,7 +146,7 @@ fi
 
 run_tier build unit "$CHALK_JOBS"
 run_tier build integration "$CHALK_JOBS"
-run_tier build e2e "${CHALK_E2E_JOBS:-1}"
+run_tier build e2e "${CHALK_E2E_JOBS:-2}"
 
 if [ -n "$asan_pid" ]; then
   step_begin "build (build-asan/), finishing"
