@@ -3,7 +3,6 @@
 
 #include <iostream>
 
-#include "plugin/cli/config_option.hpp"
 #include "plugin/cli/runtime.hpp"
 #include "plugin/embedded/embedded.hpp"
 #include "plugin/ops/build_op.hpp"
@@ -25,16 +24,9 @@ void add_build_command(CLI::App& app, Runtime& runtime) {
       "docker build's own (0 when it built and chalking succeeded or failed open); 1 a rejected config;\n"
       "2 bad usage (--config without a FILE)",
       "docker chalk build --config my.c4m -t app:1 ."));
-  // CLI11 reads --config only before docker's first argument; take_config_option finds it
-  // among docker's.
-  add_config_option(*command, runtime);
-  command->prefix_command();
-  command->allow_extras();
+  pass_arguments_to_docker(*command, runtime);
   command->callback([&runtime, command] {
-    std::vector<std::string> args = command->remaining();
-    auto config_file = take_config_option(args);
-    if (!config_file) fail(config_file.error());
-    if (*config_file) runtime.config_path() = **config_file;
+    std::vector<std::string> args = docker_arguments(*command, runtime);
     runtime.begin("build");
     ops::BuildRequest request;
     request.args = std::move(args);

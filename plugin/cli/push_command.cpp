@@ -1,6 +1,5 @@
 // `push`: every argument but --config goes to docker push untouched; docker's exit code is
 // ours; then the push report with the digests the registry serves.
-#include "plugin/cli/config_option.hpp"
 #include "plugin/cli/runtime.hpp"
 #include "plugin/ops/registry_ops.hpp"
 
@@ -18,16 +17,9 @@ void add_push_command(CLI::App& app, Runtime& runtime) {
       "registries may speak plain HTTP, other registries must verify.",
       "docker push's own; 1 a rejected config; 2 bad usage (--config without a FILE)",
       "docker chalk push --config my.c4m localhost:5000/app:1"));
-  // CLI11 reads --config only before docker's first argument; take_config_option finds it
-  // among docker's.
-  add_config_option(*command, runtime);
-  command->prefix_command();
-  command->allow_extras();
+  pass_arguments_to_docker(*command, runtime);
   command->callback([&runtime, command] {
-    std::vector<std::string> args = command->remaining();
-    auto config_file = take_config_option(args);
-    if (!config_file) fail(config_file.error());
-    if (*config_file) runtime.config_path() = **config_file;
+    std::vector<std::string> args = docker_arguments(*command, runtime);
     runtime.begin("push");
     ops::PushRequest request;
     request.args = std::move(args);

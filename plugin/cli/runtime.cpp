@@ -7,6 +7,7 @@
 #include <iostream>
 
 #include "oci/file_io.hpp"
+#include "plugin/cli/config_option.hpp"
 #include "plugin/config/interpreter.hpp"
 #include "plugin/docker/endpoint.hpp"
 #include "plugin/embedded/embedded.hpp"
@@ -64,6 +65,20 @@ void add_config_option(CLI::App& command, Runtime& runtime) {
           "--config,--config-file", runtime.config_path(),
           "Use this config FILE for this run instead of the embedded one (before or after the command)")
       ->type_name("FILE");
+}
+
+void pass_arguments_to_docker(CLI::App& command, Runtime& runtime) {
+  add_config_option(command, runtime);
+  command.prefix_command();
+  command.allow_extras();
+}
+
+std::vector<std::string> docker_arguments(const CLI::App& command, Runtime& runtime) {
+  std::vector<std::string> args = command.remaining();
+  auto config_file = take_config_option(args);
+  if (!config_file) fail(config_file.error());
+  if (*config_file) runtime.config_path() = **config_file;
+  return args;
 }
 
 std::string command_footer(const std::string& details, const std::string& exit_codes,

@@ -103,6 +103,12 @@ class Runtime {
 // `--config FILE` / `--config-file FILE` on `command` (the top-level app or a subcommand): the
 // config for this run, kept in `runtime`.
 void add_config_option(CLI::App& command, Runtime& runtime);
+// For a command whose arguments go on to docker (`build`, `push`): --config where CLI11 reads
+// it, every other argument kept for docker.
+void pass_arguments_to_docker(CLI::App& command, Runtime& runtime);
+// That command's arguments for docker: --config/--config-file taken out (CLI11 reads it only
+// before docker's first argument) and made the run's config. Fatal (bad input) without a FILE.
+std::vector<std::string> docker_arguments(const CLI::App& command, Runtime& runtime);
 
 // A command's --help footer: what it does in detail, its exit codes, and one example.
 std::string command_footer(const std::string& details, const std::string& exit_codes,
