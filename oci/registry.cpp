@@ -477,17 +477,27 @@ Error http_error(long status, const std::string& what, const std::string& body, 
   return make_error(code, what + ": HTTP " + std::to_string(status) + (why.empty() ? "" : ": " + why));
 }
 
+// How messages name a manifest by tag or digest.
+std::string manifest_name(const std::string& repository, const std::string& reference) {
+  return "manifest `" + repository + (is_digest_reference(reference) ? "@" : ":") + reference + "`";
+}
+
+// A pull of a manifest by tag or digest, accepting every manifest and index type.
+RegistryClient::Call manifest_call(const char* method, const std::string& base, const std::string& repository,
+                                   const std::string& reference) {
+  return RegistryClient::Call{method,
+                              base + "/v2/" + repository + "/manifests/" + reference,
+                              {manifest_accept_header()},
+                              {"repository:" + repository + ":pull"}};
+}
+
 }  // namespace
 
 Result<RegistryClient::Manifest> RegistryClient::get_manifest(const std::string& repository,
                                                               const std::string& reference) {
   if (auto ok = connect(); !ok) return ok.error();
-  const std::string what =
-      describe("manifest `" + repository + (is_digest_reference(reference) ? "@" : ":") + reference + "`");
-  Call call{"GET",
-            m_base + "/v2/" + repository + "/manifests/" + reference,
-            {manifest_accept_header()},
-            {"repository:" + repository + ":pull"}};
+  const std::string what = describe(manifest_name(repository, reference));
+  Call call = manifest_call("GET", m_base, repository, reference);
   auto reply = send(call);
   if (!reply) return reply.error();
   if (reply->status != 200) return http_error(reply->status, what, reply->body, m_credentials.has_value());
@@ -525,12 +535,8 @@ Result<RegistryClient::Manifest> RegistryClient::get_manifest(const std::string&
 Result<Descriptor> RegistryClient::head_manifest(const std::string& repository,
                                                  const std::string& reference) {
   if (auto ok = connect(); !ok) return ok.error();
-  const std::string what =
-      describe("manifest `" + repository + (is_digest_reference(reference) ? "@" : ":") + reference + "`");
-  Call call{"HEAD",
-            m_base + "/v2/" + repository + "/manifests/" + reference,
-            {manifest_accept_header()},
-            {"repository:" + repository + ":pull"}};
+  const std::string what = describe(manifest_name(repository, reference));
+  Call call = manifest_call("HEAD", m_base, repository, reference);
   auto reply = send(call);
   if (!reply) return reply.error();
   if (reply->status != 200) return http_error(reply->status, what, "", m_credentials.has_value());
