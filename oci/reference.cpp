@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cctype>
 
+#include "oci/util/strings.hpp"
+
 namespace oci {
 
 namespace {
@@ -136,8 +138,7 @@ Result<Reference> parse_reference(std::string_view text) {
     start = end + 1;
   }
 
-  std::transform(ref.domain.begin(), ref.domain.end(), ref.domain.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  ref.domain = chalk::util::lowercase(ref.domain);
   if (ref.domain.empty() || ref.domain == "index.docker.io" || ref.domain == "registry-1.docker.io") {
     ref.domain = std::string(k_hub);
   }

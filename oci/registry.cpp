@@ -11,6 +11,7 @@
 
 #include "oci/json.hpp"
 #include "oci/reference.hpp"
+#include "oci/util/strings.hpp"
 
 namespace oci {
 
@@ -38,18 +39,7 @@ void global_init() {
   std::call_once(once, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
 }
 
-std::string lowercase(std::string_view text) {
-  std::string out;
-  for (char c : text) out.push_back(static_cast<char>(std::tolower(static_cast<unsigned char>(c))));
-  return out;
-}
-
-std::string trim(std::string_view text) {
-  while (!text.empty() && (text.front() == ' ' || text.front() == '\t')) text.remove_prefix(1);
-  while (!text.empty() && (text.back() == '\r' || text.back() == '\n' || text.back() == ' '))
-    text.remove_suffix(1);
-  return std::string(text);
-}
+using chalk::util::lowercase;
 
 HeaderList make_headers(const std::vector<std::string>& lines) {
   HeaderList list;
@@ -143,7 +133,7 @@ std::size_t collect_header(char* data, std::size_t size, std::size_t count, void
   if (line.rfind("HTTP/", 0) == 0) {
     reply->headers.clear();  // a new response (after a redirect or a 100 Continue)
   } else if (auto colon = line.find(':'); colon != std::string_view::npos) {
-    reply->headers[lowercase(line.substr(0, colon))] = trim(line.substr(colon + 1));
+    reply->headers[lowercase(line.substr(0, colon))] = std::string(chalk::util::trim(line.substr(colon + 1)));
   }
   return size * count;
 }
@@ -377,7 +367,8 @@ Result<RegistryClient::Reply> RegistryClient::send(Call& call) {
     m_last_transport_error = static_cast<int>(code);
     if (upload.error) return upload.error->with_context(describe("sending a blob"));
     if (code != CURLE_OK) {
-      const std::string why = error[0] != '\0' ? trim(error.data()) : curl_easy_strerror(code);
+      const std::string why =
+          error[0] != '\0' ? std::string(chalk::util::trim(error.data())) : curl_easy_strerror(code);
       // The URL is ours (no credentials in it); the path says which step broke.
       return make_error(Errc::registry, describe(call.method + " " + call.url + ": " + why));
     }

@@ -7,6 +7,7 @@
 
 #include "oci/file_io.hpp"
 #include "oci/json.hpp"
+#include "oci/util/strings.hpp"
 
 namespace oci {
 
@@ -14,7 +15,7 @@ namespace fs = std::filesystem;
 
 namespace {
 
-constexpr std::uint64_t k_max_config_size = 4 << 20;
+constexpr std::uint64_t k_max_docker_config_size = 4 << 20;
 constexpr const char* k_docker_hub_key = "https://index.docker.io/v1/";
 
 bool is_docker_hub(std::string_view host) {
@@ -28,11 +29,7 @@ std::string strip_scheme_and_path(std::string_view text) {
   return std::string(text);
 }
 
-std::string lowercase(std::string_view text) {
-  std::string out;
-  for (char c : text) out.push_back(static_cast<char>(std::tolower(static_cast<unsigned char>(c))));
-  return out;
-}
+using chalk::util::lowercase;
 
 // A helper's `get` answer: {"ServerURL","Username","Secret"}; user "<token>" = identity token.
 Result<Credentials> parse_helper_answer(std::string_view output, const std::string& program) {
@@ -67,7 +64,7 @@ Result<DockerCredentials> DockerCredentials::load(const fs::path& config_directo
   std::error_code error;
   if (!fs::exists(credentials.m_file, error)) return credentials;
   const std::string what = "docker config `" + credentials.m_file.string() + "`";
-  auto bytes = read_small_file(credentials.m_file, k_max_config_size);
+  auto bytes = read_small_file(credentials.m_file, k_max_docker_config_size);
   if (!bytes) return bytes.error().with_context("reading " + what);
   auto json = parse_json(*bytes, what);
   if (!json) return json.error();

@@ -7,6 +7,8 @@
 #include <optional>
 #include <string_view>
 
+#include "oci/util/strings.hpp"
+
 namespace chalk::build {
 namespace {
 
@@ -196,12 +198,6 @@ void add_unique(std::vector<std::string>& list, std::string value) {
   if (std::find(list.begin(), list.end(), value) == list.end()) list.push_back(std::move(value));
 }
 
-std::string_view trim(std::string_view text) {
-  const auto first = text.find_first_not_of(" \t");
-  if (first == std::string_view::npos) return {};
-  return text.substr(first, text.find_last_not_of(" \t") - first + 1);
-}
-
 // The `key=value` fields of an --output spec (CSV; a field may be double-quoted).
 std::vector<std::pair<std::string, std::string>> output_fields(std::string_view spec) {
   std::vector<std::pair<std::string, std::string>> fields;
@@ -209,10 +205,7 @@ std::vector<std::pair<std::string, std::string>> output_fields(std::string_view 
   bool quoted = false;
   auto finish = [&] {
     const auto equals = field.find('=');
-    std::string key = field.substr(0, equals);
-    std::transform(key.begin(), key.end(), key.begin(),
-                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-    fields.emplace_back(std::move(key),
+    fields.emplace_back(util::lowercase(field.substr(0, equals)),
                         equals == std::string::npos ? std::string() : field.substr(equals + 1));
     field.clear();
   };
@@ -279,7 +272,7 @@ oci::Result<BuildInvocation> parse_build_args(const std::vector<std::string>& ar
       std::string_view rest = value;
       while (!rest.empty()) {
         const std::size_t comma = rest.find(',');
-        const std::string_view item = trim(rest.substr(0, comma));
+        const std::string_view item = util::trim(rest.substr(0, comma), " \t");
         if (!item.empty()) add_unique(invocation.platforms, std::string(item));
         rest = comma == std::string_view::npos ? std::string_view() : rest.substr(comma + 1);
       }

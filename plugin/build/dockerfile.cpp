@@ -9,27 +9,15 @@
 #include <utility>
 #include <vector>
 
+#include "oci/util/strings.hpp"
 #include "plugin/build/provenance.hpp"
 
 namespace chalk::build {
 namespace {
 
-bool is_space(char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '\v' || c == '\f'; }
+using util::trim;
 
-std::string_view trim(std::string_view text) {
-  std::size_t first = 0;
-  while (first < text.size() && is_space(text[first])) ++first;
-  std::size_t last = text.size();
-  while (last > first && is_space(text[last - 1])) --last;
-  return text.substr(first, last - first);
-}
-
-std::string lower(std::string_view text) {
-  std::string result(text);
-  std::transform(result.begin(), result.end(), result.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return result;
-}
+bool is_space(char c) { return util::k_whitespace.find(c) != std::string_view::npos; }
 
 std::vector<std::string_view> split_lines(std::string_view text) {
   std::vector<std::string_view> lines;
@@ -56,7 +44,7 @@ std::optional<std::pair<std::string, std::string>> directive(std::string_view li
   for (char c : name) {
     if (!std::isalnum(static_cast<unsigned char>(c)) && c != '_') return std::nullopt;
   }
-  return std::make_pair(lower(name), std::string(trim(line.substr(equals + 1))));
+  return std::make_pair(util::lowercase(name), std::string(trim(line.substr(equals + 1))));
 }
 
 bool is_comment_or_blank(std::string_view line) {
@@ -324,9 +312,10 @@ void start_stage(std::string_view rest, char escape, const Variables& globals, s
   Stage stage;
   std::size_t at = 0;
   while (at < words.size() && words[at].rfind("--", 0) == 0) ++at;
-  if (at + 2 < words.size() && lower(words[at + 1]) == "as") stage.name = lower(words[at + 2]);
+  if (at + 2 < words.size() && util::lowercase(words[at + 1]) == "as")
+    stage.name = util::lowercase(words[at + 2]);
   if (at < words.size()) {
-    const std::string base = lower(process_word(words[at], escape, globals));
+    const std::string base = util::lowercase(process_word(words[at], escape, globals));
     auto parent = std::find_if(stages.begin(), stages.end(),
                                [&](const Stage& s) { return !s.name.empty() && s.name == base; });
     if (parent == stages.end() && !base.empty() && base.size() < 6 &&
@@ -379,7 +368,7 @@ oci::Json dockerfile_labels(std::string_view text, std::string_view target,
     const std::string_view instruction_line = trim(logical);
     std::size_t split = 0;
     while (split < instruction_line.size() && !is_space(instruction_line[split])) ++split;
-    const std::string instruction = lower(instruction_line.substr(0, split));
+    const std::string instruction = util::lowercase(instruction_line.substr(0, split));
     const std::string_view rest = trim(instruction_line.substr(split));
     if (instruction == "from") {
       start_stage(rest, escape, globals, stages);
@@ -416,7 +405,7 @@ oci::Json dockerfile_labels(std::string_view text, std::string_view target,
   oci::Json labels = oci::Json::object();
   if (stages.empty()) return labels;
   const Stage* built = &stages.back();
-  const std::string wanted = lower(target);
+  const std::string wanted = util::lowercase(target);
   for (const auto& stage : stages) {
     if (!wanted.empty() && stage.name == wanted) {
       built = &stage;

@@ -4,6 +4,7 @@
 #include <cctype>
 #include <set>
 
+#include "oci/util/strings.hpp"
 #include "plugin/chalk/redact.hpp"
 #include "plugin/config/lexer.hpp"
 
@@ -32,11 +33,7 @@ std::vector<Literal> string_literals(std::string_view source) {
 
 bool is_authorization_value(std::string_view text) {
   for (std::string_view scheme : {"bearer ", "basic ", "token "}) {
-    if (text.size() <= scheme.size()) continue;
-    const bool match = std::equal(scheme.begin(), scheme.end(), text.begin(), [](char a, char b) {
-      return a == std::tolower(static_cast<unsigned char>(b));
-    });
-    if (match) return true;
+    if (text.size() > scheme.size() && util::starts_with_ignoring_case(text, scheme)) return true;
   }
   return false;
 }

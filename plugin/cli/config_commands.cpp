@@ -18,7 +18,6 @@ namespace fs = std::filesystem;
 namespace {
 
 // Generous for a config (the shipped ones are a few KiB), small enough to refuse a wrong URL.
-constexpr std::uint64_t k_max_config_size = 1 << 20;
 
 bool is_url(const std::string& text) {
   return text.rfind("http://", 0) == 0 || text.rfind("https://", 0) == 0;
@@ -32,7 +31,7 @@ std::string fetch(const std::string& url) {
   request.method = "GET";
   request.url = url;
   request.timeout_ms = 30000;
-  request.max_response_body = k_max_config_size;
+  request.max_response_body = config::k_max_config_size;
   const auto outcome = transport.send(request);
   if (outcome.failure != sinks::TransportFailure::none)
     throw Fatal(k_exit_failure, "fetching `" + shown + "`: " + outcome.message);
@@ -41,14 +40,14 @@ std::string fetch(const std::string& url) {
   }
   if (outcome.body_truncated) {
     throw Fatal(k_exit_failure, "fetching `" + shown + "`: the config is larger than the " +
-                                    std::to_string(k_max_config_size) + "-byte limit for configs");
+                                    std::to_string(config::k_max_config_size) + "-byte limit for configs");
   }
   return outcome.body;
 }
 
 std::string read_source(const std::string& location) {
   if (is_url(location)) return fetch(location);
-  auto text = oci::read_small_file(location, k_max_config_size);
+  auto text = oci::read_small_file(location, config::k_max_config_size);
   if (!text) throw Fatal(k_exit_failure, "reading config: " + text.error().message);
   return std::move(*text);
 }

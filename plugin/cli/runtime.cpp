@@ -16,9 +16,7 @@
 
 namespace chalk::cli {
 
-namespace {
-constexpr std::uint64_t k_max_config_size = 16 << 20;
-}
+namespace {}
 
 void fail(const oci::Error& error) {
   const bool bad_input =
@@ -35,7 +33,7 @@ Runtime::~Runtime() = default;
 
 config::Source Runtime::read_config_source() const {
   if (!m_config_path.empty()) {
-    auto text = oci::read_small_file(m_config_path, k_max_config_size);
+    auto text = oci::read_small_file(m_config_path, config::k_max_config_size);
     if (!text) throw Fatal(k_exit_failure, "--config: " + text.error().message);
     return {m_config_path, std::move(*text)};
   }

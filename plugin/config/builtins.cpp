@@ -14,14 +14,6 @@ namespace {
 using Types = std::vector<Type>;
 using Args = std::vector<Value>;
 
-const Type k_int = Type::of(Kind::int_);
-const Type k_float = Type::of(Kind::float_);
-const Type k_string = Type::of(Kind::string);
-const Type k_bool = Type::of(Kind::bool_);
-const Type k_duration = Type::of(Kind::duration);
-const Type k_size = Type::of(Kind::size);
-const Type k_void = Type::of(Kind::void_);
-
 // An overload with fixed parameter types.
 std::function<std::optional<Type>(const Types&)> fixed(Types params, Type result) {
   return [params = std::move(params), result = std::move(result)](const Types& args) -> std::optional<Type> {
@@ -63,13 +55,6 @@ std::string base64(const std::string& in) {
     out += k_alphabet[(v >> 6) & 63];
     out += '=';
   }
-  return out;
-}
-
-Value string_list(const std::vector<std::string>& items) {
-  Value out;
-  out.type = Type::list_of(k_string);
-  for (const auto& item : items) out.items.push_back(Value::make_string(item));
   return out;
 }
 
@@ -289,7 +274,7 @@ std::vector<Builtin> make_builtins() {
     const auto& sep = a[1].s;
     if (sep.empty()) {
       for (char c : s) parts.emplace_back(1, c);
-      return string_list(parts);
+      return Value::make_string_list(parts);
     }
     std::size_t start = 0;
     while (true) {
@@ -298,7 +283,7 @@ std::vector<Builtin> make_builtins() {
       if (at == std::string::npos) break;
       start = at + sep.size();
     }
-    return string_list(parts);
+    return Value::make_string_list(parts);
   });
   add("join", fixed({Type::list_of(k_string), k_string}, k_string), [](BuiltinHost&, Args& a) {
     std::string out;
@@ -363,7 +348,7 @@ std::vector<Builtin> make_builtins() {
   add("command_name", fixed({}, k_string),
       [](BuiltinHost& h, Args&) { return Value::make_string(h.environment().command_name); });
   add("command_argv", fixed({}, Type::list_of(k_string)),
-      [](BuiltinHost& h, Args&) { return string_list(h.environment().argv); });
+      [](BuiltinHost& h, Args&) { return Value::make_string_list(h.environment().argv); });
   add("using_tty", fixed({}, k_bool),
       [](BuiltinHost& h, Args&) { return Value::make_bool(h.environment().tty); });
   return b;

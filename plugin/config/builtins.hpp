@@ -13,6 +13,10 @@
 
 namespace chalk::config {
 
+// Calls nest at most this deep: the checker refuses deeper static chains, and the interpreter
+// stops chains the checker cannot see (typed functions are checked once each).
+inline constexpr std::size_t k_max_call_depth = 64;
+
 class BuiltinHost {
  public:
   virtual ~BuiltinHost() = default;

@@ -11,8 +11,6 @@ namespace chalk::config {
 
 namespace {
 
-constexpr std::size_t k_max_call_depth = 64;
-
 bool is_numeric(Kind k) { return k == Kind::int_ || k == Kind::float_ || k == Kind::duration; }
 bool is_ordered(Kind k) {
   return k == Kind::int_ || k == Kind::float_ || k == Kind::string || k == Kind::duration ||

@@ -2,6 +2,7 @@
 // Settings, or into the single error line a user sees. Never throws.
 #pragma once
 
+#include <cstdint>
 #include <map>
 #include <string>
 #include <vector>
@@ -10,6 +11,10 @@
 #include "plugin/config/settings.hpp"
 
 namespace chalk::config {
+
+// The largest config we read, from a file, a URL or a binary: configs are source text, so
+// a bigger one is a mistake (or not a config), refused with this limit named.
+inline constexpr std::uint64_t k_max_config_size = 1 << 20;
 
 // What builtins see; injected so tests are hermetic.
 struct Environment {

@@ -11,8 +11,6 @@ namespace {
 
 // A config that loops this long is broken or hostile; the shim must not hang on it.
 constexpr std::int64_t k_max_iterations = 1'000'000;
-// Typed functions are checked once each, so a long chain of calls is only seen here.
-constexpr std::size_t k_max_call_depth = 64;
 
 enum class Flow { normal, break_, continue_, return_ };
 

@@ -6,17 +6,17 @@
 #include <cctype>
 #include <string>
 
+#include "oci/util/strings.hpp"
+
 namespace chalk::config {
 
 namespace {
 
-bool is_blank(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; }
+constexpr std::string_view k_blanks = " \t\n\r";
 
-std::string_view trim(std::string_view text) {
-  while (!text.empty() && is_blank(text.front())) text.remove_prefix(1);
-  while (!text.empty() && is_blank(text.back())) text.remove_suffix(1);
-  return text;
-}
+bool is_blank(char c) { return k_blanks.find(c) != std::string_view::npos; }
+
+std::string_view trim(std::string_view text) { return util::trim(text, k_blanks); }
 
 // Reads DIGITS at `pos`; false on none or int64 overflow.
 bool read_digits(std::string_view text, std::size_t& pos, std::uint64_t limit, std::uint64_t& out) {

@@ -330,13 +330,6 @@ std::vector<TemplateDef> mark_template_defs() {
 
 // ---- the built-in store
 
-Value string_list(const std::vector<std::string>& items) {
-  Value out;
-  out.type = Type::list_of(Type::of(Kind::string));
-  for (const auto& item : items) out.items.push_back(Value::make_string(item));
-  return out;
-}
-
 Store make_store(Host host) {
   Store s;
   Settings defaults;
@@ -347,9 +340,9 @@ Store make_store(Host host) {
   s.put("skip_command_report", Value::make_bool(false));
   s.put("skip_custom_reports", Value::make_bool(false));
   s.put("allow_credentials_in_images", Value::make_bool(false));
-  s.put("env_always_show", string_list(defaults.env_always_show));
-  s.put("env_never_show", string_list(defaults.env_never_show));
-  s.put("env_redact", string_list(defaults.env_redact));
+  s.put("env_always_show", Value::make_string_list(defaults.env_always_show));
+  s.put("env_never_show", Value::make_string_list(defaults.env_never_show));
+  s.put("env_redact", Value::make_string_list(defaults.env_redact));
   s.put("env_default_action", Value::make_string("ignore"));
   s.put("exec.heartbeat.run", Value::make_bool(false));
   s.put("exec.heartbeat.rate", Value::make_duration(20'000'000));
@@ -364,9 +357,9 @@ Store make_store(Host host) {
   s.put("sink_config.console_out.sink", Value::make_string("stdout"));
   s.put("sink_config.console_err.sink", Value::make_string("stderr"));
   s.put("sink_config.json_console_out.sink", Value::make_string("stdout"));
-  s.put("sink_config.json_console_out.filters", string_list({"pretty_json"}));
+  s.put("sink_config.json_console_out.filters", Value::make_string_list({"pretty_json"}));
   s.put("sink_config.json_console_err.sink", Value::make_string("stderr"));
-  s.put("sink_config.json_console_err.filters", string_list({"pretty_json"}));
+  s.put("sink_config.json_console_err.filters", Value::make_string_list({"pretty_json"}));
 
   for (const auto& def : report_template_defs()) {
     s.sections.emplace("report_template." + std::string(def.name), Pos{0, 0});
@@ -392,9 +385,6 @@ Store make_store(Host host) {
 
 // ---- validation
 
-const Type k_string = Type::of(Kind::string);
-const Type k_bool = Type::of(Kind::bool_);
-const Type k_int = Type::of(Kind::int_);
 const Type k_string_list = Type::list_of(Type::of(Kind::string));
 const Type k_string_dict = Type::dict_of(Type::of(Kind::string), Type::of(Kind::string));
 

@@ -30,6 +30,15 @@ bool type_fits(const Type& have, const Type& want);
 // false when they conflict.
 bool unify(const Type& a, const Type& b, Type& out);
 
+// The scalar types, named once for the checker, the builtins and the schema.
+inline const Type k_int = Type::of(Kind::int_);
+inline const Type k_float = Type::of(Kind::float_);
+inline const Type k_string = Type::of(Kind::string);
+inline const Type k_bool = Type::of(Kind::bool_);
+inline const Type k_duration = Type::of(Kind::duration);
+inline const Type k_size = Type::of(Kind::size);
+inline const Type k_void = Type::of(Kind::void_);
+
 struct Value {
   Type type;
   std::int64_t i = 0;        // int, Duration (µs)
@@ -73,6 +82,12 @@ struct Value {
     Value x;
     x.type = Type::of(Kind::size);
     x.u = bytes;
+    return x;
+  }
+  static Value make_string_list(const std::vector<std::string>& items) {
+    Value x;
+    x.type = Type::list_of(Type::of(Kind::string));
+    for (const auto& item : items) x.items.push_back(make_string(item));
     return x;
   }
 };

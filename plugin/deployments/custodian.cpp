@@ -6,6 +6,7 @@
 #include <tuple>
 
 #include "plugin/deployments/files.hpp"
+#include "plugin/deployments/json_fields.hpp"
 #include "plugin/deployments/time.hpp"
 
 namespace chalk::deployments {
@@ -14,11 +15,6 @@ namespace fs = std::filesystem;
 using nlohmann::json;
 
 namespace {
-
-std::string text_of(const json& object, const char* key) {
-  const auto found = object.find(key);
-  return found != object.end() && found->is_string() ? found->get<std::string>() : "";
-}
 
 int count_of(const json& object, const char* key) {
   const auto found = object.find(key);

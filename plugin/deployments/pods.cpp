@@ -4,6 +4,7 @@
 #include <nlohmann/json.hpp>
 #include <tuple>
 
+#include "plugin/deployments/json_fields.hpp"
 #include "plugin/deployments/time.hpp"
 
 namespace chalk::deployments {
@@ -11,18 +12,6 @@ namespace chalk::deployments {
 namespace {
 
 using nlohmann::json;
-
-const json& member(const json& object, const char* key) {
-  static const json null;
-  if (!object.is_object()) return null;
-  const auto found = object.find(key);
-  return found == object.end() ? null : *found;
-}
-
-std::string text_of(const json& object, const char* key) {
-  const json& value = member(object, key);
-  return value.is_string() ? value.get<std::string>() : "";
-}
 
 // "Deployment/backend": a ReplicaSet named DEPLOYMENT-HASH (its pod-template-hash) belongs to
 // the Deployment; other controllers name themselves; a pod without one is its own workload.

@@ -1,6 +1,7 @@
 #include "plugin/deployments/reports.hpp"
 
 #include "oci/reference.hpp"
+#include "plugin/deployments/json_fields.hpp"
 #include "plugin/deployments/time.hpp"
 
 namespace chalk::deployments {
@@ -8,17 +9,6 @@ namespace chalk::deployments {
 namespace {
 
 using nlohmann::json;
-
-const std::string& text_of(const json& object, const char* key) {
-  static const std::string empty;
-  const auto found = object.find(key);
-  return found != object.end() && found->is_string() ? found->get_ref<const std::string&>() : empty;
-}
-
-std::int64_t integer_of(const json& object, const char* key) {
-  const auto found = object.find(key);
-  return found != object.end() && found->is_number_integer() ? found->get<std::int64_t>() : 0;
-}
 
 // _TIMESTAMP (ms), else _DATETIME.
 std::int64_t report_time(const json& report) {

@@ -8,6 +8,7 @@
 #include <mutex>
 #include <sstream>
 
+#include "oci/util/strings.hpp"
 #include "plugin/docker/engine.hpp"
 
 namespace chalk::docker {
@@ -80,18 +81,10 @@ std::size_t on_body(char* data, std::size_t size, std::size_t count, void* user)
 
 std::size_t on_header(char* data, std::size_t size, std::size_t count, void* user) {
   auto* response = static_cast<Response*>(user);
-  const std::string line(data, size * count);
+  const std::string_view line(data, size * count);
   constexpr std::string_view k_name = "api-version:";
-  if (line.size() > k_name.size()) {
-    std::string name = line.substr(0, k_name.size());
-    for (char& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    if (name == k_name) {
-      std::string value = line.substr(k_name.size());
-      while (!value.empty() && (value.back() == '\r' || value.back() == '\n' || value.back() == ' '))
-        value.pop_back();
-      while (!value.empty() && value.front() == ' ') value.erase(0, 1);
-      response->api_version = value;
-    }
+  if (line.size() > k_name.size() && util::starts_with_ignoring_case(line, k_name)) {
+    response->api_version = std::string(util::trim(line.substr(k_name.size())));
   }
   return size * count;
 }

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "oci/file_io.hpp"
+#include "plugin/config/config.hpp"
 
 extern "C" {
 extern const char chalk_default_config_start[];
@@ -24,7 +25,6 @@ namespace {
 constexpr char k_trailer_magic[16] = {'C', 'H', 'A', 'L', 'K', '-', 'C', '4',
                                       'M', '-', 'T', 'R', 'A', 'I', 'L', 'R'};
 constexpr std::size_t k_trailer_size = 8 + sizeof k_trailer_magic;
-constexpr std::uint64_t k_max_config = 16 << 20;
 
 struct Layout {
   std::uint64_t program_size = 0;  // bytes before any appended config
@@ -44,7 +44,7 @@ oci::Result<Layout> read_layout(const fs::path& executable) {
   if (std::memcmp(trailer + 8, k_trailer_magic, sizeof k_trailer_magic) != 0) return layout;
   std::uint64_t length = 0;
   for (int i = 7; i >= 0; --i) length = (length << 8) | static_cast<unsigned char>(trailer[i]);
-  if (length > k_max_config || length > *size - k_trailer_size) {
+  if (length > config::k_max_config_size || length > *size - k_trailer_size) {
     return oci::make_error(oci::Errc::invalid_format,
                            "`" + executable.string() + "`: corrupt embedded config trailer");
   }

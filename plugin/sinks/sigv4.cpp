@@ -9,6 +9,7 @@
 #include <ctime>
 
 #include "oci/digest.hpp"
+#include "oci/util/strings.hpp"
 
 namespace chalk::sinks {
 namespace {
@@ -25,12 +26,7 @@ Mac hmac(std::string_view key, std::string_view data) {
 
 std::string_view as_view(const Mac& mac) { return {reinterpret_cast<const char*>(mac.data()), mac.size()}; }
 
-std::string lowercase(std::string_view text) {
-  std::string out(text);
-  std::transform(out.begin(), out.end(), out.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return out;
-}
+using util::lowercase;
 
 // Trims the value and collapses inner runs of spaces, as canonical headers require.
 std::string canonical_value(std::string_view value) {

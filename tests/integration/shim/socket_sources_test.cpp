@@ -109,6 +109,21 @@ Rows rows_of(const Rows& rows, const std::set<std::string>& inodes) {
   return mine;
 }
 
+// /proc/net/tcp is read a page at a time and the kernel resumes each read by position in
+// its hash, so sockets that other tests open and close meanwhile can make one read skip a
+// row (netlink's dump has no such gap). A few reads, each checked whole, tell a skipped
+// row from a missing one.
+constexpr int kProcReadAttempts = 5;
+
+Rows proc_rows_of(Rows (*read)(const std::string&), const std::set<std::string>& inodes,
+                  std::size_t expected) {
+  Rows rows;
+  for (int attempt = 0; attempt < kProcReadAttempts && rows.size() != expected; ++attempt) {
+    rows = rows_of(read("/proc"), inodes);
+  }
+  return rows;
+}
+
 TEST(SocketSources, NetlinkAndProcNetListTheSameRows) {
   const OpenSockets sockets;
   ASSERT_TRUE(sockets.all_open());
@@ -121,8 +136,8 @@ TEST(SocketSources, NetlinkAndProcNetListTheSameRows) {
   ASSERT_TRUE(udp.ok()) << udp.error().message;
   const Rows netlink_tcp = rows_of(*tcp, inodes);
   const Rows netlink_udp = rows_of(*udp, inodes);
-  const Rows proc_tcp = rows_of(read_proc_tcp("/proc"), inodes);
-  const Rows proc_udp = rows_of(read_proc_udp("/proc"), inodes);
+  const Rows proc_tcp = proc_rows_of(read_proc_tcp, inodes, netlink_tcp.size());
+  const Rows proc_udp = proc_rows_of(read_proc_udp, inodes, netlink_udp.size());
 
   // Per family: a listener, a connected client and its accepted peer; two UDP sockets.
   ASSERT_EQ(netlink_tcp.size(), 6U);
@@ -183,10 +198,14 @@ TEST(SocketSources, RefusedNetlinkFallsBackToProcNet) {
     if (dump_sockets(SocketProtocol::tcp).error().code != oci::Errc::unsupported) ::_exit(11);
     SocketTableReader reader("/proc");
     for (int round = 0; round < 2; ++round) {
-      const SocketTables tables = reader.read();
-      if (reader.tcp_source() != SocketTableReader::Source::proc) ::_exit(12);
-      if (reader.udp_source() != SocketTableReader::Source::proc) ::_exit(13);
-      if (rows_of(tables.tcp, inodes).size() != 6 || rows_of(tables.udp, inodes).size() != 4) ::_exit(14);
+      bool complete = false;
+      for (int attempt = 0; attempt < kProcReadAttempts && !complete; ++attempt) {
+        const SocketTables tables = reader.read();
+        if (reader.tcp_source() != SocketTableReader::Source::proc) ::_exit(12);
+        if (reader.udp_source() != SocketTableReader::Source::proc) ::_exit(13);
+        complete = rows_of(tables.tcp, inodes).size() == 6 && rows_of(tables.udp, inodes).size() == 4;
+      }
+      if (!complete) ::_exit(14);
     }
     ::_exit(0);
   }

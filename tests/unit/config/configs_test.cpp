@@ -19,15 +19,6 @@ std::string shipped(const std::string& name) {
   return text.str();
 }
 
-Settings ok(const std::string& text, std::map<std::string, std::string> vars = {}, Host host = Host::plugin) {
-  auto r = full(text, std::move(vars), host);
-  if (!r) {
-    ADD_FAILURE() << r.error().message;
-    return Settings{};
-  }
-  return std::move(r).value();
-}
-
 std::string replaced(std::string text, const std::string& from, const std::string& to) {
   auto at = text.find(from);
   EXPECT_NE(at, std::string::npos) << from;

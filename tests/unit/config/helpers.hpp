@@ -67,6 +67,17 @@ inline oci::Result<Settings> full(const std::string& text, std::map<std::string,
   return evaluate(Source{"t.c4m", text}, env_with(std::move(vars)), host);
 }
 
+// The settings of an accepted source; a rejected one fails the test with its error.
+inline Settings ok(const std::string& text, std::map<std::string, std::string> vars = {},
+                   Host host = Host::plugin) {
+  auto r = full(text, std::move(vars), host);
+  if (!r) {
+    ADD_FAILURE() << r.error().message;
+    return Settings{};
+  }
+  return std::move(r).value();
+}
+
 inline std::string full_error(const std::string& text, std::map<std::string, std::string> vars = {},
                               Host host = Host::plugin) {
   auto r = full(text, std::move(vars), host);

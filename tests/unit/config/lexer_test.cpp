@@ -9,16 +9,16 @@
 namespace chalk::config::test {
 namespace {
 
-Value value_of(const std::string& expr) { return attr(bare("x: " + expr), "x"); }
+Value literal_value(const std::string& expr) { return attr(bare("x: " + expr), "x"); }
 
 std::int64_t duration_of(const std::string& literal) {
-  Value v = value_of(literal);
+  Value v = literal_value(literal);
   EXPECT_EQ(v.type.kind, Kind::duration) << literal;
   return v.i;
 }
 
 std::uint64_t size_of(const std::string& literal) {
-  Value v = value_of(literal);
+  Value v = literal_value(literal);
   EXPECT_EQ(v.type.kind, Kind::size) << literal;
   return v.u;
 }
@@ -65,10 +65,10 @@ TEST(Literals, T2Sizes) {
 }
 
 TEST(Literals, T3Addresses) {
-  EXPECT_EQ(value_of("<<10.0.0.1>>").type.kind, Kind::ipaddr);
-  EXPECT_EQ(value_of("<<10.0.0.0/8>>").type.kind, Kind::cidr);
-  EXPECT_EQ(value_of("<<::1>>").type.kind, Kind::ipaddr);
-  EXPECT_EQ(value_of("<<fe80::/10>>").type.kind, Kind::cidr);
+  EXPECT_EQ(literal_value("<<10.0.0.1>>").type.kind, Kind::ipaddr);
+  EXPECT_EQ(literal_value("<<10.0.0.0/8>>").type.kind, Kind::cidr);
+  EXPECT_EQ(literal_value("<<::1>>").type.kind, Kind::ipaddr);
+  EXPECT_EQ(literal_value("<<fe80::/10>>").type.kind, Kind::cidr);
   EXPECT_EQ(bare_error("x: <<10.0.0.0/33>>"), "t.c4m:1:4: check: Invalid literal: <<10.0.0.0/33>>");
   EXPECT_EQ(bare_error("x: <<10.0.0.256>>"), "t.c4m:1:4: check: Invalid literal: <<10.0.0.256>>");
   EXPECT_EQ(bare_error("x: <<::1/129>>"), "t.c4m:1:4: check: Invalid literal: <<::1/129>>");
@@ -78,19 +78,19 @@ TEST(Literals, T3Addresses) {
 TEST(Literals, SpanLinesAndAreTrimmed) { EXPECT_EQ(duration_of("<<\n 1 hr,\n 30 min\n>>"), 5'400'000'000); }
 
 TEST(Strings, T4Escapes) {
-  EXPECT_EQ(value_of(R"("tab\there")").s, "tab\there");
-  EXPECT_EQ(value_of(R"("q\"uote")").s, "q\"uote");
-  EXPECT_EQ(value_of(R"("back\\slash")").s, "back\\slash");
-  EXPECT_EQ(value_of(R"("unknown\qesc")").s, "unknownqesc");
-  EXPECT_EQ(value_of(R"("\u00e9\x41")").s,
+  EXPECT_EQ(literal_value(R"("tab\there")").s, "tab\there");
+  EXPECT_EQ(literal_value(R"("q\"uote")").s, "q\"uote");
+  EXPECT_EQ(literal_value(R"("back\\slash")").s, "back\\slash");
+  EXPECT_EQ(literal_value(R"("unknown\qesc")").s, "unknownqesc");
+  EXPECT_EQ(literal_value(R"("\u00e9\x41")").s,
             "\xC3\xA9"
             "A");
-  EXPECT_EQ(value_of(R"("\U0001F600")").s, "\xF0\x9F\x98\x80");
-  EXPECT_EQ(value_of(R"("\n\r\a\b\f")").s, "\n\r\a\b\f");
-  EXPECT_EQ(value_of("\"a\" + \"b\" +\n \"c\"").s, "abc");
-  EXPECT_EQ(value_of("\"\"\"triple\nline \"quoted\" \"\"\"").s, "triple\nline \"quoted\" ");
-  EXPECT_EQ(value_of("\"\"\"\nkept\"\"\"").s, "\nkept");
-  EXPECT_EQ(value_of("\"\"\"no \\n escapes\"\"\"").s, "no \\n escapes");
+  EXPECT_EQ(literal_value(R"("\U0001F600")").s, "\xF0\x9F\x98\x80");
+  EXPECT_EQ(literal_value(R"("\n\r\a\b\f")").s, "\n\r\a\b\f");
+  EXPECT_EQ(literal_value("\"a\" + \"b\" +\n \"c\"").s, "abc");
+  EXPECT_EQ(literal_value("\"\"\"triple\nline \"quoted\" \"\"\"").s, "triple\nline \"quoted\" ");
+  EXPECT_EQ(literal_value("\"\"\"\nkept\"\"\"").s, "\nkept");
+  EXPECT_EQ(literal_value("\"\"\"no \\n escapes\"\"\"").s, "no \\n escapes");
 }
 
 TEST(Strings, EscapeErrors) {
@@ -113,12 +113,12 @@ TEST(Comments, T5) {
 }
 
 TEST(Collections, T6) {
-  EXPECT_EQ(type_name(value_of("[1, 2,\n 3]").type), "list[int]");
-  EXPECT_EQ(value_of("[1, 2,\n 3]").items.size(), 3U);
-  EXPECT_EQ(type_name(value_of(R"({"x": 1, "y": 2})").type), "dict[string, int]");
-  EXPECT_EQ(type_name(value_of(R"((1, "two", true))").type), "tuple[int, string, bool]");
-  EXPECT_EQ(type_name(value_of("[]").type), "list[`t]");
-  EXPECT_EQ(type_name(value_of("{\n\"a\": [1],\n\"b\": []\n}").type), "dict[string, list[int]]");
+  EXPECT_EQ(type_name(literal_value("[1, 2,\n 3]").type), "list[int]");
+  EXPECT_EQ(literal_value("[1, 2,\n 3]").items.size(), 3U);
+  EXPECT_EQ(type_name(literal_value(R"({"x": 1, "y": 2})").type), "dict[string, int]");
+  EXPECT_EQ(type_name(literal_value(R"((1, "two", true))").type), "tuple[int, string, bool]");
+  EXPECT_EQ(type_name(literal_value("[]").type), "list[`t]");
+  EXPECT_EQ(type_name(literal_value("{\n\"a\": [1],\n\"b\": []\n}").type), "dict[string, list[int]]");
   EXPECT_EQ(bare_error(R"(x: [1, "a"])"), "t.c4m:1:4: check: List items must all be the same type");
   EXPECT_EQ(bare_error("x: [\n 1,\n 2,\n]"), "t.c4m:4:1: parse: Invalid list item");
   EXPECT_EQ(bare_error("x: [1,, 2]"), "t.c4m:1:7: parse: Expected an expression, got ','");
@@ -151,14 +151,14 @@ TEST(LexErrors, ColumnsCountCodePoints) {
 }
 
 TEST(Numbers, IntsAndFloats) {
-  EXPECT_EQ(value_of("9223372036854775807").i, INT64_MAX);
-  EXPECT_EQ(value_of("-9223372036854775807").i, -INT64_MAX);
+  EXPECT_EQ(literal_value("9223372036854775807").i, INT64_MAX);
+  EXPECT_EQ(literal_value("-9223372036854775807").i, -INT64_MAX);
   EXPECT_EQ(bare_error("x: 9223372036854775808"), "t.c4m:1:4: lex: Number too large for int type.");
-  EXPECT_DOUBLE_EQ(value_of("1.5").f, 1.5);
-  EXPECT_DOUBLE_EQ(value_of("1.5e3").f, 1500.0);
-  EXPECT_DOUBLE_EQ(value_of("2e-1").f, 0.2);
-  EXPECT_DOUBLE_EQ(value_of("1.0E+2").f, 100.0);
-  EXPECT_EQ(value_of("1.0").type.kind, Kind::float_);
+  EXPECT_DOUBLE_EQ(literal_value("1.5").f, 1.5);
+  EXPECT_DOUBLE_EQ(literal_value("1.5e3").f, 1500.0);
+  EXPECT_DOUBLE_EQ(literal_value("2e-1").f, 0.2);
+  EXPECT_DOUBLE_EQ(literal_value("1.0E+2").f, 100.0);
+  EXPECT_EQ(literal_value("1.0").type.kind, Kind::float_);
   EXPECT_EQ(bare_error("x: 0x10"), "t.c4m:1:5: lex: Invalid character found");
 }
 

@@ -7,15 +7,6 @@
 namespace chalk::config::test {
 namespace {
 
-Settings ok(const std::string& text, std::map<std::string, std::string> vars = {}, Host host = Host::plugin) {
-  auto r = full(text, std::move(vars), host);
-  if (!r) {
-    ADD_FAILURE() << r.error().message;
-    return Settings{};
-  }
-  return std::move(r).value();
-}
-
 TEST(Schema, EmptyConfigGivesTheDefaults) {
   Settings s = ok("");
   EXPECT_EQ(s.log_level, "warn");

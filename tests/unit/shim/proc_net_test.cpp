@@ -6,14 +6,13 @@
 #include <bit>
 
 #include "runtime-shim/file_text.hpp"
+#include "tests/unit/shim/fixtures.hpp"
 
 namespace chalk::shim {
 namespace {
 
-const std::string k_proc = CHALK_SHIM_FIXTURES "/proc";
-
 std::string fixture(const std::string& name) {
-  auto text = read_text_file(k_proc + "/net/" + name);
+  auto text = read_text_file(k_fixture_proc + "/net/" + name);
   EXPECT_TRUE(text.ok()) << name;
   return text ? *text : std::string();
 }
@@ -172,8 +171,8 @@ TEST_F(ProcNet, IfInet6KeepsEachInterfacesFirstAddress) {
 }
 
 TEST_F(ProcNet, TablesAreStringCellsTcpThenTcp6) {
-  const nlohmann::json tables =
-      network_tables(k_proc, SocketTables{read_proc_tcp(k_proc), read_proc_udp(k_proc)});
+  const nlohmann::json tables = network_tables(
+      k_fixture_proc, SocketTables{read_proc_tcp(k_fixture_proc), read_proc_udp(k_fixture_proc)});
   for (const char* key : {"_OP_TCP_SOCKET_INFO", "_OP_UDP_SOCKET_INFO", "_OP_IPV4_ROUTES", "_OP_IPV6_ROUTES",
                           "_OP_ARP_TABLE", "_OP_IPV4_INTERFACES", "_OP_IPV6_INTERFACES"}) {
     EXPECT_TRUE(tables.contains(key)) << key;

@@ -4,11 +4,10 @@
 #include <gtest/gtest.h>
 
 #include "runtime-shim/process_info.hpp"
+#include "tests/unit/shim/fixtures.hpp"
 
 namespace chalk::shim {
 namespace {
-
-const std::string k_proc = CHALK_SHIM_FIXTURES "/proc";
 
 ExecFacts marked_facts() {
   ExecFacts facts;
@@ -43,7 +42,7 @@ TEST(Report, HeartbeatHasTheGuideShapePlusJoinKeys) {
 }
 
 TEST(Report, ExecOfAMarkedImage) {
-  const nlohmann::json process = read_process_info(k_proc, 4242);
+  const nlohmann::json process = read_process_info(k_fixture_proc, 4242);
   const nlohmann::json report = exec_report(marked_facts(), k_at, process, nlohmann::json::object());
   EXPECT_EQ(report["_OPERATION"], "exec");
   EXPECT_EQ(report["CHALK_ID"], "RMZ2HA-J5EC-2K8D-SXZFCN");
@@ -70,7 +69,7 @@ TEST(Report, ExecOfAnUnmarkedImageAfterTheProgramEnded) {
   ExecFacts facts = marked_facts();
   facts.mark.reset();
   const nlohmann::json report =
-      exec_report(facts, k_at, read_process_info(k_proc, 999999), nlohmann::json::object());
+      exec_report(facts, k_at, read_process_info(k_fixture_proc, 999999), nlohmann::json::object());
   EXPECT_FALSE(report.contains("CHALK_ID"));
   EXPECT_FALSE(report.contains("METADATA_ID"));
   EXPECT_FALSE(report.contains("_CHALKS"));

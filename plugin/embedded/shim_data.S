@@ -1,0 +1,12 @@
+/* The static runtime shim, compiled into docker-chalk when this build has it, so the plugin
+   installs as one file. Its symbols are weak in embedded.cpp: without them, no shim. */
+        .section .rodata.chalk_embedded,"a"
+#ifdef CHALK_SHIM_FILE
+        .balign 16
+        .global chalk_shim_start
+        .global chalk_shim_end
+chalk_shim_start:
+        .incbin CHALK_SHIM_FILE
+chalk_shim_end:
+#endif
+        .section .note.GNU-stack,"",@progbits
