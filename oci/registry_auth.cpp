@@ -8,6 +8,7 @@
 #include "oci/file_io.hpp"
 #include "oci/json.hpp"
 #include "oci/util/strings.hpp"
+#include "oci/util/url.hpp"
 
 namespace oci {
 
@@ -24,9 +25,8 @@ bool is_docker_hub(std::string_view host) {
 
 // "https://host:5000/v2/" -> "host:5000", as docker's ConvertToHostname.
 std::string strip_scheme_and_path(std::string_view text) {
-  if (auto scheme = text.find("://"); scheme != std::string_view::npos) text.remove_prefix(scheme + 3);
-  if (auto slash = text.find('/'); slash != std::string_view::npos) text = text.substr(0, slash);
-  return std::string(text);
+  if (const auto parts = chalk::util::split_url(text)) return std::string(parts->host);
+  return std::string(text.substr(0, text.find('/')));
 }
 
 using chalk::util::lowercase;

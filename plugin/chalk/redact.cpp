@@ -6,6 +6,7 @@
 #include <optional>
 
 #include "oci/util/strings.hpp"
+#include "oci/util/url.hpp"
 
 namespace chalk {
 
@@ -13,53 +14,8 @@ namespace {
 
 using util::lowercase;
 
-bool is_scheme_char(char c) {
-  return std::isalnum(static_cast<unsigned char>(c)) || c == '+' || c == '-' || c == '.';
-}
-
-struct UrlParts {
-  std::string_view scheme;
-  std::string_view userinfo;  // without '@'; empty when absent
-  bool has_userinfo = false;
-  std::string_view host;  // host[:port]
-  std::string_view path;
-  std::string_view query;  // without '?'
-  bool has_query = false;
-  std::string_view fragment;  // without '#'
-  bool has_fragment = false;
-};
-
-// RFC 3986's split of `scheme://authority/path?query#fragment`; nullopt without `scheme://`.
-std::optional<UrlParts> split_url(std::string_view url) {
-  const std::size_t scheme_end = url.find("://");
-  if (scheme_end == std::string_view::npos || scheme_end == 0) return std::nullopt;
-  const std::string_view scheme = url.substr(0, scheme_end);
-  const bool scheme_ok = std::all_of(scheme.begin(), scheme.end(), is_scheme_char);
-  if (!scheme_ok || !std::isalpha(static_cast<unsigned char>(scheme.front()))) return std::nullopt;
-  UrlParts parts;
-  parts.scheme = scheme;
-  std::string_view rest = url.substr(scheme_end + 3);
-  if (const auto hash = rest.find('#'); hash != std::string_view::npos) {
-    parts.fragment = rest.substr(hash + 1);
-    parts.has_fragment = true;
-    rest = rest.substr(0, hash);
-  }
-  if (const auto question = rest.find('?'); question != std::string_view::npos) {
-    parts.query = rest.substr(question + 1);
-    parts.has_query = true;
-    rest = rest.substr(0, question);
-  }
-  const auto slash = rest.find('/');
-  std::string_view authority = rest.substr(0, slash);
-  if (slash != std::string_view::npos) parts.path = rest.substr(slash);
-  if (const auto at = authority.rfind('@'); at != std::string_view::npos) {
-    parts.userinfo = authority.substr(0, at);
-    parts.has_userinfo = true;
-    authority = authority.substr(at + 1);
-  }
-  parts.host = authority;
-  return parts;
-}
+using util::split_url;
+using util::UrlParts;
 
 bool is_ssh(std::string_view scheme) {
   const std::string lower = lowercase(scheme);
@@ -101,7 +57,7 @@ std::size_t url_start(std::string_view word) {
   const auto separator = word.find("://");
   if (separator == std::string_view::npos) return separator;
   std::size_t start = separator;
-  while (start > 0 && is_scheme_char(word[start - 1])) --start;
+  while (start > 0 && util::is_url_scheme_char(word[start - 1])) --start;
   while (start < separator && !std::isalpha(static_cast<unsigned char>(word[start]))) ++start;
   return start < separator ? start : std::string_view::npos;
 }

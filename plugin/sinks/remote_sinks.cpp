@@ -9,6 +9,7 @@
 
 #include "plugin/chalk/redact.hpp"
 #include "plugin/sinks/sigv4.hpp"
+#include "oci/util/url.hpp"
 
 namespace chalk::sinks {
 namespace {
@@ -109,25 +110,18 @@ struct Endpoint {
 };
 
 oci::Result<Endpoint> parse_endpoint(std::string_view url) {
-  std::size_t scheme_end = url.find("://");
-  if (scheme_end == std::string_view::npos) {
+  const auto parts = util::split_url(url);
+  if (!parts || (parts->scheme != "http" && parts->scheme != "https")) {
     return oci::make_error(oci::Errc::config,
                            "endpoint `" + redact_url(url) + "`: expected http:// or https://");
   }
-  std::string_view scheme = url.substr(0, scheme_end);
-  if (scheme != "http" && scheme != "https") {
-    return oci::make_error(oci::Errc::config,
-                           "endpoint `" + redact_url(url) + "`: expected http:// or https://");
-  }
-  std::string_view rest = url.substr(scheme_end + 3);
-  std::size_t slash = rest.find('/');
-  Endpoint out;
-  out.host = std::string(rest.substr(0, slash));
-  if (std::size_t at = out.host.rfind('@'); at != std::string::npos) out.host.erase(0, at + 1);
-  if (out.host.empty())
+  if (parts->host.empty())
     return oci::make_error(oci::Errc::config, "endpoint `" + redact_url(url) + "`: no host");
-  out.base = std::string(scheme) + "://" + out.host;
-  if (slash != std::string_view::npos) out.path = std::string(rest.substr(slash));
+  Endpoint out;
+  out.host = std::string(parts->host);
+  out.base = std::string(parts->scheme) + "://" + out.host;
+  // The endpoint's own path: a query or fragment has no place in an S3 endpoint.
+  out.path = std::string(parts->path);
   while (!out.path.empty() && out.path.back() == '/') out.path.pop_back();
   return out;
 }

@@ -1,0 +1,27 @@
+// The shim's socket-table parsers: /proc/net text (tcp, udp, routes, arp, dev, if_inet6)
+// and netlink inet_diag dumps, on the same arbitrary bytes.
+#include <span>
+
+#include "runtime-shim/proc_net.hpp"
+#include "runtime-shim/sock_diag.hpp"
+#include "tests/fuzz/fuzz_input.hpp"
+
+extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+  using namespace chalk::shim;
+  const std::string_view text = chalk::fuzz::text_of(data, size);
+  Rows tcp = parse_tcp(text);
+  (void)parse_udp(text);
+  (void)parse_ipv4_routes(text);
+  (void)parse_ipv6_routes(text);
+  (void)parse_arp(text);
+  (void)parse_dev(text);
+  (void)parse_if_inet6(text);
+  attribute_request_sockets(tcp);
+
+  const std::span<const std::uint8_t> buffer(data, size);
+  for (const SocketProtocol protocol : {SocketProtocol::tcp, SocketProtocol::udp}) {
+    Rows rows;
+    if (parse_inet_diag_dump(buffer, protocol, rows)) attribute_request_sockets(rows);
+  }
+  return 0;
+}
