@@ -146,8 +146,10 @@ Status File::close() {
 }
 
 TempRegistry& TempRegistry::process() {
-  static TempRegistry registry;
-  return registry;
+  // Never destroyed: a signal arriving while static objects are torn down at exit still
+  // finds it.
+  static auto* registry = new TempRegistry;
+  return *registry;
 }
 
 void TempRegistry::add(const std::filesystem::path& path) {
