@@ -1,10 +1,17 @@
 // Temporaries that an interrupted or killed run must not leave behind: unnamed files, the
 // registry a signal handler cleans from, and the sweep of what killed runs left.
+#include <fcntl.h>
 #include <gtest/gtest.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <cstddef>
+#include <iostream>
 #include <regex>
 
 #include "oci/file_io.hpp"
@@ -83,6 +90,65 @@ TEST(TempFiles, AnUncommittedUnnamedFileLeavesNothing) {
     ASSERT_TRUE(atomic->file().write_all("partial"));
   }
   EXPECT_TRUE(names_in(dir.path()).empty());
+}
+
+// Makes this process's openat(O_TMPFILE) fail with `error_number`, as on a filesystem or
+// kernel without unnamed files (seccomp: the only way to get that answer from ext4).
+bool refuse_unnamed_files(int error_number) {
+  // The low 32 bits of the flags argument, where O_TMPFILE's own bit lives.
+  constexpr unsigned flags_offset = offsetof(seccomp_data, args) + 2 * sizeof(std::uint64_t) +
+                                    (__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__ ? 0 : 4);
+  sock_filter program[] = {
+      BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(seccomp_data, nr)),
+      BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, __NR_openat, 0, 3),
+      BPF_STMT(BPF_LD | BPF_W | BPF_ABS, flags_offset),
+      BPF_JUMP(BPF_JMP | BPF_JSET | BPF_K, O_TMPFILE & ~O_DIRECTORY, 0, 1),
+      BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | static_cast<unsigned>(error_number)),
+      BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+  };
+  sock_fprog filter{static_cast<unsigned short>(std::size(program)), program};
+  return ::prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) == 0 &&
+         ::prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &filter) == 0;
+}
+
+// In a death test's child: AtomicFile falls back to a named sibling and still replaces the
+// destination. Exits 0 when it did, else says what went wrong.
+[[noreturn]] void write_with_unnamed_files_refused(const fs::path& directory, int error_number) {
+  auto fail = [](const std::string& what) {
+    std::cerr << what << std::endl;
+    ::_exit(1);
+  };
+  if (!refuse_unnamed_files(error_number)) fail("cannot install the seccomp filter");
+  auto atomic = AtomicFile::create(directory / "out");
+  if (!atomic) fail(atomic.error().message);
+  if (atomic->unnamed()) fail("unnamed although O_TMPFILE was refused");
+  if (names_in(directory).size() != 2) fail("no named temporary beside the destination");
+  if (!atomic->file().write_all("new") || !atomic->commit()) fail("writing or committing failed");
+  if (read_file(directory / "out") != "new" || names_in(directory).size() != 1) fail("not replaced cleanly");
+  ::_exit(0);
+}
+
+TEST(TempFiles, FallsBackToANamedTemporaryWhereUnnamedFilesAreUnsupported) {
+  for (int error_number : {EOPNOTSUPP, EISDIR, EINVAL}) {
+    TempDir dir;
+    write_file(dir / "out", "old");
+    EXPECT_EXIT(write_with_unnamed_files_refused(dir.path(), error_number), ::testing::ExitedWithCode(0), "")
+        << std::strerror(error_number);
+  }
+}
+
+TEST(TempFiles, OtherUnnamedFileFailuresAreErrors) {
+  TempDir dir;
+  EXPECT_EXIT(
+      {
+        if (!refuse_unnamed_files(EACCES)) ::_exit(1);
+        auto atomic = AtomicFile::create(dir / "out");
+        ::_exit(!atomic && atomic.error().message ==
+                               "creating a temporary file in `" + dir.path().string() + "`: Permission denied"
+                    ? 0
+                    : 2);
+      },
+      ::testing::ExitedWithCode(0), "");
 }
 
 // The named kind is also what AtomicFile falls back to where O_TMPFILE is refused.
