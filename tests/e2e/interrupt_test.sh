@@ -43,7 +43,7 @@ after_kill() {
   shift
   left=$(leftovers "$directory")
   note "SIGKILL left: ${left:-nothing}"
-  [ -z "$left" ] || touch -d '2 minutes ago' $left
+  leftovers "$directory" | xargs -r -d '\n' touch -d '2 minutes ago'
   "$CHALK_BIN" insert "$@" >next.out 2>next.err || fail "insert $* after a killed run: $(cat next.err)"
   assert_eq "" "$(leftovers "$directory")" "temporaries after the run that followed a KILL"
 }
