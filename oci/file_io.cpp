@@ -1,6 +1,7 @@
 #include "oci/file_io.hpp"
 
 #include <fcntl.h>
+#include <signal.h>
 #include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -144,19 +145,70 @@ Status File::close() {
   return {};
 }
 
+TempRegistry& TempRegistry::process() {
+  // Never destroyed: a signal arriving while static objects are torn down at exit still
+  // finds it.
+  static auto* registry = new TempRegistry;
+  return *registry;
+}
+
+void TempRegistry::add(const std::filesystem::path& path) {
+  const std::lock_guard lock(m_mutex);
+  m_paths.insert(path);
+}
+
+void TempRegistry::forget(const std::filesystem::path& path) {
+  const std::lock_guard lock(m_mutex);
+  if (auto found = m_paths.find(path); found != m_paths.end()) m_paths.erase(found);
+}
+
+bool TempRegistry::contains(const std::filesystem::path& path) const {
+  const std::lock_guard lock(m_mutex);
+  return m_paths.count(path) > 0;
+}
+
+void TempRegistry::remove_all() {
+  const std::lock_guard lock(m_mutex);
+  for (const auto& path : m_paths) {
+    // A writer thread may create an entry in a tree between our listing and our rmdir
+    // (ENOTEMPTY): go again; it cannot register anything new while we hold the lock.
+    for (int attempt = 0; attempt < 100; ++attempt) {
+      std::error_code error;
+      std::filesystem::remove_all(path, error);
+      if (!error) break;
+    }
+  }
+  m_paths.clear();
+}
+
+TempPath::TempPath(std::filesystem::path path) : m_path(std::move(path)) {
+  if (!m_path.empty()) TempRegistry::process().add(m_path);
+}
+
 TempPath::~TempPath() {
   std::error_code ignored;
-  if (!m_path.empty()) std::filesystem::remove_all(m_path, ignored);
+  if (!m_path.empty()) {
+    std::filesystem::remove_all(m_path, ignored);
+    TempRegistry::process().forget(m_path);
+  }
 }
 
 TempPath& TempPath::operator=(TempPath&& other) noexcept {
   if (this != &other) {
     std::error_code ignored;
-    if (!m_path.empty()) std::filesystem::remove_all(m_path, ignored);
+    if (!m_path.empty()) {
+      std::filesystem::remove_all(m_path, ignored);
+      TempRegistry::process().forget(m_path);
+    }
     m_path = std::move(other.m_path);
     other.m_path.clear();
   }
   return *this;
+}
+
+void TempPath::release() {
+  if (!m_path.empty()) TempRegistry::process().forget(m_path);
+  m_path.clear();
 }
 
 UpdateLock& UpdateLock::operator=(UpdateLock&& other) noexcept {
@@ -195,31 +247,104 @@ Result<UpdateLock> UpdateLock::acquire(const std::filesystem::path& path, std::c
   }
 }
 
+namespace {
+
+constexpr std::string_view k_temp_marker = ".tmp-";
+constexpr std::size_t k_temp_random_digits = 16;
+
+// The pid in a name temporary_sibling made (".NAME.tmp-<pid>-<16 hex>"), or 0.
+pid_t temporary_owner(std::string_view name) {
+  if (name.size() < 2 || name.front() != '.') return 0;
+  const auto marker = name.rfind(k_temp_marker);
+  if (marker == std::string_view::npos || marker < 2) return 0;
+  std::string_view rest = name.substr(marker + k_temp_marker.size());
+  const auto dash = rest.find('-');
+  if (dash == 0 || dash == std::string_view::npos || dash > 9) return 0;
+  const std::string_view pid_digits = rest.substr(0, dash);
+  const std::string_view random = rest.substr(dash + 1);
+  if (random.size() != k_temp_random_digits) return 0;
+  for (char c : random) {
+    if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) return 0;
+  }
+  long pid = 0;
+  for (char c : pid_digits) {
+    if (c < '0' || c > '9') return 0;
+    pid = pid * 10 + (c - '0');
+  }
+  return static_cast<pid_t>(pid);
+}
+
+bool process_is_gone(pid_t pid) { return ::kill(pid, 0) != 0 && errno == ESRCH; }
+
+// O_TMPFILE files become names through /proc/self/fd (linkat with AT_EMPTY_PATH would need
+// CAP_DAC_READ_SEARCH): without /proc, temporaries are named.
+bool can_link_unnamed_files() {
+  static const bool available = ::access("/proc/self/fd", F_OK) == 0;
+  return available;
+}
+
+// Errors that mean "this filesystem or kernel has no O_TMPFILE", as open(2) lists them.
+bool lacks_unnamed_files(int error_number) {
+  return error_number == EOPNOTSUPP || error_number == EISDIR || error_number == EINVAL;
+}
+
+}  // namespace
+
 std::filesystem::path temporary_sibling(const std::filesystem::path& destination) {
   static thread_local std::mt19937_64 random{std::random_device{}()};
   const auto directory =
       destination.has_parent_path() ? destination.parent_path() : std::filesystem::path(".");
-  char suffix[24];
-  std::snprintf(suffix, sizeof suffix, "%016llx", static_cast<unsigned long long>(random()));
-  return directory / ("." + destination.filename().string() + ".tmp-" + suffix);
+  char suffix[48];
+  std::snprintf(suffix, sizeof suffix, "%ld-%016llx", static_cast<long>(::getpid()),
+                static_cast<unsigned long long>(random()));
+  return directory / ("." + destination.filename().string() + std::string(k_temp_marker) + suffix);
 }
 
-Result<AtomicFile> AtomicFile::create(const std::filesystem::path& destination) {
+std::size_t sweep_stale_temporaries(const std::filesystem::path& directory, std::chrono::seconds min_age) {
+  namespace fs = std::filesystem;
+  std::error_code error;
+  fs::directory_iterator entries(directory, error);
+  if (error) return 0;
+  const auto now = fs::file_time_type::clock::now();
+  std::size_t removed = 0;
+  for (const auto& entry : entries) {
+    const pid_t owner = temporary_owner(entry.path().filename().native());
+    if (owner <= 0 || owner == ::getpid() || !process_is_gone(owner)) continue;
+    const auto modified = fs::last_write_time(entry.path(), error);
+    if (error || now - modified < min_age) continue;
+    if (fs::remove_all(entry.path(), error) > 0 && !error) ++removed;
+  }
+  return removed;
+}
+
+Result<AtomicFile> AtomicFile::create(const std::filesystem::path& destination, TempFileKind kind) {
+  const auto directory =
+      destination.has_parent_path() ? destination.parent_path() : std::filesystem::path(".");
+  sweep_stale_temporaries(directory);
   AtomicFile atomic;
   atomic.m_destination = destination;
-  atomic.m_temp = temporary_sibling(destination);
-  auto file = File::create(atomic.m_temp);
-  if (!file) return file.error();
-  atomic.m_file = std::move(*file);
+  if (kind == TempFileKind::unnamed_where_supported && can_link_unnamed_files()) {
+    atomic.m_file.m_fd = ::open(directory.c_str(), O_TMPFILE | O_WRONLY | O_CLOEXEC, 0644);
+    if (atomic.m_file.m_fd < 0 && !lacks_unnamed_files(errno))
+      return io_error("creating a temporary file in", directory, errno);
+    atomic.m_file.m_path = destination;
+  }
+  if (atomic.m_file.m_fd < 0) {
+    atomic.m_temp = temporary_sibling(destination);
+    TempRegistry::process().add(atomic.m_temp);
+    auto file = File::create(atomic.m_temp);
+    if (!file) return file.error();
+    atomic.m_file = std::move(*file);
+  }
   // Replacing a file keeps its mode and (where we may) its owner: `docker save` writes
   // 0600, and chalking must not widen that to 0644. Set now, so a caller may still chmod.
   struct stat existing {};
   if (::stat(destination.c_str(), &existing) == 0 && S_ISREG(existing.st_mode)) {
     if (::fchmod(atomic.m_file.fd(), existing.st_mode & 07777) != 0) {
-      return io_error("setting the mode of", atomic.m_temp, errno);
+      return io_error("setting the mode of", atomic.m_file.path(), errno);
     }
     if (::fchown(atomic.m_file.fd(), existing.st_uid, existing.st_gid) != 0 && errno != EPERM) {
-      return io_error("setting the owner of", atomic.m_temp, errno);
+      return io_error("setting the owner of", atomic.m_file.path(), errno);
     }
   }
   return atomic;
@@ -230,35 +355,53 @@ AtomicFile::AtomicFile(AtomicFile&& other) noexcept
       m_temp(std::move(other.m_temp)),
       m_destination(std::move(other.m_destination)),
       m_done(other.m_done) {
+  other.m_temp.clear();
   other.m_done = true;
 }
 
 AtomicFile& AtomicFile::operator=(AtomicFile&& other) noexcept {
   if (this != &other) {
-    if (!m_done) std::filesystem::remove(m_temp);
+    discard();
     m_file = std::move(other.m_file);
     m_temp = std::move(other.m_temp);
     m_destination = std::move(other.m_destination);
     m_done = other.m_done;
+    other.m_temp.clear();
     other.m_done = true;
   }
   return *this;
 }
 
-AtomicFile::~AtomicFile() {
-  if (!m_done) {
-    std::error_code ignored;
-    std::filesystem::remove(m_temp, ignored);
-  }
+AtomicFile::~AtomicFile() { discard(); }
+
+// An unnamed file needs nothing: closing its descriptor frees it.
+void AtomicFile::discard() {
+  if (m_done || m_temp.empty()) return;
+  std::error_code ignored;
+  std::filesystem::remove(m_temp, ignored);
+  TempRegistry::process().forget(m_temp);
 }
 
 Status AtomicFile::commit(bool durable) {
   if (durable) {
     if (auto synced = m_file.sync(); !synced) return synced;
   }
+  if (m_temp.empty()) {
+    // A killed run between link and rename leaves this name: its pid lets a sweep remove it.
+    const auto linked = temporary_sibling(m_destination);
+    TempRegistry::process().add(linked);
+    const std::string descriptor = "/proc/self/fd/" + std::to_string(m_file.fd());
+    if (::linkat(AT_FDCWD, descriptor.c_str(), AT_FDCWD, linked.c_str(), AT_SYMLINK_FOLLOW) != 0) {
+      const int error_number = errno;
+      TempRegistry::process().forget(linked);
+      return io_error("linking a temporary file in as", linked, error_number);
+    }
+    m_temp = linked;
+  }
   if (auto closed = m_file.close(); !closed) return closed;
   if (::rename(m_temp.c_str(), m_destination.c_str()) != 0)
     return io_error("renaming into", m_destination, errno);
+  TempRegistry::process().forget(m_temp);
   m_done = true;
   return {};
 }

@@ -628,7 +628,9 @@ Status write_layout(const ImageSet& set, const WriteOptions& options) {
   fs::path directory = destination;
   TempPath cleanup;
   if (!in_place) {
-    directory = temporary_sibling(destination.has_filename() ? destination : destination.parent_path());
+    const fs::path named = destination.has_filename() ? destination : destination.parent_path();
+    sweep_stale_temporaries(named.has_parent_path() ? named.parent_path() : fs::path("."));
+    directory = temporary_sibling(named);
     cleanup = TempPath{directory};
   }
   fs::create_directories(directory / "blobs" / "sha256", error);

@@ -35,10 +35,12 @@ Result<BuiltLayer> build_layer(std::vector<LayerFile> files, Compression compres
                                const fs::path& temp_directory, std::int64_t mtime) {
   std::sort(files.begin(), files.end(),
             [](const LayerFile& a, const LayerFile& b) { return a.name < b.name; });
+  sweep_stale_temporaries(temp_directory);
+  // Registered before it exists, so a termination signal never misses it.
   const fs::path tar_path = temporary_sibling(temp_directory / "layer.tar");
+  TempPath tar_cleanup{tar_path};
   auto tar_file = File::create(tar_path);
   if (!tar_file) return tar_file.error();
-  TempPath tar_cleanup{tar_path};
   Descriptor tar_descriptor;
   {
     auto writer = TarWriter::open(*tar_file, Compression::none, tar_path.string(), true);
@@ -69,9 +71,9 @@ Result<BuiltLayer> build_layer(std::vector<LayerFile> files, Compression compres
     return built;
   }
   const fs::path gzip_path = temporary_sibling(temp_directory / "layer.tar.gz");
+  TempPath gzip_cleanup{gzip_path};
   auto gzip_output = File::create(gzip_path);
   if (!gzip_output) return gzip_output.error();
-  TempPath gzip_cleanup{gzip_path};
   auto tar_input = File::open_read(tar_path);
   if (!tar_input) return tar_input.error();
   auto compressed = gzip_file(*tar_input, *gzip_output, gzip_path.string());

@@ -9,6 +9,7 @@
 #include "plugin/chalk/report.hpp"
 #include "plugin/cli/hooks.hpp"
 #include "plugin/cli/runtime.hpp"
+#include "plugin/cli/termination.hpp"
 
 namespace {
 
@@ -62,4 +63,10 @@ int run(int argc, char** argv) {
 
 }  // namespace
 
-int main(int argc, char** argv) { return run(argc, argv); }
+int main(int argc, char** argv) {
+  // First, before any thread exists: an interrupted run removes its temporaries, then dies
+  // of the signal.
+  const sigset_t termination = chalk::cli::block_termination_signals();
+  chalk::cli::start_termination_cleanup(termination, oci::TempRegistry::process());
+  return run(argc, argv);
+}

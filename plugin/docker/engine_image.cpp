@@ -167,18 +167,10 @@ oci::Status write_thin_archive(const oci::Image& image, const std::vector<std::s
 oci::Result<SavedImage> save_engine_image(Engine& engine, const std::string& reference,
                                           const fs::path& directory) {
   SavedImage saved;
-  saved.archive = oci::temporary_sibling(directory / "saved.tar");
-  if (auto ok = engine.save_image(reference, saved.archive); !ok) {
-    std::error_code ignored;
-    fs::remove(saved.archive, ignored);
-    return ok.error();
-  }
-  auto set = oci::read_docker_archive(saved.archive);
-  if (!set) {
-    std::error_code ignored;
-    fs::remove(saved.archive, ignored);
-    return set.error();
-  }
+  saved.archive = oci::TempPath{oci::temporary_sibling(directory / "saved.tar")};
+  if (auto ok = engine.save_image(reference, saved.archive.path()); !ok) return ok.error();
+  auto set = oci::read_docker_archive(saved.archive.path());
+  if (!set) return set.error();
   saved.set = std::move(*set);
   return saved;
 }

@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "oci/file_io.hpp"
 #include "oci/formats.hpp"
 #include "plugin/docker/engine.hpp"
 
@@ -33,7 +34,7 @@ oci::Status write_thin_archive(const oci::Image& image, const std::vector<std::s
 // `docker save` into a temporary archive under `directory` and read it back.
 struct SavedImage {
   oci::ImageSet set;
-  std::filesystem::path archive;  // removed by the caller
+  oci::TempPath archive;  // what `set` reads: registered for signal clean-up before docker writes it
 };
 oci::Result<SavedImage> save_engine_image(Engine& engine, const std::string& reference,
                                           const std::filesystem::path& directory);

@@ -106,7 +106,7 @@ oci::Status write_with_config(const fs::path& executable, std::string_view confi
   if (auto ok = output->file().write_all(config); !ok) return ok;
   if (auto ok = output->file().write_all(trailer, sizeof trailer); !ok) return ok;
   if (::fchmod(output->file().fd(), info.st_mode & 07777) != 0) {
-    return oci::make_error(oci::Errc::io, "setting the mode of `" + output->temp_path().string() + "`");
+    return oci::make_error(oci::Errc::io, "setting the mode of `" + output->file().path().string() + "`");
   }
   return output->commit(true);
 }

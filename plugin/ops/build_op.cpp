@@ -86,8 +86,8 @@ BuildOutcome build_and_chalk(const BuildRequest& request, docker::DockerClient& 
       // Created here first: if the temporary directory is unusable, docker must not fail
       // writing its --iidfile there; the build then runs as typed and stays unchalked.
       const auto path = oci::temporary_sibling(request.temp_directory / "iid");
+      own_iidfile = oci::TempPath{path};
       if (oci::write_file_atomically(path, "")) {
-        own_iidfile = oci::TempPath{path};
         iidfile = path.string();
         docker_args = build::with_iidfile(request.args, iidfile);
       } else {

@@ -40,7 +40,6 @@ oci::Result<EngineChalked> chalk_by_save_load(docker::Engine& engine, const std:
                                               const ChalkRequest& chalk, const fs::path& temp_directory) {
   auto saved = docker::save_engine_image(engine, built_id, temp_directory);
   if (!saved) return saved.error();
-  oci::TempPath saved_archive{saved->archive};
   EngineChalked chalked;
   auto set = chalk_set(saved->set, chalk, "", chalked.chalks, chalked.warnings);
   if (!set) return set.error();

@@ -3,7 +3,8 @@
 # `docker chalk build -t mychalkedcontainer .` (a name without `:TAG`) chalks the image and
 # prints the build report; every shape of `-t` (name, name:tag, host:port/name,
 # host:port/name:tag, several at once) ends on the chalked image; `insert` of a local image
-# finds its tag by any spelling of the same reference.
+# finds its tag by any spelling of the same reference; `-t name@sha256:…` is refused as docker
+# refuses it (its error, its status, nothing chalked).
 source "$(dirname "$0")/lib.sh"
 require_engine
 use_chalk_plugin
@@ -67,3 +68,23 @@ docker chalk insert "docker.io/library/$plain:latest" >insert.json 2>insert.err 
 image=$(json insert.json 'd[0]["_CHALKS"][0]["_IMAGE_ID"]')
 assert_eq "sha256:$image" "$(image_id "$plain:latest")" "$plain:latest moved to the chalked image"
 assert_eq "$before" "$(image_id "$plain:other")" "the other tag stays on the original image"
+
+note "-t name@sha256:<digest> is refused as docker build refuses it, and nothing is chalked"
+digested=$(unique_name chalk-e2e-digest)@sha256:$(printf '%064d' 0 | tr 0 a)
+kept=$(unique_name chalk-e2e-kept):1
+remove_image_at_exit "$kept"
+set +e
+(cd app && docker build -t "$kept" -t "$digested" .) >docker-digest.out 2>docker-digest.err
+docker_status=$?
+(cd app && docker chalk build -t "$kept" -t "$digested" .) >digest.out 2>digest.err
+chalk_status=$?
+set -e
+[ "$docker_status" -ne 0 ] || fail "docker build accepted a digest as a tag: the comparison is moot"
+assert_eq "$docker_status" "$chalk_status" "exit status of docker chalk build -t NAME@sha256:..."
+docker_error=$(grep -i 'digest' docker-digest.err | tail -1)
+[ -n "$docker_error" ] || fail "docker's refusal does not mention the digest: $(cat docker-digest.err)"
+assert_contains "$(cat digest.err)" "$docker_error" "stderr of docker chalk build -t NAME@sha256:..."
+assert_not_contains "$(cat digest.out)" '"CHALK_ID"' "stdout of the refused build"
+if docker image inspect "$kept" >/dev/null 2>&1; then
+  fail "the refused build left $kept behind"
+fi

@@ -11,6 +11,7 @@
 #include <fstream>
 
 #include "oci/digest.hpp"
+#include "oci/file_io.hpp"
 
 namespace chalk::ops {
 namespace {
@@ -23,7 +24,9 @@ class FakeDocker final : public docker::DockerClient {
   oci::Result<int> stream(const std::vector<std::string>& args) override {
     calls.push_back(args);
     for (std::size_t i = 0; i + 1 < args.size(); ++i) {
-      if (args[i] == "--iidfile") std::ofstream(args[i + 1]) << "sha256:built";
+      if (args[i] != "--iidfile") continue;
+      std::ofstream(args[i + 1]) << "sha256:built";
+      iidfile_registered = oci::TempRegistry::process().contains(args[i + 1]);
     }
     return exit_code;
   }
@@ -34,6 +37,7 @@ class FakeDocker final : public docker::DockerClient {
   }
   std::vector<std::vector<std::string>> calls;
   int exit_code = 0;
+  bool iidfile_registered = false;  // our own --iidfile, removed by a signal's clean-up
 };
 
 // An engine holding one one-layer image; records each call, fails the ones it is told to.
@@ -55,8 +59,9 @@ class RecordingEngine final : public docker::Engine {
     return oci::Json::array(
         {{{"CreatedAt", "2024-01-01T00:00:00Z"}, {"CreatedBy", "ADD file:x in /"}, {"Size", 5}}});
   }
-  oci::Status save_image(const std::string& reference, const fs::path&) override {
+  oci::Status save_image(const std::string& reference, const fs::path& archive) override {
     calls.push_back("save " + reference);
+    save_target_registered = oci::TempRegistry::process().contains(archive);
     return oci::make_error(oci::Errc::docker, "saving image `" + reference + "`: engine gone");
   }
   oci::Result<std::string> load_image(const fs::path& archive) override {
@@ -74,6 +79,7 @@ class RecordingEngine final : public docker::Engine {
   std::vector<std::string> calls;
   std::string loaded;
   bool fail_load = false;
+  bool save_target_registered = false;  // a signal during docker save would remove the archive
 };
 
 class BuildOpTest : public ::testing::Test {
@@ -103,6 +109,7 @@ TEST_F(BuildOpTest, ChalksTheBuiltImageByAThinLoad) {
   ASSERT_EQ(6U, docker_build.size());
   EXPECT_EQ((std::vector<std::string>{"build", "-t", "app:1", "--iidfile", docker_build[4], "."}),
             docker_build);
+  EXPECT_TRUE(m_docker.iidfile_registered) << "a signal during the build would leave our --iidfile";
   EXPECT_EQ((std::vector<std::string>{"inspect sha256:built", "history sha256:built", "load"}),
             m_engine.calls);
   ASSERT_TRUE(outcome.report.has_value()) << (outcome.warnings.empty() ? "" : outcome.warnings[0]);
@@ -133,6 +140,7 @@ TEST_F(BuildOpTest, AFailedThinLoadFallsBackToSaveAndFailsOpen) {
   EXPECT_NE(std::string::npos, outcome.warnings[0].find("loading: refused"));
   EXPECT_NE(std::string::npos, outcome.warnings[0].find("engine gone"));
   EXPECT_NE(std::string::npos, outcome.warnings[0].find("image left unchalked"));
+  EXPECT_TRUE(m_engine.save_target_registered) << "docker save wrote into an unregistered temporary";
 }
 
 TEST_F(BuildOpTest, AFailedDockerBuildIsReportedAndNothingIsChalked) {

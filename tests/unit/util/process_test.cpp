@@ -1,6 +1,8 @@
 #include "oci/util/process.hpp"
 
 #include <gtest/gtest.h>
+#include <pthread.h>
+#include <signal.h>
 #include <unistd.h>
 
 #include <chrono>
@@ -46,6 +48,20 @@ TEST(RunProcess, DiscardedStderrGoesNowhere) {
   EXPECT_EQ("", testing::internal::GetCapturedStderr());
   EXPECT_EQ("out\n", result.out);
   EXPECT_EQ("", result.err);
+}
+
+TEST(RunProcess, ChildrenStartWithNoSignalBlocked) {
+  // docker-chalk blocks termination signals in every thread for its clean-up thread: a
+  // child must still die of a Ctrl-C.
+  sigset_t termination;
+  sigemptyset(&termination);
+  sigaddset(&termination, SIGINT);
+  sigaddset(&termination, SIGTERM);
+  sigset_t before;
+  ASSERT_EQ(pthread_sigmask(SIG_BLOCK, &termination, &before), 0);
+  const auto result = run({"/bin/grep", {"^SigBlk:", "/proc/self/status"}});
+  pthread_sigmask(SIG_SETMASK, &before, nullptr);
+  EXPECT_EQ("SigBlk:\t0000000000000000\n", result.out);
 }
 
 TEST(RunProcess, StdinIsEmptyUnlessGiven) {
