@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "oci/blob.hpp"
 #include "oci/digest.hpp"
 #include "oci/registry_auth.hpp"
 #include "tests/support/http_server.hpp"
@@ -56,6 +57,24 @@ class FakeRegistry {
   std::optional<std::pair<std::string, std::string>> manifest(const std::string& repository,
                                                               const std::string& reference) {
     return find(m_manifests, repository, reference);
+  }
+
+  // A one-layer image (`layer`, uncompressed) stored under `repository:tag`, as a
+  // builder's push leaves it; returns its manifest digest.
+  std::string add_image(const std::string& repository, const std::string& tag, const std::string& layer) {
+    const std::string config = R"({"architecture":"amd64","os":"linux","config":{"Cmd":["sh"]},)"
+                               R"("rootfs":{"type":"layers","diff_ids":[")" +
+                               oci::sha256_digest(layer).str() + R"("]}})";
+    const std::string layer_digest = add_blob(repository, layer);
+    const std::string config_digest = add_blob(repository, config);
+    const std::string manifest =
+        R"({"schemaVersion":2,"mediaType":")" + std::string(oci::media_type::oci_manifest) +
+        R"(","config":{"mediaType":")" + oci::media_type::oci_config + R"(","digest":")" + config_digest +
+        R"(","size":)" + std::to_string(config.size()) + R"(},"layers":[{"mediaType":")" +
+        oci::media_type::oci_layer + R"(","digest":")" + layer_digest + R"(","size":)" +
+        std::to_string(layer.size()) + "}]}";
+    add_manifest(repository, tag, oci::media_type::oci_manifest, manifest);
+    return oci::sha256_digest(manifest).str();
   }
 
   // "METHOD path" of every registry request, without the /v2/ ping and the token endpoint.

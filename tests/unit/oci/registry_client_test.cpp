@@ -354,26 +354,10 @@ TEST(RegistryTransport, LoopbackRegistryMayUsePlainHttp) {
   EXPECT_TRUE(*present);
 }
 
-// A one-layer image stored in `repository` under `tag`; returns the layer's bytes.
-std::string store_image(FakeRegistry& registry, const std::string& repository, const std::string& tag) {
-  const std::string layer = patterned(3000);
-  const std::string config =
-      R"({"architecture":"amd64","os":"linux","rootfs":{"type":"layers","diff_ids":[")" +
-      sha256_digest(layer).str() + R"("]}})";
-  const std::string layer_digest = registry.add_blob(repository, layer);
-  const std::string config_digest = registry.add_blob(repository, config);
-  const std::string manifest = R"({"schemaVersion":2,"mediaType":")" + std::string(media_type::oci_manifest) +
-                               R"(","config":{"mediaType":")" + media_type::oci_config + R"(","digest":")" +
-                               config_digest + R"(","size":)" + std::to_string(config.size()) +
-                               R"(},"layers":[{"mediaType":")" + media_type::oci_layer + R"(","digest":")" +
-                               layer_digest + R"(","size":)" + std::to_string(layer.size()) + "}]}";
-  registry.add_manifest(repository, tag, media_type::oci_manifest, manifest);
-  return layer;
-}
-
 TEST(RegistryImage, ReadingFetchesTheManifestAndConfigButNoLayer) {
   FakeRegistry registry;
-  const std::string layer = store_image(registry, "app", "v1");
+  const std::string layer = patterned(3000);
+  registry.add_image("app", "v1", layer);
   auto client = std::make_shared<RegistryClient>(registry.host(), options_with());
   auto reference = parse_reference(registry.host() + "/app:v1");
   ASSERT_TRUE(reference);
@@ -390,7 +374,8 @@ TEST(RegistryImage, ReadingFetchesTheManifestAndConfigButNoLayer) {
 
 TEST(RegistryImage, WritingMountsBlobsFromTheSourceAndMovesTheTagLast) {
   FakeRegistry registry;
-  const std::string layer = store_image(registry, "app", "v1");
+  const std::string layer = patterned(3000);
+  registry.add_image("app", "v1", layer);
   auto client = std::make_shared<RegistryClient>(registry.host(), options_with());
   auto set = read_registry_image(client, *parse_reference(registry.host() + "/app:v1"));
   ASSERT_TRUE(set) << set.error().message;
