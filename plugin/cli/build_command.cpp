@@ -19,8 +19,8 @@ void add_build_command(CLI::App& app, Runtime& runtime) {
       "If chalking fails, the image docker built is left as it is, with a warning.\n"
       "--push (or --output type=registry) with the classic builder, which cannot push: the plugin\n"
       "builds, chalks, pushes each -t tag with docker push and prints a push report after the build\n"
-      "report. buildx pushes by itself, before chalk can mark the image: chalk it there afterwards\n"
-      "with `docker chalk insert docker://TAG`.",
+      "report. buildx pushes by itself: the plugin then chalks each -t tag in its registry (as\n"
+      "`docker chalk insert docker://TAG` does) and prints the build and push reports.",
       "docker build's own (0 when it built and chalking succeeded or failed open); 1 a rejected config;\n"
       "2 bad usage (--config without a FILE)",
       "docker chalk build --config my.c4m -t app:1 ."));

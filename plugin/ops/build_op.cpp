@@ -70,6 +70,59 @@ int push_tags(const build::BuildInvocation& invocation, docker::DockerClient& cl
   return exit_code;
 }
 
+// `docker build ARGS`, its output streamed (under -q captured: stdout kept for the caller,
+// stderr passed on); sets the outcome's exit code. False when docker could not run at all.
+bool run_docker_build(docker::DockerClient& client, const std::vector<std::string>& args, BuildOutcome& outcome) {
+  std::vector<std::string> full{"build"};
+  full.insert(full.end(), args.begin(), args.end());
+  if (outcome.quiet) {
+    auto captured = client.capture(full);
+    if (!captured) {
+      outcome.exit_code = 1;
+      outcome.warnings.push_back(captured.error().message);
+      return false;
+    }
+    std::cerr << captured->err;
+    outcome.exit_code = captured->exit_code;
+    outcome.quiet_output = captured->out;
+    return true;
+  }
+  auto status = client.stream(full);
+  if (!status) {
+    outcome.exit_code = 1;
+    outcome.warnings.push_back(status.error().message);
+    return false;
+  }
+  outcome.exit_code = *status;
+  return true;
+}
+
+// What a build adds to its mark (git, DOCKER_FILE, DOCKER_LABELS) and to each report entry
+// (DOCKERFILE_PATH, DOCKER_CONTEXT).
+struct BuildFields {
+  oci::Json mark;
+  oci::Json entry;
+};
+
+BuildFields build_fields_of(const build::BuildInvocation& invocation, const fs::path& cwd) {
+  const fs::path context_dir = [&] {
+    if (invocation.context == "-" || invocation.context.find("://") != std::string::npos ||
+        invocation.context.rfind("git@", 0) == 0) {
+      return cwd;
+    }
+    return fs::absolute(cwd / invocation.context);
+  }();
+  const oci::Json dockerfile = build::dockerfile_fields(invocation, cwd);
+  BuildFields fields{build::git_fields(context_dir), oci::Json::object()};
+  for (const char* key : {"DOCKER_FILE", "DOCKER_LABELS"}) {
+    if (dockerfile.contains(key)) fields.mark[key] = dockerfile[key];
+  }
+  for (const char* key : {"DOCKERFILE_PATH", "DOCKER_CONTEXT"}) {
+    if (dockerfile.contains(key)) fields.entry[key] = dockerfile[key];
+  }
+  return fields;
+}
+
 // docker build, then chalking; fail open.
 BuildOutcome build_and_chalk(const BuildRequest& request, docker::DockerClient& client,
                              docker::Engine& engine, const ReportContext& context) {
@@ -99,27 +152,7 @@ BuildOutcome build_and_chalk(const BuildRequest& request, docker::DockerClient& 
                                "); running docker build without chalking");
   }
 
-  std::vector<std::string> full{"build"};
-  full.insert(full.end(), docker_args.begin(), docker_args.end());
-  if (outcome.quiet) {
-    auto captured = client.capture(full);
-    if (!captured) {
-      outcome.exit_code = 1;
-      outcome.warnings.push_back(captured.error().message);
-      return outcome;
-    }
-    std::cerr << captured->err;
-    outcome.exit_code = captured->exit_code;
-    outcome.quiet_output = captured->out;
-  } else {
-    auto status = client.stream(full);
-    if (!status) {
-      outcome.exit_code = 1;
-      outcome.warnings.push_back(status.error().message);
-      return outcome;
-    }
-    outcome.exit_code = *status;
-  }
+  if (!run_docker_build(client, docker_args, outcome)) return outcome;
 
   oci::Json report = report_envelope("build", context);
   report["_OP_EXIT_CODE"] = outcome.exit_code;
@@ -128,12 +161,6 @@ BuildOutcome build_and_chalk(const BuildRequest& request, docker::DockerClient& 
     outcome.failure = report;
     return outcome;
   }
-  if (invocation->push) {
-    outcome.warnings.push_back(
-        "buildx pushed docker's image before chalk could mark it; chalk it in the registry with "
-        "`docker chalk insert docker://TAG`");
-  }
-
   const std::string built_id = [&] {
     auto text = oci::read_small_file(iidfile, 4096);
     return text ? trim(*text) : std::string();
@@ -159,22 +186,11 @@ BuildOutcome build_and_chalk(const BuildRequest& request, docker::DockerClient& 
     return outcome;
   }
 
-  const fs::path context_dir = [&] {
-    if (invocation->context == "-" || invocation->context.find("://") != std::string::npos ||
-        invocation->context.rfind("git@", 0) == 0) {
-      return request.cwd;
-    }
-    return fs::absolute(request.cwd / invocation->context);
-  }();
-  const oci::Json dockerfile = build::dockerfile_fields(*invocation, request.cwd);
-  oci::Json mark_fields = build::git_fields(context_dir);
-  for (const char* key : {"DOCKER_FILE", "DOCKER_LABELS"}) {
-    if (dockerfile.contains(key)) mark_fields[key] = dockerfile[key];
-  }
+  BuildFields fields = build_fields_of(*invocation, request.cwd);
   ChalkRequest chalk =
       new_chalk_request(context, request.config_source, request.shim, true, request.temp_directory);
   chalk.tags = invocation->tags;
-  chalk.build_fields = std::move(mark_fields);
+  chalk.build_fields = std::move(fields.mark);
 
   auto chalked = chalk_engine_image(engine, built_id, chalk, request.temp_directory);
   if (!chalked) {
@@ -187,11 +203,7 @@ BuildOutcome build_and_chalk(const BuildRequest& request, docker::DockerClient& 
       outcome.warnings.push_back("updating --iidfile: " + ok.error().message);
     }
   }
-  for (auto& entry : chalked->chalks) {
-    for (const char* key : {"DOCKERFILE_PATH", "DOCKER_CONTEXT"}) {
-      if (dockerfile.contains(key)) entry[key] = dockerfile[key];
-    }
-  }
+  for (auto& entry : chalked->chalks) entry.update(fields.entry);
   outcome.image_id = chalked->image_id;
   if (outcome.quiet) outcome.quiet_output = chalked->image_id + "\n";
   report["_CHALKS"] = chalked->chalks;
@@ -201,14 +213,75 @@ BuildOutcome build_and_chalk(const BuildRequest& request, docker::DockerClient& 
   return outcome;
 }
 
+// buildx --push sends docker's image straight to the registry (never to the engine): chalk
+// it there, as `insert docker://TAG` does, each -t tag moved to the chalked image. The build
+// report and a push report carry the digests the registry then serves. Fail open: a tag
+// that cannot be chalked keeps docker's image, with a warning.
+BuildOutcome build_pushed_by_buildx(const BuildRequest& request, const build::BuildInvocation& invocation,
+                                    docker::DockerClient& client, const ReportContext& context) {
+  BuildOutcome outcome;
+  outcome.quiet = invocation.quiet;
+  if (!run_docker_build(client, request.args, outcome)) return outcome;
+  oci::Json report = report_envelope("build", context);
+  report["_OP_EXIT_CODE"] = outcome.exit_code;
+  if (outcome.exit_code != 0) {
+    report["_OP_CHALK_COUNT"] = 0;
+    outcome.failure = report;
+    return outcome;
+  }
+  const BuildFields fields = build_fields_of(invocation, request.cwd);
+  oci::Json chalks = oci::Json::array();
+  oci::Json unmarked = oci::Json::array();
+  oci::Json errors = oci::Json::array();
+  for (const auto& tag : invocation.tags) {
+    ChalkRequest chalk =
+        new_chalk_request(context, request.config_source, request.shim, true, request.temp_directory);
+    chalk.build_fields = fields.mark;
+    auto chalked = chalk_registry_tag(tag, std::move(chalk), request.registry, context);
+    if (!chalked) {
+      outcome.warnings.push_back("chalking `" + tag + "` in its registry after buildx pushed it: " +
+                                 chalked.error().message + "; the pushed image is left unchalked");
+      unmarked.push_back(tag);
+      errors.push_back(chalked.error().message);
+      continue;
+    }
+    for (const auto& warning : chalked->outcome.warnings) outcome.warnings.push_back(warning);
+    for (auto entry : chalked->outcome.report["_CHALKS"]) {
+      entry.update(fields.entry);
+      chalks.push_back(std::move(entry));
+    }
+  }
+  if (invocation.tags.empty()) {
+    const std::string cause = "the build names no -t tag to chalk in the registry";
+    outcome.warnings.push_back(cause + "; the pushed image is left unchalked");
+    unmarked.push_back("the built image");
+    errors.push_back(cause);
+  }
+  report["_OP_CHALK_COUNT"] = chalks.size();
+  report["_OP_UNMARKED_COUNT"] = unmarked.size();
+  if (!chalks.empty()) report["_CHALKS"] = chalks;
+  if (!unmarked.empty()) {
+    report["_UNMARKED"] = unmarked;
+    report["_OP_ERRORS"] = errors;
+  }
+  if (chalks.empty()) {
+    outcome.failure = report;
+    return outcome;
+  }
+  outcome.report = report;
+  oci::Json push = push_report_of(chalks, context);
+  push["_OP_EXIT_CODE"] = 0;
+  outcome.push = std::move(push);
+  return outcome;
+}
+
 }  // namespace
 
 BuildOutcome build(const BuildRequest& request, docker::DockerClient& client, docker::Engine& engine,
                    const ReportContext& context) {
   auto invocation = build::parse_build_args(request.args);
-  if (!invocation || !invocation->push || !classic_builder(client)) {
-    return build_and_chalk(request, client, engine, context);
-  }
+  if (!invocation || !invocation->push) return build_and_chalk(request, client, engine, context);
+  if (!classic_builder(client)) return build_pushed_by_buildx(request, *invocation, client, context);
   // The classic builder cannot push: build without asking it to, chalk, push the result.
   BuildRequest without = request;
   without.args = build::without_push(request.args);

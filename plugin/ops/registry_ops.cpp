@@ -149,6 +149,44 @@ void add_repository_keys(oci::Json& entry, const oci::Reference& reference, cons
   }
 }
 
+namespace {
+
+// Chalks the image `source` names and writes it to `output`, its tag moved last; the
+// report (of `operation`) carries the digests pushed.
+oci::Result<RegistryInsertOutcome> chalk_into_registry(const oci::Reference& source, const oci::Reference& output,
+                                                       ChalkRequest chalk, const RegistryAccess& access,
+                                                       const ReportContext& context, const char* operation) {
+  auto source_client = make_registry_client(source.registry_host(), access);
+  if (!source_client) return source_client.error();
+  std::shared_ptr<oci::RegistryClient> output_client = *source_client;
+  if (output.registry_host() != source.registry_host()) {
+    auto other = make_registry_client(output.registry_host(), access);
+    if (!other) return other.error();
+    output_client = *other;
+  }
+  auto set = oci::read_registry_image(*source_client, source);
+  if (!set) return set.error();
+
+  chalk.tags = {output.familiar()};
+  RegistryInsertOutcome result;
+  oci::Json chalks = oci::Json::array();
+  auto chalked = chalk_set(*set, chalk, "", chalks, result.outcome.warnings);
+  if (!chalked) return chalked.error();
+  const oci::Node& node = chalked->entries.front().node;
+  auto pushed = oci::write_registry_image(*output_client, node, output);
+  if (!pushed) return pushed.error();
+  result.bytes_uploaded = pushed->bytes_uploaded;
+  const ServedDigests served = digests_of(node);
+  for (auto& entry : chalks) add_repository_keys(entry, output, served, entry.value("DOCKER_PLATFORM", ""));
+  result.outcome.report = report_envelope(operation, context);
+  result.outcome.report["_CHALKS"] = chalks;
+  result.outcome.report["_OP_CHALK_COUNT"] = chalks.size();
+  result.outcome.report["_OP_UNMARKED_COUNT"] = 0;
+  return result;
+}
+
+}  // namespace
+
 oci::Result<RegistryInsertOutcome> insert_registry_image(const InsertRequest& request,
                                                          const std::string& output,
                                                          const RegistryAccess& access,
@@ -165,36 +203,34 @@ oci::Result<RegistryInsertOutcome> insert_registry_image(const InsertRequest& re
     return oci::make_error(oci::Errc::invalid_argument,
                            "output `" + output + "`: name a tag to write, not a digest");
   }
-  auto source_client = make_registry_client(source_ref->registry_host(), access);
-  if (!source_client) return source_client.error();
-  std::shared_ptr<oci::RegistryClient> output_client = *source_client;
-  if (output_ref->registry_host() != source_ref->registry_host()) {
-    auto other = make_registry_client(output_ref->registry_host(), access);
-    if (!other) return other.error();
-    output_client = *other;
-  }
-  auto set = oci::read_registry_image(*source_client, *source_ref);
-  if (!set) return set.error();
-
   ChalkRequest chalk =
       new_chalk_request(context, request.config_source, request.shim, request.wrap, request.temp_directory);
-  chalk.tags = {output_ref->familiar()};
-  RegistryInsertOutcome result;
-  oci::Json chalks = oci::Json::array();
-  auto chalked = chalk_set(*set, chalk, "", chalks, result.outcome.warnings);
-  if (!chalked) return chalked.error();
-  const oci::Node& node = chalked->entries.front().node;
-  auto pushed = oci::write_registry_image(*output_client, node, *output_ref);
-  if (!pushed) return pushed.error();
-  result.bytes_uploaded = pushed->bytes_uploaded;
-  const ServedDigests served = digests_of(node);
-  for (auto& entry : chalks)
-    add_repository_keys(entry, *output_ref, served, entry.value("DOCKER_PLATFORM", ""));
-  result.outcome.report = report_envelope("insert", context);
-  result.outcome.report["_CHALKS"] = chalks;
-  result.outcome.report["_OP_CHALK_COUNT"] = chalks.size();
-  result.outcome.report["_OP_UNMARKED_COUNT"] = 0;
-  return result;
+  return chalk_into_registry(*source_ref, *output_ref, std::move(chalk), access, context, "insert");
+}
+
+oci::Result<RegistryInsertOutcome> chalk_registry_tag(const std::string& tag, ChalkRequest chalk,
+                                                      const RegistryAccess& access, const ReportContext& context) {
+  auto reference = parse_target(tag);
+  if (!reference) return reference.error();
+  return chalk_into_registry(*reference, *reference, std::move(chalk), access, context, "build");
+}
+
+oci::Json push_report_of(const oci::Json& chalks, const ReportContext& context) {
+  oci::Json report = report_envelope("push", context);
+  oci::Json entries = oci::Json::array();
+  for (const auto& chalk : chalks) {
+    oci::Json entry = oci::Json::object();
+    for (const char* key : {"CHALK_ID", "METADATA_ID", "_CURRENT_HASH", "_REPO_DIGESTS", "_REPO_TAGS",
+                            "_REPO_LIST_DIGESTS"}) {
+      if (chalk.contains(key)) entry[key] = chalk[key];
+    }
+    entry["_OP_ARTIFACT_TYPE"] = "Docker Image";
+    entries.push_back(std::move(entry));
+  }
+  if (!entries.empty()) report["_CHALKS"] = entries;
+  report["_OP_CHALK_COUNT"] = entries.size();
+  report["_OP_UNMARKED_COUNT"] = 0;
+  return report;
 }
 
 oci::Result<OperationOutcome> extract_registry_image(const std::string& target, const RegistryAccess& access,

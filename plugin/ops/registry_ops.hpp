@@ -50,6 +50,17 @@ oci::Result<RegistryInsertOutcome> insert_registry_image(const InsertRequest& re
                                                          const RegistryAccess& access,
                                                          const ReportContext& context);
 
+// After a buildx `--push`, which sends docker's image straight to the registry: chalks what
+// `tag` (docker's syntax, "127.0.0.1:5000/app:1") serves there, in place, with `chalk`'s mark
+// fields (the registry insert, the tag moved last). The report is a build report whose
+// `_CHALKS` carry the digests the registry now serves.
+oci::Result<RegistryInsertOutcome> chalk_registry_tag(const std::string& tag, ChalkRequest chalk,
+                                                      const RegistryAccess& access, const ReportContext& context);
+
+// The push report of images chalked in the registry by us (`chalks`: their `_CHALKS`
+// entries with repository keys): CHALK_ID, METADATA_ID and the digests served.
+oci::Json push_report_of(const oci::Json& chalks, const ReportContext& context);
+
 oci::Result<OperationOutcome> extract_registry_image(const std::string& target, const RegistryAccess& access,
                                                      const ReportContext& context);
 

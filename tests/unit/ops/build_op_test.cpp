@@ -12,6 +12,7 @@
 
 #include "oci/digest.hpp"
 #include "oci/file_io.hpp"
+#include "tests/support/fake_registry.hpp"
 
 namespace chalk::ops {
 namespace {
@@ -150,6 +151,72 @@ TEST_F(BuildOpTest, AFailedDockerBuildIsReportedAndNothingIsChalked) {
   EXPECT_TRUE(m_engine.calls.empty());
   ASSERT_TRUE(outcome.failure.has_value());
   EXPECT_EQ(7, (*outcome.failure)["_OP_EXIT_CODE"]);
+}
+
+// buildx (the fake's `buildx version` succeeds) pushed docker's image to the registry itself;
+// chalk must mark it there and move the tag, never touching the engine.
+class BuildxPushTest : public BuildOpTest {
+ protected:
+  void SetUp() override {
+    BuildOpTest::SetUp();
+    // The registry client's blob-location cache goes under $XDG_CACHE_HOME: keep it here.
+    ::setenv("XDG_CACHE_HOME", m_dir.c_str(), 1);
+    m_request.registry.docker_config_directory = m_dir;  // no config.json: anonymous
+    std::ofstream(m_dir / "Dockerfile") << "FROM scratch\n";
+    m_tag = m_registry.host() + "/app:1";
+    m_request.args = {"-t", m_tag, "--push", "."};
+  }
+  chalk::testing::FakeRegistry m_registry;
+  std::string m_tag;
+};
+
+TEST_F(BuildxPushTest, ChalksThePushedImageInTheRegistryAndReportsItsDigest) {
+  const std::string pushed = m_registry.add_image("app", "1", "docker's layer");
+  const auto outcome = build(m_request, m_docker, m_engine, m_context);
+  EXPECT_EQ(0, outcome.exit_code);
+  // docker build ran as typed (buildx pushes by itself); the engine was never asked.
+  EXPECT_EQ((std::vector<std::vector<std::string>>{{"buildx", "version"}, {"build", "-t", m_tag, "--push", "."}}),
+            m_docker.calls);
+  EXPECT_TRUE(m_engine.calls.empty());
+  ASSERT_TRUE(outcome.report.has_value()) << (outcome.warnings.empty() ? "" : outcome.warnings[0]);
+  ASSERT_TRUE(outcome.push.has_value());
+
+  // The tag now serves a chalked image: docker's layer plus the chalk layer.
+  const auto served = m_registry.manifest("app", "1");
+  ASSERT_TRUE(served);
+  const std::string served_hex = oci::sha256_digest(served->second).hex().data();
+  EXPECT_NE(pushed, "sha256:" + served_hex);
+  EXPECT_EQ(2U, oci::Json::parse(served->second)["layers"].size());
+
+  const oci::Json& entry = (*outcome.report)["_CHALKS"][0];
+  EXPECT_EQ("build", (*outcome.report)["_OPERATION"]);
+  EXPECT_EQ(1, (*outcome.report)["_OP_CHALK_COUNT"]);
+  EXPECT_EQ(served_hex, entry["_REPO_DIGESTS"][m_registry.host()]["app"][0]);
+  EXPECT_EQ(served_hex, entry["_REPO_TAGS"][m_registry.host()]["app"]["1"]);
+  EXPECT_EQ("FROM scratch\n", entry["DOCKER_FILE"]);
+  EXPECT_TRUE(entry.contains("DOCKERFILE_PATH"));
+
+  const oci::Json& push = (*outcome.push)["_CHALKS"][0];
+  EXPECT_EQ("push", (*outcome.push)["_OPERATION"]);
+  EXPECT_EQ(entry["CHALK_ID"], push["CHALK_ID"]);
+  EXPECT_EQ(entry["METADATA_ID"], push["METADATA_ID"]);
+  EXPECT_EQ(served_hex, push["_REPO_DIGESTS"][m_registry.host()]["app"][0]);
+  for (const auto& warning : outcome.warnings) EXPECT_EQ(std::string::npos, warning.find("unchalked")) << warning;
+}
+
+TEST_F(BuildxPushTest, ATagThatCannotBeChalkedKeepsDockersImageAndExitCode) {
+  // buildx "pushed" nothing the registry can serve under the tag.
+  const auto outcome = build(m_request, m_docker, m_engine, m_context);
+  EXPECT_EQ(0, outcome.exit_code);
+  EXPECT_FALSE(outcome.report.has_value());
+  EXPECT_FALSE(outcome.push.has_value());
+  ASSERT_TRUE(outcome.failure.has_value());
+  EXPECT_EQ(oci::Json::array({m_tag}), (*outcome.failure)["_UNMARKED"]);
+  ASSERT_EQ(1U, outcome.warnings.size());
+  EXPECT_EQ(0U, outcome.warnings[0].rfind("chalking `" + m_tag + "` in its registry after buildx pushed it: ", 0))
+      << outcome.warnings[0];
+  EXPECT_NE(std::string::npos, outcome.warnings[0].find("manifest `app:1`")) << outcome.warnings[0];
+  EXPECT_EQ(std::string::npos, outcome.warnings[0].find('\n'));
 }
 
 }  // namespace
