@@ -11,29 +11,30 @@ namespace chalk::deployments {
 
 namespace {
 
-Row row_from(const Catalog& catalog, const Sighting& sighting) {
+// Moves the sighting's text into the row: the sightings are not needed after the join.
+Row row_from(const Catalog& catalog, Sighting&& sighting) {
   Row row;
-  row.platform = sighting.platform;
-  row.cluster = sighting.cluster;
-  row.region = sighting.region;
-  row.namespace_name = sighting.namespace_name;
-  row.workload = sighting.workload;
-  row.image = sighting.image;
-  row.digest = sighting.digest;
-  row.image_id = sighting.image_id;
+  row.platform = std::move(sighting.platform);
+  row.cluster = std::move(sighting.cluster);
+  row.region = std::move(sighting.region);
+  row.namespace_name = std::move(sighting.namespace_name);
+  row.workload = std::move(sighting.workload);
+  row.image = std::move(sighting.image);
+  row.digest = std::move(sighting.digest);
+  row.image_id = std::move(sighting.image_id);
   row.running = sighting.running;
   row.desired = sighting.desired;
   row.first_ms = sighting.first_ms;
   row.last_ms = sighting.last_ms;
   row.nodes.assign(sighting.nodes.begin(), sighting.nodes.end());
-  if (!sighting.digest.empty()) {
-    row.mark = catalog.by_digest(sighting.digest);
+  if (!row.digest.empty()) {
+    row.mark = catalog.by_digest(row.digest);
     if (row.mark) row.evidence = Evidence::registry_digest;
-  } else if (!sighting.image_id.empty()) {
-    row.mark = catalog.by_image_id(sighting.image_id);
+  } else if (!row.image_id.empty()) {
+    row.mark = catalog.by_image_id(row.image_id);
     if (row.mark) row.evidence = Evidence::image_id;
   } else if (sighting.tag_only) {
-    if (auto reference = oci::parse_reference(sighting.image)) {
+    if (auto reference = oci::parse_reference(row.image)) {
       row.mark = catalog.by_tag(reference->full());
       if (row.mark) row.evidence = Evidence::tag;
     }
@@ -71,24 +72,24 @@ bool row_matches(const Catalog& catalog, const Row& row, const Filter& filter) {
 
 }  // namespace
 
-Deployments join(const Catalog& catalog, const std::vector<Sighting>& sightings, const Filter& filter) {
-  std::vector<Row> rows;
-  rows.reserve(sightings.size() + catalog.heartbeats().size());
-  for (const auto& sighting : sightings) rows.push_back(row_from(catalog, sighting));
-  for (std::size_t i = 0; i < catalog.heartbeats().size(); ++i)
-    rows.push_back(row_from(catalog, catalog.heartbeats()[i], i));
-
+Deployments join(const Catalog& catalog, std::vector<Sighting> sightings, const Filter& filter) {
+  // Rows are made and filtered one at a time, straight into the result: a fleet's rows are
+  // the largest thing held at once, so never twice.
   Deployments result;
   std::vector<bool> deployed(catalog.marks().size(), false);
-  for (const auto& row : rows) {
+  const auto keep = [&](Row&& row) {
     if (row.mark) deployed[*row.mark] = true;
-  }
+    if (row_matches(catalog, row, filter)) result.rows.push_back(std::move(row));
+  };
+  if (filter.repository.empty() && filter.commit.empty() && filter.cluster.empty())
+    result.rows.reserve(sightings.size() + catalog.heartbeats().size());
+  for (auto& sighting : sightings) keep(row_from(catalog, std::move(sighting)));
+  sightings = {};
+  for (std::size_t i = 0; i < catalog.heartbeats().size(); ++i)
+    keep(row_from(catalog, catalog.heartbeats()[i], i));
+
   for (std::size_t i = 0; i < deployed.size(); ++i) {
     if (!deployed[i] && mark_matches(catalog.marks()[i], filter)) result.never_deployed.push_back(i);
-  }
-
-  for (auto& row : rows) {
-    if (row_matches(catalog, row, filter)) result.rows.push_back(std::move(row));
   }
   const auto sort_key = [&catalog](const Row& row) {
     static const Mark none;

@@ -120,7 +120,7 @@ DeploymentsOutcome find_deployments(const DeploymentsRequest& request) {
 
   outcome.records = tally.records;
   outcome.skipped = std::move(tally.skipped);
-  outcome.result = join(outcome.catalog, sightings, request.filter);
+  outcome.result = join(outcome.catalog, std::move(sightings), request.filter);
   return outcome;
 }
 
