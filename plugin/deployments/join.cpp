@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <map>
+#include <numeric>
 #include <set>
 #include <tuple>
 
@@ -57,6 +58,24 @@ Row row_from(const Catalog& catalog, const HeartbeatSummary& beat, std::size_t p
   return row;
 }
 
+// Moves rows[order[i]] to position i for every i, in place: each cycle of the permutation
+// is followed once with one row held aside. `order` is left as the identity.
+void put_in_order(std::vector<Row>& rows, std::vector<std::size_t>& order) {
+  for (std::size_t start = 0; start < rows.size(); ++start) {
+    if (order[start] == start) continue;
+    Row held = std::move(rows[start]);
+    std::size_t at = start;
+    while (order[at] != start) {
+      const std::size_t from = order[at];
+      rows[at] = std::move(rows[from]);
+      order[at] = at;
+      at = from;
+    }
+    rows[at] = std::move(held);
+    order[at] = at;
+  }
+}
+
 bool mark_matches(const Mark& mark, const Filter& filter) {
   if (!filter.repository.empty() && mark.repository.find(filter.repository) == std::string::npos)
     return false;
@@ -84,7 +103,7 @@ Deployments join(const Catalog& catalog, std::vector<Sighting> sightings, const 
   if (filter.repository.empty() && filter.commit.empty() && filter.cluster.empty())
     result.rows.reserve(sightings.size() + catalog.heartbeats().size());
   for (auto& sighting : sightings) keep(row_from(catalog, std::move(sighting)));
-  sightings = {};
+  sightings = std::vector<Sighting>();
   for (std::size_t i = 0; i < catalog.heartbeats().size(); ++i)
     keep(row_from(catalog, catalog.heartbeats()[i], i));
 
@@ -97,10 +116,17 @@ Deployments join(const Catalog& catalog, std::vector<Sighting> sightings, const 
     return std::tie(mark.repository, mark.commit, row.platform, row.cluster, row.namespace_name, row.workload,
                     row.image, row.digest, row.image_id, row.chalk_id);
   };
-  std::stable_sort(result.rows.begin(), result.rows.end(), [&](const Row& a, const Row& b) {
-    if (a.mark.has_value() != b.mark.has_value()) return a.mark.has_value();  // untraced last
-    return sort_key(a) < sort_key(b);
+  // Sorted as positions, then the rows moved into place: std::stable_sort of the rows
+  // themselves would take a buffer of half of them.
+  std::vector<std::size_t> order(result.rows.size());
+  std::iota(order.begin(), order.end(), std::size_t{0});
+  std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) {
+    const Row& first = result.rows[a];
+    const Row& second = result.rows[b];
+    if (first.mark.has_value() != second.mark.has_value()) return first.mark.has_value();  // untraced last
+    return sort_key(first) < sort_key(second);
   });
+  put_in_order(result.rows, order);
 
   // Service map: an ESTABLISHED socket to an address and port another heartbeat host has and
   // listens on is a link between the two containers.

@@ -76,7 +76,8 @@ TEST(DeploymentsReports, BuildLinesAndPushArraysMergeIntoOneMarkPerMetadataId) {
   EXPECT_EQ(mark.repository, "https://github.com/acme/backend.git");  // from the build
   EXPECT_EQ(mark.metadata_id, "PRODMD-0000-0000-000001");
   EXPECT_EQ(mark.built_ms, 1695031200000);
-  EXPECT_EQ(catalog.by_image_id(*mark.image_ids.begin()), by_digest);
+  EXPECT_EQ(catalog.by_image_id("sha256:e5792c82b759728762820ff4ceb65bd841d41d092254aa5fe8d392ace0a827b1"),
+            by_digest);  // the build's _IMAGE_ID
   EXPECT_EQ(catalog.by_tag("123456789012.dkr.ecr.us-east-1.amazonaws.com/acme/backend:prod"), by_digest);
   EXPECT_EQ(catalog.by_tag("docker.io/library/backend:prod"), by_digest);  // DOCKER_TAGS as typed
   EXPECT_EQ(catalog.marks().size(), 3U);  // prod, staging, worker (push only)
@@ -102,7 +103,7 @@ TEST(DeploymentsReports, PushReportsOfTheRegistryShapeLeadToTheMark) {
   EXPECT_EQ(catalog.by_digest("sha256:" + index), 0U);
   EXPECT_EQ(catalog.by_image_id("sha256:" + std::string(64, 'c')), 0U);
   EXPECT_EQ(catalog.by_tag("localhost:5000/app:1"), 0U);
-  EXPECT_EQ(catalog.marks()[0].images, std::set<std::string>{"localhost:5000/app"});
+  EXPECT_EQ(catalog.marks()[0].images, std::vector<std::string>{"localhost:5000/app"});
 }
 
 TEST(DeploymentsReports, PrettyPrintedReceiverDumpIsOneDocument) {
@@ -117,12 +118,37 @@ TEST(DeploymentsReports, PrettyPrintedReceiverDumpIsOneDocument) {
   EXPECT_EQ(backend.first_ms, 1695058000000);
   EXPECT_EQ(backend.last_ms, 1695058060000);
   EXPECT_EQ(backend.exec_ids.size(), 1U);
-  EXPECT_EQ(backend.listening_ports, std::set<std::string>{"4001"});
-  EXPECT_EQ(backend.addresses, std::set<std::string>{"10.1.134.95"});
+  EXPECT_EQ(backend.listening_ports, std::vector<std::string>{"4001"});
+  EXPECT_EQ(backend.addresses, std::vector<std::string>{"10.1.134.95"});
   const HeartbeatSummary& worker = catalog.heartbeats()[1];
-  EXPECT_EQ(worker.connections, (std::set<Endpoint>{{"10.1.134.95", "4001"}}));
-  EXPECT_EQ(worker.listening_ports, std::set<std::string>{"8125"});  // on loopback: not an address
-  EXPECT_EQ(worker.addresses, std::set<std::string>{"10.1.20.7"});
+  EXPECT_EQ(worker.connections, (std::vector<Endpoint>{{"10.1.134.95", "4001"}}));
+  EXPECT_EQ(worker.listening_ports, std::vector<std::string>{"8125"});  // on loopback: not an address
+  EXPECT_EQ(worker.addresses, std::vector<std::string>{"10.1.20.7"});
+}
+
+TEST(DeploymentsReports, HeartbeatsOfOneHostFoldIntoSortedSetsEachValueOnce) {
+  Catalog catalog;
+  HeartbeatSummary first;
+  first.metadata_id = "M1";
+  first.host = "ip-10-0-0-1";
+  first.first_ms = first.last_ms = 2000;
+  first.exec_ids = {"exec-b"};
+  first.listening_ports = {"8080", "9090"};
+  first.connections = {{"10.0.0.9", "5432"}};
+  HeartbeatSummary second = first;
+  second.first_ms = second.last_ms = 1000;
+  second.exec_ids = {"exec-a"};
+  second.listening_ports = {"443", "8080"};
+  second.connections = {{"10.0.0.2", "6379"}, {"10.0.0.9", "5432"}};
+  catalog.add_heartbeat(first);
+  catalog.add_heartbeat(second);
+  ASSERT_EQ(catalog.heartbeats().size(), 1U);
+  const HeartbeatSummary& folded = catalog.heartbeats()[0];
+  EXPECT_EQ(folded.first_ms, 1000);
+  EXPECT_EQ(folded.last_ms, 2000);
+  EXPECT_EQ(folded.exec_ids, (std::vector<std::string>{"exec-a", "exec-b"}));
+  EXPECT_EQ(folded.listening_ports, (std::vector<std::string>{"443", "8080", "9090"}));
+  EXPECT_EQ(folded.connections, (std::vector<Endpoint>{{"10.0.0.2", "6379"}, {"10.0.0.9", "5432"}}));
 }
 
 TEST(DeploymentsReports, BadLinesAndRecordsAreNamedAndTheRestIsRead) {
