@@ -33,7 +33,7 @@ struct Mark {
 struct MarkEntry {
   Mark mark;
   std::vector<std::string> image_ids;  // "sha256:<hex>" (_IMAGE_ID, _CURRENT_HASH of images)
-  std::vector<std::string> digests;    // "sha256:<hex>" the registry serves (_REPO_DIGESTS, _REPO_LIST_DIGESTS)
+  std::vector<std::string> digests;    // "sha256:<hex>" served by registries (_REPO_DIGESTS, ...)
 };
 
 // Adds `value` to the sorted `values` unless it is there. The sets of a mark or a heartbeat
