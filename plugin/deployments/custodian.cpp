@@ -65,18 +65,10 @@ bool is_region(const std::string& name) {
 void CustodianInventory::read_resources(std::string_view resources_text, const std::string& name,
                                         const std::string& resource_type, const std::string& region,
                                         std::int64_t taken_ms, Tally& tally) {
-  const json records = json::parse(resources_text, nullptr, false);
-  if (records.is_discarded() || !records.is_array()) {
-    tally.skipped.push_back({name, records.is_discarded() ? "not JSON" : "expected an array of resources"});
-    return;
-  }
-  std::size_t number = 0;
-  for (const auto& record : records) {
-    ++number;
-    const std::string where = name + ": record " + std::to_string(number);
+  const auto read_record = [&](const json& record, const std::string& where) {
     if (!record.is_object()) {
       tally.skipped.push_back({where, "not a JSON object"});
-      continue;
+      return;
     }
     const std::string type = resource_type_of(resource_type, record);
     const std::string cluster_arn = text_of(record, "clusterArn");
@@ -93,7 +85,7 @@ void CustodianInventory::read_resources(std::string_view resources_text, const s
       const auto containers = record.find("containers");
       if (cluster_arn.empty() || containers == record.end() || !containers->is_array()) {
         tally.skipped.push_back({where, "an ecs-task without clusterArn or containers"});
-        continue;
+        return;
       }
       for (const auto& container : *containers) {
         if (!container.is_object()) continue;
@@ -111,7 +103,7 @@ void CustodianInventory::read_resources(std::string_view resources_text, const s
                       taken_ms};
       if (service.name.empty() || cluster_arn.empty()) {
         tally.skipped.push_back({where, "an ecs-service without serviceName or clusterArn"});
-        continue;
+        return;
       }
       m_services.push_back(std::move(service));
     } else if (type == "ecs-task-definition") {
@@ -120,7 +112,7 @@ void CustodianInventory::read_resources(std::string_view resources_text, const s
       if (arn.empty() || definitions == record.end() || !definitions->is_array()) {
         tally.skipped.push_back(
             {where, "an ecs-task-definition without taskDefinitionArn or containerDefinitions"});
-        continue;
+        return;
       }
       auto& containers = m_task_definitions[arn];
       for (const auto& definition : *definitions) {
@@ -129,9 +121,34 @@ void CustodianInventory::read_resources(std::string_view resources_text, const s
       }
     } else {
       // Other resource types are not deployments of images: not an error, not counted.
-      continue;
+      return;
     }
     ++tally.records;
+  };
+  // Each record is taken as the parser finishes it and then dropped from the array: a fleet's
+  // output is tens of MB of JSON, and a parsed document is many times its text.
+  bool is_array = false;
+  std::size_t number = 0;
+  const auto each = [&](int depth, json::parse_event_t event, json& parsed) {
+    if (depth == 0) {
+      if (event == json::parse_event_t::array_start) is_array = true;
+      return true;
+    }
+    if (!is_array) return false;
+    const bool record_done =
+        depth == 1 && (event == json::parse_event_t::object_end || event == json::parse_event_t::array_end ||
+                       event == json::parse_event_t::value);
+    if (!record_done) return true;
+    ++number;
+    read_record(parsed, name + ": record " + std::to_string(number));
+    return false;
+  };
+  const json rest = json::parse(resources_text, each, false);
+  if (rest.is_discarded()) {
+    tally.skipped.push_back(
+        {name, number == 0 ? "not JSON" : "not JSON after record " + std::to_string(number)});
+  } else if (!is_array) {
+    tally.skipped.push_back({name, "expected an array of resources"});
   }
 }
 

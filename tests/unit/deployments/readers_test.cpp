@@ -199,6 +199,33 @@ TEST(DeploymentsCustodian, MultiRegionTreeWithServicesTasksAndGzippedDefinitions
   EXPECT_EQ(eu.running, 3);
 }
 
+TEST(DeploymentsCustodian, RecordsBeforeATruncationAreTakenAndTheCutNamed) {
+  // Records are taken one at a time as they are parsed, so a file cut short keeps its
+  // complete records.
+  const std::string task =
+      R"({"clusterArn": "arn:aws:ecs:us-east-1:1:cluster/prod", "group": "service:api", "lastStatus": "RUNNING",)"
+      R"( "containers": [{"name": "api", "image": "api:1", "imageDigest": ")" +
+      k_prod_digest + R"("}]})";
+  CustodianInventory inventory;
+  Tally tally;
+  inventory.read_resources("[" + task + ", " + task + R"(, {"clusterArn": )", "cut.json", "aws.ecs-task", "",
+                           0, tally);
+  EXPECT_EQ(tally.records, 2U);
+  ASSERT_EQ(tally.skipped.size(), 1U);
+  EXPECT_EQ(tally.skipped[0].where, "cut.json");
+  EXPECT_EQ(tally.skipped[0].cause, "not JSON after record 2");
+  const auto sightings = inventory.sightings();
+  ASSERT_EQ(sightings.size(), 1U);
+  EXPECT_EQ(sightings[0].running, 2);
+  EXPECT_EQ(sightings[0].digest, k_prod_digest);
+
+  Tally object_tally;
+  inventory.read_resources(R"({"resources": [)" + task + "]}", "object.json", "", "", 0, object_tally);
+  EXPECT_EQ(object_tally.records, 0U);
+  ASSERT_EQ(object_tally.skipped.size(), 1U);
+  EXPECT_EQ(object_tally.skipped[0].cause, "expected an array of resources");
+}
+
 TEST(DeploymentsCustodian, MalformedResourcesAreNamedAndCounted) {
   CustodianInventory inventory;
   Tally tally;
