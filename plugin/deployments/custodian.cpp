@@ -198,8 +198,9 @@ std::vector<Sighting> CustodianInventory::sightings() const {
   std::map<std::pair<std::string, std::string>, const Service*> services;  // (cluster ARN, name)
   for (const auto& service : m_services) services[{service.cluster_arn, service.name}] = &service;
 
-  // (cluster ARN, group, container, image, digest)
-  using Key = std::tuple<std::string, std::string, std::string, std::string, std::string>;
+  // (cluster ARN, group, container, image, digest): views of the tasks' own text.
+  using Key =
+      std::tuple<std::string_view, std::string_view, std::string_view, std::string_view, std::string_view>;
   std::map<Key, Sighting> grouped;
   std::set<std::string> definitions_seen_running;
   for (const auto& task : m_tasks) {
@@ -232,6 +233,7 @@ std::vector<Sighting> CustodianInventory::sightings() const {
     }
   }
   std::vector<Sighting> result;
+  result.reserve(grouped.size());
   for (auto& [key, sighting] : grouped) result.push_back(std::move(sighting));
 
   for (const auto& service : m_services) {
