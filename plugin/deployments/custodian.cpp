@@ -7,6 +7,7 @@
 
 #include "plugin/deployments/files.hpp"
 #include "plugin/deployments/json_fields.hpp"
+#include "plugin/deployments/json_lists.hpp"
 #include "plugin/deployments/time.hpp"
 
 namespace chalk::deployments {
@@ -125,29 +126,15 @@ void CustodianInventory::read_resources(std::string_view resources_text, const s
     }
     ++tally.records;
   };
-  // Each record is taken as the parser finishes it and then dropped from the array: a fleet's
-  // output is tens of MB of JSON, and a parsed document is many times its text.
-  bool is_array = false;
+  // Each record is taken as the parser finishes it and then dropped: a fleet's output is tens
+  // of MB of JSON.
   std::size_t number = 0;
-  const auto each = [&](int depth, json::parse_event_t event, json& parsed) {
-    if (depth == 0) {
-      if (event == json::parse_event_t::array_start) is_array = true;
-      return true;
-    }
-    if (!is_array) return false;
-    const bool record_done =
-        depth == 1 && (event == json::parse_event_t::object_end || event == json::parse_event_t::array_end ||
-                       event == json::parse_event_t::value);
-    if (!record_done) return true;
-    ++number;
-    read_record(parsed, name + ": record " + std::to_string(number));
-    return false;
-  };
-  const json rest = json::parse(resources_text, each, false);
-  if (rest.is_discarded()) {
-    tally.skipped.push_back(
-        {name, number == 0 ? "not JSON" : "not JSON after record " + std::to_string(number)});
-  } else if (!is_array) {
+  const StreamedList list = parse_list_streamed(resources_text, nullptr, [&](const json& record) {
+    read_record(record, name + ": record " + std::to_string(++number));
+  });
+  if (list.rest.is_discarded()) {
+    tally.skipped.push_back({name, list.not_json_cause()});
+  } else if (!list.found_list) {
     tally.skipped.push_back({name, "expected an array of resources"});
   }
 }

@@ -4,6 +4,7 @@
 
 #include "plugin/deployments/custodian.hpp"
 #include "plugin/deployments/files.hpp"
+#include "plugin/deployments/json_lists.hpp"
 #include "plugin/deployments/pods.hpp"
 #include "plugin/deployments/reports.hpp"
 #include "plugin/deployments/time.hpp"
@@ -164,6 +165,32 @@ TEST(DeploymentsReports, BadLinesAndRecordsAreNamedAndTheRestIsRead) {
   EXPECT_EQ(tally.skipped[2].where, "bad/reports.jsonl:5: record 1");
   EXPECT_TRUE(catalog.by_digest(k_prod_digest));
   EXPECT_EQ(catalog.heartbeats().size(), 1U);
+}
+
+TEST(DeploymentsJsonLists, ElementsOfTheTopArrayOrTheNamedMemberArrayOneAtATime) {
+  std::vector<std::string> seen;
+  const auto each = [&](const nlohmann::json& element) { seen.push_back(element.dump()); };
+  // `items` nested deeper, before or after the list, is not the list.
+  const StreamedList list = parse_list_streamed(
+      R"({"kind": "List", "metadata": {"items": [9]}, "items": [{"a": [1]}, 2, [3]], "after": {"items": [4]}})",
+      "items", each);
+  EXPECT_TRUE(list.found_list);
+  EXPECT_EQ(list.elements, 3U);
+  EXPECT_EQ(seen, (std::vector<std::string>{R"({"a":[1]})", "2", "[3]"}));
+  EXPECT_EQ(list.rest.dump(), R"({"after":{"items":[4]},"items":[],"kind":"List","metadata":{"items":[9]}})");
+
+  seen.clear();
+  const StreamedList cut = parse_list_streamed(R"([{"b": 1}, 5, [)", nullptr, each);
+  EXPECT_TRUE(cut.rest.is_discarded());
+  EXPECT_EQ(seen, (std::vector<std::string>{R"({"b":1})", "5"}));
+  EXPECT_EQ(cut.not_json_cause(), "not JSON after record 2");
+  EXPECT_EQ(parse_list_streamed("{", nullptr, each).not_json_cause(), "not JSON");
+
+  seen.clear();
+  const StreamedList no_list = parse_list_streamed(R"({"items": 5, "other": [1]})", "items", each);
+  EXPECT_FALSE(no_list.found_list);
+  EXPECT_TRUE(seen.empty());
+  EXPECT_EQ(no_list.rest.dump(), R"({"items":5,"other":[1]})");
 }
 
 TEST(DeploymentsCustodian, MultiRegionTreeWithServicesTasksAndGzippedDefinitions) {
