@@ -108,8 +108,11 @@ void add_deployments_command(CLI::App& app, Runtime& runtime) {
         fail(written.error().with_context("writing `" + options->html + "`"));
       }
     }
-    std::cout << (options->json ? deployments::render_json(outcome.catalog, outcome.result)
-                                : deployments::render_table(outcome.catalog, outcome.result));
+    if (options->json) {
+      deployments::write_json(std::cout, outcome.catalog, outcome.result);
+    } else {
+      std::cout << deployments::render_table(outcome.catalog, outcome.result);
+    }
     std::cout.flush();
   });
 }

@@ -7,6 +7,7 @@
 
 #include "plugin/deployments/files.hpp"
 #include "plugin/deployments/json_fields.hpp"
+#include "plugin/deployments/json_lists.hpp"
 #include "plugin/deployments/time.hpp"
 
 namespace chalk::deployments {
@@ -65,18 +66,10 @@ bool is_region(const std::string& name) {
 void CustodianInventory::read_resources(std::string_view resources_text, const std::string& name,
                                         const std::string& resource_type, const std::string& region,
                                         std::int64_t taken_ms, Tally& tally) {
-  const json records = json::parse(resources_text, nullptr, false);
-  if (records.is_discarded() || !records.is_array()) {
-    tally.skipped.push_back({name, records.is_discarded() ? "not JSON" : "expected an array of resources"});
-    return;
-  }
-  std::size_t number = 0;
-  for (const auto& record : records) {
-    ++number;
-    const std::string where = name + ": record " + std::to_string(number);
+  const auto read_record = [&](const json& record, const std::string& where) {
     if (!record.is_object()) {
       tally.skipped.push_back({where, "not a JSON object"});
-      continue;
+      return;
     }
     const std::string type = resource_type_of(resource_type, record);
     const std::string cluster_arn = text_of(record, "clusterArn");
@@ -93,7 +86,7 @@ void CustodianInventory::read_resources(std::string_view resources_text, const s
       const auto containers = record.find("containers");
       if (cluster_arn.empty() || containers == record.end() || !containers->is_array()) {
         tally.skipped.push_back({where, "an ecs-task without clusterArn or containers"});
-        continue;
+        return;
       }
       for (const auto& container : *containers) {
         if (!container.is_object()) continue;
@@ -111,7 +104,7 @@ void CustodianInventory::read_resources(std::string_view resources_text, const s
                       taken_ms};
       if (service.name.empty() || cluster_arn.empty()) {
         tally.skipped.push_back({where, "an ecs-service without serviceName or clusterArn"});
-        continue;
+        return;
       }
       m_services.push_back(std::move(service));
     } else if (type == "ecs-task-definition") {
@@ -120,7 +113,7 @@ void CustodianInventory::read_resources(std::string_view resources_text, const s
       if (arn.empty() || definitions == record.end() || !definitions->is_array()) {
         tally.skipped.push_back(
             {where, "an ecs-task-definition without taskDefinitionArn or containerDefinitions"});
-        continue;
+        return;
       }
       auto& containers = m_task_definitions[arn];
       for (const auto& definition : *definitions) {
@@ -129,9 +122,20 @@ void CustodianInventory::read_resources(std::string_view resources_text, const s
       }
     } else {
       // Other resource types are not deployments of images: not an error, not counted.
-      continue;
+      return;
     }
     ++tally.records;
+  };
+  // Each record is taken as the parser finishes it and then dropped: a fleet's output is tens
+  // of MB of JSON.
+  std::size_t number = 0;
+  const StreamedList list = parse_list_streamed(resources_text, nullptr, [&](const json& record) {
+    read_record(record, name + ": record " + std::to_string(++number));
+  });
+  if (list.rest.is_discarded()) {
+    tally.skipped.push_back({name, list.not_json_cause()});
+  } else if (!list.found_list) {
+    tally.skipped.push_back({name, "expected an array of resources"});
   }
 }
 
@@ -181,8 +185,9 @@ std::vector<Sighting> CustodianInventory::sightings() const {
   std::map<std::pair<std::string, std::string>, const Service*> services;  // (cluster ARN, name)
   for (const auto& service : m_services) services[{service.cluster_arn, service.name}] = &service;
 
-  // (cluster ARN, group, container, image, digest)
-  using Key = std::tuple<std::string, std::string, std::string, std::string, std::string>;
+  // (cluster ARN, group, container, image, digest): views of the tasks' own text.
+  using Key =
+      std::tuple<std::string_view, std::string_view, std::string_view, std::string_view, std::string_view>;
   std::map<Key, Sighting> grouped;
   std::set<std::string> definitions_seen_running;
   for (const auto& task : m_tasks) {
@@ -215,6 +220,7 @@ std::vector<Sighting> CustodianInventory::sightings() const {
     }
   }
   std::vector<Sighting> result;
+  result.reserve(grouped.size());
   for (auto& [key, sighting] : grouped) result.push_back(std::move(sighting));
 
   for (const auto& service : m_services) {

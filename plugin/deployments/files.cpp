@@ -4,7 +4,6 @@
 
 #include <algorithm>
 #include <fstream>
-#include <sstream>
 
 namespace chalk::deployments {
 
@@ -96,11 +95,16 @@ oci::Result<std::string> gunzip(std::string_view compressed, const std::string& 
 oci::Result<std::string> read_text(const fs::path& path) {
   std::ifstream in(path, std::ios::binary);
   if (!in) return oci::make_error(oci::Errc::io, "reading `" + path.string() + "`: cannot open");
-  std::ostringstream content;
-  content << in.rdbuf();
+  // Read into a string sized from the file where it has a size (not a pipe): a stream's
+  // growing buffer, copied out at the end, would hold a large inventory two or three times.
+  std::string content;
+  std::error_code error;
+  if (const auto size = fs::file_size(path, error); !error) content.reserve(size);
+  char buffer[1 << 16];
+  while (in.read(buffer, sizeof buffer) || in.gcount() > 0) content.append(buffer, in.gcount());
   if (in.bad()) return oci::make_error(oci::Errc::io, "reading `" + path.string() + "`: read failed");
-  if (path.extension() == ".gz") return gunzip(content.view(), path.string());
-  return std::move(content).str();
+  if (path.extension() == ".gz") return gunzip(content, path.string());
+  return content;
 }
 
 }  // namespace chalk::deployments

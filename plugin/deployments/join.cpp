@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <map>
+#include <numeric>
 #include <set>
 #include <tuple>
 
@@ -11,29 +12,30 @@ namespace chalk::deployments {
 
 namespace {
 
-Row row_from(const Catalog& catalog, const Sighting& sighting) {
+// Moves the sighting's text into the row: the sightings are not needed after the join.
+Row row_from(const Catalog& catalog, Sighting&& sighting) {
   Row row;
-  row.platform = sighting.platform;
-  row.cluster = sighting.cluster;
-  row.region = sighting.region;
-  row.namespace_name = sighting.namespace_name;
-  row.workload = sighting.workload;
-  row.image = sighting.image;
-  row.digest = sighting.digest;
-  row.image_id = sighting.image_id;
+  row.platform = std::move(sighting.platform);
+  row.cluster = std::move(sighting.cluster);
+  row.region = std::move(sighting.region);
+  row.namespace_name = std::move(sighting.namespace_name);
+  row.workload = std::move(sighting.workload);
+  row.image = std::move(sighting.image);
+  row.digest = std::move(sighting.digest);
+  row.image_id = std::move(sighting.image_id);
   row.running = sighting.running;
   row.desired = sighting.desired;
   row.first_ms = sighting.first_ms;
   row.last_ms = sighting.last_ms;
   row.nodes.assign(sighting.nodes.begin(), sighting.nodes.end());
-  if (!sighting.digest.empty()) {
-    row.mark = catalog.by_digest(sighting.digest);
+  if (!row.digest.empty()) {
+    row.mark = catalog.by_digest(row.digest);
     if (row.mark) row.evidence = Evidence::registry_digest;
-  } else if (!sighting.image_id.empty()) {
-    row.mark = catalog.by_image_id(sighting.image_id);
+  } else if (!row.image_id.empty()) {
+    row.mark = catalog.by_image_id(row.image_id);
     if (row.mark) row.evidence = Evidence::image_id;
   } else if (sighting.tag_only) {
-    if (auto reference = oci::parse_reference(sighting.image)) {
+    if (auto reference = oci::parse_reference(row.image)) {
       row.mark = catalog.by_tag(reference->full());
       if (row.mark) row.evidence = Evidence::tag;
     }
@@ -56,6 +58,24 @@ Row row_from(const Catalog& catalog, const HeartbeatSummary& beat, std::size_t p
   return row;
 }
 
+// Moves rows[order[i]] to position i for every i, in place: each cycle of the permutation
+// is followed once with one row held aside. `order` is left as the identity.
+void put_in_order(std::vector<Row>& rows, std::vector<std::size_t>& order) {
+  for (std::size_t start = 0; start < rows.size(); ++start) {
+    if (order[start] == start) continue;
+    Row held = std::move(rows[start]);
+    std::size_t at = start;
+    while (order[at] != start) {
+      const std::size_t from = order[at];
+      rows[at] = std::move(rows[from]);
+      order[at] = at;
+      at = from;
+    }
+    rows[at] = std::move(held);
+    order[at] = at;
+  }
+}
+
 bool mark_matches(const Mark& mark, const Filter& filter) {
   if (!filter.repository.empty() && mark.repository.find(filter.repository) == std::string::npos)
     return false;
@@ -71,24 +91,24 @@ bool row_matches(const Catalog& catalog, const Row& row, const Filter& filter) {
 
 }  // namespace
 
-Deployments join(const Catalog& catalog, const std::vector<Sighting>& sightings, const Filter& filter) {
-  std::vector<Row> rows;
-  rows.reserve(sightings.size() + catalog.heartbeats().size());
-  for (const auto& sighting : sightings) rows.push_back(row_from(catalog, sighting));
-  for (std::size_t i = 0; i < catalog.heartbeats().size(); ++i)
-    rows.push_back(row_from(catalog, catalog.heartbeats()[i], i));
-
+Deployments join(const Catalog& catalog, std::vector<Sighting> sightings, const Filter& filter) {
+  // Rows are made and filtered one at a time, straight into the result: a fleet's rows are
+  // the largest thing held at once, so never twice.
   Deployments result;
   std::vector<bool> deployed(catalog.marks().size(), false);
-  for (const auto& row : rows) {
+  const auto keep = [&](Row&& row) {
     if (row.mark) deployed[*row.mark] = true;
-  }
+    if (row_matches(catalog, row, filter)) result.rows.push_back(std::move(row));
+  };
+  if (filter.repository.empty() && filter.commit.empty() && filter.cluster.empty())
+    result.rows.reserve(sightings.size() + catalog.heartbeats().size());
+  for (auto& sighting : sightings) keep(row_from(catalog, std::move(sighting)));
+  sightings = std::vector<Sighting>();
+  for (std::size_t i = 0; i < catalog.heartbeats().size(); ++i)
+    keep(row_from(catalog, catalog.heartbeats()[i], i));
+
   for (std::size_t i = 0; i < deployed.size(); ++i) {
     if (!deployed[i] && mark_matches(catalog.marks()[i], filter)) result.never_deployed.push_back(i);
-  }
-
-  for (auto& row : rows) {
-    if (row_matches(catalog, row, filter)) result.rows.push_back(std::move(row));
   }
   const auto sort_key = [&catalog](const Row& row) {
     static const Mark none;
@@ -96,10 +116,17 @@ Deployments join(const Catalog& catalog, const std::vector<Sighting>& sightings,
     return std::tie(mark.repository, mark.commit, row.platform, row.cluster, row.namespace_name, row.workload,
                     row.image, row.digest, row.image_id, row.chalk_id);
   };
-  std::stable_sort(result.rows.begin(), result.rows.end(), [&](const Row& a, const Row& b) {
-    if (a.mark.has_value() != b.mark.has_value()) return a.mark.has_value();  // untraced last
-    return sort_key(a) < sort_key(b);
+  // Sorted as positions, then the rows moved into place: std::stable_sort of the rows
+  // themselves would take a buffer of half of them.
+  std::vector<std::size_t> order(result.rows.size());
+  std::iota(order.begin(), order.end(), std::size_t{0});
+  std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) {
+    const Row& first = result.rows[a];
+    const Row& second = result.rows[b];
+    if (first.mark.has_value() != second.mark.has_value()) return first.mark.has_value();  // untraced last
+    return sort_key(first) < sort_key(second);
   });
+  put_in_order(result.rows, order);
 
   // Service map: an ESTABLISHED socket to an address and port another heartbeat host has and
   // listens on is a link between the two containers.

@@ -9,6 +9,7 @@
 
 namespace chalk::deployments {
 
-Deployments join(const Catalog& catalog, const std::vector<Sighting>& sightings, const Filter& filter);
+// Takes the sightings (their text moves into the rows).
+Deployments join(const Catalog& catalog, std::vector<Sighting> sightings, const Filter& filter);
 
 }  // namespace chalk::deployments

@@ -30,7 +30,24 @@ std::string_view evidence_name(Evidence evidence) {
   return "untraced";
 }
 
-std::size_t Catalog::add(const Mark& mark) {
+namespace {
+
+template <typename T>
+void insert_all_sorted(std::vector<T>& into, const std::vector<T>& values) {
+  for (const auto& value : values) insert_sorted(into, value);
+}
+
+std::optional<std::size_t> lookup(const std::unordered_map<std::string, std::size_t>& index,
+                                  const std::string& key) {
+  const auto found = index.find(key);
+  if (found == index.end()) return std::nullopt;
+  return found->second;
+}
+
+}  // namespace
+
+std::size_t Catalog::add(const MarkEntry& entry) {
+  const Mark& mark = entry.mark;
   const std::string& key = mark.metadata_id.empty() ? mark.chalk_id : mark.metadata_id;
   std::size_t position = m_marks.size();
   const auto found = key.empty() ? m_by_id.end() : m_by_id.find(key);
@@ -51,15 +68,9 @@ std::size_t Catalog::add(const Mark& mark) {
   fill(into.branch, mark.branch);
   fill(into.dockerfile_path, mark.dockerfile_path);
   if (into.built_ms == 0) into.built_ms = mark.built_ms;
-  into.images.insert(mark.images.begin(), mark.images.end());
-  for (const auto& id : mark.image_ids) {
-    into.image_ids.insert(id);
-    m_by_image_id.emplace(id, position);
-  }
-  for (const auto& digest : mark.digests) {
-    into.digests.insert(digest);
-    m_by_digest.emplace(digest, position);
-  }
+  insert_all_sorted(into.images, mark.images);
+  for (const auto& id : entry.image_ids) m_by_image_id.emplace(id, position);
+  for (const auto& digest : entry.digests) m_by_digest.emplace(digest, position);
   // Heartbeats without a METADATA_ID name their mark by CHALK_ID (shared by an invocation's
   // platforms: the first one read stands for them).
   if (!mark.chalk_id.empty()) m_by_id.emplace(mark.chalk_id, position);
@@ -78,22 +89,11 @@ void Catalog::add_heartbeat(const HeartbeatSummary& beat) {
     into.first_ms = beat.first_ms;
   if (beat.last_ms > into.last_ms) into.last_ms = beat.last_ms;
   if (into.chalk_id.empty()) into.chalk_id = beat.chalk_id;
-  into.exec_ids.insert(beat.exec_ids.begin(), beat.exec_ids.end());
-  into.listening_ports.insert(beat.listening_ports.begin(), beat.listening_ports.end());
-  into.addresses.insert(beat.addresses.begin(), beat.addresses.end());
-  into.connections.insert(beat.connections.begin(), beat.connections.end());
+  insert_all_sorted(into.exec_ids, beat.exec_ids);
+  insert_all_sorted(into.listening_ports, beat.listening_ports);
+  insert_all_sorted(into.addresses, beat.addresses);
+  insert_all_sorted(into.connections, beat.connections);
 }
-
-namespace {
-
-std::optional<std::size_t> lookup(const std::unordered_map<std::string, std::size_t>& index,
-                                  const std::string& key) {
-  const auto found = index.find(key);
-  if (found == index.end()) return std::nullopt;
-  return found->second;
-}
-
-}  // namespace
 
 std::optional<std::size_t> Catalog::by_digest(const std::string& digest) const {
   return lookup(m_by_digest, digest);

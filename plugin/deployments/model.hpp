@@ -3,6 +3,7 @@
 // prove ran, and the rows the join yields.
 #pragma once
 
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <map>
@@ -24,10 +25,24 @@ struct Mark {
   std::string branch;
   std::string dockerfile_path;
   std::int64_t built_ms = 0;        // TIMESTAMP_WHEN_CHALKED, else the build report's time; 0: unknown
-  std::set<std::string> images;     // names it was built or pushed as ("localhost:5000/app")
-  std::set<std::string> image_ids;  // "sha256:<hex>" (_IMAGE_ID, _CURRENT_HASH of images)
-  std::set<std::string> digests;    // "sha256:<hex>" the registry serves (_REPO_DIGESTS, _REPO_LIST_DIGESTS)
+  std::vector<std::string> images;  // names it was built or pushed as ("localhost:5000/app"), sorted
 };
+
+// What one report says about a mark: the mark, and the digests that lead to it (kept only in
+// the catalog's indexes: a fleet has hundreds of thousands).
+struct MarkEntry {
+  Mark mark;
+  std::vector<std::string> image_ids;  // "sha256:<hex>" (_IMAGE_ID, _CURRENT_HASH of images)
+  std::vector<std::string> digests;    // "sha256:<hex>" served by registries (_REPO_DIGESTS, ...)
+};
+
+// Adds `value` to the sorted `values` unless it is there. The sets of a mark or a heartbeat
+// hold one or two values: a sorted vector is a fraction of a std::set's memory.
+template <typename T>
+void insert_sorted(std::vector<T>& values, T value) {
+  const auto at = std::lower_bound(values.begin(), values.end(), value);
+  if (at == values.end() || *at != value) values.insert(at, std::move(value));
+}
 
 // One TCP socket row of a heartbeat (REPORTS.md §6): what a container listens on and talks to.
 struct Endpoint {
@@ -43,19 +58,20 @@ struct HeartbeatSummary {
   std::string host;  // _OP_HOSTNAME
   std::int64_t first_ms = 0;
   std::int64_t last_ms = 0;
-  std::set<std::string> exec_ids;         // one per shim process: how many containers ran
-  std::set<std::string> listening_ports;  // LISTEN rows' local ports
-  std::set<std::string> addresses;        // this host's own IPs seen in its socket rows
-  std::set<Endpoint> connections;         // ESTABLISHED rows' remote ends
+  // Sorted, each value once (insert_sorted):
+  std::vector<std::string> exec_ids;         // one per shim process: how many containers ran
+  std::vector<std::string> listening_ports;  // LISTEN rows' local ports
+  std::vector<std::string> addresses;        // this host's own IPs seen in its socket rows
+  std::vector<Endpoint> connections;         // ESTABLISHED rows' remote ends
 };
 
 // What every report read adds up to: marks by METADATA_ID (CHALK_ID when absent) and the
 // indexes from digests to them.
 class Catalog {
  public:
-  // Merges `mark` into the one with the same METADATA_ID (or CHALK_ID): empty fields are filled
-  // in, digests and names added. Returns its position in marks().
-  std::size_t add(const Mark& mark);
+  // Merges `entry.mark` into the one with the same METADATA_ID (or CHALK_ID): empty fields are
+  // filled in, names added, digests indexed. Returns its position in marks().
+  std::size_t add(const MarkEntry& entry);
   // Folds one heartbeat into the summary for its (mark, host).
   void add_heartbeat(const HeartbeatSummary& beat);
 

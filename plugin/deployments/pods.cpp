@@ -5,6 +5,7 @@
 #include <tuple>
 
 #include "plugin/deployments/json_fields.hpp"
+#include "plugin/deployments/json_lists.hpp"
 #include "plugin/deployments/time.hpp"
 
 namespace chalk::deployments {
@@ -53,41 +54,24 @@ ImageIdentity identity_of(std::string image_id) {
 
 void read_pods(std::string_view text, const std::string& name, const std::string& cluster,
                std::vector<Sighting>& sightings, Tally& tally) {
-  const json document = json::parse(text, nullptr, false);
-  if (document.is_discarded()) {
-    tally.skipped.push_back({name, "not JSON"});
-    return;
-  }
-  const json* pods = &document;
-  if (document.is_object()) pods = document.contains("items") ? &document["items"] : nullptr;
-  std::vector<const json*> list;
-  if (pods == nullptr) {
-    list.push_back(&document);
-  } else if (pods->is_array()) {
-    for (const auto& pod : *pods) list.push_back(&pod);
-  } else {
-    tally.skipped.push_back({name, "expected a pod List"});
-    return;
-  }
-
   using Key = std::tuple<std::string, std::string, std::string, std::string, std::string, std::string>;
   std::map<Key, Sighting> grouped;
   std::size_t number = 0;
-  for (const json* pod : list) {
+  const auto read_pod = [&](const json& pod) {
     ++number;
-    const json& metadata = member(*pod, "metadata");
-    const json& statuses = member(member(*pod, "status"), "containerStatuses");
+    const json& metadata = member(pod, "metadata");
+    const json& statuses = member(member(pod, "status"), "containerStatuses");
     if (!metadata.is_object() || (!statuses.is_null() && !statuses.is_array())) {
       tally.skipped.push_back({name + ": record " + std::to_string(number), "not a pod"});
-      continue;
+      return;
     }
     ++tally.records;
-    if (statuses.is_null()) continue;  // not scheduled yet: nothing runs
+    if (statuses.is_null()) return;  // not scheduled yet: nothing runs
     const std::string namespace_name = text_of(metadata, "namespace");
     const std::string workload = workload_of(metadata);
-    const std::string node = text_of(member(*pod, "spec"), "nodeName");
+    const std::string node = text_of(member(pod, "spec"), "nodeName");
     const std::int64_t pod_started =
-        parse_iso8601_ms(text_of(member(*pod, "status"), "startTime")).value_or(0);
+        parse_iso8601_ms(text_of(member(pod, "status"), "startTime")).value_or(0);
     for (const auto& status : statuses) {
       if (!status.is_object()) continue;
       const ImageIdentity identity = identity_of(text_of(status, "imageID"));
@@ -115,6 +99,18 @@ void read_pods(std::string_view text, const std::string& name, const std::string
       if (started == 0) started = pod_started;
       if (started != 0 && (sighting.first_ms == 0 || started < sighting.first_ms))
         sighting.first_ms = started;
+    }
+  };
+  // A List's pods are taken one at a time as the parser finishes each: a large cluster's list
+  // is hundreds of MB of JSON.
+  const StreamedList list = parse_list_streamed(text, "items", read_pod);
+  if (list.rest.is_discarded()) {
+    tally.skipped.push_back({name, list.not_json_cause()});
+  } else if (!list.found_list) {
+    if (list.rest.is_object() && !list.rest.contains("items")) {
+      read_pod(list.rest);  // one pod (`kubectl get pod NAME -o json`)
+    } else {
+      tally.skipped.push_back({name, "expected a pod List"});
     }
   }
   for (auto& [key, sighting] : grouped) sightings.push_back(std::move(sighting));

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <array>
+#include <sstream>
 
 #include "plugin/deployments/time.hpp"
 
@@ -75,15 +76,22 @@ ordered_json row_json(const Catalog& catalog, const Row& row) {
   return object;
 }
 
-std::string render_json(const Catalog& catalog, const Deployments& deployments) {
-  if (deployments.rows.empty()) return "[]\n";
-  std::string out = "[\n";
-  for (std::size_t i = 0; i < deployments.rows.size(); ++i) {
-    out += row_json(catalog, deployments.rows[i]).dump();
-    out += i + 1 < deployments.rows.size() ? ",\n" : "\n";
+void write_json(std::ostream& out, const Catalog& catalog, const Deployments& deployments) {
+  if (deployments.rows.empty()) {
+    out << "[]\n";
+    return;
   }
-  out += "]\n";
-  return out;
+  out << "[\n";
+  for (std::size_t i = 0; i < deployments.rows.size(); ++i) {
+    out << row_json(catalog, deployments.rows[i]).dump() << (i + 1 < deployments.rows.size() ? ",\n" : "\n");
+  }
+  out << "]\n";
+}
+
+std::string render_json(const Catalog& catalog, const Deployments& deployments) {
+  std::ostringstream out;
+  write_json(out, catalog, deployments);
+  return std::move(out).str();
 }
 
 std::string render_table(const Catalog& catalog, const Deployments& deployments) {

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <nlohmann/json.hpp>
+#include <ostream>
 #include <string>
 
 #include "plugin/deployments/model.hpp"
@@ -12,7 +13,10 @@ namespace chalk::deployments {
 // One object with the documented fields; unknown values are null.
 nlohmann::ordered_json row_json(const Catalog& catalog, const Row& row);
 
-// "[\n{row},\n{row}\n]\n"; "[]\n" when there are no rows.
+// "[\n{row},\n{row}\n]\n"; "[]\n" when there are no rows. Written a row at a time: a fleet's
+// answer is tens of MB, never held whole.
+void write_json(std::ostream& out, const Catalog& catalog, const Deployments& deployments);
+// The same as a string.
 std::string render_json(const Catalog& catalog, const Deployments& deployments);
 
 // Columns REPOSITORY COMMIT IMAGE DIGEST WHERE WORKLOAD RUNNING FIRST SEEN LAST SEEN EVIDENCE,

@@ -23,7 +23,7 @@ std::string full_reference(const std::string& text) {
 }
 
 // `{registry: {repo: [digest, ...]}}` (_REPO_DIGESTS, _REPO_LIST_DIGESTS).
-void add_repo_digests(const json& entry, const char* key, Mark& mark) {
+void add_repo_digests(const json& entry, const char* key, MarkEntry& into) {
   const auto found = entry.find(key);
   if (found == entry.end() || !found->is_object()) return;
   for (const auto& [registry, repos] : found->items()) {
@@ -31,10 +31,10 @@ void add_repo_digests(const json& entry, const char* key, Mark& mark) {
     for (const auto& [repo, digests] : repos.items()) {
       const auto add = [&](const json& value) {
         if (!value.is_string()) return;
-        const std::string digest = normalize_digest(value.get_ref<const std::string&>());
+        std::string digest = normalize_digest(value.get_ref<const std::string&>());
         if (digest.empty()) return;
-        mark.digests.insert(digest);
-        mark.images.insert(registry + "/" + repo);
+        insert_sorted(into.digests, std::move(digest));
+        insert_sorted(into.mark.images, registry + "/" + repo);
       };
       if (digests.is_array()) {
         for (const auto& value : digests) add(value);
@@ -67,7 +67,8 @@ bool is_image_entry(const json& entry, const std::string& operation) {
 }
 
 void add_entry(const json& entry, const std::string& operation, std::int64_t when, Catalog& catalog) {
-  Mark mark;
+  MarkEntry read;
+  Mark& mark = read.mark;
   mark.chalk_id = text_of(entry, "CHALK_ID");
   mark.metadata_id = text_of(entry, "METADATA_ID");
   if (mark.chalk_id.empty() && mark.metadata_id.empty()) return;  // an unmarked artifact
@@ -80,11 +81,11 @@ void add_entry(const json& entry, const std::string& operation, std::int64_t whe
   if (is_image_entry(entry, operation)) {
     for (const char* key : {"_IMAGE_ID", "_CURRENT_HASH"}) {
       if (std::string id = normalize_digest(text_of(entry, key)); !id.empty())
-        mark.image_ids.insert(std::move(id));
+        insert_sorted(read.image_ids, std::move(id));
     }
   }
-  add_repo_digests(entry, "_REPO_DIGESTS", mark);
-  add_repo_digests(entry, "_REPO_LIST_DIGESTS", mark);
+  add_repo_digests(entry, "_REPO_DIGESTS", read);
+  add_repo_digests(entry, "_REPO_LIST_DIGESTS", read);
   std::vector<std::string> tags = repo_tags(entry);
   if (const auto found = entry.find("DOCKER_TAGS"); found != entry.end() && found->is_array()) {
     for (const auto& tag : *found) {
@@ -95,10 +96,10 @@ void add_entry(const json& entry, const std::string& operation, std::int64_t whe
   for (const auto& tag : tags) {
     std::string reference = full_reference(tag);
     if (reference.empty()) continue;
-    if (auto parsed = oci::parse_reference(reference)) mark.images.insert(parsed->familiar_name());
+    if (auto parsed = oci::parse_reference(reference)) insert_sorted(mark.images, parsed->familiar_name());
     references.push_back(std::move(reference));
   }
-  const std::size_t position = catalog.add(mark);
+  const std::size_t position = catalog.add(read);
   for (const auto& reference : references) catalog.add_tag(reference, position);
 }
 
@@ -126,7 +127,7 @@ void add_beat(const json& report, std::int64_t when, Catalog& catalog) {
   if (beat.host.empty()) beat.host = text_of(report, "_OP_NODENAME");
   beat.first_ms = beat.last_ms = when;
   if (const std::string& exec_id = text_of(report, "_EXEC_ID"); !exec_id.empty())
-    beat.exec_ids.insert(exec_id);
+    beat.exec_ids.push_back(exec_id);
   const auto sockets = report.find("_OP_TCP_SOCKET_INFO");
   if (sockets != report.end() && sockets->is_array()) {
     for (const auto& row : *sockets) {
@@ -136,11 +137,11 @@ void add_beat(const json& report, std::int64_t when, Catalog& catalog) {
       }
       const auto& local_ip = row[0].get_ref<const std::string&>();
       const auto& state = row[4].get_ref<const std::string&>();
-      if (!is_unspecified(local_ip) && !is_loopback(local_ip)) beat.addresses.insert(local_ip);
+      if (!is_unspecified(local_ip) && !is_loopback(local_ip)) insert_sorted(beat.addresses, local_ip);
       if (state == "LISTEN") {
-        beat.listening_ports.insert(row[1].get<std::string>());
+        insert_sorted(beat.listening_ports, row[1].get<std::string>());
       } else if (state == "ESTABLISHED" && !is_loopback(row[2].get_ref<const std::string&>())) {
-        beat.connections.insert(Endpoint{row[2].get<std::string>(), row[3].get<std::string>()});
+        insert_sorted(beat.connections, Endpoint{row[2].get<std::string>(), row[3].get<std::string>()});
       }
     }
   }

@@ -102,6 +102,16 @@ void read_pod_list(const std::string& argument, std::vector<Sighting>& sightings
   read_pods(*text, path, cluster, sightings, tally);
 }
 
+// The inventory's records are only held until they are grouped into sightings.
+std::vector<Sighting> read_custodian(const std::vector<std::string>& directories, Tally& tally) {
+  CustodianInventory inventory;
+  for (const auto& directory : directories) {
+    if (auto read = inventory.read_tree(directory, tally); !read)
+      tally.skipped.push_back({directory, read.error().message});
+  }
+  return inventory.sightings();
+}
+
 }  // namespace
 
 DeploymentsOutcome find_deployments(const DeploymentsRequest& request) {
@@ -110,17 +120,12 @@ DeploymentsOutcome find_deployments(const DeploymentsRequest& request) {
   Progress progress{request.progress};
   for (const auto& path : request.reports) read_report_path(path, request, outcome.catalog, tally, progress);
 
-  CustodianInventory inventory;
-  for (const auto& directory : request.custodian) {
-    if (auto read = inventory.read_tree(directory, tally); !read)
-      tally.skipped.push_back({directory, read.error().message});
-  }
-  std::vector<Sighting> sightings = inventory.sightings();
+  std::vector<Sighting> sightings = read_custodian(request.custodian, tally);
   for (const auto& pods : request.pods) read_pod_list(pods, sightings, tally, progress);
 
   outcome.records = tally.records;
   outcome.skipped = std::move(tally.skipped);
-  outcome.result = join(outcome.catalog, sightings, request.filter);
+  outcome.result = join(outcome.catalog, std::move(sightings), request.filter);
   return outcome;
 }
 

@@ -27,8 +27,7 @@ commit=$(git -C app rev-parse HEAD)
 tag=c-deployments-e2e/$(unique_name app):1
 remove_image_at_exit "$tag"
 (cd app && docker chalk build -t "$tag" .) >build.out 2>build.err || fail "docker chalk build failed: $(cat build.err)"
-{ grep '^\[{' build.out || true; } | tail -1 >build.json
-[ -s build.json ] || fail "no build report in: $(cat build.out)"
+report_of build.out build.json
 image_id=$(docker image inspect -f '{{.Id}}' "$tag")
 
 note "a pod list running that image ID and one image nobody chalked"

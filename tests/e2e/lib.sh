@@ -216,5 +216,12 @@ start_receiver() {
   fail "receiver.py did not start: $(cat "$dir.err")"
 }
 
+# report_of OUT FILE: the report a command printed is the last line of OUT that is a JSON
+# array; written to FILE, a failure when there is none.
+report_of() {
+  { grep '^\[{' "$1" || true; } | tail -1 >"$2"
+  [ -s "$2" ] || fail "no report in $1: $(cat "$1")"
+}
+
 # json FILE EXPR: evaluates a Python expression over the JSON document `d` in FILE.
 json() { python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print(eval(sys.argv[2]))' "$1" "$2"; }

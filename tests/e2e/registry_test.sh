@@ -11,11 +11,6 @@ cd "$E2E_TMP"
 start_registry
 registry=$REGISTRY_ADDR
 
-# report_of OUT FILE: the report is the last line of OUT that is a JSON array.
-report_of() {
-  { grep '^\[{' "$1" || true; } | tail -1 >"$2"
-  [ -s "$2" ] || fail "no report in $1: $(cat "$1")"
-}
 skopeo_digest() { skopeo_run inspect --tls-verify=false --format '{{.Digest}}' "docker://$1"; }
 
 name=$(unique_name f-registry)

@@ -4,6 +4,7 @@
 
 #include "plugin/deployments/custodian.hpp"
 #include "plugin/deployments/files.hpp"
+#include "plugin/deployments/json_lists.hpp"
 #include "plugin/deployments/pods.hpp"
 #include "plugin/deployments/reports.hpp"
 #include "plugin/deployments/time.hpp"
@@ -76,7 +77,8 @@ TEST(DeploymentsReports, BuildLinesAndPushArraysMergeIntoOneMarkPerMetadataId) {
   EXPECT_EQ(mark.repository, "https://github.com/acme/backend.git");  // from the build
   EXPECT_EQ(mark.metadata_id, "PRODMD-0000-0000-000001");
   EXPECT_EQ(mark.built_ms, 1695031200000);
-  EXPECT_EQ(catalog.by_image_id(*mark.image_ids.begin()), by_digest);
+  EXPECT_EQ(catalog.by_image_id("sha256:e5792c82b759728762820ff4ceb65bd841d41d092254aa5fe8d392ace0a827b1"),
+            by_digest);  // the build's _IMAGE_ID
   EXPECT_EQ(catalog.by_tag("123456789012.dkr.ecr.us-east-1.amazonaws.com/acme/backend:prod"), by_digest);
   EXPECT_EQ(catalog.by_tag("docker.io/library/backend:prod"), by_digest);  // DOCKER_TAGS as typed
   EXPECT_EQ(catalog.marks().size(), 3U);  // prod, staging, worker (push only)
@@ -102,7 +104,7 @@ TEST(DeploymentsReports, PushReportsOfTheRegistryShapeLeadToTheMark) {
   EXPECT_EQ(catalog.by_digest("sha256:" + index), 0U);
   EXPECT_EQ(catalog.by_image_id("sha256:" + std::string(64, 'c')), 0U);
   EXPECT_EQ(catalog.by_tag("localhost:5000/app:1"), 0U);
-  EXPECT_EQ(catalog.marks()[0].images, std::set<std::string>{"localhost:5000/app"});
+  EXPECT_EQ(catalog.marks()[0].images, std::vector<std::string>{"localhost:5000/app"});
 }
 
 TEST(DeploymentsReports, PrettyPrintedReceiverDumpIsOneDocument) {
@@ -117,12 +119,37 @@ TEST(DeploymentsReports, PrettyPrintedReceiverDumpIsOneDocument) {
   EXPECT_EQ(backend.first_ms, 1695058000000);
   EXPECT_EQ(backend.last_ms, 1695058060000);
   EXPECT_EQ(backend.exec_ids.size(), 1U);
-  EXPECT_EQ(backend.listening_ports, std::set<std::string>{"4001"});
-  EXPECT_EQ(backend.addresses, std::set<std::string>{"10.1.134.95"});
+  EXPECT_EQ(backend.listening_ports, std::vector<std::string>{"4001"});
+  EXPECT_EQ(backend.addresses, std::vector<std::string>{"10.1.134.95"});
   const HeartbeatSummary& worker = catalog.heartbeats()[1];
-  EXPECT_EQ(worker.connections, (std::set<Endpoint>{{"10.1.134.95", "4001"}}));
-  EXPECT_EQ(worker.listening_ports, std::set<std::string>{"8125"});  // on loopback: not an address
-  EXPECT_EQ(worker.addresses, std::set<std::string>{"10.1.20.7"});
+  EXPECT_EQ(worker.connections, (std::vector<Endpoint>{{"10.1.134.95", "4001"}}));
+  EXPECT_EQ(worker.listening_ports, std::vector<std::string>{"8125"});  // on loopback: not an address
+  EXPECT_EQ(worker.addresses, std::vector<std::string>{"10.1.20.7"});
+}
+
+TEST(DeploymentsReports, HeartbeatsOfOneHostFoldIntoSortedSetsEachValueOnce) {
+  Catalog catalog;
+  HeartbeatSummary first;
+  first.metadata_id = "M1";
+  first.host = "ip-10-0-0-1";
+  first.first_ms = first.last_ms = 2000;
+  first.exec_ids = {"exec-b"};
+  first.listening_ports = {"8080", "9090"};
+  first.connections = {{"10.0.0.9", "5432"}};
+  HeartbeatSummary second = first;
+  second.first_ms = second.last_ms = 1000;
+  second.exec_ids = {"exec-a"};
+  second.listening_ports = {"443", "8080"};
+  second.connections = {{"10.0.0.2", "6379"}, {"10.0.0.9", "5432"}};
+  catalog.add_heartbeat(first);
+  catalog.add_heartbeat(second);
+  ASSERT_EQ(catalog.heartbeats().size(), 1U);
+  const HeartbeatSummary& folded = catalog.heartbeats()[0];
+  EXPECT_EQ(folded.first_ms, 1000);
+  EXPECT_EQ(folded.last_ms, 2000);
+  EXPECT_EQ(folded.exec_ids, (std::vector<std::string>{"exec-a", "exec-b"}));
+  EXPECT_EQ(folded.listening_ports, (std::vector<std::string>{"443", "8080", "9090"}));
+  EXPECT_EQ(folded.connections, (std::vector<Endpoint>{{"10.0.0.2", "6379"}, {"10.0.0.9", "5432"}}));
 }
 
 TEST(DeploymentsReports, BadLinesAndRecordsAreNamedAndTheRestIsRead) {
@@ -138,6 +165,32 @@ TEST(DeploymentsReports, BadLinesAndRecordsAreNamedAndTheRestIsRead) {
   EXPECT_EQ(tally.skipped[2].where, "bad/reports.jsonl:5: record 1");
   EXPECT_TRUE(catalog.by_digest(k_prod_digest));
   EXPECT_EQ(catalog.heartbeats().size(), 1U);
+}
+
+TEST(DeploymentsJsonLists, ElementsOfTheTopArrayOrTheNamedMemberArrayOneAtATime) {
+  std::vector<std::string> seen;
+  const auto each = [&](const nlohmann::json& element) { seen.push_back(element.dump()); };
+  // `items` nested deeper, before or after the list, is not the list.
+  const StreamedList list = parse_list_streamed(
+      R"({"kind": "List", "metadata": {"items": [9]}, "items": [{"a": [1]}, 2, [3]], "after": {"items": [4]}})",
+      "items", each);
+  EXPECT_TRUE(list.found_list);
+  EXPECT_EQ(list.elements, 3U);
+  EXPECT_EQ(seen, (std::vector<std::string>{R"({"a":[1]})", "2", "[3]"}));
+  EXPECT_EQ(list.rest.dump(), R"({"after":{"items":[4]},"items":[],"kind":"List","metadata":{"items":[9]}})");
+
+  seen.clear();
+  const StreamedList cut = parse_list_streamed(R"([{"b": 1}, 5, [)", nullptr, each);
+  EXPECT_TRUE(cut.rest.is_discarded());
+  EXPECT_EQ(seen, (std::vector<std::string>{R"({"b":1})", "5"}));
+  EXPECT_EQ(cut.not_json_cause(), "not JSON after record 2");
+  EXPECT_EQ(parse_list_streamed("{", nullptr, each).not_json_cause(), "not JSON");
+
+  seen.clear();
+  const StreamedList no_list = parse_list_streamed(R"({"items": 5, "other": [1]})", "items", each);
+  EXPECT_FALSE(no_list.found_list);
+  EXPECT_TRUE(seen.empty());
+  EXPECT_EQ(no_list.rest.dump(), R"({"items":5,"other":[1]})");
 }
 
 TEST(DeploymentsCustodian, MultiRegionTreeWithServicesTasksAndGzippedDefinitions) {
@@ -171,6 +224,33 @@ TEST(DeploymentsCustodian, MultiRegionTreeWithServicesTasksAndGzippedDefinitions
   EXPECT_EQ(eu.region, "eu-west-1");
   EXPECT_EQ(eu.image, "123456789012.dkr.ecr.us-east-1.amazonaws.com/acme/backend:prod");
   EXPECT_EQ(eu.running, 3);
+}
+
+TEST(DeploymentsCustodian, RecordsBeforeATruncationAreTakenAndTheCutNamed) {
+  // Records are taken one at a time as they are parsed, so a file cut short keeps its
+  // complete records.
+  const std::string task =
+      R"({"clusterArn": "arn:aws:ecs:us-east-1:1:cluster/prod", "group": "service:api", "lastStatus": "RUNNING",)"
+      R"( "containers": [{"name": "api", "image": "api:1", "imageDigest": ")" +
+      k_prod_digest + R"("}]})";
+  CustodianInventory inventory;
+  Tally tally;
+  inventory.read_resources("[" + task + ", " + task + R"(, {"clusterArn": )", "cut.json", "aws.ecs-task", "",
+                           0, tally);
+  EXPECT_EQ(tally.records, 2U);
+  ASSERT_EQ(tally.skipped.size(), 1U);
+  EXPECT_EQ(tally.skipped[0].where, "cut.json");
+  EXPECT_EQ(tally.skipped[0].cause, "not JSON after record 2");
+  const auto sightings = inventory.sightings();
+  ASSERT_EQ(sightings.size(), 1U);
+  EXPECT_EQ(sightings[0].running, 2);
+  EXPECT_EQ(sightings[0].digest, k_prod_digest);
+
+  Tally object_tally;
+  inventory.read_resources(R"({"resources": [)" + task + "]}", "object.json", "", "", 0, object_tally);
+  EXPECT_EQ(object_tally.records, 0U);
+  ASSERT_EQ(object_tally.skipped.size(), 1U);
+  EXPECT_EQ(object_tally.skipped[0].cause, "expected an array of resources");
 }
 
 TEST(DeploymentsCustodian, MalformedResourcesAreNamedAndCounted) {
