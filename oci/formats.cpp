@@ -376,6 +376,31 @@ Result<ImageRef> parse_image_ref(const std::string& text) {
   return ref;
 }
 
+Result<OutputRef> parse_output_ref(const std::string& text) {
+  static const std::pair<std::string_view, ImageSet::Format> k_transports[] = {
+      {"docker-archive:", ImageSet::Format::docker_archive},
+      {"oci-archive:", ImageSet::Format::oci_archive},
+      {"oci:", ImageSet::Format::oci_layout},
+  };
+  OutputRef out;
+  std::string path = text;
+  for (const auto& [prefix, format] : k_transports) {
+    if (text.rfind(prefix, 0) == 0) {
+      out.format = format;
+      path = text.substr(prefix.size());
+      break;
+    }
+  }
+  if (out.format && fs::path(path).filename().string().find(':') != std::string::npos) {
+    return make_error(Errc::invalid_argument, "output `" + text +
+                                                  "`: an output takes no `:TAG` (it keeps the input's names); "
+                                                  "name the file or directory only");
+  }
+  if (path.empty()) return make_error(Errc::invalid_argument, "output `" + text + "`: no path given");
+  out.path = path;
+  return out;
+}
+
 Result<ImageSet> read_oci_layout(const fs::path& directory) {
   const std::string what = "oci layout `" + directory.string() + "`";
   if (!fs::is_directory(directory)) return make_error(Errc::not_found, what + ": not a directory");

@@ -29,6 +29,15 @@ struct ImageRef {
 // Parses a reference; a bare path is detected from what is on disk (not_found if nothing is).
 Result<ImageRef> parse_image_ref(const std::string& text);
 
+// An output as `-o` names it: skopeo's transport prefixes (docker-archive:, oci-archive:,
+// oci:) set the format; a bare path leaves it to --format or the input's. No tag: an output
+// keeps the input's names, so `oci:DIR:TAG` is refused rather than read as a directory.
+struct OutputRef {
+  std::optional<ImageSet::Format> format;
+  std::filesystem::path path;
+};
+Result<OutputRef> parse_output_ref(const std::string& text);
+
 Result<ImageSet> read_image_set(const ImageRef& ref);
 Result<ImageSet> read_oci_layout(const std::filesystem::path& directory);
 Result<ImageSet> read_oci_archive(const std::filesystem::path& file);

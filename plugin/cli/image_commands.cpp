@@ -65,7 +65,8 @@ void add_insert_command(CLI::App& app, Runtime& runtime) {
   add_config_option(*command, runtime);
   command->add_option("target", options->target, "Image to chalk")->required();
   command->add_option("-o,--output", options->output,
-                      "Write the chalked image here instead of replacing TARGET");
+                      "Write the chalked image here instead of replacing TARGET: a path, or\n"
+                      "docker-archive:FILE, oci-archive:FILE, oci:DIR (which also set the format)");
   command->add_option("--format", options->format,
                       "Output format: docker-archive, oci-archive or oci (default: TARGET's)");
   add_registry_options(*command, options->registry);

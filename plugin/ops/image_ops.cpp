@@ -93,7 +93,19 @@ oci::Result<OperationOutcome> insert(const InsertRequest& request, const ReportC
   if (!ref) return ref.error();
   oci::WriteOptions write;
   write.format = request.output_format.value_or(ref->format);
-  write.path = request.output.empty() ? ref->path : request.output;
+  write.path = ref->path;
+  const bool separate_output = !request.output.empty();
+  if (separate_output) {
+    auto output = oci::parse_output_ref(request.output.string());
+    if (!output) return output.error();
+    if (output->format && request.output_format && *output->format != *request.output_format) {
+      return oci::make_error(oci::Errc::invalid_argument,
+                             "output `" + request.output.string() + "` is " + oci::format_name(*output->format) +
+                                 " but --format says " + oci::format_name(*request.output_format));
+    }
+    if (output->format) write.format = *output->format;
+    write.path = output->path;
+  }
   write.progress = request.progress;
   // Held until the output is written: a concurrent insert into the same target waits,
   // then reads what this one wrote.
@@ -102,7 +114,7 @@ oci::Result<OperationOutcome> insert(const InsertRequest& request, const ReportC
   auto set = oci::read_image_set(*ref);
   if (!set) return set.error();
 
-  if (write.format == oci::ImageSet::Format::oci_layout && !request.output.empty() &&
+  if (write.format == oci::ImageSet::Format::oci_layout && separate_output &&
       fs::exists(write.path) && !fs::is_directory(write.path)) {
     return oci::make_error(oci::Errc::invalid_argument,
                            "output `" + write.path.string() + "` exists and is not a directory");

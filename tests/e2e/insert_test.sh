@@ -75,6 +75,11 @@ skopeo_run inspect "oci-archive:$PWD/chalked-oci.tar" >/dev/null || fail "skopeo
 skopeo_run inspect "oci:$PWD/layout" >/dev/null || fail "skopeo cannot read our OCI layout"
 ref=$(json layout/index.json 'd["manifests"][0]["annotations"]["org.opencontainers.image.ref.name"]')
 umoci_run stat --image "layout:$ref" >/dev/null || fail "umoci stat rejects our OCI layout"
+# skopeo's spelling of the same output: the transport prefix sets the format.
+"$CHALK_BIN" insert img.tar -o "oci:$PWD/prefixed" >/dev/null || fail "insert -o oci:DIR"
+skopeo_run inspect "oci:$PWD/prefixed" >/dev/null || fail "skopeo cannot read the layout written by -o oci:DIR"
+"$CHALK_BIN" insert img.tar -o "oci-archive:$PWD/prefixed.tar" >/dev/null || fail "insert -o oci-archive:FILE"
+skopeo_run inspect "oci-archive:$PWD/prefixed.tar" >/dev/null || fail "skopeo cannot read the oci-archive written by -o oci-archive:FILE"
 
 note "in-place insert of a layout written by skopeo, then re-chalked: one mark layer"
 skopeo_run copy "docker-archive:$PWD/img.tar" "oci:$PWD/sk:v1" >/dev/null || fail "skopeo copy to an OCI layout"

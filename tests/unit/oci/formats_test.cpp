@@ -47,6 +47,26 @@ TEST(ImageRef, ParsesTransportsAndDetectsBarePaths) {
   EXPECT_EQ(parse_image_ref((dir / "nothing").string()).error().code, Errc::not_found);
 }
 
+TEST(OutputRef, TransportPrefixesSetTheFormatAndBarePathsLeaveIt) {
+  auto layout = parse_output_ref("oci:/x/out");
+  ASSERT_TRUE(layout) << layout.error().message;
+  EXPECT_EQ(layout->format, ImageSet::Format::oci_layout);
+  EXPECT_EQ(layout->path, "/x/out");
+  EXPECT_EQ(parse_output_ref("oci-archive:out.tar")->format, ImageSet::Format::oci_archive);
+  EXPECT_EQ(parse_output_ref("docker-archive:out.tar")->format, ImageSet::Format::docker_archive);
+  auto bare = parse_output_ref("dir/out.tar");
+  ASSERT_TRUE(bare);
+  EXPECT_FALSE(bare->format);
+  EXPECT_EQ(bare->path, "dir/out.tar");
+  // A colon in a bare path is a file name; after a transport it would be a tag, which an
+  // output does not take.
+  EXPECT_EQ(parse_output_ref("a:b.tar")->path, "a:b.tar");
+  const auto tagged = parse_output_ref("oci:/x/out:v1");
+  ASSERT_FALSE(tagged);
+  EXPECT_NE(tagged.error().message.find("takes no `:TAG`"), std::string::npos) << tagged.error().message;
+  EXPECT_FALSE(parse_output_ref("oci:"));
+}
+
 TEST(DockerArchive, ReadsLegacyArchives) {
   TempDir dir;
   write_legacy_docker_archive(dir / "img.tar", two_layer_image(), {"app:1", "app:latest"});
