@@ -12,18 +12,7 @@ start_registry
 registry=$REGISTRY_ADDR
 
 note "a chalked build from a git repository, pushed to the loopback registry"
-mkdir app
-cat >app/Dockerfile <<DOCKERFILE
-FROM $E2E_BASE_IMAGE
-CMD ["true"]
-DOCKERFILE
-(
-  cd app
-  git init -q -b main .
-  git remote add origin https://example.com/acme/backend.git
-  git add Dockerfile
-  git -c user.name=Tester -c user.email=tester@example.com commit -q -m "backend release"
-) || fail "cannot make the git repository"
+make_git_app app https://example.com/acme/backend.git "backend release"
 commit=$(git -C app rev-parse HEAD)
 image=$registry/app:1
 remove_image_at_exit "$image"

@@ -11,18 +11,7 @@ make_temp_dir
 cd "$E2E_TMP"
 
 note "a chalked build from a git repository with a remote"
-mkdir app
-cat >app/Dockerfile <<DOCKERFILE
-FROM $E2E_BASE_IMAGE
-CMD ["true"]
-DOCKERFILE
-(
-  cd app
-  git init -q -b main .
-  git remote add origin https://example.com/acme/deployed-app.git
-  git add Dockerfile
-  git -c user.name=Tester -c user.email=tester@example.com commit -q -m "deployed commit"
-) || fail "cannot make the git repository"
+make_git_app app https://example.com/acme/deployed-app.git "deployed commit"
 commit=$(git -C app rev-parse HEAD)
 tag=c-deployments-e2e/$(unique_name app):1
 remove_image_at_exit "$tag"

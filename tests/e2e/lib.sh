@@ -216,6 +216,20 @@ start_receiver() {
   fail "receiver.py did not start: $(cat "$dir.err")"
 }
 
+# make_git_app DIR REMOTE MESSAGE: a build context DIR (a Dockerfile FROM the base image
+# running `true`) committed as the only commit of a git repository whose origin is REMOTE.
+make_git_app() {
+  mkdir -p "$1"
+  printf 'FROM %s\nCMD ["true"]\n' "$E2E_BASE_IMAGE" >"$1/Dockerfile"
+  (
+    cd "$1"
+    git init -q -b main .
+    git remote add origin "$2"
+    git add Dockerfile
+    git -c user.name=Tester -c user.email=tester@example.com commit -q -m "$3"
+  ) || fail "cannot make the git repository in $1"
+}
+
 # report_of OUT FILE: the report a command printed is the last line of OUT that is a JSON
 # array; written to FILE, a failure when there is none.
 report_of() {
