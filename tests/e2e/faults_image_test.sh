@@ -91,9 +91,10 @@ start_engine_proxy() {
 }
 
 mkdir app
-cat >app/Dockerfile <<'DOCKERFILE'
+# A RUN line of this run only: a cached step would end the build before the engine goes away.
+cat >app/Dockerfile <<DOCKERFILE
 FROM chalk-test/busybox:latest
-RUN sleep 3
+RUN echo $(unique_name run) >/run-id && sleep 3
 ENTRYPOINT ["echo", "hello"]
 DOCKERFILE
 
