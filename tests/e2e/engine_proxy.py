@@ -3,17 +3,14 @@
 
 Listens on --listen (a unix socket path) and forwards every connection to --upstream (the
 engine's unix socket), appending one line per request to --log: `METHOD PATH`. Requests are
-parsed (Content-Length and chunked bodies) so each one on a kept-alive connection is seen;
-after an upgraded request (docker's attach/session hijacks) the connection is relayed raw.
-Faults, each optional:
+parsed (Content-Length and chunked bodies) so each one on a kept-alive connection is seen.
+Enough for `docker build` (the legacy builder), the plugin's Engine API calls and `docker
+load`; hijacked connections (`docker run`'s attach, BuildKit sessions) are not supported.
   --fail-load       answer every `POST [/vX.Y]/images/load` with a 500 and a JSON message,
                     after reading its body, instead of forwarding it
-  --exit-on REGEX   exit at once (every connection dropped unanswered, as an engine that goes
-                    away) when a request line `METHOD PATH` matches REGEX
-Serves until killed; the socket exists once it listens.
+Serves until killed (the engine going away); the socket exists once it listens.
 """
 import argparse
-import os
 import re
 import socket
 import sys
@@ -59,7 +56,7 @@ def relay(source, destination):
             destination.sendall(data)
     except OSError:
         pass
-    try:  # a half-close (an attach with no stdin) must leave the other direction running
+    try:  # the engine's end: the client sees EOF after the last response
         destination.shutdown(socket.SHUT_WR)
     except OSError:
         pass
@@ -101,8 +98,6 @@ def serve(client, args):
         request = " ".join(request_line.decode("latin-1").split()[:2])
         with open(args.log, "a") as log:
             log.write(request + "\n")
-        if args.exit_on and re.search(args.exit_on, request):
-            os._exit(0)
         if args.fail_load and LOAD.match(request):
             body(reader, headers, lambda _: None)
             message = b'{"message":"engine_proxy.py: injected load failure"}'
@@ -113,10 +108,6 @@ def serve(client, args):
             return
         upstream.sendall(b"".join(lines))
         body(reader, headers, upstream.sendall)
-        if "upgrade" in headers.get("connection", "").lower():
-            upstream.sendall(reader.buffer)
-            relay(client, upstream)
-            return
 
 
 def handle(client, args):
@@ -134,7 +125,6 @@ def main():
     parser.add_argument("--upstream", required=True)
     parser.add_argument("--log", required=True)
     parser.add_argument("--fail-load", action="store_true")
-    parser.add_argument("--exit-on")
     args = parser.parse_args()
     server = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     server.bind(args.listen)
