@@ -217,10 +217,16 @@ assert_eq "" "$(grep -v '^$' heartbeat.err || true)" "the shim's stderr"
 note "docker stop of a program that exits on TERM returns in under 1 s, chalked as unchalked"
 # The shim lingers after the program only for a report in flight (REPORTS.md §8): with nothing
 # to send, with heartbeats to stdout, and with heartbeats POSTed to a receiver that answers,
-# stopping costs what it costs without chalk (printed as the reference).
-mkdir stop-received
-start_receiver "$E2E_TMP/stop-received"
-cat >stop-post.c4m <<C4M
+# stopping costs what it costs without chalk (printed as the reference); a report stuck in
+# flight holds it at most 1 s.
+# post_heartbeat_image RECEIVER_DIR [RECEIVER_ARG...]: starts a receiver and sets POST_IMAGE to
+# a chalked `sh -c` image heartbeating to it every 100 ms.
+post_heartbeat_image() {
+  local dir=$1
+  shift
+  mkdir "$dir"
+  start_receiver "$dir" "$@"
+  cat >"$dir.c4m" <<C4M
 exec.heartbeat: true
 exec.heartbeat_rate: <<100 ms>>
 sink_config to_receiver {
@@ -229,11 +235,16 @@ sink_config to_receiver {
 }
 subscribe("report", "to_receiver")
 C4M
-post_image=chalk-e2e/$(unique_name stop-post):1
-chalk_build "$post_image" --config "$E2E_TMP/stop-post.c4m" <<'DOCKERFILE'
+  POST_IMAGE=chalk-e2e/$(unique_name stop-post):1
+  chalk_build "$POST_IMAGE" --config "$dir.c4m" <<'DOCKERFILE'
 FROM chalk-test/busybox:latest
 ENTRYPOINT ["sh", "-c"]
 DOCKERFILE
+}
+post_heartbeat_image "$E2E_TMP/stop-received"
+post_image=$POST_IMAGE
+post_heartbeat_image "$E2E_TMP/stop-hang" --hang
+hang_image=$POST_IMAGE
 plain_image=chalk-e2e/$(unique_name stop-plain):1
 build_image_from "$plain_image" <<'DOCKERFILE'
 FROM chalk-test/busybox:latest
@@ -264,5 +275,10 @@ for variant in "$image none" "$hb_image none" "$post_image host"; do
   note "chalked $stopped: docker stop took $STOP_MS ms"
   [ "$STOP_MS" -lt 1000 ] || fail "docker stop of the chalked $stopped took $STOP_MS ms (unchalked: $plain_ms ms)"
 done
+# A receiver that never answers always has a heartbeat in flight: the shim waits for it, but
+# at most its 1 s grace.
+time_stop "$hang_image" --network host
+note "chalked, heartbeats to a receiver that never answers: docker stop took $STOP_MS ms"
+[ "$STOP_MS" -lt 2000 ] || fail "docker stop with a report stuck in flight took $STOP_MS ms (grace: 1 s; unchalked: $plain_ms ms)"
 [ "$(wc -l <stop-received/requests.log)" -ge 5 ] || fail "the receiver got $(wc -l <stop-received/requests.log) heartbeats, not a run's worth"
 note "ok"
