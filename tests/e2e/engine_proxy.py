@@ -8,9 +8,12 @@ Enough for `docker build` (the legacy builder), the plugin's Engine API calls an
 load`; hijacked connections (`docker run`'s attach, BuildKit sessions) are not supported.
   --fail-load       answer every `POST [/vX.Y]/images/load` with a 500 and a JSON message,
                     after reading its body, instead of forwarding it
+  --exit-on REGEX   exit at once, every connection dropped unanswered (an engine that goes
+                    away), at the first request whose `METHOD PATH` matches REGEX
 Serves until killed (the engine going away); the socket exists once it listens.
 """
 import argparse
+import os
 import re
 import socket
 import sys
@@ -98,6 +101,8 @@ def serve(client, args):
         request = " ".join(request_line.decode("latin-1").split()[:2])
         with open(args.log, "a") as log:
             log.write(request + "\n")
+        if args.exit_on and re.search(args.exit_on, request):
+            os._exit(0)
         if args.fail_load and LOAD.match(request):
             body(reader, headers, lambda _: None)
             message = b'{"message":"engine_proxy.py: injected load failure"}'
@@ -125,6 +130,7 @@ def main():
     parser.add_argument("--upstream", required=True)
     parser.add_argument("--log", required=True)
     parser.add_argument("--fail-load", action="store_true")
+    parser.add_argument("--exit-on")
     args = parser.parse_args()
     server = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     server.bind(args.listen)

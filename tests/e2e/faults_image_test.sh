@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Faults around the user's image (issue 15): the disk filling up during an archive insert and
-# during an in-place OCI layout update, the engine going away during `docker chalk build`,
+# during an in-place OCI layout update, the engine going away during `docker chalk build`
+# (while docker builds, and once it is done),
 # `docker load` failing, a sink receiver killed while a chalked container runs. Expected each
 # time: the input and the user's image intact, docker's or the documented exit code, nothing
 # partial left, one clear line. (Registry faults: registry_faults_test.sh; sinks that fail or
@@ -120,6 +121,24 @@ assert_eq "" "$(grep '^\[{' gone.out || true)" "a build report when the engine w
 assert_eq 0 "$(chalk_lines gone.err)" "chalk's lines after docker build failed (docker's error is the line): $(cat gone.err)"
 docker image inspect "$gone_tag" >/dev/null 2>&1 && fail "an image is tagged $gone_tag after the failed build"
 note "exit $status: $(grep -v '^ \|DEPRECATED\|^$' gone.err | tail -1)"
+
+note "the engine goes away once docker build is done, at chalk's first question: fails open"
+late_tag=chalk-e2e/$(unique_name faults-late):1
+remove_image_at_exit "$late_tag"
+start_engine_proxy --exit-on '^GET /v[0-9.]+/images/sha256:'
+set +e
+DOCKER_HOST=unix://$PROXY_SOCKET "$CHALK_BIN" build -t "$late_tag" app >late.out 2>late.err
+status=$?
+set -e
+grep -q '^GET /v[0-9.]*/images/sha256:' "$PROXY_LOG" || fail "chalk never asked the engine about the built image: $(cat "$PROXY_LOG")"
+assert_eq 0 "$status" "exit code (docker build's) when the engine goes away while chalking: $(cat late.err)"
+assert_eq 1 "$(chalk_lines late.err)" "chalk's lines: $(cat late.err)"
+assert_contains "$(grep '^docker chalk' late.err)" "chalk: warning: chalking \`$late_tag\`" "the warning"
+assert_eq "" "$(grep '^\[{' late.out || true)" "a build report claiming a chalked image"
+assert_eq "" "$(docker image inspect -f '{{index .Config.Labels "run.chalk.metadata-id"}}' "$late_tag")" \
+  "a chalk label on docker's image"
+assert_eq hello "$(docker run --rm --network none "$late_tag")" "docker's image runs"
+note "$(grep '^docker chalk' late.err)"
 
 note "docker load fails (the engine answers 500): the build fails open, docker's image unchalked"
 load_tag=chalk-e2e/$(unique_name faults-load):1
