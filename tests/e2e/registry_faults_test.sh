@@ -3,7 +3,8 @@
 # docker-registry: a recording proxy shows `extract docker://` fetches the config and the
 # chalk layer only, and that a blob the registry has is never sent again; a proxy that
 # drops uploads half way and one that misstates manifest digests make insert fail with one
-# line, a non-zero exit, and the tag where it was.
+# line, a non-zero exit, and the tag where it was; so does `docker chalk push` when the
+# registry goes away (the proxy exits) at its first upload.
 source "$(dirname "$0")/lib.sh"
 require_engine
 use_chalk_plugin
@@ -53,6 +54,29 @@ assert_eq 1 "$(wc -l <drop.err)" "one line on stderr"
 grep -q dropped drop.log || fail "the proxy never dropped an upload: $(cat drop.log)"
 assert_contains "$(cat drop.err)" "$PROXY_ADDR"
 assert_eq "$original" "$(upstream_digest "$ref_path")" "the tag after a dropped upload"
+
+note "docker chalk push while the registry goes away mid-push: docker's exit code, one line, tag unmoved"
+gone_ref=$REGISTRY_ADDR/$name/gone:1
+docker tag "chalk-e2e/$name:1" "$gone_ref"
+remove_image_at_exit "$gone_ref"
+docker push -q "$gone_ref" >/dev/null || fail "docker push of $gone_ref"
+gone_original=$(upstream_digest "$name/gone:1")
+start_proxy gone.log --exit-on-upload
+docker tag "chalk-e2e/$name:1" "$PROXY_ADDR/$name/gone:1"
+remove_image_at_exit "$PROXY_ADDR/$name/gone:1"
+docker chalk insert "$PROXY_ADDR/$name/gone:1" >gone-insert.json 2>gone-insert.err ||
+  fail "insert of the local $PROXY_ADDR/$name/gone:1: $(cat gone-insert.err)"
+set +e
+timeout 300 docker chalk push "$PROXY_ADDR/$name/gone:1" >gone.out 2>gone.err
+status=$?
+set -e
+[ "$status" -ne 124 ] || fail "docker chalk push to a registry gone mid-push still ran after 300 s"
+[ "$status" -ne 0 ] || fail "docker chalk push to a registry gone mid-push exited 0"
+grep -q ' gone$' gone.log || fail "the registry never went away mid-push: $(cat gone.log)"
+assert_eq 1 "$(grep -cv '^$' gone.err)" "lines on stderr ($(cat gone.err))"
+assert_eq "" "$(grep '^\[{' gone.out || true)" "a push report after a failed push"
+assert_eq "$gone_original" "$(upstream_digest "$name/gone:1")" "the tag after the registry went away"
+note "exit $status: $(cat gone.err)"
 
 note "a registry that misstates a manifest's digest: refused"
 start_proxy bad.log --bad-manifest-digest

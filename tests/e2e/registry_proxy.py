@@ -8,11 +8,14 @@ Faults, each optional:
                       (PUT or PATCH under /blobs/uploads/ with a body)
   --bad-manifest-digest  answer manifest GETs with a Docker-Content-Digest that is not
                       the bytes' digest
+  --exit-on-upload    exit at once, every connection dropped (a registry that goes away),
+                      on the first request under /blobs/uploads/
 Prints the port it listens on, then serves until killed.
 """
 import argparse
 import http.client
 import http.server
+import os
 import sys
 
 
@@ -22,6 +25,7 @@ def main():
     parser.add_argument("--log", required=True)
     parser.add_argument("--drop-uploads", action="store_true")
     parser.add_argument("--bad-manifest-digest", action="store_true")
+    parser.add_argument("--exit-on-upload", action="store_true")
     args = parser.parse_args()
     host, port = args.upstream.rsplit(":", 1)
 
@@ -32,6 +36,10 @@ def main():
             pass
 
         def forward(self):
+            if args.exit_on_upload and "/blobs/uploads/" in self.path:
+                with open(args.log, "a") as log:
+                    log.write(f"{self.command} {self.path} gone\n")
+                os._exit(0)
             length = int(self.headers.get("Content-Length") or 0)
             is_upload = "/blobs/uploads/" in self.path and self.command in ("PUT", "PATCH") and length > 0
             if args.drop_uploads and is_upload:

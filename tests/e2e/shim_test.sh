@@ -213,4 +213,72 @@ check([any6, port6, any6, "0", "LISTEN"] in [r[:5] for r in rows],
       "no IPv6 LISTEN row for [::]:%s in %r" % (port6, rows))
 PYTHON
 assert_eq "" "$(grep -v '^$' heartbeat.err || true)" "the shim's stderr"
+
+note "docker stop of a program that exits on TERM returns in under 1 s, chalked as unchalked"
+# The shim lingers after the program only for a report in flight (REPORTS.md §8): with nothing
+# to send, with heartbeats to stdout, and with heartbeats POSTed to a receiver that answers,
+# stopping costs what it costs without chalk (printed as the reference); a report stuck in
+# flight holds it at most 1 s.
+# post_heartbeat_image RECEIVER_DIR [RECEIVER_ARG...]: starts a receiver and sets POST_IMAGE to
+# a chalked `sh -c` image heartbeating to it every 100 ms.
+post_heartbeat_image() {
+  local dir=$1
+  shift
+  mkdir "$dir"
+  start_receiver "$dir" "$@"
+  cat >"$dir.c4m" <<C4M
+exec.heartbeat: true
+exec.heartbeat_rate: <<100 ms>>
+sink_config to_receiver {
+  sink: "post"
+  uri:  "http://127.0.0.1:$RECEIVER_PORT/beat"
+}
+subscribe("report", "to_receiver")
+C4M
+  POST_IMAGE=chalk-e2e/$(unique_name stop-post):1
+  chalk_build "$POST_IMAGE" --config "$dir.c4m" <<'DOCKERFILE'
+FROM chalk-test/busybox:latest
+ENTRYPOINT ["sh", "-c"]
+DOCKERFILE
+}
+post_heartbeat_image "$E2E_TMP/stop-received"
+post_image=$POST_IMAGE
+post_heartbeat_image "$E2E_TMP/stop-hang" --hang
+hang_image=$POST_IMAGE
+plain_image=chalk-e2e/$(unique_name stop-plain):1
+build_image_from "$plain_image" <<'DOCKERFILE'
+FROM chalk-test/busybox:latest
+ENTRYPOINT ["sh", "-c"]
+DOCKERFILE
+# time_stop IMAGE [DOCKER_RUN_OPTION...]: sets STOP_MS to the milliseconds `docker stop -t 10`
+# took on a running container of IMAGE whose program exits 0 on TERM (checked). Call it
+# directly, never in `$(...)`: a subshell would lose the container's clean-up.
+time_stop() {
+  local image=$1 name started ended
+  shift
+  name=$(unique_name stop)
+  start_container "$name" "$image" "$@" -- 'trap "exit 0" TERM; echo ready; while :; do sleep 0.1; done'
+  wait_logs "$name" ready 20
+  sleep 1  # past the exec report and a few heartbeats
+  started=$(date +%s%N)
+  docker stop -t 10 "$name" >/dev/null || fail "docker stop of $image failed"
+  ended=$(date +%s%N)
+  assert_eq 0 "$(exit_code_of "$name")" "exit code of $image after docker stop"
+  STOP_MS=$(((ended - started) / 1000000))
+}
+time_stop "$plain_image" --network none
+plain_ms=$STOP_MS
+note "unchalked reference: docker stop took $plain_ms ms"
+for variant in "$image none" "$hb_image none" "$post_image host"; do
+  read -r stopped network <<<"$variant"
+  time_stop "$stopped" --network "$network"
+  note "chalked $stopped: docker stop took $STOP_MS ms"
+  [ "$STOP_MS" -lt 1000 ] || fail "docker stop of the chalked $stopped took $STOP_MS ms (unchalked: $plain_ms ms)"
+done
+# A receiver that never answers always has a heartbeat in flight: the shim waits for it, but
+# at most its 1 s grace.
+time_stop "$hang_image" --network host
+note "chalked, heartbeats to a receiver that never answers: docker stop took $STOP_MS ms"
+[ "$STOP_MS" -lt 2000 ] || fail "docker stop with a report stuck in flight took $STOP_MS ms (grace: 1 s; unchalked: $plain_ms ms)"
+[ "$(wc -l <stop-received/requests.log)" -ge 5 ] || fail "the receiver got $(wc -l <stop-received/requests.log) heartbeats, not a run's worth"
 note "ok"
