@@ -17,7 +17,8 @@ tag=chalk-quickstart/http:latest
 rate_seconds=2
 run_seconds=${CHALK_QUICKSTART_SECONDS:-5}
 
-step() { printf '\n### %s\n' "$*"; }
+# Each step says when it began, so a first run shows where its minutes went.
+step() { printf '\n### %s  [%dm%02ds]\n' "$*" $((SECONDS / 60)) $((SECONDS % 60)); }
 pretty() { python3 -m json.tool --indent 2 <<<"$1" 2>/dev/null || echo "$1"; }
 # show COMMAND...: prints the command as the guide would type it, then runs it.
 show() {
@@ -99,6 +100,7 @@ pretty "$heartbeat"
 
 step "Done"
 echo "The heartbeat lists the example's listening port 9999: see _OP_TCP_SOCKET_INFO above."
+printf 'From the start of this script to that heartbeat: %dm%02ds.\n' $((SECONDS / 60)) $((SECONDS % 60))
 if [ -n "$engine_started" ]; then
   echo "The private Docker engine keeps running. To use it from your shell:"
   echo "  export DOCKER_HOST=$DOCKER_HOST"
