@@ -13,4 +13,5 @@ assert_contains "$out" "_OP_CHALK_COUNT" "the quickstart's output (build report)
 assert_contains "$out" '"_OPERATION": "heartbeat"' "the quickstart's output (pretty heartbeat)"
 assert_contains "$out" '"_OP_TCP_SOCKET_INFO"' "the quickstart's output (heartbeat)"
 assert_contains "$out" '"9999"' "the quickstart's output (listening port)"
+assert_contains "$out" "From the start of this script to that heartbeat: " "the quickstart's time to the heartbeat"
 echo "PASS: quickstart guide steps"
