@@ -43,7 +43,12 @@ std::string archive_message(archive* handle) {
 }  // namespace
 
 Error TarWriter::archive_failure(const std::string& doing) const {
-  if (m_state->write_error) return m_state->write_error->with_context(doing);
+  if (m_state->write_error) {
+    // The write error names the output itself: "writing `a` to" loses its dangling " to".
+    std::string_view context = doing;
+    if (context.size() > 3 && context.substr(context.size() - 3) == " to") context.remove_suffix(3);
+    return m_state->write_error->with_context(context);
+  }
   return make_error(Errc::io, doing + " `" + m_state->what + "`: " + archive_message(m_state->handle));
 }
 
