@@ -9,6 +9,7 @@
 #include <set>
 
 #include "oci/file_io.hpp"
+#include "oci/range_copy.hpp"
 #include "oci/reference.hpp"
 #include "oci/tar_index.hpp"
 #include "oci/tar_writer.hpp"
@@ -30,6 +31,12 @@ class DirectorySource final : public BlobSource {
  public:
   explicit DirectorySource(fs::path directory) : m_directory(std::move(directory)) {}
   Result<std::unique_ptr<ByteStream>> open_raw(const Descriptor& descriptor) const override {
+    auto range = open_range(descriptor);
+    if (!range) return range.error();
+    return std::unique_ptr<ByteStream>(
+        std::make_unique<FileRangeStream>((*range)->file, (*range)->offset, (*range)->size));
+  }
+  Result<std::optional<FileRange>> open_range(const Descriptor& descriptor) const override {
     auto file = File::open_read(m_directory / blob_path(descriptor.digest));
     if (!file && file.error().code == Errc::not_found) {
       return make_error(Errc::not_found,
@@ -38,8 +45,7 @@ class DirectorySource final : public BlobSource {
     if (!file) return file.error().with_context("reading " + describe());
     auto size = file->size();
     if (!size) return size.error();
-    auto shared = std::make_shared<const File>(std::move(*file));
-    return std::unique_ptr<ByteStream>(std::make_unique<FileRangeStream>(shared, 0, *size));
+    return std::optional<FileRange>(FileRange{std::make_shared<const File>(std::move(*file)), 0, *size});
   }
   [[nodiscard]] std::string describe() const override { return "oci layout `" + m_directory.string() + "`"; }
 
@@ -57,6 +63,12 @@ class TarSource final : public BlobSource {
         m_description(std::move(description)),
         m_paths(std::move(paths)) {}
   Result<std::unique_ptr<ByteStream>> open_raw(const Descriptor& descriptor) const override {
+    auto range = open_range(descriptor);
+    if (!range) return range.error();
+    return std::unique_ptr<ByteStream>(
+        std::make_unique<FileRangeStream>((*range)->file, (*range)->offset, (*range)->size));
+  }
+  Result<std::optional<FileRange>> open_range(const Descriptor& descriptor) const override {
     auto mapped = m_paths.find(descriptor.digest);
     const std::string path = mapped != m_paths.end() ? mapped->second : blob_path(descriptor.digest);
     auto entry = m_index->find_file(path);
@@ -64,8 +76,7 @@ class TarSource final : public BlobSource {
       return make_error(Errc::not_found, "blob " + descriptor.digest.str() + " (`" + path +
                                              "`) is missing from " + describe());
     }
-    return std::unique_ptr<ByteStream>(
-        std::make_unique<FileRangeStream>(m_file, entry->data_offset, entry->size));
+    return std::optional<FileRange>(FileRange{m_file, entry->data_offset, entry->size});
   }
   [[nodiscard]] std::string describe() const override { return m_description; }
 
@@ -565,22 +576,34 @@ Status write_archive(const ImageSet& set, const WriteOptions& options) {
   if (!writer) return writer.error();
   std::uint64_t done = 0;
   constexpr std::int64_t k_mtime = 0;
+  RangeVerifier verifier;
   for (const auto& item : plan.items) {
+    OCI_TRY(verifier.failed_so_far());
     const std::string name = blob_path(item.descriptor.digest);
+    const std::uint64_t base = done;
+    auto progress = [&](std::uint64_t bytes) {
+      if (options.progress) options.progress(base + bytes);
+    };
     if (item.bytes) {
       if (auto ok = (*writer)->add_bytes(name, 0644, *item.bytes, k_mtime); !ok) return ok;
     } else {
-      auto stream = open_blob(*item.source, item.descriptor);
-      if (!stream) return stream.error();
-      const std::uint64_t base = done;
-      auto ok = (*writer)->add_stream(name, 0644, item.descriptor.size, **stream, k_mtime,
-                                      [&](std::uint64_t bytes) {
-                                        if (options.progress) options.progress(base + bytes);
-                                      });
-      if (!ok) return ok;
+      auto range = item.source->open_range(item.descriptor);
+      if (!range) return range.error();
+      if (*range) {
+        // The kernel copies the layer; a pool thread checks the same (now cached) bytes.
+        const std::string blob = describe_blob(*item.source, item.descriptor);
+        if ((*range)->size != item.descriptor.size) return verify_range(**range, item.descriptor, blob);
+        OCI_TRY((*writer)->add_file_range(name, 0644, **range, k_mtime, progress));
+        verifier.submit(std::move(**range), item.descriptor, blob);
+      } else {
+        auto stream = open_blob(*item.source, item.descriptor);
+        if (!stream) return stream.error();
+        OCI_TRY((*writer)->add_stream(name, 0644, item.descriptor.size, **stream, k_mtime, progress));
+      }
     }
     done += item.descriptor.size;
   }
+  OCI_TRY(verifier.finish());
   if (auto ok = (*writer)->add_bytes("oci-layout", 0644, k_layout_version, k_mtime); !ok) return ok;
   if (auto ok = (*writer)->add_bytes("index.json", 0644, dump_json(top_index_json(set)), k_mtime); !ok)
     return ok;
@@ -653,12 +676,20 @@ Status write_layout(const ImageSet& set, const WriteOptions& options) {
     } else if (link_local_blob(item, target, in_place)) {
       // a blob we just built, on the same filesystem: linked, not copied
     } else {
-      auto stream = open_blob(*item.source, item.descriptor);
-      if (!stream) return stream.error();
+      auto range = item.source->open_range(item.descriptor);
+      if (!range) return range.error();
       auto output = AtomicFile::create(target);
       if (!output) return output.error();
-      auto copied = copy_stream(**stream, output->file());
-      if (!copied) return copied.error();
+      if (*range) {
+        // Checked before the copy: once committed, a blob's name vouches for its bytes.
+        OCI_TRY(verify_range(**range, item.descriptor, describe_blob(*item.source, item.descriptor)));
+        OCI_TRY(copy_range(**range, output->file()));
+      } else {
+        auto stream = open_blob(*item.source, item.descriptor);
+        if (!stream) return stream.error();
+        auto copied = copy_stream(**stream, output->file());
+        if (!copied) return copied.error();
+      }
       if (auto ok = output->commit(in_place); !ok) return ok;
     }
     done += item.descriptor.size;
