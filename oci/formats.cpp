@@ -667,7 +667,8 @@ class NewBlobs {
           if (!ok) failures[slot] = ok.error();
         });
       }
-    }  // joined: every flush has returned
+      pool.wait();
+    }
     for (const auto& failure : failures) {
       if (failure) return *failure;
     }

@@ -105,6 +105,12 @@ void WorkerPool::submit(std::function<void()> job) {
   m_wake.notify_one();
 }
 
+void WorkerPool::cancel() {
+  const std::lock_guard lock(m_mutex);
+  m_jobs.clear();
+  if (m_running == 0) m_idle.notify_all();
+}
+
 void WorkerPool::wait() {
   std::unique_lock lock(m_mutex);
   m_idle.wait(lock, [this] { return m_jobs.empty() && m_running == 0; });
@@ -141,6 +147,8 @@ Status verify_range(const FileRange& range, const Descriptor& expected, const st
 }
 
 RangeVerifier::RangeVerifier(unsigned threads) : m_pool(threads) {}
+
+RangeVerifier::~RangeVerifier() { m_pool.cancel(); }
 
 void RangeVerifier::submit(FileRange range, Descriptor expected, std::string what) {
   std::optional<Error>* slot = nullptr;

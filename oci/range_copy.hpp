@@ -41,6 +41,8 @@ class WorkerPool {
   void submit(std::function<void()> job);
   // Returns once every job submitted so far has run.
   void wait();
+  // Drops the jobs not started yet (running ones finish): their results are not wanted.
+  void cancel();
   [[nodiscard]] std::size_t threads() const { return m_threads.size(); }
   // hardware_concurrency, capped (each hashing job holds a 1 MiB buffer), at least 1.
   static unsigned default_threads();
@@ -66,7 +68,8 @@ Status verify_range(const FileRange& range, const Descriptor& expected, const st
 class RangeVerifier {
  public:
   explicit RangeVerifier(unsigned threads = WorkerPool::default_threads());
-  ~RangeVerifier() = default;
+  // A verifier abandoned (the output failed otherwise) stops hashing what is still queued.
+  ~RangeVerifier();
   RangeVerifier(const RangeVerifier&) = delete;
   RangeVerifier& operator=(const RangeVerifier&) = delete;
   void submit(FileRange range, Descriptor expected, std::string what);

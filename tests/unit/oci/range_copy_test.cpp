@@ -121,6 +121,26 @@ TEST(WorkerPool, AskedForNoThreadsStillHasOneAndDefaultsStayBounded) {
   EXPECT_LE(WorkerPool::default_threads(), std::max(1u, std::thread::hardware_concurrency()));
 }
 
+TEST(WorkerPool, CancelDropsTheJobsNotStarted) {
+  std::atomic<bool> started{false};
+  std::atomic<bool> release{false};
+  std::atomic<bool> first_ran{false};
+  std::atomic<int> later{0};
+  WorkerPool pool(1);
+  pool.submit([&] {
+    started = true;
+    while (!release.load()) std::this_thread::yield();
+    first_ran = true;
+  });
+  while (!started.load()) std::this_thread::yield();  // the one thread is busy from here
+  for (int i = 0; i < 10; ++i) pool.submit([&] { ++later; });
+  pool.cancel();
+  release = true;
+  pool.wait();
+  EXPECT_TRUE(first_ran.load()) << "a running job finishes";
+  EXPECT_EQ(later.load(), 0);
+}
+
 TEST(RangeVerifier, GivesTheFirstFailureInSubmissionOrderWithTheReadersMessage) {
   TempDir dir;
   const std::string good = patterned(3 << 20);
