@@ -77,23 +77,20 @@ Result<std::size_t> MemoryStream::read(void* buffer, std::size_t size) {
   return count;
 }
 
-VerifiedReader::VerifiedReader(std::unique_ptr<ByteStream> inner, Descriptor expected, std::string what)
-    : m_inner(std::move(inner)), m_expected(std::move(expected)), m_what(std::move(what)) {}
+BlobCheck::BlobCheck(Descriptor expected, std::string what)
+    : m_expected(std::move(expected)), m_what(std::move(what)) {}
 
-Result<std::size_t> VerifiedReader::read(void* buffer, std::size_t size) {
-  if (m_done) return std::size_t{0};
-  auto got = m_inner->read(buffer, size);
-  if (!got) return got.error().with_context(m_what);
-  m_seen += *got;
+Status BlobCheck::update(const void* data, std::size_t size) {
+  m_seen += size;
   if (m_seen > m_expected.size) {
     return make_error(Errc::size_mismatch, m_what + ": larger than the " + std::to_string(m_expected.size) +
                                                " bytes its descriptor declares");
   }
-  if (*got > 0) {
-    m_hash.update(buffer, *got);
-    return got;
-  }
-  m_done = true;
+  m_hash.update(data, size);
+  return {};
+}
+
+Status BlobCheck::finish() {
   if (m_seen != m_expected.size) {
     return make_error(Errc::size_mismatch, m_what + ": " + std::to_string(m_seen) +
                                                " bytes, but its descriptor declares " +
@@ -104,19 +101,43 @@ Result<std::size_t> VerifiedReader::read(void* buffer, std::size_t size) {
     return make_error(Errc::digest_mismatch,
                       m_what + ": content hashes to " + actual.str() + ", not the declared digest");
   }
+  return {};
+}
+
+VerifiedReader::VerifiedReader(std::unique_ptr<ByteStream> inner, Descriptor expected, std::string what)
+    : m_inner(std::move(inner)), m_check(std::move(expected), std::move(what)) {}
+
+Result<std::size_t> VerifiedReader::read(void* buffer, std::size_t size) {
+  if (m_done) return std::size_t{0};
+  auto got = m_inner->read(buffer, size);
+  if (!got) return got.error().with_context(m_check.what());
+  if (*got > 0) {
+    if (auto ok = m_check.update(buffer, *got); !ok) return ok.error();
+    return got;
+  }
+  m_done = true;
+  if (auto ok = m_check.finish(); !ok) return ok.error();
   return std::size_t{0};
+}
+
+Result<std::optional<FileRange>> BlobSource::open_range(const Descriptor&) const {
+  return std::optional<FileRange>{};
+}
+
+std::string describe_blob(const BlobSource& source, const Descriptor& descriptor) {
+  return "blob " + descriptor.digest.str() + " in " + source.describe();
 }
 
 Result<std::unique_ptr<ByteStream>> open_blob(const BlobSource& source, const Descriptor& descriptor) {
   auto raw = source.open_raw(descriptor);
   if (!raw) return raw.error();
   return std::unique_ptr<ByteStream>(std::make_unique<VerifiedReader>(
-      std::move(*raw), descriptor, "blob " + descriptor.digest.str() + " in " + source.describe()));
+      std::move(*raw), descriptor, describe_blob(source, descriptor)));
 }
 
 Result<std::string> read_blob(const BlobSource& source, const Descriptor& descriptor) {
   if (descriptor.size > k_max_metadata_blob) {
-    return make_error(Errc::size_mismatch, "blob " + descriptor.digest.str() + " in " + source.describe() +
+    return make_error(Errc::size_mismatch, describe_blob(source, descriptor) +
                                                " declares " + std::to_string(descriptor.size) +
                                                " bytes, too large for a manifest, index or config");
   }
@@ -178,15 +199,25 @@ OverlaySource::OverlaySource(std::shared_ptr<const BlobSource> base,
     : m_base(std::move(base)), m_added(std::move(added)) {}
 
 Result<std::unique_ptr<ByteStream>> OverlaySource::open_raw(const Descriptor& descriptor) const {
-  if (auto it = m_added.find(descriptor.digest); it != m_added.end()) {
-    auto file = File::open_read(it->second->path());
-    if (!file) return file.error();
-    auto shared = std::make_shared<const File>(std::move(*file));
+  if (m_added.count(descriptor.digest) != 0) {
+    auto range = open_range(descriptor);
+    if (!range) return range.error();
     return std::unique_ptr<ByteStream>(
-        std::make_unique<FileRangeStream>(shared, 0, it->second->descriptor().size));
+        std::make_unique<FileRangeStream>((*range)->file, (*range)->offset, (*range)->size));
   }
   if (!m_base) return make_error(Errc::not_found, "blob " + descriptor.digest.str() + " not found");
   return m_base->open_raw(descriptor);
+}
+
+Result<std::optional<FileRange>> OverlaySource::open_range(const Descriptor& descriptor) const {
+  if (auto it = m_added.find(descriptor.digest); it != m_added.end()) {
+    auto file = File::open_read(it->second->path());
+    if (!file) return file.error();
+    return std::optional<FileRange>(
+        FileRange{std::make_shared<const File>(std::move(*file)), 0, it->second->descriptor().size});
+  }
+  if (!m_base) return std::optional<FileRange>{};
+  return m_base->open_range(descriptor);
 }
 
 std::string OverlaySource::describe() const { return m_base ? m_base->describe() : "new blobs"; }

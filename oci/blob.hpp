@@ -58,6 +58,13 @@ class ByteStream {
   virtual Result<std::size_t> read(void* buffer, std::size_t size) = 0;
 };
 
+// Bytes [offset, offset+size) of an open file: a blob that can be copied by the kernel.
+struct FileRange {
+  std::shared_ptr<const File> file;
+  std::uint64_t offset = 0;
+  std::uint64_t size = 0;
+};
+
 // Bytes [offset, offset+size) of a file.
 class FileRangeStream final : public ByteStream {
  public:
@@ -81,8 +88,23 @@ class MemoryStream final : public ByteStream {
   std::size_t m_position = 0;
 };
 
-// Wraps a stream and checks it against a descriptor: never more than `size` bytes, and
-// at end of stream exactly `size` bytes hashing to `digest`.
+// Checks bytes fed in order against a descriptor: never more than `size` bytes, and at
+// finish() exactly `size` bytes hashing to `digest`. `what` starts each error.
+class BlobCheck {
+ public:
+  BlobCheck(Descriptor expected, std::string what);
+  Status update(const void* data, std::size_t size);
+  Status finish();
+  [[nodiscard]] const std::string& what() const { return m_what; }
+
+ private:
+  Descriptor m_expected;
+  std::string m_what;
+  Sha256 m_hash;
+  std::uint64_t m_seen = 0;
+};
+
+// Wraps a stream and checks it against a descriptor (BlobCheck) as bytes arrive.
 class VerifiedReader final : public ByteStream {
  public:
   VerifiedReader(std::unique_ptr<ByteStream> inner, Descriptor expected, std::string what);
@@ -90,10 +112,7 @@ class VerifiedReader final : public ByteStream {
 
  private:
   std::unique_ptr<ByteStream> m_inner;
-  Descriptor m_expected;
-  std::string m_what;
-  Sha256 m_hash;
-  std::uint64_t m_seen = 0;
+  BlobCheck m_check;
   bool m_done = false;
 };
 
@@ -103,10 +122,15 @@ class BlobSource {
   virtual ~BlobSource() = default;
   // The raw bytes of the blob with this digest, or not_found.
   virtual Result<std::unique_ptr<ByteStream>> open_raw(const Descriptor& descriptor) const = 0;
+  // The raw bytes as a range of a local file, so they can be copied by the kernel;
+  // nullopt when the source only streams (a registry). Unverified, like open_raw.
+  virtual Result<std::optional<FileRange>> open_range(const Descriptor& descriptor) const;
   // Human-readable name for errors ("docker-archive `img.tar`").
   [[nodiscard]] virtual std::string describe() const = 0;
 };
 
+// How errors name a blob of `source` ("blob sha256:... in docker-archive `img.tar`").
+std::string describe_blob(const BlobSource& source, const Descriptor& descriptor);
 // A verified stream of a blob from `source`.
 Result<std::unique_ptr<ByteStream>> open_blob(const BlobSource& source, const Descriptor& descriptor);
 // Reads a small blob (manifest, config, index) fully and verifies it.
@@ -138,6 +162,7 @@ class OverlaySource final : public BlobSource {
   OverlaySource(std::shared_ptr<const BlobSource> base,
                 std::map<Digest, std::shared_ptr<const LocalBlob>> added);
   Result<std::unique_ptr<ByteStream>> open_raw(const Descriptor& descriptor) const override;
+  Result<std::optional<FileRange>> open_range(const Descriptor& descriptor) const override;
   [[nodiscard]] std::string describe() const override;
   [[nodiscard]] const std::map<Digest, std::shared_ptr<const LocalBlob>>& added() const { return m_added; }
   [[nodiscard]] const std::shared_ptr<const BlobSource>& base() const { return m_base; }

@@ -5,9 +5,10 @@
 #include <archive_entry.h>
 
 #include <array>
-#include <future>
+#include <memory>
 #include <vector>
 
+#include "oci/range_copy.hpp"
 #include "oci/tar_index.hpp"
 
 namespace oci {
@@ -18,6 +19,9 @@ struct TarWriter::State {
   std::string what;
   Sha256 hash;
   bool hashing = true;
+  // Writes reach `output` as libarchive makes them (no 1 MiB blocking), so raw bytes
+  // written between entries (add_file_range) land in order.
+  bool unblocked = false;
   std::uint64_t written = 0;
   std::optional<Error> write_error;
 };
@@ -40,6 +44,49 @@ std::string archive_message(archive* handle) {
   return text != nullptr ? text : "unknown libarchive error";
 }
 
+// Every tar we write: ustar headers, pax extensions only for what ustar cannot hold.
+void set_tar_format(archive* handle) { archive_write_set_format_pax_restricted(handle); }
+
+using EntryPointer = std::unique_ptr<archive_entry, decltype(&archive_entry_free)>;
+
+EntryPointer regular_entry(const std::string& name, int mode, std::uint64_t size, std::int64_t mtime) {
+  EntryPointer entry(archive_entry_new(), &archive_entry_free);
+  archive_entry_set_pathname(entry.get(), name.c_str());
+  archive_entry_set_filetype(entry.get(), AE_IFREG);
+  archive_entry_set_perm(entry.get(), static_cast<mode_t>(mode));
+  archive_entry_set_size(entry.get(), static_cast<la_int64_t>(size));
+  archive_entry_set_mtime(entry.get(), mtime, 0);
+  archive_entry_set_uid(entry.get(), 0);
+  archive_entry_set_gid(entry.get(), 0);
+  return entry;
+}
+
+la_ssize_t capture_callback(archive*, void* client, const void* buffer, size_t length) {
+  static_cast<std::string*>(client)->append(static_cast<const char*>(buffer), length);
+  return static_cast<la_ssize_t>(length);
+}
+
+// The header bytes libarchive writes for `entry` (the same as in a whole archive: each
+// header depends on its entry only), taken from a writer then abandoned before the data
+// it would expect, so it pads nothing.
+Result<std::string> header_bytes(archive_entry* entry, const std::string& what) {
+  std::string bytes;
+  archive* handle = archive_write_new();
+  if (handle == nullptr) return make_error(Errc::io, "creating a tar writer: out of memory");
+  set_tar_format(handle);
+  archive_write_set_bytes_per_block(handle, 0);
+  int status = archive_write_open2(handle, &bytes, nullptr, capture_callback, nullptr, nullptr);
+  if (status == ARCHIVE_OK) status = archive_write_header(handle, entry);
+  const std::string message = status == ARCHIVE_OK ? "" : archive_message(handle);
+  archive_write_fail(handle);
+  archive_write_free(handle);
+  if (status != ARCHIVE_OK) {
+    return make_error(Errc::io, "writing tar header `" + std::string(archive_entry_pathname(entry)) + "` to `" +
+                                    what + "`: " + message);
+  }
+  return bytes;
+}
+
 }  // namespace
 
 Error TarWriter::archive_failure(const std::string& doing) const {
@@ -58,18 +105,20 @@ Result<std::unique_ptr<TarWriter>> TarWriter::open(File& output, Compression com
   writer->m_state = std::make_unique<State>();
   auto& state = *writer->m_state;
   state.hashing = hash;
+  state.unblocked = !hash && compression == Compression::none;
   state.output = &output;
   state.what = std::move(what);
   state.handle = archive_write_new();
   if (state.handle == nullptr) return make_error(Errc::io, "creating a tar writer: out of memory");
-  archive_write_set_format_pax_restricted(state.handle);
+  set_tar_format(state.handle);
   if (compression == Compression::gzip) {
     archive_write_add_filter_gzip(state.handle);
     // No original name and no timestamp in the gzip header: same input, same bytes.
     archive_write_set_filter_option(state.handle, "gzip", "timestamp", nullptr);
   }
-  // Large blocks: one write(2) per MiB instead of per 10 KiB; no padding after the last.
-  archive_write_set_bytes_per_block(state.handle, 1 << 20);
+  // Compressed or hashed output (layers of many small files) in large blocks: one write(2)
+  // per MiB instead of per 10 KiB; archives of blobs unblocked. No padding after the last.
+  archive_write_set_bytes_per_block(state.handle, state.unblocked ? 0 : 1 << 20);
   archive_write_set_bytes_in_last_block(state.handle, 1);
   if (archive_write_open2(state.handle, &state, nullptr, write_callback, nullptr, nullptr) != ARCHIVE_OK) {
     return writer->archive_failure("opening tar output");
@@ -82,17 +131,29 @@ TarWriter::~TarWriter() {
 }
 
 Status TarWriter::header(const std::string& name, int mode, std::uint64_t size, std::int64_t mtime) {
-  archive_entry* entry = archive_entry_new();
-  archive_entry_set_pathname(entry, name.c_str());
-  archive_entry_set_filetype(entry, AE_IFREG);
-  archive_entry_set_perm(entry, static_cast<mode_t>(mode));
-  archive_entry_set_size(entry, static_cast<la_int64_t>(size));
-  archive_entry_set_mtime(entry, mtime, 0);
-  archive_entry_set_uid(entry, 0);
-  archive_entry_set_gid(entry, 0);
-  const int status = archive_write_header(m_state->handle, entry);
-  archive_entry_free(entry);
-  if (status != ARCHIVE_OK) return archive_failure("writing tar header `" + name + "` to");
+  const auto entry = regular_entry(name, mode, size, mtime);
+  if (archive_write_header(m_state->handle, entry.get()) != ARCHIVE_OK)
+    return archive_failure("writing tar header `" + name + "` to");
+  return {};
+}
+
+Status TarWriter::add_file_range(const std::string& name, int mode, const FileRange& range, std::int64_t mtime,
+                                 const std::function<void(std::uint64_t)>& progress) {
+  if (!m_state->unblocked) {
+    return make_error(Errc::invalid_argument,
+                      "writing `" + name + "` to `" + m_state->what + "`: a hashed or compressed tar takes streams only");
+  }
+  // The previous entry's padding, which libarchive otherwise writes with the next header.
+  if (archive_write_finish_entry(m_state->handle) != ARCHIVE_OK) return archive_failure("writing `" + name + "` to");
+  auto header = header_bytes(regular_entry(name, mode, range.size, mtime).get(), m_state->what);
+  if (!header) return header.error();
+  OCI_TRY(m_state->output->write_all(*header));
+  OCI_TRY(copy_range(range, *m_state->output, CopyMethod::copy_file_range, progress));
+  constexpr std::size_t k_tar_block = 512;
+  static constexpr std::array<char, k_tar_block> k_zeros{};
+  const std::size_t padding = (k_tar_block - range.size % k_tar_block) % k_tar_block;
+  OCI_TRY(m_state->output->write_all(k_zeros.data(), padding));
+  m_state->written += header->size() + range.size + padding;
   return {};
 }
 
@@ -108,25 +169,17 @@ Status TarWriter::add_bytes(const std::string& name, int mode, std::string_view 
 Status TarWriter::add_stream(const std::string& name, int mode, std::uint64_t size, ByteStream& from,
                              std::int64_t mtime, const std::function<void(std::uint64_t)>& progress) {
   if (auto ok = header(name, mode, size, mtime); !ok) return ok;
-  // Reading the next chunk (with the digest check a verified source does as it reads)
-  // overlaps writing the current one: one pass over the bytes, hashing off the write path.
-  std::array<std::vector<char>, 2> buffers{std::vector<char>(1 << 20), std::vector<char>(1 << 20)};
-  auto read_into = [&from](std::vector<char>* buffer) { return from.read(buffer->data(), buffer->size()); };
-  std::size_t current = 0;
-  auto next = std::async(std::launch::async, read_into, &buffers[current]);
+  std::vector<char> buffer(1 << 20);
   std::uint64_t copied = 0;
   for (;;) {
-    auto got = next.get();
+    auto got = from.read(buffer.data(), buffer.size());
     if (!got) return got.error();
     if (*got == 0) break;
     if (copied + *got > size) break;  // the verified source reports the size error itself
-    next = std::async(std::launch::async, read_into, &buffers[1 - current]);
-    if (archive_write_data(m_state->handle, buffers[current].data(), *got) != static_cast<la_ssize_t>(*got)) {
-      next.wait();
+    if (archive_write_data(m_state->handle, buffer.data(), *got) != static_cast<la_ssize_t>(*got)) {
       return archive_failure("writing `" + name + "` to");
     }
     copied += *got;
-    current = 1 - current;
     if (progress) progress(copied);
   }
   if (copied != size) {

@@ -27,6 +27,11 @@ class TarWriter {
   TarWriter& operator=(const TarWriter&) = delete;
 
   Status add_bytes(const std::string& name, int mode, std::string_view bytes, std::int64_t mtime);
+  // Copies a file range into an entry by the kernel (copy_range), not through this
+  // process; only for writers that neither hash nor compress. `progress` gets the
+  // running total.
+  Status add_file_range(const std::string& name, int mode, const FileRange& range, std::int64_t mtime,
+                        const std::function<void(std::uint64_t)>& progress = {});
   // Streams `size` bytes from `from` into the entry; `progress` gets the running total.
   Status add_stream(const std::string& name, int mode, std::uint64_t size, ByteStream& from,
                     std::int64_t mtime, const std::function<void(std::uint64_t)>& progress = {});

@@ -5,9 +5,10 @@
 #   scripts/bench.sh [oci] [build] [shim] [config] [deployments] [registry]   # default: every section
 #
 # Sections:
-#   oci     400 MB image (random data + 3,000 small files, 4 layers):
-#           in-place OCI layout insert vs `umoci insert` + `umoci config --config.entrypoint`;
-#           archive->archive insert vs `cp` of the archive; peak RSS of insert.
+#   oci     images of 10 MB, 400 MB and 1 GB (CHALK_BENCH_SIZES="10 400 1024", in MB; random
+#           data + 3,000 small files, 4 layers), one table: archive->archive insert vs `cp`
+#           of the archive; peak RSS of insert (archive, and layout -> new layout); in-place
+#           OCI layout insert vs `umoci insert` + `umoci config --config.entrypoint`.
 #   build   `docker chalk build` overhead over plain `docker build` (warm cache) vs the
 #           original tool's rebuild method (a second docker build FROM the image with COPY of
 #           mark + shim and ENTRYPOINT), on 10 MB and 400 MB images. Needs an engine.
@@ -63,11 +64,16 @@ peak_rss_mb() {
 
 row() { printf '%-58s %12s %12s %8s %s\n' "$@"; }
 
-# The 400 MB image, as an OCI layout (gzip layers, written by umoci) and a docker-archive.
-make_big_image() {
-  local src=$bench_dir/src
+# image_dir MB: where the MB-sized benchmark image lives.
+image_dir() { echo "$bench_dir/src-${1}mb"; }
+
+# make_image MB: an image of about MB megabytes (three layers of random data, and one of
+# 3,000 small files), as an OCI layout (gzip layers, written by umoci) and a docker-archive.
+make_image() {
+  local size=$1 src
+  src=$(image_dir "$1")
   [ -f "$src/done" ] && return 0
-  log "generating the 400 MB benchmark image in $src (once)"
+  log "generating the $size MB benchmark image in $src (once)"
   rm -rf "$src"
   mkdir -p "$src"
   (
@@ -76,7 +82,7 @@ make_big_image() {
     umoci new --image layout:big >/dev/null
     for i in 1 2 3; do
       mkdir -p "rootfs$i/data"
-      head -c $((130 * 1024 * 1024)) /dev/urandom >"rootfs$i/data/blob$i"
+      head -c $((size * 1024 * 1024 / 3)) /dev/urandom >"rootfs$i/data/blob$i"
       umoci insert --image layout:big "rootfs$i/data/blob$i" "/data/blob$i" >/dev/null
     done
     mkdir -p small/etc/many
@@ -89,31 +95,40 @@ make_big_image() {
   )
 }
 
+# The machine and how busy it is: figures from a shared machine mean little without it.
+machine_line() {
+  local cpu
+  cpu=$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n 1)
+  echo "$(nproc) x ${cpu:-unknown CPU}, $(awk '/MemTotal/ {printf "%.0f GB", $2 / 1048576}' /proc/meminfo), $(uname -r); load average $(cut -d' ' -f1-3 /proc/loadavg)"
+}
+
+# oci: for each size in CHALK_BENCH_SIZES (MB; default 10 400 1024), one row: archive ->
+# archive insert vs cp of the archive, the insert's peak RSS (and that of a layout -> new
+# layout insert), in-place OCI layout insert vs umoci insert + umoci config.
 section_oci() {
   ensure_packages umoci skopeo hyperfine time
-  make_big_image
-  local src=$bench_dir/src work=$bench_dir/work
+  local sizes=${CHALK_BENCH_SIZES:-10 400 1024} size work=$bench_dir/work
+  for size in $sizes; do make_image "$size"; done
   mkdir -p "$work"
   echo "chalk-bench" >"$work/chalk.json"
-  printf '%s\n' "== oci: $(du -sh "$src/image.tar" | cut -f1) docker-archive, $(du -sh "$src/layout" | cut -f1) OCI layout; median of $runs runs"
-  row "measure" "chalk (s)" "peer (s)" "ratio" "goal"
-
-  local reset="rm -rf $work/layout && cp -r $src/layout $work/layout"
-  local ours peer
-  ours=$(seconds_prepared "$reset" "$chalk insert oci:$work/layout:big")
-  peer=$(seconds_prepared "$reset" "umoci insert --image $work/layout:big $work/chalk.json /chalk.json && umoci config --image $work/layout:big --config.entrypoint /chalk")
-  row "in-place OCI layout insert vs umoci insert + config" "$ours" "$peer" "$(ratio "$ours" "$peer")x" "<= 0.5x"
-
-  ours=$(seconds "$chalk insert $src/image.tar -o $work/out.tar")
-  peer=$(seconds "cp $src/image.tar $work/copy.tar")
-  row "docker-archive -> docker-archive insert vs cp" "$ours" "$peer" "$(ratio "$ours" "$peer")x" "<= 2x"
-
-  local rss
-  rss=$(peak_rss_mb "$chalk" insert "$src/image.tar" -o "$work/out.tar")
-  row "peak RSS of archive insert (MB)" "$rss" "-" "-" "<= 64 MB"
-  rss=$(peak_rss_mb "$chalk" insert "oci:$src/layout:big" -o "$work/rss-layout" --format oci)
-  row "peak RSS of layout -> new layout insert (MB)" "$rss" "-" "-" "<= 64 MB"
-  rm -rf "$work/out.tar" "$work/copy.tar" "$work/rss-layout" "$work/layout"
+  printf '%s\n' "== oci: median of $runs runs (warm page cache); $(machine_line)"
+  printf '%-9s %9s %9s %7s %9s %9s %9s %9s %7s\n' "image" "insert s" "cp s" "ratio" "RSS MB" "RSS lay" \
+    "layout s" "umoci s" "ratio"
+  for size in $sizes; do
+    local src archive_s cp_s rss layout_rss layout_s umoci_s
+    src=$(image_dir "$size")
+    archive_s=$(seconds "$chalk insert $src/image.tar -o $work/out.tar")
+    cp_s=$(seconds "cp $src/image.tar $work/copy.tar")
+    rss=$(peak_rss_mb "$chalk" insert "$src/image.tar" -o "$work/out.tar")
+    layout_rss=$(peak_rss_mb "$chalk" insert "oci:$src/layout:big" -o "$work/rss-layout" --format oci)
+    local reset="rm -rf $work/layout && cp -r $src/layout $work/layout"
+    layout_s=$(seconds_prepared "$reset" "$chalk insert oci:$work/layout:big")
+    umoci_s=$(seconds_prepared "$reset" "umoci insert --image $work/layout:big $work/chalk.json /chalk.json && umoci config --image $work/layout:big --config.entrypoint /chalk")
+    printf '%-9s %9s %9s %7s %9s %9s %9s %9s %7s\n' "$(du -sh "$src/image.tar" | cut -f1)" "$archive_s" "$cp_s" \
+      "$(ratio "$archive_s" "$cp_s")x" "$rss" "$layout_rss" "$layout_s" "$umoci_s" "$(ratio "$layout_s" "$umoci_s")x"
+    rm -rf "$work/out.tar" "$work/copy.tar" "$work/rss-layout" "$work/layout"
+  done
+  echo "goals: insert <= 1.5x cp, RSS <= 64 MB at 1 GB, in-place layout insert <= 0.5x umoci; load after: $(cut -d' ' -f1-3 /proc/loadavg)"
 }
 
 section_build() {
@@ -299,8 +314,9 @@ uploaded_bytes() { awk '($1 == "PUT" || $1 == "PATCH") && $2 ~ /blobs\/uploads/ 
 
 section_registry() {
   ensure_packages skopeo hyperfine docker-registry curl
-  make_big_image
-  local src=$bench_dir/src work=$bench_dir/registry-work
+  make_image 400
+  local src work=$bench_dir/registry-work
+  src=$(image_dir 400)
   rm -rf "$bench_dir"/registry-a "$bench_dir"/registry-b "$work"
   mkdir -p "$work"
   bench_registry a

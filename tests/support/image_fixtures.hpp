@@ -25,6 +25,9 @@ struct RawEntry {
 std::string raw_tar(const std::vector<RawEntry>& entries, bool end_marker = true);
 
 std::string sha256_hex(const std::string& bytes);
+// Bytes that are not all alike, so a chunk sent twice, out of order or off by one changes
+// the digest.
+std::string patterned(std::size_t size);
 void write_file(const std::filesystem::path& path, const std::string& bytes);
 std::string read_file(const std::filesystem::path& path);
 

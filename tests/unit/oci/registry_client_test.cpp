@@ -15,6 +15,7 @@ namespace {
 
 using chalk::testing::FakeRegistry;
 using chalk::testing::HttpRequest;
+using chalk::testing::patterned;
 
 using Auth = FakeRegistry::Auth;
 
@@ -33,13 +34,6 @@ struct Opener {
     };
   }
 };
-
-// Bytes that are not all alike, so a chunk sent twice or out of order changes the digest.
-std::string patterned(std::size_t size) {
-  std::string bytes(size, '\0');
-  for (std::size_t i = 0; i < size; ++i) bytes[i] = static_cast<char>((i * 7 + i / 251) & 0xff);
-  return bytes;
-}
 
 RegistryOptions options_with(std::optional<Credentials> credentials = std::nullopt) {
   RegistryOptions options;
