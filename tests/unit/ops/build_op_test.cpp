@@ -91,6 +91,7 @@ class BuildOpTest : public ::testing::Test {
     m_request.args = {"-t", "app:1", "."};
     m_request.cwd = m_dir;
     m_request.temp_directory = m_dir;
+    m_context.effects = process_effects();
   }
   void TearDown() override { fs::remove_all(m_dir); }
 
