@@ -2,9 +2,7 @@
 // Plain functions over injected inputs where a test needs to pin them.
 #pragma once
 
-#include <cstddef>
 #include <cstdint>
-#include <functional>
 #include <map>
 #include <string>
 
@@ -12,21 +10,6 @@ namespace chalk {
 
 // Milliseconds since the Unix epoch, now.
 std::int64_t now_ms();
-
-// The effects a chalk mark and a report read: the clock and random bytes. cli/ takes the
-// process's once (process_effects); tests pass fixed ones, so the same image chalked twice
-// with the same inputs gets the same layer.
-struct Effects {
-  std::function<std::int64_t()> now_ms;                                // Unix epoch milliseconds
-  std::function<void(unsigned char* data, std::size_t size)> random;  // fills the bytes
-};
-
-// The system clock and OpenSSL's CSPRNG.
-Effects process_effects();
-
-// A clock stopped at `ms` and random bytes derived from `seed` (SHA-256 of the seed and a
-// block counter): the same seed gives the same bytes in every process.
-Effects fixed_effects(std::int64_t ms, const std::string& seed);
 
 // SOURCE_DATE_EPOCH of `environment` as seconds (the reproducible-builds convention), or 0
 // when unset or not a positive integer.

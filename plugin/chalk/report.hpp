@@ -8,7 +8,7 @@
 
 #include "chalk_version.hpp"
 #include "oci/image.hpp"
-#include "plugin/chalk/host_facts.hpp"
+#include "plugin/chalk/effects.hpp"
 #include "plugin/config/settings.hpp"
 
 namespace chalk {

@@ -4,6 +4,7 @@
 #include "oci/mutate.hpp"
 #include "plugin/chalk/chalker.hpp"
 #include "plugin/chalk/config_credentials.hpp"
+#include "plugin/chalk/effects.hpp"
 #include "plugin/chalk/host_facts.hpp"
 #include "plugin/chalk/ids.hpp"
 #include "plugin/chalk/mark.hpp"

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "oci/digest.hpp"
+#include "plugin/chalk/effects.hpp"
 #include "plugin/chalk/host_facts.hpp"
 #include "plugin/chalk/mark.hpp"
 
