@@ -1,7 +1,5 @@
 #include "plugin/chalk/chalker.hpp"
 
-#include <cstdlib>
-
 #include "oci/mutate.hpp"
 #include "oci/tar_writer.hpp"
 #include "plugin/chalk/host_facts.hpp"
@@ -40,14 +38,6 @@ std::string label_suffix(const std::string& key) {
 }
 
 }  // namespace
-
-std::int64_t source_date_epoch() {
-  const char* text = std::getenv("SOURCE_DATE_EPOCH");
-  if (text == nullptr || *text == '\0') return 0;
-  char* end = nullptr;
-  const long long value = std::strtoll(text, &end, 10);
-  return end != nullptr && *end == '\0' && value > 0 ? value : 0;
-}
 
 HistoryVerdict find_mark_in_history(const oci::Image& image) {
   HistoryVerdict verdict;
@@ -134,7 +124,7 @@ oci::Result<ChalkResult> chalk_image(const oci::Image& image, const ChalkRequest
   fields["TIMESTAMP_WHEN_CHALKED"] = request.timestamp_ms;
   fields["DATETIME_WHEN_CHALKED"] = local_datetime(request.timestamp_ms);
   fields["PLATFORM_WHEN_CHALKED"] = platform_string();
-  fields["CHALK_RAND"] = random_chalk_rand();
+  fields["CHALK_RAND"] = request.chalk_rand;
   fields["DOCKER_PLATFORM"] = image.platform().str();
   if (!request.tags.empty()) fields["DOCKER_TAGS"] = request.tags;
   if (!fields.contains("DOCKER_LABELS")) {

@@ -25,6 +25,7 @@ inline constexpr const char* k_label_chalk_id = "run.chalk.chalk-id";
 
 struct ChalkRequest {
   std::string chalk_id;
+  std::string chalk_rand;  // CHALK_RAND
   std::int64_t timestamp_ms = 0;
   std::vector<std::string> tags;                 // DOCKER_TAGS
   oci::Json build_fields = oci::Json::object();  // build: DOCKER_FILE, DOCKER_LABELS, git keys
@@ -71,8 +72,5 @@ struct FoundMark {
   std::string inherited_metadata_id;  // a parent's, seen through inherited labels
 };
 oci::Result<FoundMark> find_mark(const oci::Image& image);
-
-// The SOURCE_DATE_EPOCH environment variable as seconds, or 0.
-std::int64_t source_date_epoch();
 
 }  // namespace chalk

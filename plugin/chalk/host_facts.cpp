@@ -4,6 +4,7 @@
 
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
 #include <ctime>
 
 namespace chalk {
@@ -11,6 +12,14 @@ namespace chalk {
 std::int64_t now_ms() {
   using namespace std::chrono;
   return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
+}
+
+std::int64_t source_date_epoch(const std::map<std::string, std::string>& environment) {
+  const auto found = environment.find("SOURCE_DATE_EPOCH");
+  if (found == environment.end() || found->second.empty()) return 0;
+  char* end = nullptr;
+  const long long value = std::strtoll(found->second.c_str(), &end, 10);
+  return end != nullptr && *end == '\0' && value > 0 ? value : 0;
 }
 
 std::string format_datetime(std::int64_t ms, long utc_offset_seconds) {

@@ -3,12 +3,17 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <string>
 
 namespace chalk {
 
 // Milliseconds since the Unix epoch, now.
 std::int64_t now_ms();
+
+// SOURCE_DATE_EPOCH of `environment` as seconds (the reproducible-builds convention), or 0
+// when unset or not a positive integer.
+std::int64_t source_date_epoch(const std::map<std::string, std::string>& environment);
 
 // `_DATETIME` format: local time, milliseconds and a ±HH:MM offset,
 // e.g. "2023-09-22T20:20:05.130+00:00". `utc_offset_seconds` is the zone's offset at that instant.

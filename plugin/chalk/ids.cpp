@@ -1,11 +1,8 @@
 #include "plugin/chalk/ids.hpp"
 
-#include <openssl/rand.h>
-
 #include <algorithm>
 #include <array>
 #include <cstdio>
-#include <random>
 #include <vector>
 
 #include "oci/digest.hpp"
@@ -103,18 +100,17 @@ std::string id_format(std::string_view bytes) {
   return grouped;
 }
 
-std::string random_chalk_id() {
+std::string random_chalk_id(const RandomBytes& random) {
   std::array<unsigned char, 32> bytes{};
-  if (RAND_bytes(bytes.data(), static_cast<int>(bytes.size())) != 1) {
-    std::random_device device;
-    for (auto& byte : bytes) byte = static_cast<unsigned char>(device());
-  }
+  random(bytes.data(), bytes.size());
   return id_format(std::string_view(reinterpret_cast<const char*>(bytes.data()), bytes.size()));
 }
 
-std::string random_chalk_rand() {
+std::string random_chalk_rand(const RandomBytes& random) {
+  std::array<unsigned char, 8> bytes{};
+  random(bytes.data(), bytes.size());
   std::uint64_t value = 0;
-  if (RAND_bytes(reinterpret_cast<unsigned char*>(&value), sizeof value) != 1) value = std::random_device{}();
+  for (unsigned char byte : bytes) value = (value << 8) | byte;
   char text[24];
   std::snprintf(text, sizeof text, "%llx", static_cast<unsigned long long>(value));
   return text;

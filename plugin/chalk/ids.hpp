@@ -2,7 +2,9 @@
 // with the original tool so IDs computed by either validate in the other.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <string_view>
 
@@ -13,10 +15,13 @@ namespace chalk {
 // Base32 (alphabet without I L O U), MSB first, first 20 characters, grouped 6-4-4-6.
 std::string id_format(std::string_view bytes);
 
-// A fresh CHALK_ID from 32 CSPRNG bytes.
-std::string random_chalk_id();
+// Where random bytes come from (Effects::random): fills `size` bytes at `data`.
+using RandomBytes = std::function<void(unsigned char* data, std::size_t size)>;
+
+// A fresh CHALK_ID from 32 random bytes.
+std::string random_chalk_id(const RandomBytes& random);
 // Lowercase hex of a random u64, no zero padding (CHALK_RAND).
-std::string random_chalk_rand();
+std::string random_chalk_rand(const RandomBytes& random);
 
 // The original's 0.4.0+ binary encoding of a mark, skipping the top-level keys MAGIC,
 // METADATA_HASH, METADATA_ID, SIGNING, SIGNATURE and EMBEDDED_CHALK.

@@ -36,7 +36,7 @@ oci::Json filter_environment(const std::map<std::string, std::string>& environme
 }
 
 oci::Json report_envelope(const std::string& operation, const ReportContext& context) {
-  const auto now = now_ms();
+  const auto now = context.effects.now_ms();
   oci::Json report = oci::Json::object();
   report["_OPERATION"] = operation;
   report["_DATETIME"] = local_datetime(now);

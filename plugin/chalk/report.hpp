@@ -8,6 +8,7 @@
 
 #include "chalk_version.hpp"
 #include "oci/image.hpp"
+#include "plugin/chalk/effects.hpp"
 #include "plugin/config/settings.hpp"
 
 namespace chalk {
@@ -19,6 +20,7 @@ struct ReportContext {
   std::vector<std::string> argv;  // as received; argv[0] replaced by our absolute path
   std::map<std::string, std::string> environment;
   config::Settings settings;
+  Effects effects;  // the clock and randomness of marks and reports
 };
 
 // `_ENV`: always-shown keys shown, redacted keys "<<redact>>", the rest by env_default_action.

@@ -38,6 +38,7 @@ void add_build_command(CLI::App& app, Runtime& runtime) {
     request.registry = runtime.registry_access();
     auto outcome = ops::build(request, runtime.docker_client(), runtime.engine(), runtime.context());
     if (outcome.quiet) runtime.reports_to_stderr();
+    std::cerr << outcome.docker_stderr;
     for (const auto& warning : outcome.warnings) runtime.warn(warning);
     if (outcome.quiet) std::cout << outcome.quiet_output << std::flush;
     if (outcome.report) runtime.publish(*outcome.report);

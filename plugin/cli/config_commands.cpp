@@ -1,58 +1,16 @@
-// `load` and `dump`: the config embedded in docker-chalk. A config is validated before
-// anything changes; the binary is rewritten atomically, so a failure leaves it intact.
-#include <unistd.h>
-
+// `load` and `dump`: the config embedded in docker-chalk. `load` is ops::load_config (a
+// config validated before anything changes, the binary rewritten atomically); this prints.
 #include <iostream>
 
 #include "oci/file_io.hpp"
-#include "plugin/chalk/config_credentials.hpp"
-#include "plugin/chalk/redact.hpp"
 #include "plugin/cli/runtime.hpp"
 #include "plugin/embedded/embedded.hpp"
+#include "plugin/ops/load_op.hpp"
 #include "plugin/sinks/curl_transport.hpp"
 
 namespace chalk::cli {
 
 namespace fs = std::filesystem;
-
-namespace {
-
-// Generous for a config (the shipped ones are a few KiB), small enough to refuse a wrong URL.
-
-bool is_url(const std::string& text) {
-  return text.rfind("http://", 0) == 0 || text.rfind("https://", 0) == 0;
-}
-
-// A config is loaded whole or not at all: a response over the limit is refused, never cut.
-std::string fetch(const std::string& url) {
-  const std::string shown = redact_url(url);
-  sinks::CurlTransport transport(sinks::find_ca_bundle());
-  sinks::HttpRequest request;
-  request.method = "GET";
-  request.url = url;
-  request.timeout_ms = 30000;
-  request.max_response_body = config::k_max_config_size;
-  const auto outcome = transport.send(request);
-  if (outcome.failure != sinks::TransportFailure::none)
-    throw Fatal(k_exit_failure, "fetching `" + shown + "`: " + outcome.message);
-  if (outcome.status < 200 || outcome.status > 299) {
-    throw Fatal(k_exit_failure, "fetching `" + shown + "`: HTTP status " + std::to_string(outcome.status));
-  }
-  if (outcome.body_truncated) {
-    throw Fatal(k_exit_failure, "fetching `" + shown + "`: the config is larger than the " +
-                                    std::to_string(config::k_max_config_size) + "-byte limit for configs");
-  }
-  return outcome.body;
-}
-
-std::string read_source(const std::string& location) {
-  if (is_url(location)) return fetch(location);
-  auto text = oci::read_small_file(location, config::k_max_config_size);
-  if (!text) throw Fatal(k_exit_failure, "reading config: " + text.error().message);
-  return std::move(*text);
-}
-
-}  // namespace
 
 void add_config_commands(CLI::App& app, Runtime& runtime) {
   auto location = std::make_shared<std::string>();
@@ -71,37 +29,27 @@ void add_config_commands(CLI::App& app, Runtime& runtime) {
       throw Fatal(k_exit_bad_input,
                   "load `" + *location + "`: --config does not apply to load (it embeds " + *location + ")");
     }
-    const std::string text = read_source(*location);
-    const std::string shown = redact_url(*location);  // names the config in every line below
-    for (const auto host : {config::Host::plugin, config::Host::shim}) {
-      auto settings =
-          config::evaluate({shown, text}, config::current_environment("load", runtime.context().argv), host);
-      if (!settings) throw Fatal(k_exit_failure, settings.error().message, Fatal::Style::bare);
-      if (host == config::Host::plugin) {
-        for (const auto& message : settings->messages) std::cerr << message.line << '\n';
-        const auto credentials = literal_credentials(text, *settings);
-        if (!credentials.empty() && !settings->allow_credentials_in_images) {
-          runtime.warn("`" + shown + "` spells out credentials (" + credentials.front() +
-                       (credentials.size() > 1 ? ", ..." : "") +
-                       "): build and insert will refuse to copy it into images; read them with env()");
-        }
-      }
+    sinks::CurlTransport transport(sinks::find_ca_bundle());
+    ops::LoadRequest request;
+    request.location = *location;
+    request.binary = embedded::self_path();
+    request.environment = config::current_environment("load", runtime.context().argv);
+    request.transport = &transport;
+    request.fallback_directory = fs::current_path();
+    auto loaded = ops::load_config(request);
+    if (!loaded) {
+      const auto& error = loaded.error();
+      throw Fatal(k_exit_failure, error.message,
+                  error.code == oci::Errc::config ? Fatal::Style::bare : Fatal::Style::prefixed);
     }
-    const fs::path binary = embedded::self_path();
-    if (::access(binary.c_str(), W_OK) == 0 && ::access(binary.parent_path().c_str(), W_OK) == 0) {
-      if (auto ok = embedded::write_with_config(binary, text, binary); !ok) {
-        throw Fatal(k_exit_failure, "rewriting `" + binary.string() + "`: " + ok.error().message);
-      }
-      std::cerr << "docker chalk: loaded " << shown << " into " << binary.string() << '\n';
-      return;
+    for (const auto& message : loaded->messages) std::cerr << message << '\n';
+    for (const auto& warning : loaded->warnings) runtime.warn(warning);
+    if (loaded->wrote_copy) {
+      std::cerr << "docker chalk: " << request.binary.string() << " is not writable; wrote a configured copy to "
+                << loaded->written.string() << " (install it in its place)\n";
+    } else {
+      std::cerr << "docker chalk: loaded " << loaded->shown << " into " << loaded->written.string() << '\n';
     }
-    fs::path copy = binary.parent_path() / (binary.filename().string() + ".configured");
-    if (::access(binary.parent_path().c_str(), W_OK) != 0) copy = fs::current_path() / copy.filename();
-    if (auto ok = embedded::write_with_config(binary, text, copy); !ok) {
-      throw Fatal(k_exit_failure, "writing `" + copy.string() + "`: " + ok.error().message);
-    }
-    std::cerr << "docker chalk: " << binary.string() << " is not writable; wrote a configured copy to "
-              << copy.string() << " (install it in its place)\n";
   });
 
   auto output = std::make_shared<std::string>();

@@ -27,6 +27,7 @@ void fail(const oci::Error& error) {
 Runtime::Runtime(int argc, char** argv) {
   m_context.argv = absolute_argv(argc, argv);
   m_context.environment = process_environment();
+  m_context.effects = process_effects();
 }
 
 Runtime::~Runtime() = default;

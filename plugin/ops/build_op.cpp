@@ -1,6 +1,5 @@
 #include "plugin/ops/build_op.hpp"
 
-#include <iostream>
 
 #include "oci/file_io.hpp"
 #include "plugin/build/build_args.hpp"
@@ -48,7 +47,7 @@ int push_tags(const build::BuildInvocation& invocation, docker::DockerClient& cl
     if (outcome.quiet) {
       auto captured = client.capture(args);
       if (captured) {
-        std::cerr << captured->err;
+        outcome.docker_stderr += captured->err;
         status = captured->exit_code;
       }
     } else {
@@ -71,7 +70,7 @@ int push_tags(const build::BuildInvocation& invocation, docker::DockerClient& cl
 }
 
 // `docker build ARGS`, its output streamed (under -q captured: stdout kept for the caller,
-// stderr passed on); sets the outcome's exit code. False when docker could not run at all.
+// stderr handed to the caller); sets the outcome's exit code. False when docker could not run at all.
 bool run_docker_build(docker::DockerClient& client, const std::vector<std::string>& args, BuildOutcome& outcome) {
   std::vector<std::string> full{"build"};
   full.insert(full.end(), args.begin(), args.end());
@@ -82,7 +81,7 @@ bool run_docker_build(docker::DockerClient& client, const std::vector<std::strin
       outcome.warnings.push_back(captured.error().message);
       return false;
     }
-    std::cerr << captured->err;
+    outcome.docker_stderr += captured->err;
     outcome.exit_code = captured->exit_code;
     outcome.quiet_output = captured->out;
     return true;

@@ -34,6 +34,7 @@ struct BuildOutcome {
   std::vector<std::string> warnings;  // one stderr line each
   std::string image_id;               // the final image ("sha256:..."), chalked or docker's
   std::string quiet_output;           // docker's stdout under -q (what to print instead)
+  std::string docker_stderr;          // docker's stderr under -q (build, push), for stderr
   bool quiet = false;
 };
 

@@ -4,6 +4,7 @@
 #include "oci/mutate.hpp"
 #include "plugin/chalk/chalker.hpp"
 #include "plugin/chalk/config_credentials.hpp"
+#include "plugin/chalk/effects.hpp"
 #include "plugin/chalk/host_facts.hpp"
 #include "plugin/chalk/ids.hpp"
 #include "plugin/chalk/mark.hpp"
@@ -31,8 +32,14 @@ fs::path temp_directory_for(const fs::path& output) {
 ChalkRequest new_chalk_request(const ReportContext& context, std::string config_source, std::string_view shim,
                                bool wrap, std::filesystem::path temp_directory) {
   ChalkRequest request;
-  request.chalk_id = random_chalk_id();
-  request.timestamp_ms = now_ms();
+  // SOURCE_DATE_EPOCH pins what would vary between two chalks of the same image (the
+  // time, the ID and CHALK_RAND), so a rebuild gets a byte-identical chalk layer.
+  const std::int64_t epoch = source_date_epoch(context.environment);
+  const Effects effects =
+      epoch > 0 ? fixed_effects(epoch * 1000, "SOURCE_DATE_EPOCH=" + std::to_string(epoch)) : context.effects;
+  request.chalk_id = random_chalk_id(effects.random);
+  request.chalk_rand = random_chalk_rand(effects.random);
+  request.timestamp_ms = effects.now_ms();
   if (!context.settings.allow_credentials_in_images) {
     request.config_credentials = literal_credentials(config_source, context.settings);
   }
@@ -44,7 +51,7 @@ ChalkRequest new_chalk_request(const ReportContext& context, std::string config_
   request.label_keys = context.settings.label_keys;
   request.custom_labels = context.settings.custom_labels;
   request.temp_directory = std::move(temp_directory);
-  request.layer_mtime = source_date_epoch();
+  request.layer_mtime = epoch;
   if (!request.shim.empty()) {
     // HTTPS from a libc-less image needs roots; ours travel along (public data, no secret).
     if (const auto bundle = sinks::find_ca_bundle(); !bundle.empty()) {

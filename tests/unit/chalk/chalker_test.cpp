@@ -285,7 +285,78 @@ ReportContext test_context() {
   ReportContext context;
   context.argv = {"/usr/libexec/docker/cli-plugins/docker-chalk", "chalk", "insert"};
   context.environment = {{"PATH", "/bin"}, {"AWS_SECRET_ACCESS_KEY", "s3cr3t"}, {"HOME", "/root"}};
+  context.effects = process_effects();
   return context;
+}
+
+// The chalk layer (and the mark in it) of the single image of an OCI layout.
+struct ChalkLayer {
+  std::string digest;
+  std::string mark_bytes;
+};
+ChalkLayer chalk_layer_of(const fs::path& layout) {
+  auto set = oci::read_oci_layout(layout);
+  EXPECT_TRUE(set) << set.error().message;
+  const oci::Image image = set->entries.at(0).node.image();
+  auto layer = oci::open_blob(*image.blobs, image.layers.back());
+  auto mark = oci::read_file_from_layer(std::move(*layer), "chalk.json", 1 << 20, "chalk layer");
+  EXPECT_TRUE(mark && *mark);
+  return {image.layers.back().digest.str(), mark && *mark ? **mark : ""};
+}
+
+// The deterministic-layer promise through the operation: the same image, the same
+// environment, clock and random source give the same chalk layer, byte for byte.
+TEST(InsertOperation, TheSameInputsGiveTheSameChalkLayer) {
+  TempDir dir;
+  FixtureImage fixture;
+  fixture.layers = {one_file_layer("bin/app", "app")};
+  fixture.config = {{"config", Json::parse(R"({"Entrypoint":["/bin/app"]})")}};
+  write_oci_layout(dir / "first", {fixture}, false);
+  write_oci_layout(dir / "second", {fixture}, false);
+  write_oci_layout(dir / "third", {fixture}, false);
+  const auto chalk = [&](const std::string& layout, const std::string& seed) {
+    ReportContext context = test_context();
+    context.effects = fixed_effects(1695487471882, seed);
+    ops::InsertRequest request;
+    request.target = "oci:" + (dir / layout).string();
+    request.shim = "#!static shim stand-in\n";
+    request.config_source = "# config\n";
+    auto outcome = ops::insert(request, context);
+    EXPECT_TRUE(outcome) << outcome.error().message;
+    return chalk_layer_of(dir / layout);
+  };
+  const ChalkLayer first = chalk("first", "seed");
+  const ChalkLayer second = chalk("second", "seed");
+  EXPECT_EQ(second.digest, first.digest);
+  EXPECT_EQ(second.mark_bytes, first.mark_bytes);
+  EXPECT_EQ(Json::parse(first.mark_bytes)["TIMESTAMP_WHEN_CHALKED"], 1695487471882);
+  // Another random stream: another CHALK_ID, so another layer (the test can tell).
+  const ChalkLayer third = chalk("third", "another seed");
+  EXPECT_NE(third.digest, first.digest);
+  EXPECT_NE(Json::parse(third.mark_bytes)["CHALK_ID"], Json::parse(first.mark_bytes)["CHALK_ID"]);
+}
+
+// SOURCE_DATE_EPOCH pins the clock and the random values, whatever the process's effects.
+TEST(InsertOperation, SourceDateEpochGivesTheSameChalkLayerWithRealEffects) {
+  TempDir dir;
+  FixtureImage fixture;
+  fixture.layers = {one_file_layer("bin/app", "app")};
+  write_oci_layout(dir / "first", {fixture}, false);
+  write_oci_layout(dir / "second", {fixture}, false);
+  const auto chalk = [&](const std::string& layout) {
+    ReportContext context = test_context();
+    context.environment["SOURCE_DATE_EPOCH"] = "1695487471";
+    ops::InsertRequest request;
+    request.target = "oci:" + (dir / layout).string();
+    auto outcome = ops::insert(request, context);
+    EXPECT_TRUE(outcome) << outcome.error().message;
+    return chalk_layer_of(dir / layout);
+  };
+  const ChalkLayer first = chalk("first");
+  const ChalkLayer second = chalk("second");
+  EXPECT_EQ(second.digest, first.digest);
+  EXPECT_EQ(second.mark_bytes, first.mark_bytes);
+  EXPECT_EQ(Json::parse(first.mark_bytes)["TIMESTAMP_WHEN_CHALKED"], 1695487471000);
 }
 
 TEST(InsertOperation, ChalksEveryPlatformOfAnIndex) {

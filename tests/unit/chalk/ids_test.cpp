@@ -3,6 +3,8 @@
 #include <gtest/gtest.h>
 
 #include "oci/digest.hpp"
+#include "plugin/chalk/effects.hpp"
+#include "plugin/chalk/host_facts.hpp"
 #include "plugin/chalk/mark.hpp"
 
 namespace chalk {
@@ -26,14 +28,15 @@ TEST(IdFormat, MatchesTheVectorsOfReportsMd) {
 }
 
 TEST(IdFormat, RandomIdsHaveTheShape) {
-  const std::string id = random_chalk_id();
+  const Effects effects = process_effects();
+  const std::string id = random_chalk_id(effects.random);
   ASSERT_EQ(id.size(), 23u);
   EXPECT_EQ(id[6], '-');
   EXPECT_EQ(id[11], '-');
   EXPECT_EQ(id[16], '-');
   EXPECT_EQ(id.find_first_of("ILOU"), std::string::npos);
-  EXPECT_NE(random_chalk_id(), id);
-  const std::string rand = random_chalk_rand();
+  EXPECT_NE(random_chalk_id(effects.random), id);
+  const std::string rand = random_chalk_rand(effects.random);
   EXPECT_FALSE(rand.empty());
   EXPECT_EQ(rand.find_first_not_of("0123456789abcdef"), std::string::npos);
 }
@@ -92,6 +95,25 @@ TEST(Mark, ParseAcceptsOnlyChalkMarks) {
   EXPECT_FALSE(parse_mark(R"({"MAGIC":"nope"})"));
   EXPECT_FALSE(parse_mark("[1]"));
   EXPECT_FALSE(parse_mark("not json"));
+}
+
+TEST(FixedEffects, TheSameSeedGivesTheSameStreamAndAnotherSeedAnother) {
+  Effects first = fixed_effects(1695487471882, "seed");
+  Effects again = fixed_effects(1695487471882, "seed");
+  Effects other = fixed_effects(1695487471882, "other");
+  EXPECT_EQ(first.now_ms(), 1695487471882);
+  const std::string id = random_chalk_id(first.random);
+  EXPECT_EQ(random_chalk_id(again.random), id);
+  EXPECT_NE(random_chalk_id(other.random), id);
+  EXPECT_NE(random_chalk_id(first.random), id) << "each call continues the stream";
+}
+
+TEST(SourceDateEpoch, IsAPositiveIntegerOrZero) {
+  EXPECT_EQ(source_date_epoch({{"SOURCE_DATE_EPOCH", "1695487471"}}), 1695487471);
+  EXPECT_EQ(source_date_epoch({}), 0);
+  EXPECT_EQ(source_date_epoch({{"SOURCE_DATE_EPOCH", ""}}), 0);
+  EXPECT_EQ(source_date_epoch({{"SOURCE_DATE_EPOCH", "12x"}}), 0);
+  EXPECT_EQ(source_date_epoch({{"SOURCE_DATE_EPOCH", "-5"}}), 0);
 }
 
 }  // namespace

@@ -34,6 +34,7 @@ TEST(Environment, ShowsTheAllowListAndRedactsSecrets) {
 
 TEST(Envelope, OpArgvHidesBuildArgValuesAndUrlCredentials) {
   ReportContext context;
+  context.effects = fixed_effects(1695487471882, "seed");
   context.argv = {"/x/docker-chalk",
                   "chalk",
                   "build",
@@ -53,9 +54,10 @@ TEST(Envelope, OpArgvHidesBuildArgValuesAndUrlCredentials) {
 TEST(Envelope, CarriesTheCommonKeys) {
   ReportContext context;
   context.argv = {"/x/docker-chalk", "chalk", "insert"};
+  context.effects = fixed_effects(1695487471882, "seed");
   const auto report = report_envelope("insert", context);
   EXPECT_EQ(report["_OPERATION"], "insert");
-  EXPECT_TRUE(report["_TIMESTAMP"].is_number_integer());
+  EXPECT_EQ(report["_TIMESTAMP"], 1695487471882) << "the time comes from the context's clock";
   EXPECT_EQ(report["_DATETIME"].get<std::string>().size(), 29u);
   EXPECT_EQ(report["_OP_ARGV"][0], "/x/docker-chalk");
   EXPECT_EQ(report["_OP_CHALKER_VERSION"], k_chalker_version);

@@ -34,10 +34,11 @@ class FakeDocker final : public docker::DockerClient {
   oci::Result<docker::CommandResult> capture(const std::vector<std::string>& args,
                                              const std::string&) override {
     calls.push_back(args);
-    return docker::CommandResult{exit_code, "", ""};
+    return docker::CommandResult{exit_code, "", captured_stderr};
   }
   std::vector<std::vector<std::string>> calls;
   int exit_code = 0;
+  std::string captured_stderr;  // what a captured docker writes to stderr
   bool iidfile_registered = false;  // our own --iidfile, removed by a signal's clean-up
 };
 
@@ -91,6 +92,7 @@ class BuildOpTest : public ::testing::Test {
     m_request.args = {"-t", "app:1", "."};
     m_request.cwd = m_dir;
     m_request.temp_directory = m_dir;
+    m_context.effects = process_effects();
   }
   void TearDown() override { fs::remove_all(m_dir); }
 
@@ -151,6 +153,17 @@ TEST_F(BuildOpTest, AFailedDockerBuildIsReportedAndNothingIsChalked) {
   EXPECT_TRUE(m_engine.calls.empty());
   ASSERT_TRUE(outcome.failure.has_value());
   EXPECT_EQ(7, (*outcome.failure)["_OP_EXIT_CODE"]);
+}
+
+// Under -q the operation prints nothing itself: docker's stderr comes back for the command.
+TEST_F(BuildOpTest, QuietBuildsHandDockersStderrBack) {
+  m_request.args = {"-q", "-t", "app:1", "."};
+  m_docker.exit_code = 7;
+  m_docker.captured_stderr = "ERROR: failed to solve: step 1\n";
+  const auto outcome = build(m_request, m_docker, m_engine, m_context);
+  EXPECT_TRUE(outcome.quiet);
+  EXPECT_EQ(7, outcome.exit_code);
+  EXPECT_EQ(outcome.docker_stderr, "ERROR: failed to solve: step 1\n");
 }
 
 // buildx (the fake's `buildx version` succeeds) pushed docker's image to the registry itself;

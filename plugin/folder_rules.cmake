@@ -1,0 +1,90 @@
+# The folder rules of plugin/README.md, enforced: every `#include "..."` of a file under
+# plugin/FOLDER/ must name its own folder, chalk_version.hpp (generated for all), or a
+# folder or file that FOLDER's "may depend on" column names in backticks (`oci/` allows
+# oci/ and below, `config/` plugin/config/, `chalk/redact` plugin/chalk/redact.*; "all of
+# the above": every folder of the rows above it). The README's "Must never: print from an
+# operation" is checked too: no std::cout/cerr/clog, printf, fprintf, puts or perror in
+# ops/ and chalk/. Run at configure time (plugin/CMakeLists.txt) and as the CTest entry
+# plugin_folder_rules:  cmake -DCHALK_SOURCE_DIR=DIR -P plugin/folder_rules.cmake
+
+# Sets `out` to one message per broken rule ("FILE:LINE: ..."), empty when all hold.
+function(chalk_folder_rule_violations source_dir out)
+  file(READ "${source_dir}/plugin/README.md" readme)
+  # CMake lists are ;-separated: keep the README's own semicolons out of the way.
+  string(REPLACE ";" "," readme "${readme}")
+  string(REPLACE "\n" ";" lines "${readme}")
+  set(found)
+  set(above "oci/")
+  foreach(line IN LISTS lines)
+    if(NOT line MATCHES "^\\| `([a-z_]+)/` \\|")
+      continue()
+    endif()
+    set(folder "${CMAKE_MATCH_1}")
+    # The last column: may depend on.
+    string(REGEX REPLACE "^.*\\|([^|]*)\\|[ ]*$" "\\1" may_use "${line}")
+    set(allowed "plugin/${folder}/" "chalk_version.hpp")
+    if(may_use MATCHES "all of the above")
+      list(APPEND allowed ${above})
+    endif()
+    string(REGEX MATCHALL "`[a-z_]+/[a-z_./]*`" named "${may_use}")
+    foreach(token IN LISTS named)
+      string(REPLACE "`" "" token "${token}")
+      if(token MATCHES "^oci/")
+        list(APPEND allowed "${token}")
+      else()
+        list(APPEND allowed "plugin/${token}")
+      endif()
+    endforeach()
+    list(APPEND above "plugin/${folder}/")
+
+    file(GLOB sources "${source_dir}/plugin/${folder}/*.cpp" "${source_dir}/plugin/${folder}/*.hpp")
+    foreach(source IN LISTS sources)
+      file(RELATIVE_PATH shown "${source_dir}" "${source}")
+      file(STRINGS "${source}" text)
+      set(number 0)
+      foreach(code IN LISTS text)
+        math(EXPR number "${number} + 1")
+        if(code MATCHES "^#include \"([^\"]+)\"")
+          set(included "${CMAKE_MATCH_1}")
+          set(ok FALSE)
+          foreach(prefix IN LISTS allowed)
+            string(FIND "${included}" "${prefix}" at)
+            if(at EQUAL 0)
+              set(ok TRUE)
+              break()
+            endif()
+          endforeach()
+          if(NOT ok)
+            list(APPEND found "${shown}:${number}: includes \"${included}\", which plugin/README.md does not let ${folder}/ depend on")
+          endif()
+        elseif(folder MATCHES "^(ops|chalk)$" AND
+               code MATCHES "std::(cout|cerr|clog)|(^|[^a-z_:.])(printf|fprintf|puts|perror)\\(")
+          if(CMAKE_MATCH_1)
+            set(printer "std::${CMAKE_MATCH_1}")
+          else()
+            set(printer "${CMAKE_MATCH_3}")
+          endif()
+          list(APPEND found "${shown}:${number}: prints (${printer}): ${folder}/ returns what to print, cli/ prints")
+        endif()
+      endforeach()
+    endforeach()
+  endforeach()
+  set(${out} "${found}" PARENT_SCOPE)
+endfunction()
+
+# Configure (and the test) fail on the first broken rule, after listing every one, a line each.
+function(chalk_check_folder_rules source_dir)
+  chalk_folder_rule_violations("${source_dir}" violations)
+  if(violations)
+    foreach(violation IN LISTS violations)
+      message(NOTICE "${violation}")
+    endforeach()
+    list(LENGTH violations count)
+    message(FATAL_ERROR "plugin folder rules: ${count} broken (listed above)")
+  endif()
+endfunction()
+
+if(CMAKE_SCRIPT_MODE_FILE)
+  chalk_check_folder_rules("${CHALK_SOURCE_DIR}")
+  message(STATUS "plugin folder rules hold")
+endif()
