@@ -131,14 +131,14 @@ std::string describe_blob(const BlobSource& source, const Descriptor& descriptor
 Result<std::unique_ptr<ByteStream>> open_blob(const BlobSource& source, const Descriptor& descriptor) {
   auto raw = source.open_raw(descriptor);
   if (!raw) return raw.error();
-  return std::unique_ptr<ByteStream>(std::make_unique<VerifiedReader>(
-      std::move(*raw), descriptor, describe_blob(source, descriptor)));
+  return std::unique_ptr<ByteStream>(
+      std::make_unique<VerifiedReader>(std::move(*raw), descriptor, describe_blob(source, descriptor)));
 }
 
 Result<std::string> read_blob(const BlobSource& source, const Descriptor& descriptor) {
   if (descriptor.size > k_max_metadata_blob) {
-    return make_error(Errc::size_mismatch, describe_blob(source, descriptor) +
-                                               " declares " + std::to_string(descriptor.size) +
+    return make_error(Errc::size_mismatch, describe_blob(source, descriptor) + " declares " +
+                                               std::to_string(descriptor.size) +
                                                " bytes, too large for a manifest, index or config");
   }
   auto stream = open_blob(source, descriptor);

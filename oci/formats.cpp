@@ -403,9 +403,10 @@ Result<OutputRef> parse_output_ref(const std::string& text) {
     }
   }
   if (out.format && fs::path(path).filename().string().find(':') != std::string::npos) {
-    return make_error(Errc::invalid_argument, "output `" + text +
-                                                  "`: an output takes no `:TAG` (it keeps the input's names); "
-                                                  "name the file or directory only");
+    return make_error(Errc::invalid_argument,
+                      "output `" + text +
+                          "`: an output takes no `:TAG` (it keeps the input's names); "
+                          "name the file or directory only");
   }
   if (path.empty()) return make_error(Errc::invalid_argument, "output `" + text + "`: no path given");
   out.path = path;

@@ -81,8 +81,8 @@ Result<std::string> header_bytes(archive_entry* entry, const std::string& what) 
   archive_write_fail(handle);
   archive_write_free(handle);
   if (status != ARCHIVE_OK) {
-    return make_error(Errc::io, "writing tar header `" + std::string(archive_entry_pathname(entry)) + "` to `" +
-                                    what + "`: " + message);
+    return make_error(Errc::io, "writing tar header `" + std::string(archive_entry_pathname(entry)) +
+                                    "` to `" + what + "`: " + message);
   }
   return bytes;
 }
@@ -137,14 +137,15 @@ Status TarWriter::header(const std::string& name, int mode, std::uint64_t size, 
   return {};
 }
 
-Status TarWriter::add_file_range(const std::string& name, int mode, const FileRange& range, std::int64_t mtime,
-                                 const std::function<void(std::uint64_t)>& progress) {
+Status TarWriter::add_file_range(const std::string& name, int mode, const FileRange& range,
+                                 std::int64_t mtime, const std::function<void(std::uint64_t)>& progress) {
   if (!m_state->unblocked) {
-    return make_error(Errc::invalid_argument,
-                      "writing `" + name + "` to `" + m_state->what + "`: a hashed or compressed tar takes streams only");
+    return make_error(Errc::invalid_argument, "writing `" + name + "` to `" + m_state->what +
+                                                  "`: a hashed or compressed tar takes streams only");
   }
   // The previous entry's padding, which libarchive otherwise writes with the next header.
-  if (archive_write_finish_entry(m_state->handle) != ARCHIVE_OK) return archive_failure("writing `" + name + "` to");
+  if (archive_write_finish_entry(m_state->handle) != ARCHIVE_OK)
+    return archive_failure("writing `" + name + "` to");
   auto header = header_bytes(regular_entry(name, mode, range.size, mtime).get(), m_state->what);
   if (!header) return header.error();
   OCI_TRY(m_state->output->write_all(*header));

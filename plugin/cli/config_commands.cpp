@@ -45,8 +45,9 @@ void add_config_commands(CLI::App& app, Runtime& runtime) {
     for (const auto& message : loaded->messages) std::cerr << message << '\n';
     for (const auto& warning : loaded->warnings) runtime.warn(warning);
     if (loaded->wrote_copy) {
-      std::cerr << "docker chalk: " << request.binary.string() << " is not writable; wrote a configured copy to "
-                << loaded->written.string() << " (install it in its place)\n";
+      std::cerr << "docker chalk: " << request.binary.string()
+                << " is not writable; wrote a configured copy to " << loaded->written.string()
+                << " (install it in its place)\n";
     } else {
       std::cerr << "docker chalk: loaded " << loaded->shown << " into " << loaded->written.string() << '\n';
     }

@@ -1,6 +1,5 @@
 #include "plugin/ops/build_op.hpp"
 
-
 #include "oci/file_io.hpp"
 #include "plugin/build/build_args.hpp"
 #include "plugin/build/provenance.hpp"
@@ -71,7 +70,8 @@ int push_tags(const build::BuildInvocation& invocation, docker::DockerClient& cl
 
 // `docker build ARGS`, its output streamed (under -q captured: stdout kept for the caller,
 // stderr handed to the caller); sets the outcome's exit code. False when docker could not run at all.
-bool run_docker_build(docker::DockerClient& client, const std::vector<std::string>& args, BuildOutcome& outcome) {
+bool run_docker_build(docker::DockerClient& client, const std::vector<std::string>& args,
+                      BuildOutcome& outcome) {
   std::vector<std::string> full{"build"};
   full.insert(full.end(), args.begin(), args.end());
   if (outcome.quiet) {

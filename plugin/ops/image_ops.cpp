@@ -106,9 +106,10 @@ oci::Result<OperationOutcome> insert(const InsertRequest& request, const ReportC
     auto output = oci::parse_output_ref(request.output.string());
     if (!output) return output.error();
     if (output->format && request.output_format && *output->format != *request.output_format) {
-      return oci::make_error(oci::Errc::invalid_argument,
-                             "output `" + request.output.string() + "` is " + oci::format_name(*output->format) +
-                                 " but --format says " + oci::format_name(*request.output_format));
+      return oci::make_error(oci::Errc::invalid_argument, "output `" + request.output.string() + "` is " +
+                                                              oci::format_name(*output->format) +
+                                                              " but --format says " +
+                                                              oci::format_name(*request.output_format));
     }
     if (output->format) write.format = *output->format;
     write.path = output->path;
@@ -121,8 +122,8 @@ oci::Result<OperationOutcome> insert(const InsertRequest& request, const ReportC
   auto set = oci::read_image_set(*ref);
   if (!set) return set.error();
 
-  if (write.format == oci::ImageSet::Format::oci_layout && separate_output &&
-      fs::exists(write.path) && !fs::is_directory(write.path)) {
+  if (write.format == oci::ImageSet::Format::oci_layout && separate_output && fs::exists(write.path) &&
+      !fs::is_directory(write.path)) {
     return oci::make_error(oci::Errc::invalid_argument,
                            "output `" + write.path.string() + "` exists and is not a directory");
   }

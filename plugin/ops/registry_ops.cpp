@@ -153,8 +153,9 @@ namespace {
 
 // Chalks the image `source` names and writes it to `output`, its tag moved last; the
 // report (of `operation`) carries the digests pushed.
-oci::Result<RegistryInsertOutcome> chalk_into_registry(const oci::Reference& source, const oci::Reference& output,
-                                                       ChalkRequest chalk, const RegistryAccess& access,
+oci::Result<RegistryInsertOutcome> chalk_into_registry(const oci::Reference& source,
+                                                       const oci::Reference& output, ChalkRequest chalk,
+                                                       const RegistryAccess& access,
                                                        const ReportContext& context, const char* operation) {
   auto source_client = make_registry_client(source.registry_host(), access);
   if (!source_client) return source_client.error();
@@ -209,7 +210,8 @@ oci::Result<RegistryInsertOutcome> insert_registry_image(const InsertRequest& re
 }
 
 oci::Result<RegistryInsertOutcome> chalk_registry_tag(const std::string& tag, ChalkRequest chalk,
-                                                      const RegistryAccess& access, const ReportContext& context) {
+                                                      const RegistryAccess& access,
+                                                      const ReportContext& context) {
   auto reference = parse_target(tag);
   if (!reference) return reference.error();
   return chalk_into_registry(*reference, *reference, std::move(chalk), access, context, "build");
@@ -220,8 +222,8 @@ oci::Json push_report_of(const oci::Json& chalks, const ReportContext& context) 
   oci::Json entries = oci::Json::array();
   for (const auto& chalk : chalks) {
     oci::Json entry = oci::Json::object();
-    for (const char* key : {"CHALK_ID", "METADATA_ID", "_CURRENT_HASH", "_REPO_DIGESTS", "_REPO_TAGS",
-                            "_REPO_LIST_DIGESTS"}) {
+    for (const char* key :
+         {"CHALK_ID", "METADATA_ID", "_CURRENT_HASH", "_REPO_DIGESTS", "_REPO_TAGS", "_REPO_LIST_DIGESTS"}) {
       if (chalk.contains(key)) entry[key] = chalk[key];
     }
     entry["_OP_ARTIFACT_TYPE"] = "Docker Image";

@@ -55,7 +55,8 @@ oci::Result<RegistryInsertOutcome> insert_registry_image(const InsertRequest& re
 // fields (the registry insert, the tag moved last). The report is a build report whose
 // `_CHALKS` carry the digests the registry now serves.
 oci::Result<RegistryInsertOutcome> chalk_registry_tag(const std::string& tag, ChalkRequest chalk,
-                                                      const RegistryAccess& access, const ReportContext& context);
+                                                      const RegistryAccess& access,
+                                                      const ReportContext& context);
 
 // The push report of images chalked in the registry by us (`chalks`: their `_CHALKS`
 // entries with repository keys): CHALK_ID, METADATA_ID and the digests served.

@@ -7,9 +7,9 @@
 #include <utility>
 #include <vector>
 
+#include "oci/util/url.hpp"
 #include "plugin/chalk/redact.hpp"
 #include "plugin/sinks/sigv4.hpp"
-#include "oci/util/url.hpp"
 
 namespace chalk::sinks {
 namespace {

@@ -38,7 +38,7 @@ class FakeDocker final : public docker::DockerClient {
   }
   std::vector<std::vector<std::string>> calls;
   int exit_code = 0;
-  std::string captured_stderr;  // what a captured docker writes to stderr
+  std::string captured_stderr;      // what a captured docker writes to stderr
   bool iidfile_registered = false;  // our own --iidfile, removed by a signal's clean-up
 };
 
@@ -188,8 +188,9 @@ TEST_F(BuildxPushTest, ChalksThePushedImageInTheRegistryAndReportsItsDigest) {
   const auto outcome = build(m_request, m_docker, m_engine, m_context);
   EXPECT_EQ(0, outcome.exit_code);
   // docker build ran as typed (buildx pushes by itself); the engine was never asked.
-  EXPECT_EQ((std::vector<std::vector<std::string>>{{"buildx", "version"}, {"build", "-t", m_tag, "--push", "."}}),
-            m_docker.calls);
+  EXPECT_EQ(
+      (std::vector<std::vector<std::string>>{{"buildx", "version"}, {"build", "-t", m_tag, "--push", "."}}),
+      m_docker.calls);
   EXPECT_TRUE(m_engine.calls.empty());
   ASSERT_TRUE(outcome.report.has_value()) << (outcome.warnings.empty() ? "" : outcome.warnings[0]);
   ASSERT_TRUE(outcome.push.has_value());
@@ -214,7 +215,8 @@ TEST_F(BuildxPushTest, ChalksThePushedImageInTheRegistryAndReportsItsDigest) {
   EXPECT_EQ(entry["CHALK_ID"], push["CHALK_ID"]);
   EXPECT_EQ(entry["METADATA_ID"], push["METADATA_ID"]);
   EXPECT_EQ(served_hex, push["_REPO_DIGESTS"][m_registry.host()]["app"][0]);
-  for (const auto& warning : outcome.warnings) EXPECT_EQ(std::string::npos, warning.find("unchalked")) << warning;
+  for (const auto& warning : outcome.warnings)
+    EXPECT_EQ(std::string::npos, warning.find("unchalked")) << warning;
 }
 
 TEST_F(BuildxPushTest, ATagThatCannotBeChalkedKeepsDockersImageAndExitCode) {
@@ -226,7 +228,8 @@ TEST_F(BuildxPushTest, ATagThatCannotBeChalkedKeepsDockersImageAndExitCode) {
   ASSERT_TRUE(outcome.failure.has_value());
   EXPECT_EQ(oci::Json::array({m_tag}), (*outcome.failure)["_UNMARKED"]);
   ASSERT_EQ(1U, outcome.warnings.size());
-  EXPECT_EQ(0U, outcome.warnings[0].rfind("chalking `" + m_tag + "` in its registry after buildx pushed it: ", 0))
+  EXPECT_EQ(0U,
+            outcome.warnings[0].rfind("chalking `" + m_tag + "` in its registry after buildx pushed it: ", 0))
       << outcome.warnings[0];
   EXPECT_NE(std::string::npos, outcome.warnings[0].find("manifest `app:1`")) << outcome.warnings[0];
   EXPECT_EQ(std::string::npos, outcome.warnings[0].find('\n'));
