@@ -61,30 +61,39 @@ EntryPointer regular_entry(const std::string& name, int mode, std::uint64_t size
   return entry;
 }
 
+// Keeps what libarchive writes until `done` is set; the padding and end-of-archive blocks
+// that closing the writer emits after that are dropped.
+struct HeaderCapture {
+  std::string bytes;
+  bool done = false;
+};
+
 la_ssize_t capture_callback(archive*, void* client, const void* buffer, size_t length) {
-  static_cast<std::string*>(client)->append(static_cast<const char*>(buffer), length);
+  auto* capture = static_cast<HeaderCapture*>(client);
+  if (!capture->done) capture->bytes.append(static_cast<const char*>(buffer), length);
   return static_cast<la_ssize_t>(length);
 }
 
 // The header bytes libarchive writes for `entry` (the same as in a whole archive: each
-// header depends on its entry only), taken from a writer then abandoned before the data
-// it would expect, so it pads nothing.
+// header depends on its entry only). The writer is closed normally, not failed: libarchive
+// frees its output buffer only on close, so a failed writer leaks it.
 Result<std::string> header_bytes(archive_entry* entry, const std::string& what) {
-  std::string bytes;
+  HeaderCapture capture;
   archive* handle = archive_write_new();
   if (handle == nullptr) return make_error(Errc::io, "creating a tar writer: out of memory");
   set_tar_format(handle);
   archive_write_set_bytes_per_block(handle, 0);
-  int status = archive_write_open2(handle, &bytes, nullptr, capture_callback, nullptr, nullptr);
+  int status = archive_write_open2(handle, &capture, nullptr, capture_callback, nullptr, nullptr);
   if (status == ARCHIVE_OK) status = archive_write_header(handle, entry);
   const std::string message = status == ARCHIVE_OK ? "" : archive_message(handle);
-  archive_write_fail(handle);
+  capture.done = true;
+  archive_write_close(handle);
   archive_write_free(handle);
   if (status != ARCHIVE_OK) {
     return make_error(Errc::io, "writing tar header `" + std::string(archive_entry_pathname(entry)) +
                                     "` to `" + what + "`: " + message);
   }
-  return bytes;
+  return std::move(capture.bytes);
 }
 
 }  // namespace

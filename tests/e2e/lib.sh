@@ -200,20 +200,31 @@ save_image() {
   docker save -o "$2" "$1" || fail "docker save of $1 failed"
 }
 
+# start_server NAME COMMAND...: runs a loopback test server that prints its port as its first
+# line, waits up to 10 s for that line and sets SERVER_PORT; NAME.port and NAME.err keep its
+# output, and the server is stopped at exit.
+start_server() {
+  local name=$1 i
+  shift
+  SERVER_PORT=
+  : >"$name.port"
+  "$@" >"$name.port" 2>"$name.err" &
+  on_exit kill "$!"
+  for ((i = 0; i < 100; i++)); do
+    SERVER_PORT=$(head -1 "$name.port")
+    [ -n "$SERVER_PORT" ] && return 0
+    sleep 0.1
+  done
+  fail "$(basename "$2") did not start: $(cat "$name.err")"
+}
+
 # start_receiver DIR [ARG...]: runs tests/e2e/receiver.py (a loopback HTTP receiver recording
 # every POST into DIR; ARGs such as --fail-first N, --hang) and sets RECEIVER_PORT; stopped at exit.
 start_receiver() {
-  local dir=$1 i
+  local dir=$1
   shift
-  : >"$dir.port"
-  python3 "$E2E_SOURCE_DIR/tests/e2e/receiver.py" --dir "$dir" "$@" >"$dir.port" 2>"$dir.err" &
-  on_exit kill "$!"
-  for ((i = 0; i < 100; i++)); do
-    RECEIVER_PORT=$(head -1 "$dir.port")
-    [ -n "$RECEIVER_PORT" ] && return 0
-    sleep 0.1
-  done
-  fail "receiver.py did not start: $(cat "$dir.err")"
+  start_server "$dir" python3 "$E2E_SOURCE_DIR/tests/e2e/receiver.py" --dir "$dir" "$@"
+  RECEIVER_PORT=$SERVER_PORT
 }
 
 # make_git_app DIR REMOTE MESSAGE: a build context DIR (a Dockerfile FROM the base image

@@ -156,17 +156,10 @@ openssl x509 -in token/cert.pem -outform DER -out token/cert.der
 # start_token_server: sets TOKEN_PORT; the next token after token/expire-next appears is
 # expired, and every one while token/expire-all exists.
 start_token_server() {
-  python3 "$E2E_SOURCE_DIR/tests/e2e/token_server.py" --key token/key.pem --cert-der token/cert.der \
+  start_server token/server python3 "$E2E_SOURCE_DIR/tests/e2e/token_server.py" --key token/key.pem --cert-der token/cert.der \
     --issuer chalk-test-issuer --user "$user" --password "$password" \
-    --expire-next "$E2E_TMP/token/expire-next" --expire-while "$E2E_TMP/token/expire-all" --log "$E2E_TMP/token/log" >token/port 2>token/err &
-  on_exit kill "$!"
-  local i
-  for ((i = 0; i < 100; i++)); do
-    TOKEN_PORT=$(head -1 token/port)
-    [ -n "$TOKEN_PORT" ] && return 0
-    sleep 0.1
-  done
-  fail "token_server.py did not start: $(cat token/err)"
+    --expire-next "$E2E_TMP/token/expire-next" --expire-while "$E2E_TMP/token/expire-all" --log "$E2E_TMP/token/log"
+  TOKEN_PORT=$SERVER_PORT
 }
 start_token_server
 mkdir bearer

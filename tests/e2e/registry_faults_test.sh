@@ -15,20 +15,11 @@ ref_path=$name/app:1
 
 # start_proxy LOG [FAULT...]: sets PROXY_ADDR.
 start_proxy() {
-  local log=$1 i port
+  local log=$1
   shift
   : >"$log"
-  python3 "$E2E_SOURCE_DIR/tests/e2e/registry_proxy.py" --upstream "$REGISTRY_ADDR" --log "$log" "$@" >"$log.port" 2>"$log.err" &
-  on_exit kill "$!"
-  for ((i = 0; i < 100; i++)); do
-    port=$(head -1 "$log.port")
-    if [ -n "$port" ]; then
-      PROXY_ADDR=127.0.0.1:$port
-      return 0
-    fi
-    sleep 0.1
-  done
-  fail "registry_proxy.py did not start: $(cat "$log.err")"
+  start_server "$log" python3 "$E2E_SOURCE_DIR/tests/e2e/registry_proxy.py" --upstream "$REGISTRY_ADDR" --log "$log" "$@"
+  PROXY_ADDR=127.0.0.1:$SERVER_PORT
 }
 upstream_digest() { skopeo_run inspect --tls-verify=false --format '{{.Digest}}' "docker://$REGISTRY_ADDR/$1"; }
 

@@ -112,16 +112,9 @@ note "verifier: a secret from the build environment is in no layer, label or his
 verifier_dir=$E2E_TMP/verified
 secret=topsecret-123
 access_key=AKIDCHALKE2E
-: >verifier.port
-python3 "$E2E_SOURCE_DIR/tests/integration/sinks/sigv4_verifier.py" --dir "$verifier_dir" --access-key "$access_key" \
-  --secret "$secret" >verifier.port 2>verifier.err &
-on_exit kill "$!"
-for ((i = 0; i < 100; i++)); do
-  v_port=$(head -1 verifier.port)
-  [ -n "$v_port" ] && break
-  sleep 0.1
-done
-[ -n "$v_port" ] || fail "sigv4_verifier.py did not start: $(cat verifier.err)"
+start_server verifier python3 "$E2E_SOURCE_DIR/tests/integration/sinks/sigv4_verifier.py" --dir "$verifier_dir" \
+  --access-key "$access_key" --secret "$secret"
+v_port=$SERVER_PORT
 v_env=("AWS_S3_BUCKET_URI=s3://$bucket/fleet" "AWS_ACCESS_KEY_ID=$access_key" "AWS_SECRET_ACCESS_KEY=$secret"
   "AWS_ENDPOINT_URL=http://127.0.0.1:$v_port" AWS_REGION=eu-west-1)
 secret_tag=chalk-e2e/$(unique_name s3secret):1
