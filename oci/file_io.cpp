@@ -21,6 +21,11 @@ Error io_error(std::string_view doing, const std::filesystem::path& path, int er
 }
 }  // namespace
 
+std::filesystem::file_status status_of(const std::filesystem::path& path) noexcept {
+  std::error_code ignored;
+  return std::filesystem::status(path, ignored);
+}
+
 std::string describe_file_type(unsigned mode) {
   switch (mode & S_IFMT) {
     case S_IFREG:

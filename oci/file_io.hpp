@@ -173,6 +173,10 @@ Result<std::string> read_small_file(const std::filesystem::path& path, std::uint
 Status write_file_atomically(const std::filesystem::path& path, std::string_view bytes, bool durable = false);
 
 std::string errno_text(int error_number);
+// The status of what `path` names (following symlinks), never throwing: a name the system
+// refuses (too long, a file where a directory is expected, no permission) reads as missing,
+// so callers test it with std::filesystem::exists / is_directory on the result.
+std::filesystem::file_status status_of(const std::filesystem::path& path) noexcept;
 // "a FIFO", "a directory"... for a stat mode.
 std::string describe_file_type(unsigned mode);
 

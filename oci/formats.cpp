@@ -346,7 +346,7 @@ Result<ImageRef> parse_image_ref(const std::string& text) {
   auto split_tag = [&](std::string rest) {
     // oci:DIR:TAG - the tag is after the last ':' unless that leaves an existing path whole.
     const auto colon = rest.rfind(':');
-    if (colon != std::string::npos && !fs::exists(rest) && rest.find('/', colon) == std::string::npos) {
+    if (colon != std::string::npos && !fs::exists(status_of(rest)) && rest.find('/', colon) == std::string::npos) {
       ref.tag = rest.substr(colon + 1);
       rest.resize(colon);
     }
@@ -415,7 +415,9 @@ Result<OutputRef> parse_output_ref(const std::string& text) {
 
 Result<ImageSet> read_oci_layout(const fs::path& directory) {
   const std::string what = "oci layout `" + directory.string() + "`";
-  if (!fs::is_directory(directory)) return make_error(Errc::not_found, what + ": not a directory");
+  const auto status = status_of(directory);
+  if (!fs::exists(status)) return make_error(Errc::not_found, what + ": no such directory");
+  if (!fs::is_directory(status)) return make_error(Errc::not_found, what + ": not a directory");
   auto layout = read_small_file(directory / "oci-layout", 4096);
   if (!layout) return layout.error().with_context("reading " + what);
   auto index_bytes = read_small_file(directory / "index.json", k_max_metadata_blob);
@@ -718,10 +720,10 @@ Status write_layout(const ImageSet& set, const WriteOptions& options) {
   BlobPlan plan;
   for (const auto& entry : set.entries) plan.add_node(entry.node);
   const fs::path& destination = options.path;
-  const bool in_place = fs::exists(destination / "index.json");
+  const bool in_place = fs::exists(status_of(destination / "index.json"));
   std::error_code error;
-  if (!in_place && fs::exists(destination) &&
-      !(fs::is_directory(destination) && fs::is_empty(destination, error))) {
+  if (!in_place && fs::exists(status_of(destination)) &&
+      !(fs::is_directory(status_of(destination)) && fs::is_empty(destination, error))) {
     return make_error(Errc::invalid_argument,
                       "`" + destination.string() + "` exists and is not an OCI layout");
   }
@@ -778,14 +780,14 @@ Status write_layout(const ImageSet& set, const WriteOptions& options) {
     if (options.progress) options.progress(done);
   }
   OCI_TRY(new_blobs.flush());
-  if (!fs::exists(directory / "oci-layout")) {
+  if (!fs::exists(status_of(directory / "oci-layout"))) {
     if (auto ok = write_file_atomically(directory / "oci-layout", k_layout_version, in_place); !ok) return ok;
   }
   if (auto ok = write_file_atomically(directory / "index.json", dump_json(top_index_json(set)), in_place);
       !ok)
     return ok;
   if (in_place) return {};
-  if (fs::exists(destination)) fs::remove(destination, error);  // an empty directory, checked above
+  if (fs::exists(status_of(destination))) fs::remove(destination, error);  // an empty directory, checked above
   fs::rename(directory, destination, error);
   if (error) return make_error(Errc::io, "renaming into `" + destination.string() + "`: " + error.message());
   cleanup.release();

@@ -24,7 +24,7 @@ bool entry_selected(const oci::ImageSet::Entry& entry, const std::string& only_t
 
 fs::path temp_directory_for(const fs::path& output) {
   const auto parent = output.has_parent_path() ? output.parent_path() : fs::path(".");
-  return fs::is_directory(output) ? output : parent;
+  return fs::is_directory(oci::status_of(output)) ? output : parent;
 }
 
 }  // namespace
@@ -122,12 +122,12 @@ oci::Result<OperationOutcome> insert(const InsertRequest& request, const ReportC
   auto set = oci::read_image_set(*ref);
   if (!set) return set.error();
 
-  if (write.format == oci::ImageSet::Format::oci_layout && separate_output && fs::exists(write.path) &&
-      !fs::is_directory(write.path)) {
+  if (write.format == oci::ImageSet::Format::oci_layout && separate_output && fs::exists(oci::status_of(write.path)) &&
+      !fs::is_directory(oci::status_of(write.path))) {
     return oci::make_error(oci::Errc::invalid_argument,
                            "output `" + write.path.string() + "` exists and is not a directory");
   }
-  if (write.format != oci::ImageSet::Format::oci_layout && fs::is_directory(write.path)) {
+  if (write.format != oci::ImageSet::Format::oci_layout && fs::is_directory(oci::status_of(write.path))) {
     return oci::make_error(oci::Errc::invalid_argument,
                            "output `" + write.path.string() + "` is a directory; " +
                                oci::format_name(write.format) + " output is a file");

@@ -47,6 +47,19 @@ TEST(ImageRef, ParsesTransportsAndDetectsBarePaths) {
   EXPECT_EQ(parse_image_ref((dir / "nothing").string()).error().code, Errc::not_found);
 }
 
+// A name the system refuses to stat (a component longer than NAME_MAX, found by fuzzing)
+// is a missing path, not an exception.
+TEST(ImageRef, AComponentTooLongForTheSystemIsAnErrorNotAnException) {
+  const std::string long_name(300, 'u');
+  auto tagged = parse_image_ref("oci:" + long_name + ":v1");
+  ASSERT_TRUE(tagged);
+  EXPECT_EQ(tagged->tag, "v1");
+  auto read = read_image_set(*tagged);
+  ASSERT_FALSE(read);
+  EXPECT_NE(read.error().message.find(long_name), std::string::npos) << read.error().message;
+  EXPECT_EQ(parse_image_ref(long_name).error().code, Errc::not_found);
+}
+
 TEST(OutputRef, TransportPrefixesSetTheFormatAndBarePathsLeaveIt) {
   auto layout = parse_output_ref("oci:/x/out");
   ASSERT_TRUE(layout) << layout.error().message;
