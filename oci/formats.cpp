@@ -346,7 +346,8 @@ Result<ImageRef> parse_image_ref(const std::string& text) {
   auto split_tag = [&](std::string rest) {
     // oci:DIR:TAG - the tag is after the last ':' unless that leaves an existing path whole.
     const auto colon = rest.rfind(':');
-    if (colon != std::string::npos && !fs::exists(status_of(rest)) && rest.find('/', colon) == std::string::npos) {
+    if (colon != std::string::npos && !fs::exists(status_of(rest)) &&
+        rest.find('/', colon) == std::string::npos) {
       ref.tag = rest.substr(colon + 1);
       rest.resize(colon);
     }
@@ -787,7 +788,8 @@ Status write_layout(const ImageSet& set, const WriteOptions& options) {
       !ok)
     return ok;
   if (in_place) return {};
-  if (fs::exists(status_of(destination))) fs::remove(destination, error);  // an empty directory, checked above
+  if (fs::exists(status_of(destination)))
+    fs::remove(destination, error);  // an empty directory, checked above
   fs::rename(directory, destination, error);
   if (error) return make_error(Errc::io, "renaming into `" + destination.string() + "`: " + error.message());
   cleanup.release();

@@ -20,29 +20,30 @@ bool listed(const std::vector<std::string>& names, const std::string& name) {
 }  // namespace
 
 oci::Json filter_environment(const std::map<std::string, std::string>& environment,
-                             const config::Settings& settings) {
+                             const EnvironmentPolicy& policy) {
   oci::Json shown = oci::Json::object();
   for (const auto& [name, value] : environment) {
-    if (listed(settings.env_never_show, name)) continue;
-    if (listed(settings.env_redact, name)) {
+    if (listed(policy.never_show, name)) continue;
+    if (listed(policy.redact, name)) {
       shown[name] = "<<redact>>";
-    } else if (listed(settings.env_always_show, name) || settings.env_default_action == "show") {
+    } else if (listed(policy.always_show, name) || policy.default_action == "show") {
       shown[name] = value;
-    } else if (settings.env_default_action == "redact") {
+    } else if (policy.default_action == "redact") {
       shown[name] = "<<redact>>";
     }
   }
   return shown;
 }
 
-oci::Json report_envelope(const std::string& operation, const ReportContext& context) {
-  const auto now = context.effects.now_ms();
+oci::Json report_envelope(const std::string& operation, const Invocation& invocation,
+                          const EnvironmentPolicy& policy) {
+  const auto now = invocation.effects.now_ms();
   oci::Json report = oci::Json::object();
   report["_OPERATION"] = operation;
   report["_DATETIME"] = local_datetime(now);
   report["_TIMESTAMP"] = now;
-  report["_ENV"] = filter_environment(context.environment, context.settings);
-  report["_OP_ARGV"] = redact_argv(context.argv);  // build-arg values and URL credentials hidden
+  report["_ENV"] = filter_environment(invocation.environment, policy);
+  report["_OP_ARGV"] = redact_argv(invocation.argv);  // build-arg values and URL credentials hidden
   report["_OP_CHALKER_VERSION"] = k_chalker_version;
   return report;
 }

@@ -9,26 +9,36 @@
 #include "chalk_version.hpp"
 #include "oci/image.hpp"
 #include "plugin/chalk/effects.hpp"
-#include "plugin/config/settings.hpp"
 
 namespace chalk {
 
 // The project version (chalk_version.hpp), as reports' _OP_CHALKER_VERSION.
 inline constexpr const char* k_chalker_version = k_project_version;
 
-struct ReportContext {
+// Who ran the plugin and how, as every report shows it.
+struct Invocation {
   std::vector<std::string> argv;  // as received; argv[0] replaced by our absolute path
   std::map<std::string, std::string> environment;
-  config::Settings settings;
   Effects effects;  // the clock and randomness of marks and reports
 };
 
-// `_ENV`: always-shown keys shown, redacted keys "<<redact>>", the rest by env_default_action.
+// Which variables `_ENV` shows: the config's env_always_show, env_never_show, env_redact
+// and env_default_action ("show", "redact" or "ignore"), handed over by the caller.
+struct EnvironmentPolicy {
+  std::vector<std::string> always_show;
+  std::vector<std::string> never_show;
+  std::vector<std::string> redact;
+  std::string default_action = "ignore";
+};
+
+// `_ENV`: never-shown keys left out, redacted keys "<<redact>>", always-shown keys shown,
+// the rest by the default action.
 oci::Json filter_environment(const std::map<std::string, std::string>& environment,
-                             const config::Settings& settings);
+                             const EnvironmentPolicy& policy);
 
 // {_OPERATION, _DATETIME, _TIMESTAMP, _ENV, _OP_ARGV, _OP_CHALKER_VERSION}.
-oci::Json report_envelope(const std::string& operation, const ReportContext& context);
+oci::Json report_envelope(const std::string& operation, const Invocation& invocation,
+                          const EnvironmentPolicy& policy);
 
 // A `_CHALKS` entry: the mark's keys plus what the image is (type, IDs, hashes).
 oci::Json artifact_entry(const oci::Json& mark, const oci::Image& image, const std::string& image_id);

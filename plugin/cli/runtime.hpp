@@ -10,10 +10,10 @@
 #include <string>
 
 #include "oci/formats.hpp"
-#include "plugin/chalk/report.hpp"
 #include "plugin/config/config.hpp"
 #include "plugin/docker/docker_client.hpp"
 #include "plugin/docker/engine.hpp"
+#include "plugin/ops/context.hpp"
 #include "plugin/ops/registry_ops.hpp"
 
 namespace chalk::sinks {
@@ -72,7 +72,7 @@ class Runtime {
   const config::Settings& settings() const { return m_context.settings; }
   // The config source in force: what the chalk layer carries as /chalk.c4m.
   const std::string& config_source() const { return m_config_source; }
-  ReportContext& context() { return m_context; }
+  ops::ReportContext& context() { return m_context; }
 
   // The command's primary report: topic `report` and the matching custom reports.
   void publish(const oci::Json& report);
@@ -88,7 +88,7 @@ class Runtime {
  private:
   sinks::Publisher& publisher();
 
-  ReportContext m_context;
+  ops::ReportContext m_context;
   std::string m_config_path;
   docker::Globals m_docker_globals;
   std::unique_ptr<docker::DockerClient> m_docker_client;

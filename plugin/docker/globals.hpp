@@ -15,7 +15,7 @@
 
 namespace chalk::docker {
 
-// The process environment as a map (the plugin passes ReportContext::environment): read,
+// The process environment as a map (the plugin passes ops::ReportContext::environment): read,
 // never fetched where needed, so tests give their own.
 using Environment = std::map<std::string, std::string>;
 

@@ -10,9 +10,9 @@
 #include <string_view>
 #include <vector>
 
-#include "plugin/chalk/report.hpp"
 #include "plugin/docker/docker_client.hpp"
 #include "plugin/docker/engine.hpp"
+#include "plugin/ops/context.hpp"
 #include "plugin/ops/registry_ops.hpp"
 
 namespace chalk::ops {

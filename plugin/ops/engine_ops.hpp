@@ -9,8 +9,8 @@
 #include <vector>
 
 #include "plugin/chalk/chalker.hpp"
-#include "plugin/chalk/report.hpp"
 #include "plugin/docker/engine.hpp"
+#include "plugin/ops/context.hpp"
 #include "plugin/ops/image_ops.hpp"
 
 namespace chalk::ops {

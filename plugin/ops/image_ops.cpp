@@ -122,8 +122,8 @@ oci::Result<OperationOutcome> insert(const InsertRequest& request, const ReportC
   auto set = oci::read_image_set(*ref);
   if (!set) return set.error();
 
-  if (write.format == oci::ImageSet::Format::oci_layout && separate_output && fs::exists(oci::status_of(write.path)) &&
-      !fs::is_directory(oci::status_of(write.path))) {
+  if (write.format == oci::ImageSet::Format::oci_layout && separate_output &&
+      fs::exists(oci::status_of(write.path)) && !fs::is_directory(oci::status_of(write.path))) {
     return oci::make_error(oci::Errc::invalid_argument,
                            "output `" + write.path.string() + "` exists and is not a directory");
   }

@@ -10,7 +10,7 @@
 
 #include "oci/formats.hpp"
 #include "plugin/chalk/chalker.hpp"
-#include "plugin/chalk/report.hpp"
+#include "plugin/ops/context.hpp"
 
 namespace chalk::ops {
 

@@ -15,9 +15,9 @@
 
 #include "oci/reference.hpp"
 #include "oci/registry.hpp"
-#include "plugin/chalk/report.hpp"
 #include "plugin/docker/docker_client.hpp"
 #include "plugin/docker/engine.hpp"
+#include "plugin/ops/context.hpp"
 #include "plugin/ops/image_ops.hpp"
 
 namespace chalk::ops {

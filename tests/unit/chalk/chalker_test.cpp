@@ -281,8 +281,8 @@ TEST(Chalker, ScratchImagesGetAMarkOnly) {
   EXPECT_EQ(result->warnings[0], "cannot wrap: no ENTRYPOINT or CMD");
 }
 
-ReportContext test_context() {
-  ReportContext context;
+ops::ReportContext test_context() {
+  ops::ReportContext context;
   context.argv = {"/usr/libexec/docker/cli-plugins/docker-chalk", "chalk", "insert"};
   context.environment = {{"PATH", "/bin"}, {"AWS_SECRET_ACCESS_KEY", "s3cr3t"}, {"HOME", "/root"}};
   context.effects = process_effects();
@@ -315,7 +315,7 @@ TEST(InsertOperation, TheSameInputsGiveTheSameChalkLayer) {
   write_oci_layout(dir / "second", {fixture}, false);
   write_oci_layout(dir / "third", {fixture}, false);
   const auto chalk = [&](const std::string& layout, const std::string& seed) {
-    ReportContext context = test_context();
+    ops::ReportContext context = test_context();
     context.effects = fixed_effects(1695487471882, seed);
     ops::InsertRequest request;
     request.target = "oci:" + (dir / layout).string();
@@ -344,7 +344,7 @@ TEST(InsertOperation, SourceDateEpochGivesTheSameChalkLayerWithRealEffects) {
   write_oci_layout(dir / "first", {fixture}, false);
   write_oci_layout(dir / "second", {fixture}, false);
   const auto chalk = [&](const std::string& layout) {
-    ReportContext context = test_context();
+    ops::ReportContext context = test_context();
     context.environment["SOURCE_DATE_EPOCH"] = "1695487471";
     ops::InsertRequest request;
     request.target = "oci:" + (dir / layout).string();

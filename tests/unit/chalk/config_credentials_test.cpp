@@ -3,7 +3,6 @@
 #include <gtest/gtest.h>
 
 #include "oci/file_io.hpp"
-#include "plugin/chalk/report.hpp"
 #include "plugin/ops/image_ops.hpp"
 #include "tests/unit/config/helpers.hpp"
 
@@ -100,7 +99,7 @@ TEST(LiteralCredentials, TheConfigCanAllowThemInImages) {
 
 TEST(LiteralCredentials, ChalkRequestsCarryThemUnlessAllowed) {
   const std::string source = "x := \"https://u:pw@h.example/in\"\n";
-  ReportContext context;
+  ops::ReportContext context;
   context.effects = process_effects();
   EXPECT_EQ(ops::new_chalk_request(context, source, "", true, "/tmp").config_credentials,
             Found{"line 1: a URL with credentials (`https://h.example/in`)"});

@@ -20,29 +20,30 @@ TEST(Platform, NamesLinuxTheWayUnameODoes) {
 }
 
 TEST(Environment, ShowsTheAllowListAndRedactsSecrets) {
-  config::Settings settings;
+  EnvironmentPolicy policy{
+      {"PATH", "PWD", "XDG_SESSION_TYPE", "USER", "SSH_TTY"}, {}, {"AWS_SECRET_ACCESS_KEY"}, "ignore"};
   const std::map<std::string, std::string> environment = {
       {"PATH", "/bin"}, {"USER", "dev"}, {"AWS_SECRET_ACCESS_KEY", "x"}, {"GITHUB_TOKEN", "y"}};
-  EXPECT_EQ(filter_environment(environment, settings),
+  EXPECT_EQ(filter_environment(environment, policy),
             oci::Json::parse(R"({"AWS_SECRET_ACCESS_KEY":"<<redact>>","PATH":"/bin","USER":"dev"})"));
-  settings.env_default_action = "redact";
-  settings.env_never_show = {"USER"};
-  EXPECT_EQ(filter_environment(environment, settings),
+  policy.default_action = "redact";
+  policy.never_show = {"USER"};
+  EXPECT_EQ(filter_environment(environment, policy),
             oci::Json::parse(
                 R"({"AWS_SECRET_ACCESS_KEY":"<<redact>>","GITHUB_TOKEN":"<<redact>>","PATH":"/bin"})"));
 }
 
 TEST(Envelope, OpArgvHidesBuildArgValuesAndUrlCredentials) {
-  ReportContext context;
-  context.effects = fixed_effects(1695487471882, "seed");
-  context.argv = {"/x/docker-chalk",
-                  "chalk",
-                  "build",
-                  "--build-arg",
-                  "NPM_TOKEN=npm_sekrit",
-                  "--build-arg=PW=hunter2",
-                  "https://tok@github.com/org/app.git"};
-  const auto report = report_envelope("build", context);
+  Invocation invocation;
+  invocation.effects = fixed_effects(1695487471882, "seed");
+  invocation.argv = {"/x/docker-chalk",
+                     "chalk",
+                     "build",
+                     "--build-arg",
+                     "NPM_TOKEN=npm_sekrit",
+                     "--build-arg=PW=hunter2",
+                     "https://tok@github.com/org/app.git"};
+  const auto report = report_envelope("build", invocation, {});
   EXPECT_EQ(report["_OP_ARGV"],
             oci::Json({"/x/docker-chalk", "chalk", "build", "--build-arg", "NPM_TOKEN=<<redact>>",
                        "--build-arg=PW=<<redact>>", "https://github.com/org/app.git"}));
@@ -52,10 +53,10 @@ TEST(Envelope, OpArgvHidesBuildArgValuesAndUrlCredentials) {
 }
 
 TEST(Envelope, CarriesTheCommonKeys) {
-  ReportContext context;
-  context.argv = {"/x/docker-chalk", "chalk", "insert"};
-  context.effects = fixed_effects(1695487471882, "seed");
-  const auto report = report_envelope("insert", context);
+  Invocation invocation;
+  invocation.argv = {"/x/docker-chalk", "chalk", "insert"};
+  invocation.effects = fixed_effects(1695487471882, "seed");
+  const auto report = report_envelope("insert", invocation, {});
   EXPECT_EQ(report["_OPERATION"], "insert");
   EXPECT_EQ(report["_TIMESTAMP"], 1695487471882) << "the time comes from the context's clock";
   EXPECT_EQ(report["_DATETIME"].get<std::string>().size(), 29u);
