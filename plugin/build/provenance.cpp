@@ -5,7 +5,6 @@
 #include <cctype>
 #include <charconv>
 #include <cstdint>
-#include <cstdlib>
 #include <fstream>
 #include <iterator>
 #include <optional>
@@ -103,11 +102,12 @@ fs::path default_dockerfile(const fs::path& context_dir) {
 
 // git runs with only what it needs from our environment: PATH to find its helpers, HOME and
 // XDG_CONFIG_HOME for the user's safe.directory; no GIT_DIR-like overrides, prompts or pager.
-std::vector<std::string> git_environment() {
+std::vector<std::string> git_environment(const std::map<std::string, std::string>& ours) {
   std::vector<std::string> environment{"LC_ALL=C",  "GIT_TERMINAL_PROMPT=0", "GIT_PAGER=cat",
                                        "PAGER=cat", "GIT_OPTIONAL_LOCKS=0",  "GIT_ADVICE=0"};
   for (const char* name : {"PATH", "HOME", "XDG_CONFIG_HOME"}) {
-    if (const char* value = std::getenv(name)) environment.push_back(std::string(name) + "=" + value);
+    if (const auto found = ours.find(name); found != ours.end())
+      environment.push_back(found->first + "=" + found->second);
   }
   return environment;
 }
@@ -169,14 +169,15 @@ void set_time(oci::Json& object, const char* date_key, const char* timestamp_key
 }
 
 // --build-arg values by name, the last one winning; NAME alone takes $NAME if set.
-std::map<std::string, std::string> build_arg_values(const std::vector<std::string>& build_args) {
+std::map<std::string, std::string> build_arg_values(const std::vector<std::string>& build_args,
+                                                    const std::map<std::string, std::string>& environment) {
   std::map<std::string, std::string> values;
   for (const auto& arg : build_args) {
     const std::size_t equals = arg.find('=');
     if (equals != std::string::npos) {
       values[arg.substr(0, equals)] = arg.substr(equals + 1);
-    } else if (const char* value = std::getenv(arg.c_str())) {
-      values[arg] = value;
+    } else if (const auto found = environment.find(arg); found != environment.end()) {
+      values[arg] = found->second;
     }
   }
   return values;
@@ -184,7 +185,8 @@ std::map<std::string, std::string> build_arg_values(const std::vector<std::strin
 
 }  // namespace
 
-oci::Json dockerfile_fields(const BuildInvocation& invocation, const fs::path& cwd) {
+oci::Json dockerfile_fields(const BuildInvocation& invocation, const fs::path& cwd,
+                            const std::map<std::string, std::string>& environment) {
   oci::Json fields = oci::Json::object();
   oci::Json labels = oci::Json::object();
   if (invocation.context == "-" || invocation.dockerfile == "-") {
@@ -197,7 +199,8 @@ oci::Json dockerfile_fields(const BuildInvocation& invocation, const fs::path& c
     const auto text = read_regular_file(path);
     if (text && valid_utf8(*text)) {
       set_text(fields, "DOCKER_FILE", *text);
-      labels = dockerfile_labels(*text, invocation.target, build_arg_values(invocation.build_args));
+      labels =
+          dockerfile_labels(*text, invocation.target, build_arg_values(invocation.build_args, environment));
     }
   }
   set_text(fields, "DOCKER_CONTEXT", redact_url(invocation.context));  // a git URL may carry a token
@@ -208,12 +211,13 @@ oci::Json dockerfile_fields(const BuildInvocation& invocation, const fs::path& c
   return fields;
 }
 
-oci::Json git_fields(const fs::path& context_dir, std::chrono::milliseconds timeout) {
+oci::Json git_fields(const fs::path& context_dir, const std::map<std::string, std::string>& ours,
+                     std::chrono::milliseconds timeout) {
   oci::Json fields = oci::Json::object();
-  const char* path_variable = std::getenv("PATH");
-  const auto git = util::find_in_path("git", path_variable == nullptr ? "" : path_variable);
+  const auto path_variable = ours.find("PATH");
+  const auto git = util::find_in_path("git", path_variable == ours.end() ? "" : path_variable->second);
   if (!git) return fields;
-  const auto environment = git_environment();
+  const auto environment = git_environment(ours);
   auto run = [&](std::vector<std::string> args) {
     std::vector<std::string> full{
         "-C", context_dir.string(),     "--no-pager", "-c", "color.ui=false", "-c", "core.fsmonitor=false",

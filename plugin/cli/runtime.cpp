@@ -118,7 +118,7 @@ void Runtime::publish_to_topic(const std::string& topic, const oci::Json& report
 
 ops::RegistryAccess Runtime::registry_access(ops::RegistryAccess options) const {
   options.docker_config_directory = docker::config_directory(m_docker_globals, m_context.environment);
-  return options;
+  return ops::with_environment(std::move(options), m_context.environment);
 }
 
 docker::DockerClient& Runtime::docker_client() {

@@ -103,7 +103,8 @@ struct BuildFields {
   oci::Json entry;
 };
 
-BuildFields build_fields_of(const build::BuildInvocation& invocation, const fs::path& cwd) {
+BuildFields build_fields_of(const build::BuildInvocation& invocation, const fs::path& cwd,
+                            const std::map<std::string, std::string>& environment) {
   const fs::path context_dir = [&] {
     if (invocation.context == "-" || invocation.context.find("://") != std::string::npos ||
         invocation.context.rfind("git@", 0) == 0) {
@@ -111,8 +112,8 @@ BuildFields build_fields_of(const build::BuildInvocation& invocation, const fs::
     }
     return fs::absolute(cwd / invocation.context);
   }();
-  const oci::Json dockerfile = build::dockerfile_fields(invocation, cwd);
-  BuildFields fields{build::git_fields(context_dir), oci::Json::object()};
+  const oci::Json dockerfile = build::dockerfile_fields(invocation, cwd, environment);
+  BuildFields fields{build::git_fields(context_dir, environment), oci::Json::object()};
   for (const char* key : {"DOCKER_FILE", "DOCKER_LABELS"}) {
     if (dockerfile.contains(key)) fields.mark[key] = dockerfile[key];
   }
@@ -185,7 +186,7 @@ BuildOutcome build_and_chalk(const BuildRequest& request, docker::DockerClient& 
     return outcome;
   }
 
-  BuildFields fields = build_fields_of(*invocation, request.cwd);
+  BuildFields fields = build_fields_of(*invocation, request.cwd, context.environment);
   ChalkRequest chalk =
       new_chalk_request(context, request.config_source, request.shim, true, request.temp_directory);
   chalk.tags = invocation->tags;
@@ -228,7 +229,7 @@ BuildOutcome build_pushed_by_buildx(const BuildRequest& request, const build::Bu
     outcome.failure = report;
     return outcome;
   }
-  const BuildFields fields = build_fields_of(invocation, request.cwd);
+  const BuildFields fields = build_fields_of(invocation, request.cwd, context.environment);
   oci::Json chalks = oci::Json::array();
   oci::Json unmarked = oci::Json::array();
   oci::Json errors = oci::Json::array();

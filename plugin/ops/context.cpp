@@ -3,7 +3,8 @@
 namespace chalk::ops {
 
 EnvironmentPolicy environment_policy(const config::Settings& settings) {
-  return {settings.env_always_show, settings.env_never_show, settings.env_redact, settings.env_default_action};
+  return {settings.env_always_show, settings.env_never_show, settings.env_redact,
+          settings.env_default_action};
 }
 
 oci::Json report_envelope(const std::string& operation, const ReportContext& context) {

@@ -1,7 +1,5 @@
 #include "plugin/ops/registry_ops.hpp"
 
-#include <cstdlib>
-
 #include "oci/registry_image.hpp"
 #include "oci/util/process.hpp"
 #include "plugin/ops/engine_ops.hpp"
@@ -20,11 +18,11 @@ oci::Result<oci::Reference> parse_target(const std::string& text) {
   return reference;
 }
 
-// `docker-credential-NAME get`, found on PATH, fed the server name; no output means no
-// credentials (helpers exit 1 with "credentials not found").
-oci::Result<std::string> run_credential_helper(const std::string& program, const std::string& input) {
-  const char* path = std::getenv("PATH");
-  const auto found = util::find_in_path(program, path != nullptr ? path : "");
+// `docker-credential-NAME get`, found on `search_path`, fed the server name; no output means
+// no credentials (helpers exit 1 with "credentials not found").
+oci::Result<std::string> run_credential_helper(const std::string& search_path, const std::string& program,
+                                               const std::string& input) {
+  const auto found = util::find_in_path(program, search_path);
   if (!found) return oci::make_error(oci::Errc::not_found, "`" + program + "` is not on PATH");
   util::ProcessSpec spec;
   spec.program = found->string();
@@ -88,22 +86,35 @@ bool is_registry_target(std::string_view target) {
   return target.substr(0, k_registry_prefix.size()) == k_registry_prefix;
 }
 
+RegistryAccess with_environment(RegistryAccess access,
+                                const std::map<std::string, std::string>& environment) {
+  auto value_of = [&environment](const char* name) {
+    const auto found = environment.find(name);
+    return found == environment.end() ? std::string() : found->second;
+  };
+  if (const auto cache = value_of("XDG_CACHE_HOME"); !cache.empty()) {
+    access.blob_cache = std::filesystem::path(cache) / "chalk" / "registry-blobs";
+  } else if (const auto home = value_of("HOME"); !home.empty()) {
+    access.blob_cache = std::filesystem::path(home) / ".cache" / "chalk" / "registry-blobs";
+  }
+  access.search_path = value_of("PATH");
+  return access;
+}
+
 oci::Result<std::shared_ptr<oci::RegistryClient>> make_registry_client(const std::string& host,
                                                                        const RegistryAccess& access) {
-  auto credentials = oci::DockerCredentials::load(access.docker_config_directory, run_credential_helper);
+  auto credentials = oci::DockerCredentials::load(
+      access.docker_config_directory,
+      [search_path = access.search_path](const std::string& program, const std::string& input) {
+        return run_credential_helper(search_path, program, input);
+      });
   if (!credentials) return credentials.error();
   oci::RegistryOptions options;
   options.tls_verify = access.tls_verify;
   options.certs_directory = access.certs_directory;
   options.ca_file = sinks::find_ca_bundle();
   options.chunk_size = access.chunk_size;
-  const char* cache = std::getenv("XDG_CACHE_HOME");
-  const char* home = std::getenv("HOME");
-  if (cache != nullptr && *cache != '\0') {
-    options.blob_locations = std::filesystem::path(cache) / "chalk" / "registry-blobs";
-  } else if (home != nullptr && *home != '\0') {
-    options.blob_locations = std::filesystem::path(home) / ".cache" / "chalk" / "registry-blobs";
-  }
+  options.blob_locations = access.blob_cache;
   options.credentials = [store = std::move(*credentials)](std::string_view registry) {
     return store.lookup(registry);
   };

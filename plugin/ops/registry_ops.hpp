@@ -30,7 +30,13 @@ struct RegistryAccess {
   std::filesystem::path
       docker_config_directory;             // docker's client config directory (docker::config_directory)
   std::uint64_t chunk_size = 64ull << 20;  // uploads past this go in chunks
+  std::filesystem::path blob_cache;        // where pulled blobs are kept ("" = nowhere)
+  std::string search_path;                 // PATH, where docker-credential-NAME helpers are found
 };
+
+// What RegistryAccess takes from the environment the plugin was given: the blob cache under
+// $XDG_CACHE_HOME/chalk (or ~/.cache/chalk) and PATH.
+RegistryAccess with_environment(RegistryAccess access, const std::map<std::string, std::string>& environment);
 
 // True for `docker://...` targets.
 bool is_registry_target(std::string_view target);

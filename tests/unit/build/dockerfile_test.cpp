@@ -201,7 +201,7 @@ TEST_F(DockerfileFields, DefaultDockerfileInContext) {
   BuildInvocation invocation;
   invocation.context = "ctx";
   invocation.labels = {{"b", "cli"}, {"c", "3"}};
-  const auto fields = dockerfile_fields(invocation, m_dir);
+  const auto fields = dockerfile_fields(invocation, m_dir, {});
   oci::Json expected = {{"DOCKERFILE_PATH", (m_dir / "ctx/Dockerfile").string()},
                         {"DOCKER_FILE", "from python\nLABEL a=1 b=2\n"},
                         {"DOCKER_CONTEXT", "ctx"},
@@ -211,17 +211,15 @@ TEST_F(DockerfileFields, DefaultDockerfileInContext) {
 
 TEST_F(DockerfileFields, BuildArgsReachLabels) {
   write("ctx/Dockerfile", "FROM x\nARG A=default\nARG B\nARG C=c\nLABEL a=$A b=$B c=$C\n");
-  ::setenv("CHALK_TEST_BUILD_ARG_B", "from-env", 1);
   BuildInvocation invocation;
   invocation.context = "ctx";
   invocation.build_args = {"A=first", "A=second", "B", "C"};
-  auto fields = dockerfile_fields(invocation, m_dir);
+  auto fields = dockerfile_fields(invocation, m_dir, {});
   EXPECT_EQ(fields["DOCKER_LABELS"].dump(), R"({"a":"second","b":"","c":"c"})");
 
   write("ctx/Dockerfile", "FROM x\nARG CHALK_TEST_BUILD_ARG_B\nLABEL b=$CHALK_TEST_BUILD_ARG_B\n");
   invocation.build_args = {"CHALK_TEST_BUILD_ARG_B"};
-  fields = dockerfile_fields(invocation, m_dir);
-  ::unsetenv("CHALK_TEST_BUILD_ARG_B");
+  fields = dockerfile_fields(invocation, m_dir, {{"CHALK_TEST_BUILD_ARG_B", "from-env"}});
   EXPECT_EQ(fields["DOCKER_LABELS"].dump(), R"({"b":"from-env"})");
 }
 
@@ -230,7 +228,7 @@ TEST_F(DockerfileFields, LowercaseFallbackAndTarget) {
   BuildInvocation invocation;
   invocation.context = m_dir.string() + "/ctx/";
   invocation.target = "one";
-  const auto fields = dockerfile_fields(invocation, "/elsewhere");
+  const auto fields = dockerfile_fields(invocation, "/elsewhere", {});
   EXPECT_EQ(fields["DOCKERFILE_PATH"], (m_dir / "ctx/dockerfile").string());
   EXPECT_EQ(fields["DOCKER_CONTEXT"], m_dir.string() + "/ctx/");
   EXPECT_EQ(fields["DOCKER_LABELS"].dump(), R"({"s":"one"})");
@@ -241,7 +239,7 @@ TEST_F(DockerfileFields, FileOptionIsRelativeToTheWorkingDirectory) {
   BuildInvocation invocation;
   invocation.context = "ctx";
   invocation.dockerfile = "./sub/../Other.Dockerfile";
-  const auto fields = dockerfile_fields(invocation, m_dir);
+  const auto fields = dockerfile_fields(invocation, m_dir, {});
   EXPECT_EQ(fields["DOCKERFILE_PATH"], (m_dir / "Other.Dockerfile").string());
   EXPECT_EQ(fields["DOCKER_FILE"], "FROM x\n");
   EXPECT_EQ(fields["DOCKER_LABELS"], oci::Json::object());
@@ -251,18 +249,18 @@ TEST_F(DockerfileFields, UnreadableDockerfileIsOmitted) {
   BuildInvocation invocation;
   invocation.context = "ctx";
   invocation.labels = {{"only", "cli"}};
-  auto fields = dockerfile_fields(invocation, m_dir);
+  auto fields = dockerfile_fields(invocation, m_dir, {});
   EXPECT_EQ(fields["DOCKERFILE_PATH"], (m_dir / "ctx/Dockerfile").string());
   EXPECT_FALSE(fields.contains("DOCKER_FILE"));
   EXPECT_EQ(fields["DOCKER_LABELS"].dump(), R"({"only":"cli"})");
 
   fs::create_directories(m_dir / "ctx/Dockerfile");  // a directory is not a Dockerfile
-  fields = dockerfile_fields(invocation, m_dir);
+  fields = dockerfile_fields(invocation, m_dir, {});
   EXPECT_FALSE(fields.contains("DOCKER_FILE"));
 
   write("ctx/Dockerfile.bin", std::string("FROM x\nLABEL a=\xff\n"));
   invocation.dockerfile = "ctx/Dockerfile.bin";
-  fields = dockerfile_fields(invocation, m_dir);
+  fields = dockerfile_fields(invocation, m_dir, {});
   EXPECT_FALSE(fields.contains("DOCKER_FILE"));
   EXPECT_NO_THROW((void)fields.dump());
 }
@@ -271,12 +269,12 @@ TEST_F(DockerfileFields, Stdin) {
   BuildInvocation invocation;
   invocation.context = ".";
   invocation.dockerfile = "-";
-  auto fields = dockerfile_fields(invocation, m_dir);
+  auto fields = dockerfile_fields(invocation, m_dir, {});
   EXPECT_EQ(fields.dump(), R"({"DOCKERFILE_PATH":":stdin:","DOCKER_CONTEXT":".","DOCKER_LABELS":{}})");
 
   invocation.context = "-";
   invocation.dockerfile = "";
-  fields = dockerfile_fields(invocation, m_dir);
+  fields = dockerfile_fields(invocation, m_dir, {});
   EXPECT_EQ(fields.dump(), R"({"DOCKERFILE_PATH":":stdin:","DOCKER_CONTEXT":"-","DOCKER_LABELS":{}})");
 }
 
@@ -284,7 +282,7 @@ TEST_F(DockerfileFields, UrlContext) {
   BuildInvocation invocation;
   invocation.context = "https://github.com/docker/rootfs.git#container:docker";
   invocation.labels = {{"k", "v"}};
-  const auto fields = dockerfile_fields(invocation, m_dir);
+  const auto fields = dockerfile_fields(invocation, m_dir, {});
   EXPECT_EQ(
       fields.dump(),
       R"({"DOCKER_CONTEXT":"https://github.com/docker/rootfs.git#container:docker","DOCKER_LABELS":{"k":"v"}})");
@@ -293,7 +291,7 @@ TEST_F(DockerfileFields, UrlContext) {
 TEST_F(DockerfileFields, UrlContextLosesItsCredentials) {
   BuildInvocation invocation;
   invocation.context = "https://x-access-token:ghp_sekrit@github.com/org/app.git?access_token=tok2#main:dir";
-  const auto fields = dockerfile_fields(invocation, m_dir);
+  const auto fields = dockerfile_fields(invocation, m_dir, {});
   EXPECT_EQ(fields.value("DOCKER_CONTEXT", ""), "https://github.com/org/app.git#main:dir");
 }
 
@@ -301,7 +299,7 @@ TEST_F(DockerfileFields, EmptyDockerfileOmitsText) {
   write("ctx/Dockerfile", "");
   BuildInvocation invocation;
   invocation.context = "ctx";
-  const auto fields = dockerfile_fields(invocation, m_dir);
+  const auto fields = dockerfile_fields(invocation, m_dir, {});
   EXPECT_FALSE(fields.contains("DOCKER_FILE"));
   EXPECT_EQ(fields["DOCKER_LABELS"], oci::Json::object());
 }

@@ -6,7 +6,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
-#include <optional>
+#include <map>
 #include <string>
 
 #include "plugin/build/provenance.hpp"
@@ -16,27 +16,15 @@ namespace {
 
 namespace fs = std::filesystem;
 
-// Sets an environment variable for one scope and restores it after.
-class ScopedEnv {
- public:
-  ScopedEnv(const char* name, const std::string& value) : m_name(name) {
-    if (const char* old = std::getenv(name)) m_old = old;
-    ::setenv(name, value.c_str(), 1);
+// The environment the plugin would pass git_fields: this test's PATH and HOME, then `changes`.
+std::map<std::string, std::string> test_environment(const std::map<std::string, std::string>& changes = {}) {
+  std::map<std::string, std::string> environment;
+  for (const char* name : {"PATH", "HOME"}) {
+    if (const char* value = std::getenv(name)) environment[name] = value;
   }
-  ~ScopedEnv() {
-    if (m_old) {
-      ::setenv(m_name, m_old->c_str(), 1);
-    } else {
-      ::unsetenv(m_name);
-    }
-  }
-  ScopedEnv(const ScopedEnv&) = delete;
-  ScopedEnv& operator=(const ScopedEnv&) = delete;
-
- private:
-  const char* m_name;
-  std::optional<std::string> m_old;
-};
+  for (const auto& [name, value] : changes) environment[name] = value;
+  return environment;
+}
 
 std::string shell_quote(const std::string& text) {
   std::string quoted = "'";
@@ -134,10 +122,10 @@ TEST_F(GitFields, EveryKeyExactly) {
       {"DATE_COMMITTED", "2023-09-24T10:00:00.000-03:30"},
       {"TIMESTAMP_COMMITTED", 1695562200000},
   };
-  EXPECT_EQ(git_fields(m_dir / "repo"), expected);
+  EXPECT_EQ(git_fields(m_dir / "repo", test_environment()), expected);
   EXPECT_EQ(head().size(), 40u);
   // A context below the top of the work tree belongs to the same repository.
-  EXPECT_EQ(git_fields(m_dir / "repo/sub"), expected);
+  EXPECT_EQ(git_fields(m_dir / "repo/sub", test_environment()), expected);
 }
 
 TEST_F(GitFields, DetachedHeadHasNoBranch) {
@@ -154,7 +142,7 @@ TEST_F(GitFields, DetachedHeadHasNoBranch) {
       {"DATE_COMMITTED", "2023-09-23T08:00:01.000+02:00"},
       {"TIMESTAMP_COMMITTED", 1695448801000},
   };
-  EXPECT_EQ(git_fields(m_dir / "repo"), expected);
+  EXPECT_EQ(git_fields(m_dir / "repo", test_environment()), expected);
 }
 
 TEST_F(GitFields, NoRemoteNoTagAreOmitted) {
@@ -173,16 +161,16 @@ TEST_F(GitFields, NoRemoteNoTagAreOmitted) {
       {"DATE_COMMITTED", "2023-09-22T20:20:05.000+02:00"},
       {"TIMESTAMP_COMMITTED", 1695406805000},
   };
-  EXPECT_EQ(git_fields(repo), expected);
+  EXPECT_EQ(git_fields(repo, test_environment()), expected);
 }
 
 TEST_F(GitFields, NewestTagAtHeadWins) {
   make_repository();
   const fs::path repo = m_dir / "repo";
   git(repo, "tag -a -m old a-old", "2020-01-01T00:00:00+00:00", "2020-01-01T00:00:00+00:00");
-  EXPECT_EQ(git_fields(repo).value("TAG", ""), "v1.0");
+  EXPECT_EQ(git_fields(repo, test_environment()).value("TAG", ""), "v1.0");
   git(repo, "tag -a -m newest b-newest", "2026-01-01T00:00:00+00:00", "2026-01-01T00:00:00+00:00");
-  EXPECT_EQ(git_fields(repo).value("TAG", ""), "b-newest");
+  EXPECT_EQ(git_fields(repo, test_environment()).value("TAG", ""), "b-newest");
 }
 
 TEST_F(GitFields, NonAsciiIdentity) {
@@ -194,13 +182,14 @@ TEST_F(GitFields, NonAsciiIdentity) {
       "-c user.useConfigOnly=false commit -q -m a --author='Zo\xc3\xab \xc3\x85ngstr\xc3\xb6m "
       "<zoe@example.com>'",
       "2023-09-22T20:20:05+02:00", "2023-09-22T20:20:05+02:00");
-  EXPECT_EQ(git_fields(repo).value("AUTHOR", ""), "Zo\xc3\xab \xc3\x85ngstr\xc3\xb6m <zoe@example.com>");
+  EXPECT_EQ(git_fields(repo, test_environment()).value("AUTHOR", ""),
+            "Zo\xc3\xab \xc3\x85ngstr\xc3\xb6m <zoe@example.com>");
 }
 
 TEST_F(GitFields, NotARepositoryPrintsNothing) {
   testing::internal::CaptureStderr();
   testing::internal::CaptureStdout();
-  const auto fields = git_fields(m_dir / "repo");
+  const auto fields = git_fields(m_dir / "repo", test_environment());
   EXPECT_EQ(testing::internal::GetCapturedStdout(), "");
   EXPECT_EQ(testing::internal::GetCapturedStderr(), "");
   EXPECT_EQ(fields, oci::Json::object());
@@ -208,16 +197,18 @@ TEST_F(GitFields, NotARepositoryPrintsNothing) {
 
 TEST_F(GitFields, RepositoryWithoutCommits) {
   git(m_dir / "repo", "init -q -b main");
-  EXPECT_EQ(git_fields(m_dir / "repo"), oci::Json::object());
+  EXPECT_EQ(git_fields(m_dir / "repo", test_environment()), oci::Json::object());
 }
 
-TEST_F(GitFields, MissingDirectory) { EXPECT_EQ(git_fields(m_dir / "no/such/dir"), oci::Json::object()); }
+TEST_F(GitFields, MissingDirectory) {
+  EXPECT_EQ(git_fields(m_dir / "no/such/dir", test_environment()), oci::Json::object());
+}
 
 TEST_F(GitFields, GitMissingFromPath) {
   make_repository();
   fs::create_directories(m_dir / "empty-bin");
-  const ScopedEnv path("PATH", (m_dir / "empty-bin").string());
-  EXPECT_EQ(git_fields(m_dir / "repo"), oci::Json::object());
+  EXPECT_EQ(git_fields(m_dir / "repo", test_environment({{"PATH", (m_dir / "empty-bin").string()}})),
+            oci::Json::object());
 }
 
 TEST_F(GitFields, HangingGitIsKilledAtTheTimeout) {
@@ -225,18 +216,18 @@ TEST_F(GitFields, HangingGitIsKilledAtTheTimeout) {
   fs::create_directories(m_dir / "slow-bin");
   write("slow-bin/git", "#!/bin/sh\nsleep 30\n");
   fs::permissions(m_dir / "slow-bin/git", fs::perms::owner_all);
-  const ScopedEnv path("PATH", (m_dir / "slow-bin").string() + ":/usr/bin:/bin");
+  const auto environment = test_environment({{"PATH", (m_dir / "slow-bin").string() + ":/usr/bin:/bin"}});
   const auto start = std::chrono::steady_clock::now();
-  EXPECT_EQ(git_fields(m_dir / "repo", std::chrono::milliseconds(200)), oci::Json::object());
+  EXPECT_EQ(git_fields(m_dir / "repo", environment, std::chrono::milliseconds(200)), oci::Json::object());
   EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(5));
 }
 
 TEST_F(GitFields, CallerGitEnvironmentIsIgnored) {
   make_repository();
-  const ScopedEnv git_dir("GIT_DIR", (m_dir / "nowhere").string());
-  const ScopedEnv work_tree("GIT_WORK_TREE", (m_dir / "nowhere").string());
-  const ScopedEnv pager("GIT_PAGER", "false");
-  const auto fields = git_fields(m_dir / "repo");
+  const auto fields =
+      git_fields(m_dir / "repo", test_environment({{"GIT_DIR", (m_dir / "nowhere").string()},
+                                                   {"GIT_WORK_TREE", (m_dir / "nowhere").string()},
+                                                   {"GIT_PAGER", "false"}}));
   EXPECT_EQ(fields.value("COMMIT_ID", ""), head());
   EXPECT_EQ(fields.value("BRANCH", ""), "main");
 }
