@@ -28,11 +28,12 @@ Result<Descriptor> Descriptor::from_json(const Json& json, std::string_view what
   descriptor.digest = *digest;
   const auto size = json.find("size");
   if (size == json.end()) return make_error(Errc::invalid_format, std::string(what) + ": missing `size`");
-  OCI_TRY(expect_type(*size, JsonType::unsigned_integer, what, "size"));
+  CHALK_TRY(expect_type(*size, JsonType::unsigned_integer, what, "size"));
   descriptor.size = size->get<std::uint64_t>();
   auto annotations = optional_member(json, "annotations", JsonType::object, what, "annotations");
   if (!annotations) return annotations.error();
-  if (*annotations != nullptr) OCI_TRY(expect_members(**annotations, JsonType::string, what, "annotations"));
+  if (*annotations != nullptr)
+    CHALK_TRY(expect_members(**annotations, JsonType::string, what, "annotations"));
   auto platform = optional_member(json, "platform", JsonType::object, what, "platform");
   if (!platform) return platform.error();
   if (*platform != nullptr) {

@@ -120,7 +120,7 @@ Result<ImageSet> read_layout(std::shared_ptr<const BlobSource> blobs, std::strin
   if (!index_json->is_object() || manifests == index_json->end()) {
     return make_error(Errc::invalid_format, where + ": no `manifests` array");
   }
-  OCI_TRY(expect_type(*manifests, JsonType::array, where, "manifests"));
+  CHALK_TRY(expect_type(*manifests, JsonType::array, where, "manifests"));
   ImageSet set;
   set.format = format;
   set.blobs = blobs;
@@ -149,16 +149,16 @@ Result<Json> read_docker_manifest_json(const TarIndex& index, const File& file) 
   for (std::size_t i = 0; i < json->size(); ++i) {
     const Json& item = (*json)[i];
     const std::string field = "[" + std::to_string(i) + "]";
-    OCI_TRY(expect_type(item, JsonType::object, where, field));
+    CHALK_TRY(expect_type(item, JsonType::object, where, field));
     if (!item.contains("Config") || !item.contains("Layers")) {
       return make_error(Errc::invalid_format, where + ": each entry needs `Config` and `Layers`");
     }
-    OCI_TRY(expect_type(item["Config"], JsonType::string, where, field + ".Config"));
-    OCI_TRY(expect_type(item["Layers"], JsonType::array, where, field + ".Layers"));
-    OCI_TRY(expect_elements(item["Layers"], JsonType::string, where, field + ".Layers"));
+    CHALK_TRY(expect_type(item["Config"], JsonType::string, where, field + ".Config"));
+    CHALK_TRY(expect_type(item["Layers"], JsonType::array, where, field + ".Layers"));
+    CHALK_TRY(expect_elements(item["Layers"], JsonType::string, where, field + ".Layers"));
     auto tags = optional_member(item, "RepoTags", JsonType::array, where, field + ".RepoTags");
     if (!tags) return tags.error();
-    if (*tags != nullptr) OCI_TRY(expect_elements(**tags, JsonType::string, where, field + ".RepoTags"));
+    if (*tags != nullptr) CHALK_TRY(expect_elements(**tags, JsonType::string, where, field + ".RepoTags"));
   }
   return json;
 }
@@ -183,7 +183,7 @@ Result<Descriptor> legacy_layer_descriptor(const std::shared_ptr<const File>& fi
   layer.size = entry.size;
   unsigned char magic[2] = {0, 0};
   if (entry.size < sizeof magic) return layer;
-  OCI_TRY(file->read_at(entry.data_offset, magic, sizeof magic));
+  CHALK_TRY(file->read_at(entry.data_offset, magic, sizeof magic));
   if (magic[0] != 0x1f || magic[1] != 0x8b) return layer;
   const std::string what = "layer `" + entry.name + "` in " + archive;
   FileRangeStream raw(file, entry.data_offset, entry.size);
@@ -222,7 +222,7 @@ Result<ImageSet> read_legacy_docker_archive(const std::shared_ptr<const TarIndex
     const std::string config_what = "config `" + config_path + "` in " + archive;
     auto config = parse_json(*config_bytes, config_what);
     if (!config) return config.error();
-    OCI_TRY(check_image_config(*config, config_what));
+    CHALK_TRY(check_image_config(*config, config_what));
     paths[config_digest] = config_path;
 
     const std::vector<std::string> diff_ids = config_diff_ids(*config);
@@ -454,7 +454,7 @@ Result<ImageSet> read_docker_archive(const fs::path& path) {
       shared_index, shared_file, "docker-archive `" + path.string() + "`", std::map<Digest, std::string>{});
   auto set = read_layout(source, *index_bytes, ImageSet::Format::docker_archive);
   if (!set) return set;
-  OCI_TRY(check_descriptions_agree(*set, *manifest_json, path));
+  CHALK_TRY(check_descriptions_agree(*set, *manifest_json, path));
   std::map<std::string, std::vector<std::string>> tags_by_config;
   for (const auto& item : *manifest_json) {
     auto config_path = normalize_archive_path(item["Config"].get<std::string>());
@@ -607,7 +607,7 @@ Status write_archive(const ImageSet& set, const WriteOptions& options) {
   constexpr std::int64_t k_mtime = 0;
   RangeVerifier verifier;
   for (const auto& item : plan.items) {
-    OCI_TRY(verifier.failed_so_far());
+    CHALK_TRY(verifier.failed_so_far());
     const std::string name = blob_path(item.descriptor.digest);
     const std::uint64_t base = done;
     auto progress = [&](std::uint64_t bytes) {
@@ -624,16 +624,16 @@ Status write_archive(const ImageSet& set, const WriteOptions& options) {
         const std::string blob = describe_blob(*item.source, item.descriptor);
         if ((*range)->size != item.descriptor.size) return verify_range(**range, item.descriptor, blob);
         verifier.submit(**range, item.descriptor, blob);
-        OCI_TRY((*writer)->add_file_range(name, 0644, **range, k_mtime, progress));
+        CHALK_TRY((*writer)->add_file_range(name, 0644, **range, k_mtime, progress));
       } else {
         auto stream = open_blob(*item.source, item.descriptor);
         if (!stream) return stream.error();
-        OCI_TRY((*writer)->add_stream(name, 0644, item.descriptor.size, **stream, k_mtime, progress));
+        CHALK_TRY((*writer)->add_stream(name, 0644, item.descriptor.size, **stream, k_mtime, progress));
       }
     }
     done += item.descriptor.size;
   }
-  OCI_TRY(verifier.finish());
+  CHALK_TRY(verifier.finish());
   if (auto ok = (*writer)->add_bytes("oci-layout", 0644, k_layout_version, k_mtime); !ok) return ok;
   if (auto ok = (*writer)->add_bytes("index.json", 0644, dump_json(top_index_json(set)), k_mtime); !ok)
     return ok;
@@ -701,7 +701,7 @@ class NewBlobs {
     for (const auto& failure : failures) {
       if (failure) return *failure;
     }
-    for (auto& file : m_files) OCI_TRY(file.commit());
+    for (auto& file : m_files) CHALK_TRY(file.commit());
     m_files.clear();
     m_linked.clear();
     return {};
@@ -755,11 +755,11 @@ Status write_layout(const ImageSet& set, const WriteOptions& options) {
     if (item.bytes) {
       auto output = AtomicFile::create(target);
       if (!output) return output.error();
-      OCI_TRY(output->file().write_all(*item.bytes));
-      OCI_TRY(new_blobs.add(std::move(*output)));
+      CHALK_TRY(output->file().write_all(*item.bytes));
+      CHALK_TRY(new_blobs.add(std::move(*output)));
     } else if (link_local_blob(item, target)) {
       // a blob we just built, on the same filesystem: linked, not copied
-      OCI_TRY(new_blobs.add_linked(target));
+      CHALK_TRY(new_blobs.add_linked(target));
     } else {
       auto range = item.source->open_range(item.descriptor);
       if (!range) return range.error();
@@ -767,20 +767,20 @@ Status write_layout(const ImageSet& set, const WriteOptions& options) {
       if (!output) return output.error();
       if (*range) {
         // Checked before the copy: once committed, a blob's name vouches for its bytes.
-        OCI_TRY(verify_range(**range, item.descriptor, describe_blob(*item.source, item.descriptor)));
-        OCI_TRY(copy_range(**range, output->file()));
+        CHALK_TRY(verify_range(**range, item.descriptor, describe_blob(*item.source, item.descriptor)));
+        CHALK_TRY(copy_range(**range, output->file()));
       } else {
         auto stream = open_blob(*item.source, item.descriptor);
         if (!stream) return stream.error();
         auto copied = copy_stream(**stream, output->file());
         if (!copied) return copied.error();
       }
-      OCI_TRY(new_blobs.add(std::move(*output)));
+      CHALK_TRY(new_blobs.add(std::move(*output)));
     }
     done += item.descriptor.size;
     if (options.progress) options.progress(done);
   }
-  OCI_TRY(new_blobs.flush());
+  CHALK_TRY(new_blobs.flush());
   if (!fs::exists(status_of(directory / "oci-layout"))) {
     if (auto ok = write_file_atomically(directory / "oci-layout", k_layout_version, in_place); !ok) return ok;
   }
@@ -839,7 +839,7 @@ Status check_output(ImageSet::Format format, const fs::path& path) {
 }
 
 Status write_image_set(const ImageSet& set, const WriteOptions& options) {
-  OCI_TRY(check_output(options.format, options.path));
+  CHALK_TRY(check_output(options.format, options.path));
   auto resolved = resolve_output(options.path);
   if (!resolved) return resolved.error();
   WriteOptions resolved_options = options;

@@ -28,7 +28,7 @@ Result<Image> Image::from_parts(std::shared_ptr<const BlobSource> blobs, Descrip
       !annotations) {
     return annotations.error();
   } else if (*annotations != nullptr) {
-    OCI_TRY(expect_members(**annotations, JsonType::string, where, "annotations"));
+    CHALK_TRY(expect_members(**annotations, JsonType::string, where, "annotations"));
   }
   auto config_json = manifest->find("config");
   if (config_json == manifest->end())
@@ -53,7 +53,7 @@ Result<Image> Image::from_parts(std::shared_ptr<const BlobSource> blobs, Descrip
   const std::string config_what = "config " + config_descriptor->digest.str() + " in " + blobs->describe();
   auto config = parse_json(config_bytes, config_what);
   if (!config) return config.error();
-  OCI_TRY(check_image_config(*config, config_what));
+  CHALK_TRY(check_image_config(*config, config_what));
 
   Image image;
   image.descriptor = std::move(descriptor);
@@ -110,7 +110,7 @@ Status check_command(const Json& container, const char* key, std::string_view wh
   const auto it = container.find(key);
   if (it == container.end() || it->is_null() || it->is_string()) return {};
   const std::string field = std::string("config.") + key;
-  OCI_TRY(expect_type(*it, JsonType::array, what, field));
+  CHALK_TRY(expect_type(*it, JsonType::array, what, field));
   return expect_elements(*it, JsonType::string, what, field);
 }
 
@@ -120,12 +120,12 @@ Status check_container_config(const Json& config, std::string_view what) {
   if (*container == nullptr) return {};
   auto labels = optional_member(**container, "Labels", JsonType::object, what, "config.Labels");
   if (!labels) return labels.error();
-  if (*labels != nullptr) OCI_TRY(expect_members(**labels, JsonType::string, what, "config.Labels"));
-  OCI_TRY(check_command(**container, "Entrypoint", what));
-  OCI_TRY(check_command(**container, "Cmd", what));
+  if (*labels != nullptr) CHALK_TRY(expect_members(**labels, JsonType::string, what, "config.Labels"));
+  CHALK_TRY(check_command(**container, "Entrypoint", what));
+  CHALK_TRY(check_command(**container, "Cmd", what));
   auto on_build = optional_member(**container, "OnBuild", JsonType::array, what, "config.OnBuild");
   if (!on_build) return on_build.error();
-  if (*on_build != nullptr) OCI_TRY(expect_elements(**on_build, JsonType::string, what, "config.OnBuild"));
+  if (*on_build != nullptr) CHALK_TRY(expect_elements(**on_build, JsonType::string, what, "config.OnBuild"));
   auto user = optional_member(**container, "User", JsonType::string, what, "config.User");
   if (!user) return user.error();
   return {};
@@ -138,7 +138,7 @@ Status check_history(const Json& config, std::string_view what) {
   for (std::size_t i = 0; i < (*history)->size(); ++i) {
     const Json& entry = (**history)[i];
     const std::string field = "history[" + std::to_string(i) + "]";
-    OCI_TRY(expect_type(entry, JsonType::object, what, field));
+    CHALK_TRY(expect_type(entry, JsonType::object, what, field));
     for (const char* key : {"created", "created_by", "author", "comment"}) {
       auto text = optional_member(entry, key, JsonType::string, what, field + "." + key);
       if (!text) return text.error();
@@ -152,7 +152,7 @@ Status check_history(const Json& config, std::string_view what) {
 }  // namespace
 
 Status check_image_config(const Json& config, std::string_view what) {
-  OCI_TRY(expect_type(config, JsonType::object, what, "config"));
+  CHALK_TRY(expect_type(config, JsonType::object, what, "config"));
   for (const char* key : {"os", "architecture", "variant"}) {
     auto text = optional_member(config, key, JsonType::string, what, key);
     if (!text) return text.error();
@@ -162,9 +162,10 @@ Status check_image_config(const Json& config, std::string_view what) {
   if (*rootfs != nullptr) {
     auto diff_ids = optional_member(**rootfs, "diff_ids", JsonType::array, what, "rootfs.diff_ids");
     if (!diff_ids) return diff_ids.error();
-    if (*diff_ids != nullptr) OCI_TRY(expect_elements(**diff_ids, JsonType::string, what, "rootfs.diff_ids"));
+    if (*diff_ids != nullptr)
+      CHALK_TRY(expect_elements(**diff_ids, JsonType::string, what, "rootfs.diff_ids"));
   }
-  OCI_TRY(check_history(config, what));
+  CHALK_TRY(check_history(config, what));
   return check_container_config(config, what);
 }
 
@@ -230,7 +231,7 @@ Result<NodeLoader::Loaded> NodeLoader::load(const Descriptor& descriptor, int de
     auto manifests = json->find("manifests");
     if (!json->is_object() || manifests == json->end())
       return make_error(Errc::invalid_format, where + ": no `manifests` array");
-    OCI_TRY(expect_type(*manifests, JsonType::array, where, "manifests"));
+    CHALK_TRY(expect_type(*manifests, JsonType::array, where, "manifests"));
     auto index = std::make_shared<Index>();
     index->descriptor = descriptor;
     index->bytes = std::move(*bytes);

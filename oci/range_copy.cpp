@@ -54,7 +54,7 @@ Status copy_range(const FileRange& range, File& to, CopyMethod first,
         auto got = range.file->read_some_at(from, buffer.data(), buffer.size());
         if (!got) return got.error();
         if (*got == 0) return truncated(*range.file);
-        OCI_TRY(to.write_all(buffer.data(), *got));
+        CHALK_TRY(to.write_all(buffer.data(), *got));
         copied = static_cast<ssize_t>(*got);
         break;
       }
@@ -140,7 +140,7 @@ Status verify_range(const FileRange& range, const Descriptor& expected, const st
     auto got = range.file->read_some_at(range.offset + done, buffer.data(), want);
     if (!got) return got.error().with_context(what);
     if (*got == 0) return truncated(*range.file).with_context(what);
-    OCI_TRY(check.update(buffer.data(), *got));
+    CHALK_TRY(check.update(buffer.data(), *got));
     done += *got;
   }
   return check.finish();

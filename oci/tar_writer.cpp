@@ -157,12 +157,12 @@ Status TarWriter::add_file_range(const std::string& name, int mode, const FileRa
     return archive_failure("writing `" + name + "` to");
   auto header = header_bytes(regular_entry(name, mode, range.size, mtime).get(), m_state->what);
   if (!header) return header.error();
-  OCI_TRY(m_state->output->write_all(*header));
-  OCI_TRY(copy_range(range, *m_state->output, CopyMethod::copy_file_range, progress));
+  CHALK_TRY(m_state->output->write_all(*header));
+  CHALK_TRY(copy_range(range, *m_state->output, CopyMethod::copy_file_range, progress));
   constexpr std::size_t k_tar_block = 512;
   static constexpr std::array<char, k_tar_block> k_zeros{};
   const std::size_t padding = (k_tar_block - range.size % k_tar_block) % k_tar_block;
-  OCI_TRY(m_state->output->write_all(k_zeros.data(), padding));
+  CHALK_TRY(m_state->output->write_all(k_zeros.data(), padding));
   m_state->written += header->size() + range.size + padding;
   return {};
 }

@@ -73,8 +73,8 @@ void print_line(const std::string& text) {
 
 }  // namespace
 
-oci::Result<std::unique_ptr<ReportChannel>> open_config_channel(const std::string& source,
-                                                                const std::vector<std::string>& shim_argv) {
+util::Result<std::unique_ptr<ReportChannel>> open_config_channel(const std::string& source,
+                                                                 const std::vector<std::string>& shim_argv) {
   auto settings = config::evaluate(config::Source{"(chalk-layer)", source},
                                    config::current_environment("exec", shim_argv), config::Host::shim);
   if (!settings) return settings.error();

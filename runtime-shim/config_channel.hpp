@@ -7,7 +7,7 @@
 #include <string>
 #include <vector>
 
-#include "oci/result.hpp"
+#include "oci/util/result.hpp"
 #include "runtime-shim/reporter.hpp"
 
 namespace chalk::shim {
@@ -16,7 +16,7 @@ namespace chalk::shim {
 // accepted messages to stderr, and returns nullptr when no sink would receive an exec or
 // heartbeat report. When it returns a channel, the calling (reporting) thread has been reniced
 // by exec.heartbeat.nice. Error: the config's one error line.
-oci::Result<std::unique_ptr<ReportChannel>> open_config_channel(const std::string& source,
-                                                                const std::vector<std::string>& shim_argv);
+util::Result<std::unique_ptr<ReportChannel>> open_config_channel(const std::string& source,
+                                                                 const std::vector<std::string>& shim_argv);
 
 }  // namespace chalk::shim

@@ -10,9 +10,9 @@
 namespace chalk::shim {
 namespace {
 
-oci::Error io_error(const char* doing, const std::string& path, int error) {
-  return oci::make_error(error == ENOENT ? oci::Errc::not_found : oci::Errc::io,
-                         std::string(doing) + " `" + path + "`: " + std::strerror(error));
+util::Error io_error(const char* doing, const std::string& path, int error) {
+  return util::make_error(error == ENOENT ? util::Errc::not_found : util::Errc::io,
+                          std::string(doing) + " `" + path + "`: " + std::strerror(error));
 }
 
 bool write_all(int fd, const std::string& content) {
@@ -30,7 +30,7 @@ bool write_all(int fd, const std::string& content) {
 
 }  // namespace
 
-oci::Result<std::string> read_text_file(const std::string& path) {
+util::Result<std::string> read_text_file(const std::string& path) {
   const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) return io_error("reading", path, errno);
   std::string text;
@@ -50,7 +50,7 @@ oci::Result<std::string> read_text_file(const std::string& path) {
   return text;
 }
 
-oci::Status replace_file(const std::string& path, const std::string& content) {
+util::Status replace_file(const std::string& path, const std::string& content) {
   struct stat old_stat {};
   const mode_t mode = ::stat(path.c_str(), &old_stat) == 0 ? (old_stat.st_mode & 07777) : 0644;
   const std::string temporary = path + ".chalk-tmp";

@@ -3,15 +3,15 @@
 
 #include <string>
 
-#include "oci/result.hpp"
+#include "oci/util/result.hpp"
 
 namespace chalk::shim {
 
 // Reads all of `path`; a missing file is Errc::not_found, other failures Errc::io.
-oci::Result<std::string> read_text_file(const std::string& path);
+util::Result<std::string> read_text_file(const std::string& path);
 
 // Replaces `path` with `content` via a temporary file in the same directory and rename,
 // keeping the old file's mode.
-oci::Status replace_file(const std::string& path, const std::string& content);
+util::Status replace_file(const std::string& path, const std::string& content);
 
 }  // namespace chalk::shim

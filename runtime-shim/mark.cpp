@@ -7,13 +7,13 @@ namespace {
 
 // nlohmann's parser throws; translating here keeps every caller exception-free.
 template <typename Json>
-oci::Result<Json> parse_object(const std::string& text, const std::string& path) {
+util::Result<Json> parse_object(const std::string& text, const std::string& path) {
   Json value = Json::parse(text, nullptr, /*allow_exceptions=*/false);
   if (value.is_discarded()) {
-    return oci::make_error(oci::Errc::invalid_format, "reading mark `" + path + "`: not valid JSON");
+    return util::make_error(util::Errc::invalid_format, "reading mark `" + path + "`: not valid JSON");
   }
   if (!value.is_object()) {
-    return oci::make_error(oci::Errc::invalid_format, "reading mark `" + path + "`: not a JSON object");
+    return util::make_error(util::Errc::invalid_format, "reading mark `" + path + "`: not a JSON object");
   }
   return value;
 }
@@ -26,10 +26,10 @@ bool has_magic(const Json& mark) {
 
 }  // namespace
 
-oci::Result<std::optional<nlohmann::json>> read_mark(const std::string& path) {
+util::Result<std::optional<nlohmann::json>> read_mark(const std::string& path) {
   auto text = read_text_file(path);
   if (!text) {
-    if (text.error().code == oci::Errc::not_found) return std::optional<nlohmann::json>();
+    if (text.error().code == util::Errc::not_found) return std::optional<nlohmann::json>();
     return text.error();
   }
   auto mark = parse_object<nlohmann::json>(*text, path);
@@ -38,7 +38,7 @@ oci::Result<std::optional<nlohmann::json>> read_mark(const std::string& path) {
   return std::optional<nlohmann::json>(std::move(mark.value()));
 }
 
-oci::Result<std::optional<std::string>> child_build_mark(const std::string& text, const std::string& path) {
+util::Result<std::optional<std::string>> child_build_mark(const std::string& text, const std::string& path) {
   auto mark = parse_object<nlohmann::ordered_json>(text, path);
   if (!mark) return mark.error();
   if (!has_magic(*mark)) return std::optional<std::string>();
@@ -54,16 +54,16 @@ oci::Result<std::optional<std::string>> child_build_mark(const std::string& text
       child.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace) + "\n");
 }
 
-oci::Result<OnbuildOutcome> rewrite_for_child_build(const std::string& path) {
+util::Result<OnbuildOutcome> rewrite_for_child_build(const std::string& path) {
   auto text = read_text_file(path);
   if (!text) {
-    if (text.error().code == oci::Errc::not_found) return OnbuildOutcome::unchanged;
+    if (text.error().code == util::Errc::not_found) return OnbuildOutcome::unchanged;
     return text.error();
   }
   auto child = child_build_mark(*text, path);
   if (!child) return child.error().with_context("rewriting the mark for a child build");
   if (!child->has_value()) return OnbuildOutcome::unchanged;
-  OCI_TRY(replace_file(path, **child));
+  CHALK_TRY(replace_file(path, **child));
   return OnbuildOutcome::rewritten;
 }
 

@@ -6,7 +6,7 @@
 #include <optional>
 #include <string>
 
-#include "oci/result.hpp"
+#include "oci/util/result.hpp"
 
 namespace chalk::shim {
 
@@ -14,16 +14,16 @@ inline constexpr const char* k_magic = "dadfedabbadabbed";
 
 // The mark at `path`; nullopt when there is none to report: no file, or an object without
 // MAGIC (a child build's rewritten file). Errors: unreadable file, not a JSON object.
-oci::Result<std::optional<nlohmann::json>> read_mark(const std::string& path);
+util::Result<std::optional<nlohmann::json>> read_mark(const std::string& path);
 
 // The child-build shape {"EMBEDDED_CHALK":[mark],"OLD_CHALK_METADATA_ID":…
 // [,"OLD_CHALK_METADATA_HASH":…]} as one line + "\n"; nullopt if `text` (read from `path`) is not a mark.
-oci::Result<std::optional<std::string>> child_build_mark(const std::string& text, const std::string& path);
+util::Result<std::optional<std::string>> child_build_mark(const std::string& text, const std::string& path);
 
 enum class OnbuildOutcome { rewritten, unchanged };
 
 // `/chalk onbuild`: replaces the mark at `path` by its child-build shape; no file or no
 // MAGIC: unchanged.
-oci::Result<OnbuildOutcome> rewrite_for_child_build(const std::string& path);
+util::Result<OnbuildOutcome> rewrite_for_child_build(const std::string& path);
 
 }  // namespace chalk::shim

@@ -155,7 +155,7 @@ void Reporter::run() {
   const std::string root = m_options.root == "/" ? std::string() : m_options.root;
   auto source = read_text_file(root + "/chalk.c4m");
   if (!source) {
-    if (source.error().code != oci::Errc::not_found) report_failure(source.error().message);
+    if (source.error().code != util::Errc::not_found) report_failure(source.error().message);
     return;
   }
   auto opened = m_options.open_channel(*source);

@@ -15,7 +15,7 @@
 #include <string_view>
 #include <vector>
 
-#include "oci/result.hpp"
+#include "oci/util/result.hpp"
 #include "runtime-shim/report.hpp"
 #include "runtime-shim/sock_diag.hpp"
 
@@ -39,7 +39,7 @@ class ReportChannel {
 // Builds the channel from the config source text; nullptr when the config asks for
 // nothing. An error is a rejected config, reported as one stderr line.
 using ChannelFactory =
-    std::function<oci::Result<std::unique_ptr<ReportChannel>>(const std::string& config_source)>;
+    std::function<util::Result<std::unique_ptr<ReportChannel>>(const std::string& config_source)>;
 
 struct ReporterOptions {
   std::string root = "/";  // where chalk.json and chalk.c4m live

@@ -72,9 +72,9 @@ bool is_refusal(int error) {
   }
 }
 
-oci::Error dump_error(const char* doing, int error) {
-  return oci::make_error(is_refusal(error) ? oci::Errc::unsupported : oci::Errc::io,
-                         std::string(doing) + ": " + std::strerror(error));
+util::Error dump_error(const char* doing, int error) {
+  return util::make_error(is_refusal(error) ? util::Errc::unsupported : util::Errc::io,
+                          std::string(doing) + ": " + std::strerror(error));
 }
 
 const char* name_of(SocketProtocol protocol) { return protocol == SocketProtocol::tcp ? "tcp" : "udp"; }
@@ -98,18 +98,18 @@ class Fd {
 // kernels from 6.5 would add bound-only sockets (TCP_BOUND_INACTIVE), walking the bind hash.
 constexpr std::uint32_t k_proc_net_states = ((1U << 13) - 1) & ~1U;
 
-oci::Status send_request(int fd, const void* message, std::size_t size) {
+util::Status send_request(int fd, const void* message, std::size_t size) {
   sockaddr_nl kernel{};
   kernel.nl_family = AF_NETLINK;
   for (;;) {
     if (::sendto(fd, message, size, 0, reinterpret_cast<const sockaddr*>(&kernel), sizeof kernel) >= 0) {
-      return oci::Status();
+      return util::Status();
     }
     if (errno != EINTR) return dump_error("asking for the socket table", errno);
   }
 }
 
-oci::Status receive_dump(int fd, SocketProtocol protocol, std::vector<std::uint8_t>& buffer, Rows& rows) {
+util::Status receive_dump(int fd, SocketProtocol protocol, std::vector<std::uint8_t>& buffer, Rows& rows) {
   for (;;) {
     iovec chunk{buffer.data(), buffer.size()};
     msghdr received{};
@@ -123,13 +123,13 @@ oci::Status receive_dump(int fd, SocketProtocol protocol, std::vector<std::uint8
     if ((received.msg_flags & MSG_TRUNC) != 0) return dump_error("reading the socket table", EMSGSIZE);
     auto done = parse_inet_diag_dump(std::span(buffer.data(), static_cast<std::size_t>(n)), protocol, rows);
     if (!done) return done.error();
-    if (*done) return oci::Status();
+    if (*done) return util::Status();
   }
 }
 
 // The sockets of one address family (SOCK_DIAG_BY_FAMILY).
-oci::Status dump_family(int fd, std::uint8_t family, SocketProtocol protocol,
-                        std::vector<std::uint8_t>& buffer, Rows& rows) {
+util::Status dump_family(int fd, std::uint8_t family, SocketProtocol protocol,
+                         std::vector<std::uint8_t>& buffer, Rows& rows) {
   struct {
     nlmsghdr header;
     inet_diag_req_v2 request;
@@ -147,7 +147,7 @@ oci::Status dump_family(int fd, std::uint8_t family, SocketProtocol protocol,
 // IPv4 and IPv6 TCP sockets in one request: the older TCPDIAG_GETSOCK asks for both families
 // at once, so the kernel walks its established hash (which containers share with the host
 // unless it sets net.ipv4.tcp_child_ehash_entries) once instead of once per family.
-oci::Status dump_tcp_both_families(int fd, std::vector<std::uint8_t>& buffer, Rows& rows) {
+util::Status dump_tcp_both_families(int fd, std::vector<std::uint8_t>& buffer, Rows& rows) {
   struct {
     nlmsghdr header;
     inet_diag_req request;
@@ -161,18 +161,18 @@ oci::Status dump_tcp_both_families(int fd, std::vector<std::uint8_t>& buffer, Ro
   // /proc/net lists tcp before tcp6; the walk interleaves them.
   std::stable_partition(rows.begin(), rows.end(),
                         [](const Row& row) { return row[0].find(':') == std::string::npos; });
-  return oci::Status();
+  return util::Status();
 }
 
 }  // namespace
 
-oci::Result<bool> parse_inet_diag_dump(std::span<const std::uint8_t> buffer, SocketProtocol protocol,
-                                       Rows& rows) {
+util::Result<bool> parse_inet_diag_dump(std::span<const std::uint8_t> buffer, SocketProtocol protocol,
+                                        Rows& rows) {
   while (buffer.size() >= sizeof(nlmsghdr)) {
     nlmsghdr header;
     std::memcpy(&header, buffer.data(), sizeof header);
     if (header.nlmsg_len < sizeof header || header.nlmsg_len > buffer.size()) {
-      return oci::make_error(oci::Errc::invalid_format, "netlink message length out of bounds");
+      return util::make_error(util::Errc::invalid_format, "netlink message length out of bounds");
     }
     const std::span<const std::uint8_t> payload =
         buffer.subspan(sizeof header, header.nlmsg_len - sizeof header);
@@ -180,7 +180,7 @@ oci::Result<bool> parse_inet_diag_dump(std::span<const std::uint8_t> buffer, Soc
     if (header.nlmsg_type == NLMSG_ERROR) {
       nlmsgerr error{};
       if (payload.size() < sizeof error.error) {
-        return oci::make_error(oci::Errc::invalid_format, "truncated netlink error message");
+        return util::make_error(util::Errc::invalid_format, "truncated netlink error message");
       }
       std::memcpy(&error.error, payload.data(), sizeof error.error);
       // 0 acknowledges; the kernel never acknowledges a dump request, but an ack ends nothing.
@@ -188,12 +188,12 @@ oci::Result<bool> parse_inet_diag_dump(std::span<const std::uint8_t> buffer, Soc
     } else if (header.nlmsg_type == SOCK_DIAG_BY_FAMILY || header.nlmsg_type == TCPDIAG_GETSOCK) {
       inet_diag_msg socket;
       if (payload.size() < sizeof socket) {
-        return oci::make_error(oci::Errc::invalid_format, "truncated inet_diag message");
+        return util::make_error(util::Errc::invalid_format, "truncated inet_diag message");
       }
       std::memcpy(&socket, payload.data(), sizeof socket);
       if (socket.idiag_family != AF_INET && socket.idiag_family != AF_INET6) {
-        return oci::make_error(oci::Errc::invalid_format,
-                               "inet_diag message of address family " + std::to_string(socket.idiag_family));
+        return util::make_error(util::Errc::invalid_format,
+                                "inet_diag message of address family " + std::to_string(socket.idiag_family));
       }
       rows.push_back(row_of(socket, protocol));
     }
@@ -226,7 +226,7 @@ void attribute_request_sockets(Rows& tcp_rows) {
   }
 }
 
-oci::Result<Rows> dump_sockets(SocketProtocol protocol) {
+util::Result<Rows> dump_sockets(SocketProtocol protocol) {
   const Fd fd(::socket(AF_NETLINK, SOCK_DGRAM | SOCK_CLOEXEC, NETLINK_SOCK_DIAG));
   const std::string context = std::string("reading ") + name_of(protocol) + " sockets through netlink";
   if (fd.get() < 0) return dump_error("opening a sock_diag socket", errno).with_context(context);
@@ -239,7 +239,7 @@ oci::Result<Rows> dump_sockets(SocketProtocol protocol) {
       return rows;
     }
     // A kernel that dropped the old request type still answers one family at a time.
-    if (both.error().code != oci::Errc::unsupported) return both.error().with_context(context);
+    if (both.error().code != util::Errc::unsupported) return both.error().with_context(context);
     rows.clear();
   }
   for (const std::uint8_t family : {std::uint8_t{AF_INET}, std::uint8_t{AF_INET6}}) {
@@ -262,7 +262,7 @@ Rows SocketTableReader::read_table(SocketProtocol protocol, Source& preferred, S
       return std::move(rows.value());
     }
     // A refusal will not change while the container runs; anything else may be transient.
-    if (rows.error().code == oci::Errc::unsupported) preferred = Source::proc;
+    if (rows.error().code == util::Errc::unsupported) preferred = Source::proc;
   }
   used = Source::proc;
   return protocol == SocketProtocol::tcp ? read_proc_tcp(m_proc_root) : read_proc_udp(m_proc_root);

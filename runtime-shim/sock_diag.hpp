@@ -8,7 +8,7 @@
 #include <span>
 #include <string>
 
-#include "oci/result.hpp"
+#include "oci/util/result.hpp"
 #include "runtime-shim/proc_net.hpp"
 
 namespace chalk::shim {
@@ -20,8 +20,8 @@ enum class SocketProtocol { tcp, udp };
 // NLMSG_ERROR answer is Errc::unsupported when the kernel refuses the request (no
 // permission, no inet_diag for the protocol), Errc::io otherwise; malformed messages are
 // Errc::invalid_format.
-oci::Result<bool> parse_inet_diag_dump(std::span<const std::uint8_t> buffer, SocketProtocol protocol,
-                                       Rows& rows);
+util::Result<bool> parse_inet_diag_dump(std::span<const std::uint8_t> buffer, SocketProtocol protocol,
+                                        Rows& rows);
 
 // Request sockets (a connection between SYN and the handshake's last ACK) come without an
 // owner from inet_diag; /proc/net shows their listener's uid. Copies it from the LISTEN row
@@ -31,7 +31,7 @@ void attribute_request_sockets(Rows& tcp_rows);
 // All TCP (IPv4 then IPv6) or UDP sockets of this network namespace, in the kernel's order.
 // Errc::unsupported when netlink is refused (EPERM, EACCES, EPROTONOSUPPORT, a kernel
 // without inet_diag for the protocol...), Errc::io for other failures.
-oci::Result<Rows> dump_sockets(SocketProtocol protocol);
+util::Result<Rows> dump_sockets(SocketProtocol protocol);
 
 // The socket tables for each report: netlink, falling back to `<proc_root>/net` per table
 // when netlink fails. A refusal is remembered, so later reads go straight to /proc/net.

@@ -47,8 +47,8 @@ struct Pipe {
   }
 };
 
-oci::Error start_error(const ProcessSpec& spec, int code) {
-  return oci::make_error(oci::Errc::io, "running `" + spec.program + "`: " + std::strerror(code));
+Error start_error(const ProcessSpec& spec, int code) {
+  return make_error(Errc::io, "running `" + spec.program + "`: " + std::strerror(code));
 }
 
 int remaining_ms(std::optional<std::chrono::steady_clock::time_point> deadline) {
@@ -77,7 +77,7 @@ std::optional<std::filesystem::path> find_in_path(const std::string& name, const
   }
 }
 
-oci::Result<ProcessResult> run_process(const ProcessSpec& spec) {
+Result<ProcessResult> run_process(const ProcessSpec& spec) {
   Pipe in;
   Pipe out;
   Pipe err;
@@ -183,7 +183,7 @@ oci::Result<ProcessResult> run_process(const ProcessSpec& spec) {
     const pid_t waited = ::waitpid(pid, &status, deadline ? WNOHANG : 0);
     if (waited == pid) break;
     if (waited < 0 && errno != EINTR) {
-      return oci::make_error(oci::Errc::io, "waiting for `" + spec.program + "`: " + std::strerror(errno));
+      return make_error(Errc::io, "waiting for `" + spec.program + "`: " + std::strerror(errno));
     }
     if (remaining_ms(deadline) == 0) result.timed_out = true;
     if (waited == 0 && !result.timed_out) ::usleep(5000);

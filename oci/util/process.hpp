@@ -10,7 +10,7 @@
 #include <string>
 #include <vector>
 
-#include "oci/result.hpp"
+#include "oci/util/result.hpp"
 
 namespace chalk::util {
 
@@ -45,6 +45,6 @@ struct ProcessResult {
 
 // Fails (io) only when the program cannot be started or waited for; its exit status,
 // whatever it is, is a result.
-oci::Result<ProcessResult> run_process(const ProcessSpec& spec);
+Result<ProcessResult> run_process(const ProcessSpec& spec);
 
 }  // namespace chalk::util

@@ -113,8 +113,8 @@ std::optional<bool> parse_bool(std::string_view text) {
   return std::nullopt;
 }
 
-oci::Error args_error(std::string cause) {
-  return oci::make_error(oci::Errc::invalid_argument, std::string(k_what) + ": " + std::move(cause));
+util::Error args_error(std::string cause) {
+  return util::make_error(util::Errc::invalid_argument, std::string(k_what) + ": " + std::move(cause));
 }
 
 struct OptionValue {
@@ -129,11 +129,11 @@ struct Scan {
   std::optional<std::size_t> terminator;  // index of `--`
 };
 
-oci::Result<Scan> scan(const std::vector<std::string>& args) {
+util::Result<Scan> scan(const std::vector<std::string>& args) {
   Scan result;
   std::size_t i = 0;
   // Takes the value of `spec` given without `=`: flags need none, others take the next argument.
-  auto detached_value = [&](const OptionSpec& spec, std::string_view written) -> oci::Result<std::string> {
+  auto detached_value = [&](const OptionSpec& spec, std::string_view written) -> util::Result<std::string> {
     if (spec.kind != Kind::value) return std::string("true");
     if (i + 1 >= args.size()) return args_error("option `" + std::string(written) + "` needs a value");
     return args[++i];
@@ -241,7 +241,7 @@ void apply_output(BuildInvocation& invocation, const std::string& spec) {
 
 }  // namespace
 
-oci::Result<BuildInvocation> parse_build_args(const std::vector<std::string>& args) {
+util::Result<BuildInvocation> parse_build_args(const std::vector<std::string>& args) {
   auto scanned = scan(args);
   if (!scanned) return scanned.error();
 

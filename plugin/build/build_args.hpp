@@ -7,7 +7,7 @@
 #include <utility>
 #include <vector>
 
-#include "oci/result.hpp"
+#include "oci/util/result.hpp"
 
 namespace chalk::build {
 
@@ -31,7 +31,7 @@ struct BuildInvocation {
 
 // Reads `args` (what follows `docker chalk build`). Errors: an unknown option, an option missing
 // its value, a bad boolean value, no context or more than one positional argument.
-oci::Result<BuildInvocation> parse_build_args(const std::vector<std::string>& args);
+util::Result<BuildInvocation> parse_build_args(const std::vector<std::string>& args);
 
 // `args` with `--iidfile PATH` inserted just before the context (before a `--` that precedes
 // it), so docker tells us the image it built; `args` unchanged when the user gave --iidfile or

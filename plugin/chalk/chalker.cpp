@@ -51,7 +51,7 @@ HistoryVerdict find_mark_in_history(const oci::Image& image) {
   return verdict;
 }
 
-oci::Result<FoundMark> find_mark(const oci::Image& image) {
+util::Result<FoundMark> find_mark(const oci::Image& image) {
   const HistoryVerdict verdict = find_mark_in_history(image);
   FoundMark found;
   found.inherited_metadata_id = verdict.inherited_metadata_id;
@@ -81,7 +81,7 @@ std::vector<oci::LayerFile> shim_layer_files(const ChalkRequest& request) {
   return files;
 }
 
-oci::Result<ChalkResult> chalk_image(const oci::Image& image, const ChalkRequest& request) {
+util::Result<ChalkResult> chalk_image(const oci::Image& image, const ChalkRequest& request) {
   ChalkResult result;
   const oci::Json container = oci::container_config(image);
   const bool have_shim = !request.shim.empty();
@@ -112,10 +112,10 @@ oci::Result<ChalkResult> chalk_image(const oci::Image& image, const ChalkRequest
   if (include_shim && !request.config_credentials.empty()) {
     std::string where;
     for (const auto& item : request.config_credentials) where += (where.empty() ? "" : "; ") + item;
-    return oci::make_error(oci::Errc::config,
-                           "the config would be copied into the image with literal credentials (" + where +
-                               "): read them with env(\"NAME\") so the container supplies them, or set "
-                               "`allow_credentials_in_images: true` in the config to embed them anyway");
+    return util::make_error(util::Errc::config,
+                            "the config would be copied into the image with literal credentials (" + where +
+                                "): read them with env(\"NAME\") so the container supplies them, or set "
+                                "`allow_credentials_in_images: true` in the config to embed them anyway");
   }
 
   oci::Json fields = request.build_fields.is_object() ? request.build_fields : oci::Json::object();

@@ -50,7 +50,7 @@ struct ChalkResult {
   std::vector<std::string> warnings;
 };
 
-oci::Result<ChalkResult> chalk_image(const oci::Image& image, const ChalkRequest& request);
+util::Result<ChalkResult> chalk_image(const oci::Image& image, const ChalkRequest& request);
 
 // The chalk layer's files (REPORTS.md §2): the mark, and with the shim its config.
 std::vector<oci::LayerFile> chalk_layer_files(const oci::Json& mark, const ChalkRequest& request,
@@ -71,6 +71,6 @@ struct FoundMark {
   std::optional<oci::Json> mark;      // the image's own mark (history rule of §2)
   std::string inherited_metadata_id;  // a parent's, seen through inherited labels
 };
-oci::Result<FoundMark> find_mark(const oci::Image& image);
+util::Result<FoundMark> find_mark(const oci::Image& image);
 
 }  // namespace chalk

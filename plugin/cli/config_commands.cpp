@@ -40,7 +40,7 @@ void add_config_commands(CLI::App& app, Runtime& runtime) {
     if (!loaded) {
       const auto& error = loaded.error();
       throw Fatal(k_exit_failure, error.message,
-                  error.code == oci::Errc::config ? Fatal::Style::bare : Fatal::Style::prefixed);
+                  error.code == util::Errc::config ? Fatal::Style::bare : Fatal::Style::prefixed);
     }
     for (const auto& message : loaded->messages) std::cerr << message << '\n';
     for (const auto& warning : loaded->warnings) runtime.warn(warning);

@@ -27,7 +27,7 @@ bool is_name(const std::string& arg) {
 
 }  // namespace
 
-oci::Result<std::optional<std::string>> take_config_option(std::vector<std::string>& args) {
+util::Result<std::optional<std::string>> take_config_option(std::vector<std::string>& args) {
   std::optional<std::string> file;
   std::vector<std::string> kept;
   kept.reserve(args.size());
@@ -39,14 +39,15 @@ oci::Result<std::optional<std::string>> take_config_option(std::vector<std::stri
     std::optional<std::string> value = joined_value(args[i]);
     if (!value && is_name(args[i])) {
       if (i + 1 == args.size())
-        return oci::Error{oci::Errc::invalid_argument, args[i] + ": expected a config FILE after it"};
+        return util::Error{util::Errc::invalid_argument, args[i] + ": expected a config FILE after it"};
       value = args[++i];
     }
     if (!value) {
       kept.push_back(args[i]);
       continue;
     }
-    if (value->empty()) return oci::Error{oci::Errc::invalid_argument, "--config: the config FILE is empty"};
+    if (value->empty())
+      return util::Error{util::Errc::invalid_argument, "--config: the config FILE is empty"};
     file = std::move(*value);
   }
   args = std::move(kept);

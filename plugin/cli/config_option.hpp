@@ -6,7 +6,7 @@
 #include <string>
 #include <vector>
 
-#include "oci/result.hpp"
+#include "oci/util/result.hpp"
 
 namespace chalk::cli {
 
@@ -14,6 +14,6 @@ namespace chalk::cli {
 // `--config=FILE`, `--config-file FILE` and `--config-file=FILE` out of `args`, up to a `--`
 // (after which everything is docker's), and returns the last FILE (nullopt when none).
 // Error (bad input): the option is last and has no FILE, or FILE is empty.
-oci::Result<std::optional<std::string>> take_config_option(std::vector<std::string>& args);
+util::Result<std::optional<std::string>> take_config_option(std::vector<std::string>& args);
 
 }  // namespace chalk::cli

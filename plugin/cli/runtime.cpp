@@ -18,9 +18,9 @@ namespace chalk::cli {
 
 namespace {}
 
-void fail(const oci::Error& error) {
+void fail(const util::Error& error) {
   const bool bad_input =
-      error.code != oci::Errc::io && error.code != oci::Errc::docker && error.code != oci::Errc::registry;
+      error.code != util::Errc::io && error.code != util::Errc::docker && error.code != util::Errc::registry;
   throw Fatal(bad_input ? k_exit_bad_input : k_exit_failure, error.message);
 }
 

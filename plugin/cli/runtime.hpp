@@ -38,7 +38,7 @@ struct Fatal : std::runtime_error {
 };
 
 // Throws Fatal for a library error: bad input -> 2, the rest -> 1.
-[[noreturn]] void fail(const oci::Error& error);
+[[noreturn]] void fail(const util::Error& error);
 
 class Runtime {
  public:

@@ -47,17 +47,17 @@ Settings evaluate_or_throw(const Source& source, const Environment& env, Host ho
 
 }  // namespace
 
-oci::Result<Settings> evaluate(const Source& source, const Environment& env, Host host) {
+util::Result<Settings> evaluate(const Source& source, const Environment& env, Host host) {
   try {
     return evaluate_or_throw(source, env, host);
   } catch (const ConfigError& error) {
-    return oci::Error{oci::Errc::config,
-                      location(source, error.pos) + ": " + error.phase + ": " + error.message};
+    return util::Error{util::Errc::config,
+                       location(source, error.pos) + ": " + error.phase + ": " + error.message};
   } catch (const std::exception& error) {
-    return oci::Error{oci::Errc::config,
-                      source.name + ":1:1: internal: evaluating the config: " + error.what()};
+    return util::Error{util::Errc::config,
+                       source.name + ":1:1: internal: evaluating the config: " + error.what()};
   } catch (...) {
-    return oci::Error{oci::Errc::config, source.name + ":1:1: internal: evaluating the config failed"};
+    return util::Error{util::Errc::config, source.name + ":1:1: internal: evaluating the config failed"};
   }
 }
 

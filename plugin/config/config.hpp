@@ -7,7 +7,7 @@
 #include <string>
 #include <vector>
 
-#include "oci/result.hpp"
+#include "oci/util/result.hpp"
 #include "plugin/config/settings.hpp"
 
 namespace chalk::config {
@@ -34,11 +34,11 @@ struct Source {
   std::string text;
 };
 
-// Lex, parse, check, run, validate. Error: oci::Error{Errc::config, "FILE:LINE:COL: PHASE: message"}.
+// Lex, parse, check, run, validate. Error: util::Error{Errc::config, "FILE:LINE:COL: PHASE: message"}.
 // On success Settings.messages holds the warnings/log/echo lines to print (already filtered by
 // log_level, in the order of CONFIG.md §6) and subscriptions include the defaults
 // (plugin: report -> default_out).
-oci::Result<Settings> evaluate(const Source& source, const Environment& env, Host host);
+util::Result<Settings> evaluate(const Source& source, const Environment& env, Host host);
 
 // The real process: environ, isatty(2), the chalk version.
 Environment current_environment(std::string command_name, std::vector<std::string> argv);

@@ -1,5 +1,5 @@
 // Positions and the one error type the phases throw internally; evaluate() turns it into
-// oci::Error "FILE:LINE:COL: PHASE: message" and never lets anything escape.
+// util::Error "FILE:LINE:COL: PHASE: message" and never lets anything escape.
 #pragma once
 
 #include <string>

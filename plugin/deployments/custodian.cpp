@@ -139,7 +139,7 @@ void CustodianInventory::read_resources(std::string_view resources_text, const s
   }
 }
 
-oci::Status CustodianInventory::read_tree(const fs::path& root, Tally& tally) {
+util::Status CustodianInventory::read_tree(const fs::path& root, Tally& tally) {
   auto files = list_files(root, DateRange{});
   if (!files) return files.error().with_context("reading custodian output");
   for (const auto& file : *files) {

@@ -10,7 +10,7 @@
 #include <string>
 #include <vector>
 
-#include "oci/result.hpp"
+#include "oci/util/result.hpp"
 #include "plugin/deployments/model.hpp"
 
 namespace chalk::deployments {
@@ -19,7 +19,7 @@ class CustodianInventory {
  public:
   // Reads every resources file under `root`; a file or record that is not a resource is
   // named in `tally.skipped`. An unreadable `root` is an error.
-  oci::Status read_tree(const std::filesystem::path& root, Tally& tally);
+  util::Status read_tree(const std::filesystem::path& root, Tally& tally);
   // Reads one policy's records (`resources_text`, named `name`); `resource_type` is from the
   // policy's metadata ("" to tell from each record), `region` from the tree ("" from ARNs),
   // `taken_ms` when the run started (0: unknown).

@@ -19,14 +19,14 @@ bool DateRange::admits(std::string_view part) const {
 
 namespace {
 
-oci::Status walk(const fs::path& directory, const DateRange& range, std::vector<fs::path>& files) {
+util::Status walk(const fs::path& directory, const DateRange& range, std::vector<fs::path>& files) {
   std::error_code error;
   std::vector<fs::directory_entry> entries;
   for (fs::directory_iterator it(directory, error), end; !error && it != end; it.increment(error)) {
     entries.push_back(*it);
   }
   if (error)
-    return oci::make_error(oci::Errc::io, "listing `" + directory.string() + "`: " + error.message());
+    return util::make_error(util::Errc::io, "listing `" + directory.string() + "`: " + error.message());
   std::sort(entries.begin(), entries.end(),
             [](const fs::directory_entry& a, const fs::directory_entry& b) { return a.path() < b.path(); });
   for (const auto& entry : entries) {
@@ -46,12 +46,12 @@ oci::Status walk(const fs::path& directory, const DateRange& range, std::vector<
 
 }  // namespace
 
-oci::Result<std::vector<fs::path>> list_files(const fs::path& root, const DateRange& range) {
+util::Result<std::vector<fs::path>> list_files(const fs::path& root, const DateRange& range) {
   std::error_code error;
   const auto status = fs::status(root, error);
   if (error || !fs::exists(status)) {
-    return oci::make_error(oci::Errc::not_found,
-                           "reading `" + root.string() + "`: no such file or directory");
+    return util::make_error(util::Errc::not_found,
+                            "reading `" + root.string() + "`: no such file or directory");
   }
   std::vector<fs::path> files;
   if (fs::is_regular_file(status)) {
@@ -59,18 +59,18 @@ oci::Result<std::vector<fs::path>> list_files(const fs::path& root, const DateRa
     return files;
   }
   if (!fs::is_directory(status)) {
-    return oci::make_error(oci::Errc::invalid_argument,
-                           "reading `" + root.string() + "`: not a file or directory");
+    return util::make_error(util::Errc::invalid_argument,
+                            "reading `" + root.string() + "`: not a file or directory");
   }
   if (auto walked = walk(root, range, files); !walked) return walked.error();
   return files;
 }
 
-oci::Result<std::string> gunzip(std::string_view compressed, const std::string& name) {
+util::Result<std::string> gunzip(std::string_view compressed, const std::string& name) {
   z_stream stream{};
   // 16 + MAX_WBITS: a gzip header and trailer, not a bare zlib stream.
   if (inflateInit2(&stream, 16 + MAX_WBITS) != Z_OK) {
-    return oci::make_error(oci::Errc::io, "decompressing `" + name + "`: zlib could not start");
+    return util::make_error(util::Errc::io, "decompressing `" + name + "`: zlib could not start");
   }
   std::string text;
   char buffer[1 << 16];
@@ -86,15 +86,15 @@ oci::Result<std::string> gunzip(std::string_view compressed, const std::string& 
   }
   inflateEnd(&stream);
   if (result != Z_STREAM_END) {
-    return oci::make_error(oci::Errc::invalid_format,
-                           "decompressing `" + name + "`: not a complete gzip stream");
+    return util::make_error(util::Errc::invalid_format,
+                            "decompressing `" + name + "`: not a complete gzip stream");
   }
   return text;
 }
 
-oci::Result<std::string> read_text(const fs::path& path) {
+util::Result<std::string> read_text(const fs::path& path) {
   std::ifstream in(path, std::ios::binary);
-  if (!in) return oci::make_error(oci::Errc::io, "reading `" + path.string() + "`: cannot open");
+  if (!in) return util::make_error(util::Errc::io, "reading `" + path.string() + "`: cannot open");
   // Read into a string sized from the file where it has a size (not a pipe): a stream's
   // growing buffer, copied out at the end, would hold a large inventory two or three times.
   std::string content;
@@ -102,7 +102,7 @@ oci::Result<std::string> read_text(const fs::path& path) {
   if (const auto size = fs::file_size(path, error); !error) content.reserve(size);
   char buffer[1 << 16];
   while (in.read(buffer, sizeof buffer) || in.gcount() > 0) content.append(buffer, in.gcount());
-  if (in.bad()) return oci::make_error(oci::Errc::io, "reading `" + path.string() + "`: read failed");
+  if (in.bad()) return util::make_error(util::Errc::io, "reading `" + path.string() + "`: read failed");
   if (path.extension() == ".gz") return gunzip(content, path.string());
   return content;
 }

@@ -8,7 +8,7 @@
 #include <string_view>
 #include <vector>
 
-#include "oci/result.hpp"
+#include "oci/util/result.hpp"
 
 namespace chalk::deployments {
 
@@ -23,13 +23,13 @@ struct DateRange {
 // `root` itself when it is a file; else every regular file below it whose name does not start
 // with a dot, in name order, skipping directories that are partitions out of `range`.
 // Symbolic links to directories are not followed (no loops).
-oci::Result<std::vector<std::filesystem::path>> list_files(const std::filesystem::path& root,
-                                                           const DateRange& range);
+util::Result<std::vector<std::filesystem::path>> list_files(const std::filesystem::path& root,
+                                                            const DateRange& range);
 
 // The file's bytes; `.gz` files decompressed (gzip, as Cloud Custodian's S3 output writes them).
-oci::Result<std::string> read_text(const std::filesystem::path& path);
+util::Result<std::string> read_text(const std::filesystem::path& path);
 
 // Decompresses a gzip stream; `name` is for the error message.
-oci::Result<std::string> gunzip(std::string_view compressed, const std::string& name);
+util::Result<std::string> gunzip(std::string_view compressed, const std::string& name);
 
 }  // namespace chalk::deployments

@@ -57,30 +57,30 @@ bool in_range(const std::string& key, const DateRange& dates) {
   return true;
 }
 
-oci::Result<std::string> fetch(const sinks::HttpRequest& request, sinks::HttpTransport& transport,
-                               const std::string& what) {
+util::Result<std::string> fetch(const sinks::HttpRequest& request, sinks::HttpTransport& transport,
+                                const std::string& what) {
   const sinks::HttpOutcome outcome = transport.send(request);
   if (outcome.failure != sinks::TransportFailure::none) {
-    return oci::make_error(oci::Errc::io, what + ": " + outcome.message);
+    return util::make_error(util::Errc::io, what + ": " + outcome.message);
   }
   if (outcome.status < 200 || outcome.status > 299) {
-    return oci::make_error(oci::Errc::io, what + ": " + sinks::describe_s3_answer(outcome));
+    return util::make_error(util::Errc::io, what + ": " + sinks::describe_s3_answer(outcome));
   }
   return outcome.body;
 }
 
 }  // namespace
 
-oci::Result<ObjectListing> parse_object_listing(std::string_view xml) {
+util::Result<ObjectListing> parse_object_listing(std::string_view xml) {
   if (xml.find("<ListBucketResult") == std::string_view::npos) {
-    return oci::make_error(oci::Errc::invalid_format, "not a ListObjectsV2 answer");
+    return util::make_error(util::Errc::invalid_format, "not a ListObjectsV2 answer");
   }
   ObjectListing listing;
   std::size_t pos = 0;
   while ((pos = xml.find("<Key>", pos)) != std::string_view::npos) {
     const std::size_t end = xml.find("</Key>", pos);
     if (end == std::string_view::npos)
-      return oci::make_error(oci::Errc::invalid_format, "unterminated <Key>");
+      return util::make_error(util::Errc::invalid_format, "unterminated <Key>");
     listing.keys.push_back(xml_unescape(xml.substr(pos + 5, end - pos - 5)));
     pos = end;
   }
@@ -90,16 +90,16 @@ oci::Result<ObjectListing> parse_object_listing(std::string_view xml) {
     const std::size_t start = token + 23;
     const std::size_t end = xml.find("</NextContinuationToken>", start);
     if (end == std::string_view::npos)
-      return oci::make_error(oci::Errc::invalid_format, "unterminated token");
+      return util::make_error(util::Errc::invalid_format, "unterminated token");
     listing.next_token = xml_unescape(xml.substr(start, end - start));
   }
   return listing;
 }
 
-oci::Status read_s3_objects(const sinks::S3Requests& s3, sinks::HttpTransport& transport, sinks::Clock& clock,
-                            const DateRange& dates,
-                            const std::function<void(const std::string& name, std::string_view text)>& each,
-                            Tally& tally) {
+util::Status read_s3_objects(const sinks::S3Requests& s3, sinks::HttpTransport& transport,
+                             sinks::Clock& clock, const DateRange& dates,
+                             const std::function<void(const std::string& name, std::string_view text)>& each,
+                             Tally& tally) {
   const auto& location = s3.location();
   const std::string base = "s3://" + location.bucket + "/";
   const std::string prefix = location.prefix.empty() ? "" : location.prefix + "/";

@@ -8,7 +8,7 @@
 #include <string_view>
 #include <vector>
 
-#include "oci/result.hpp"
+#include "oci/util/result.hpp"
 #include "plugin/deployments/files.hpp"
 #include "plugin/deployments/model.hpp"
 #include "plugin/sinks/effects.hpp"
@@ -21,14 +21,14 @@ struct ObjectListing {
   std::vector<std::string> keys;
   std::string next_token;  // "" on the last page
 };
-oci::Result<ObjectListing> parse_object_listing(std::string_view xml);
+util::Result<ObjectListing> parse_object_listing(std::string_view xml);
 
 // Calls `each(name, text)` for every object under the bucket's prefix whose partitions are in
 // `dates`; `name` is `s3://BUCKET/KEY`. An object that cannot be fetched is skipped (named in
 // `tally`); a listing that fails is an error.
-oci::Status read_s3_objects(const sinks::S3Requests& s3, sinks::HttpTransport& transport, sinks::Clock& clock,
-                            const DateRange& dates,
-                            const std::function<void(const std::string& name, std::string_view text)>& each,
-                            Tally& tally);
+util::Status read_s3_objects(const sinks::S3Requests& s3, sinks::HttpTransport& transport,
+                             sinks::Clock& clock, const DateRange& dates,
+                             const std::function<void(const std::string& name, std::string_view text)>& each,
+                             Tally& tally);
 
 }  // namespace chalk::deployments

@@ -7,8 +7,8 @@ namespace chalk::docker {
 
 namespace {
 
-oci::Error docker_error(const std::string& what, const std::string& cause) {
-  return oci::make_error(oci::Errc::docker, what + ": " + cause);
+util::Error docker_error(const std::string& what, const std::string& cause) {
+  return util::make_error(util::Errc::docker, what + ": " + cause);
 }
 
 // The last non-empty line of docker's stderr: its own one-line explanation.
@@ -26,14 +26,14 @@ class CliEngine final : public Engine {
  public:
   explicit CliEngine(DockerClient& client) : m_client(client) {}
 
-  oci::Result<oci::Json> inspect_image(const std::string& reference) override {
+  util::Result<oci::Json> inspect_image(const std::string& reference) override {
     auto result = m_client.capture({"image", "inspect", "--", reference});
     if (!result) return result.error();
     if (result->exit_code != 0) {
       // Not an engine failure: the name is simply unknown (a mistyped path, often).
       const bool unknown = result->err.find("No such image") != std::string::npos;
-      return oci::make_error(
-          unknown ? oci::Errc::not_found : oci::Errc::docker,
+      return util::make_error(
+          unknown ? util::Errc::not_found : util::Errc::docker,
           "`" + reference + "`: " +
               (unknown ? std::string("no such file, directory or local image")
                        : "no such file or directory, and docker cannot say whether it is a local "
@@ -48,7 +48,7 @@ class CliEngine final : public Engine {
     return (*json)[0];
   }
 
-  oci::Result<oci::Json> image_history(const std::string& reference) override {
+  util::Result<oci::Json> image_history(const std::string& reference) override {
     auto result = run_checked({"history", "--no-trunc", "--human=false", "--format", "{{json .}}", reference},
                               "reading the history of `" + reference + "`");
     if (!result) return result.error();
@@ -64,20 +64,20 @@ class CliEngine final : public Engine {
     return entries;
   }
 
-  oci::Status save_image(const std::string& reference, const std::filesystem::path& path) override {
+  util::Status save_image(const std::string& reference, const std::filesystem::path& path) override {
     auto result = run_checked({"save", "-o", path.string(), reference}, "saving image `" + reference + "`");
     if (!result) return result.error();
     return {};
   }
 
-  oci::Result<std::string> load_image(const std::filesystem::path& archive) override {
+  util::Result<std::string> load_image(const std::filesystem::path& archive) override {
     auto result = run_checked({"load", "-q", "-i", archive.string()}, "loading `" + archive.string() + "`");
     if (!result) return result.error();
     return result->out;
   }
 
-  oci::Result<std::optional<std::string>> copy_from_image(const std::string& reference,
-                                                          const std::string& path) override {
+  util::Result<std::optional<std::string>> copy_from_image(const std::string& reference,
+                                                           const std::string& path) override {
     auto created =
         run_checked({"create", reference, "/chalk"}, "creating a container of `" + reference + "`");
     if (!created) return created.error();
@@ -92,7 +92,7 @@ class CliEngine final : public Engine {
   }
 
  private:
-  oci::Result<CommandResult> run_checked(const std::vector<std::string>& args, const std::string& what) {
+  util::Result<CommandResult> run_checked(const std::vector<std::string>& args, const std::string& what) {
     auto result = m_client.capture(args);
     if (!result) return result.error();
     if (result->exit_code != 0) return docker_error(what, last_line(result->err));

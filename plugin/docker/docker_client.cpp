@@ -13,7 +13,7 @@ class ProcessClient final : public DockerClient {
   ProcessClient(std::string executable, std::vector<std::string> global_arguments)
       : m_executable(std::move(executable)), m_global_arguments(std::move(global_arguments)) {}
 
-  oci::Result<int> stream(const std::vector<std::string>& args) override {
+  util::Result<int> stream(const std::vector<std::string>& args) override {
     util::ProcessSpec spec = command(args);
     spec.stdin_mode = spec.stdout_mode = spec.stderr_mode = util::Stream::inherit;
     auto result = util::run_process(spec);
@@ -21,8 +21,8 @@ class ProcessClient final : public DockerClient {
     return result->exit_code;
   }
 
-  oci::Result<CommandResult> capture(const std::vector<std::string>& args,
-                                     const std::string& input) override {
+  util::Result<CommandResult> capture(const std::vector<std::string>& args,
+                                      const std::string& input) override {
     util::ProcessSpec spec = command(args);
     spec.stdin_mode = input.empty() ? util::Stream::null : util::Stream::pipe;
     spec.input = input;
@@ -41,8 +41,8 @@ class ProcessClient final : public DockerClient {
     return spec;
   }
 
-  static oci::Error failed(const oci::Error& error) {
-    return oci::make_error(oci::Errc::docker, error.message);
+  static util::Error failed(const util::Error& error) {
+    return util::make_error(util::Errc::docker, error.message);
   }
 
   std::string m_executable;

@@ -6,7 +6,7 @@
 #include <string>
 #include <vector>
 
-#include "oci/result.hpp"
+#include "oci/util/result.hpp"
 #include "plugin/docker/globals.hpp"
 
 namespace chalk::docker {
@@ -21,10 +21,10 @@ class DockerClient {
  public:
   virtual ~DockerClient() = default;
   // Runs `docker ARGS...`, output streamed to our own stdout/stderr (the user's build).
-  virtual oci::Result<int> stream(const std::vector<std::string>& args) = 0;
+  virtual util::Result<int> stream(const std::vector<std::string>& args) = 0;
   // Runs `docker ARGS...` capturing both streams; `input` is fed to its stdin.
-  virtual oci::Result<CommandResult> capture(const std::vector<std::string>& args,
-                                             const std::string& input = {}) = 0;
+  virtual util::Result<CommandResult> capture(const std::vector<std::string>& args,
+                                              const std::string& input = {}) = 0;
 };
 
 // Spawns the docker executable: `docker_exe` if given, else the CLI that started this plugin

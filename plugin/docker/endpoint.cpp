@@ -43,7 +43,7 @@ std::string normalise_host(std::string host, bool tls) {
 
 // The default context: -H or DOCKER_HOST, TLS from the options or DOCKER_TLS_VERIFY and
 // DOCKER_CERT_PATH (defaulting to the config directory), as docker's own flags default.
-oci::Result<Endpoint> default_endpoint(const Globals& globals, const Environment& environment) {
+util::Result<Endpoint> default_endpoint(const Globals& globals, const Environment& environment) {
   Endpoint endpoint;
   endpoint.context = k_default_context;
   endpoint.verify = globals.tls_verify.value_or(!env_value(environment, "DOCKER_TLS_VERIFY").empty());
@@ -64,8 +64,8 @@ oci::Result<Endpoint> default_endpoint(const Globals& globals, const Environment
                                Material{globals.tls_key, "--tlskey", "key.pem", endpoint.key_file}}) {
     if (!item.given.empty()) {
       if (!is_file(item.given)) {
-        return oci::make_error(oci::Errc::invalid_argument,
-                               std::string(item.option) + " `" + item.given + "`: no such file");
+        return util::make_error(util::Errc::invalid_argument,
+                                std::string(item.option) + " `" + item.given + "`: no such file");
       }
       item.into = item.given;
     } else if (const fs::path fallback = fs::path(cert_path) / item.file; is_file(fallback)) {
@@ -75,11 +75,11 @@ oci::Result<Endpoint> default_endpoint(const Globals& globals, const Environment
   return endpoint;
 }
 
-oci::Result<Endpoint> context_endpoint(const std::string& name, const fs::path& config_dir) {
+util::Result<Endpoint> context_endpoint(const std::string& name, const fs::path& config_dir) {
   const std::string id(oci::sha256_digest(name).hex());
   const fs::path meta_path = config_dir / "contexts" / "meta" / id / "meta.json";
   const std::string what = "reading the docker context `" + name + "` (" + meta_path.string() + ")";
-  if (!is_file(meta_path)) return oci::make_error(oci::Errc::not_found, what + ": no such context");
+  if (!is_file(meta_path)) return util::make_error(util::Errc::not_found, what + ": no such context");
   auto text = oci::read_small_file(meta_path, k_max_meta_size);
   if (!text) return text.error().with_context(what);
   auto meta = oci::parse_json(*text, "meta.json");
@@ -87,7 +87,7 @@ oci::Result<Endpoint> context_endpoint(const std::string& name, const fs::path& 
   const auto endpoints = meta->find("Endpoints");
   if (endpoints == meta->end() || !endpoints->is_object() || !endpoints->contains("docker") ||
       !(*endpoints)["docker"].is_object() || !(*endpoints)["docker"].value("Host", oci::Json()).is_string()) {
-    return oci::make_error(oci::Errc::invalid_format, what + ": no docker endpoint host");
+    return util::make_error(util::Errc::invalid_format, what + ": no docker endpoint host");
   }
   const oci::Json& docker = (*endpoints)["docker"];
   Endpoint endpoint;
@@ -117,7 +117,7 @@ std::string current_context(const fs::path& config_dir) {
 
 }  // namespace
 
-oci::Result<Endpoint> resolve_endpoint(const Globals& globals, const Environment& environment) {
+util::Result<Endpoint> resolve_endpoint(const Globals& globals, const Environment& environment) {
   const fs::path config_dir = config_directory(globals, environment);
   std::string name = globals.context;
   if (name.empty() && globals.host.empty() && env_value(environment, "DOCKER_HOST").empty()) {

@@ -25,6 +25,6 @@ struct Endpoint {
 // Fails (not_found) for a named context missing from the store, (invalid_format) for a
 // meta.json that does not parse, (invalid_argument) for a TLS file named by an option that
 // does not exist.
-oci::Result<Endpoint> resolve_endpoint(const Globals& globals, const Environment& environment);
+util::Result<Endpoint> resolve_endpoint(const Globals& globals, const Environment& environment);
 
 }  // namespace chalk::docker

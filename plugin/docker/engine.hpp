@@ -10,7 +10,7 @@
 #include <string>
 
 #include "oci/json.hpp"
-#include "oci/result.hpp"
+#include "oci/util/result.hpp"
 #include "plugin/docker/docker_client.hpp"
 #include "plugin/docker/endpoint.hpp"
 
@@ -23,17 +23,17 @@ class Engine {
  public:
   virtual ~Engine() = default;
   // `docker image inspect`'s object. An unknown name fails with not_found.
-  virtual oci::Result<oci::Json> inspect_image(const std::string& reference) = 0;
+  virtual util::Result<oci::Json> inspect_image(const std::string& reference) = 0;
   // The image's history, oldest first: {"CreatedAt" (RFC 3339), "CreatedBy", "Comment", "Size"}.
-  virtual oci::Result<oci::Json> image_history(const std::string& reference) = 0;
+  virtual util::Result<oci::Json> image_history(const std::string& reference) = 0;
   // `docker save` of one image into a docker-archive at `path`.
-  virtual oci::Status save_image(const std::string& reference, const std::filesystem::path& path) = 0;
+  virtual util::Status save_image(const std::string& reference, const std::filesystem::path& path) = 0;
   // `docker load` of a docker-archive; returns the engine's report of what it loaded.
-  virtual oci::Result<std::string> load_image(const std::filesystem::path& archive) = 0;
+  virtual util::Result<std::string> load_image(const std::filesystem::path& archive) = 0;
   // `path` of the image's filesystem as a tar archive (what `docker cp` gives), through a
   // container created and removed, never started; nullopt when the image has no such path.
-  virtual oci::Result<std::optional<std::string>> copy_from_image(const std::string& reference,
-                                                                  const std::string& path) = 0;
+  virtual util::Result<std::optional<std::string>> copy_from_image(const std::string& reference,
+                                                                   const std::string& path) = 0;
 };
 
 // The Engine spawning `docker` through `client` (its global options included).

@@ -141,22 +141,23 @@ class ApiEngine final : public Engine {
     }
   }
 
-  oci::Result<oci::Json> inspect_image(const std::string& reference) override {
+  util::Result<oci::Json> inspect_image(const std::string& reference) override {
     auto response = call({"GET", "/images/" + escape(reference) + "/json"});
     if (!response) {
-      return oci::make_error(oci::Errc::docker, "`" + reference +
-                                                    "`: no such file or directory, and the engine cannot say "
-                                                    "whether it is a local image: " +
-                                                    response.error().message);
+      return util::make_error(util::Errc::docker,
+                              "`" + reference +
+                                  "`: no such file or directory, and the engine cannot say "
+                                  "whether it is a local image: " +
+                                  response.error().message);
     }
     if (response->status == 404) {
-      return oci::make_error(oci::Errc::not_found,
-                             "`" + reference + "`: no such file, directory or local image");
+      return util::make_error(util::Errc::not_found,
+                              "`" + reference + "`: no such file, directory or local image");
     }
     return json_of(*response, "inspecting image `" + reference + "`", oci::Json::value_t::object);
   }
 
-  oci::Result<oci::Json> image_history(const std::string& reference) override {
+  util::Result<oci::Json> image_history(const std::string& reference) override {
     const std::string what = "reading the history of `" + reference + "`";
     auto response = call({"GET", "/images/" + escape(reference) + "/history"});
     if (!response) return response.error();
@@ -166,7 +167,8 @@ class ApiEngine final : public Engine {
     // answers newest first with Created in Unix seconds.
     oci::Json history = oci::Json::array();
     for (const auto& entry : *entries) {
-      if (!entry.is_object()) return oci::make_error(oci::Errc::docker, what + ": an entry is not an object");
+      if (!entry.is_object())
+        return util::make_error(util::Errc::docker, what + ": an entry is not an object");
       oci::Json item = oci::Json::object();
       item["CreatedAt"] = rfc3339(entry.value("Created", std::int64_t{0}));
       item["CreatedBy"] = entry.value("CreatedBy", "");
@@ -177,27 +179,27 @@ class ApiEngine final : public Engine {
     return history;
   }
 
-  oci::Status save_image(const std::string& reference, const fs::path& path) override {
+  util::Status save_image(const std::string& reference, const fs::path& path) override {
     const std::string what = "saving image `" + reference + "`";
     std::unique_ptr<std::FILE, FileCloser> file(std::fopen(path.c_str(), "wb"));
-    if (!file) return oci::make_error(oci::Errc::io, what + ": cannot create `" + path.string() + "`");
+    if (!file) return util::make_error(util::Errc::io, what + ": cannot create `" + path.string() + "`");
     Request request{"GET", "/images/get?names=" + escape(reference)};
     request.download = file.get();
     auto response = call(request);
     if (!response) return response.error();
     if (response->write_failed || std::fflush(file.get()) != 0) {
-      return oci::make_error(oci::Errc::io, what + ": cannot write `" + path.string() + "`");
+      return util::make_error(util::Errc::io, what + ": cannot write `" + path.string() + "`");
     }
     if (response->status != 200) return failed(what, *response);
     return {};
   }
 
-  oci::Result<std::string> load_image(const fs::path& archive) override {
+  util::Result<std::string> load_image(const fs::path& archive) override {
     const std::string what = "loading `" + archive.string() + "`";
     std::unique_ptr<std::FILE, FileCloser> file(std::fopen(archive.c_str(), "rb"));
     std::error_code size_error;
     const auto size = fs::file_size(archive, size_error);
-    if (!file || size_error) return oci::make_error(oci::Errc::io, what + ": cannot read it");
+    if (!file || size_error) return util::make_error(util::Errc::io, what + ": cannot read it");
     Request request{"POST", "/images/load?quiet=1"};
     request.upload = file.get();
     request.upload_size = size;
@@ -212,16 +214,16 @@ class ApiEngine final : public Engine {
       if (line.empty() || line == "\r") continue;
       auto message = oci::parse_json(line, "docker load output");
       if (!message || !message->is_object())
-        return oci::make_error(oci::Errc::docker, what + ": unexpected output");
+        return util::make_error(util::Errc::docker, what + ": unexpected output");
       if (message->contains("error"))
-        return oci::make_error(oci::Errc::docker, what + ": " + message->value("error", ""));
+        return util::make_error(util::Errc::docker, what + ": " + message->value("error", ""));
       loaded += message->value("stream", "");
     }
     return loaded;
   }
 
-  oci::Result<std::optional<std::string>> copy_from_image(const std::string& reference,
-                                                          const std::string& path) override {
+  util::Result<std::optional<std::string>> copy_from_image(const std::string& reference,
+                                                           const std::string& path) override {
     const std::string what = "creating a container of `" + reference + "`";
     Request create{"POST", "/containers/create"};
     create.json_body = oci::dump_json(oci::Json{{"Image", reference}, {"Cmd", oci::Json::array({"/chalk"})}});
@@ -230,7 +232,7 @@ class ApiEngine final : public Engine {
     if (created->status != 201) return failed(what, *created);
     auto body = oci::parse_json(created->body, "container create response");
     if (!body || !body->is_object() || !(*body)["Id"].is_string()) {
-      return oci::make_error(oci::Errc::docker, what + ": no container ID in the engine's answer");
+      return util::make_error(util::Errc::docker, what + ": no container ID in the engine's answer");
     }
     const std::string container = (*body)["Id"].get<std::string>();
     Request archive{"GET", "/containers/" + escape(container) + "/archive?path=" + escape(path)};
@@ -254,31 +256,32 @@ class ApiEngine final : public Engine {
     return text;
   }
 
-  oci::Error failed(const std::string& what, const Response& response) const {
-    return oci::make_error(oci::Errc::docker, what + ": " + engine_message(response));
+  util::Error failed(const std::string& what, const Response& response) const {
+    return util::make_error(util::Errc::docker, what + ": " + engine_message(response));
   }
 
-  oci::Result<oci::Json> json_of(const Response& response, const std::string& what,
-                                 oci::Json::value_t type) const {
+  util::Result<oci::Json> json_of(const Response& response, const std::string& what,
+                                  oci::Json::value_t type) const {
     if (response.status != 200) return failed(what, response);
     auto json = oci::parse_json(response.body, "the engine's answer");
     if (!json) return json.error().with_context(what);
     if (json->type() != type)
-      return oci::make_error(oci::Errc::docker, what + ": unexpected answer from the engine");
+      return util::make_error(util::Errc::docker, what + ": unexpected answer from the engine");
     return json;
   }
 
   // A versioned API call, negotiating the version on first use.
-  oci::Result<Response> call(const Request& request) {
+  util::Result<Response> call(const Request& request) {
     if (m_version.empty()) {
       auto ping = perform({"GET", "/_ping"});
       if (!ping) return ping.error();
       if (ping->status != 200)
-        return oci::make_error(oci::Errc::docker, where() + ": /_ping: " + engine_message(*ping));
+        return util::make_error(util::Errc::docker, where() + ": /_ping: " + engine_message(*ping));
       const int minor = ping->api_version.empty() ? k_min_api_minor : api_minor(ping->api_version);
       if (minor < k_min_api_minor) {
-        return oci::make_error(oci::Errc::docker, where() + ": API version `" + ping->api_version +
-                                                      "` is older than 1." + std::to_string(k_min_api_minor));
+        return util::make_error(util::Errc::docker, where() + ": API version `" + ping->api_version +
+                                                        "` is older than 1." +
+                                                        std::to_string(k_min_api_minor));
       }
       m_version = "/v1." + std::to_string(std::min(minor, k_max_api_minor));
     }
@@ -289,10 +292,10 @@ class ApiEngine final : public Engine {
 
   std::string where() const { return "docker engine at " + m_endpoint.host; }
 
-  oci::Result<Response> perform(const Request& request) {
+  util::Result<Response> perform(const Request& request) {
     const auto started = std::chrono::steady_clock::now();
     if (!m_handle) m_handle.reset(curl_easy_init());
-    if (!m_handle) return oci::make_error(oci::Errc::docker, where() + ": cannot start libcurl");
+    if (!m_handle) return util::make_error(util::Errc::docker, where() + ": cannot start libcurl");
     CURL* handle = m_handle.get();
     curl_easy_reset(handle);  // keeps the connection
     Response response;
@@ -343,9 +346,10 @@ class ApiEngine final : public Engine {
               " in " + std::to_string(elapsed.count()) + " ms");
     }
     const std::string what = where() + ": " + request.method + " " + request.path;
-    if (response.too_large) return oci::make_error(oci::Errc::docker, what + ": answer larger than expected");
+    if (response.too_large)
+      return util::make_error(util::Errc::docker, what + ": answer larger than expected");
     if (response.write_failed) return response;  // the caller names the file
-    if (code != CURLE_OK) return oci::make_error(oci::Errc::docker, what + ": " + curl_easy_strerror(code));
+    if (code != CURLE_OK) return util::make_error(util::Errc::docker, what + ": " + curl_easy_strerror(code));
     return response;
   }
 

@@ -16,9 +16,9 @@ namespace {
 class EngineBlobs final : public oci::BlobSource {
  public:
   explicit EngineBlobs(std::string reference) : m_reference(std::move(reference)) {}
-  oci::Result<std::unique_ptr<oci::ByteStream>> open_raw(const oci::Descriptor& descriptor) const override {
-    return oci::make_error(oci::Errc::not_found, "layer " + descriptor.digest.str() + " of `" + m_reference +
-                                                     "` is only in the engine");
+  util::Result<std::unique_ptr<oci::ByteStream>> open_raw(const oci::Descriptor& descriptor) const override {
+    return util::make_error(util::Errc::not_found, "layer " + descriptor.digest.str() + " of `" +
+                                                       m_reference + "` is only in the engine");
   }
   [[nodiscard]] std::string describe() const override { return "engine image `" + m_reference + "`"; }
 
@@ -41,8 +41,8 @@ std::uint64_t history_size(const oci::Json& entry) {
   return 0;
 }
 
-oci::Result<oci::Json> rebuild_history(const oci::Json& history, std::size_t layer_count,
-                                       const std::string& reference) {
+util::Result<oci::Json> rebuild_history(const oci::Json& history, std::size_t layer_count,
+                                        const std::string& reference) {
   std::vector<bool> makes_layer(history.size(), false);
   std::size_t sized = 0;
   std::size_t candidates = 0;
@@ -57,9 +57,9 @@ oci::Result<oci::Json> rebuild_history(const oci::Json& history, std::size_t lay
   // Empty layers (a RUN that changed nothing) have size 0 like metadata entries: take the
   // non-metadata ones only when that accounts for every layer exactly.
   if (sized > layer_count || (sized < layer_count && sized + candidates != layer_count)) {
-    return oci::make_error(oci::Errc::unsupported, "the history of `" + reference +
-                                                       "` does not map onto its " +
-                                                       std::to_string(layer_count) + " layers unambiguously");
+    return util::make_error(util::Errc::unsupported,
+                            "the history of `" + reference + "` does not map onto its " +
+                                std::to_string(layer_count) + " layers unambiguously");
   }
   oci::Json rebuilt = oci::Json::array();
   for (std::size_t i = 0; i < history.size(); ++i) {
@@ -78,7 +78,7 @@ oci::Result<oci::Json> rebuild_history(const oci::Json& history, std::size_t lay
 
 }  // namespace
 
-oci::Result<EngineImage> read_engine_image(Engine& engine, const std::string& reference) {
+util::Result<EngineImage> read_engine_image(Engine& engine, const std::string& reference) {
   auto inspect = engine.inspect_image(reference);
   if (!inspect) return inspect.error();
   auto history = engine.image_history(reference);
@@ -86,8 +86,8 @@ oci::Result<EngineImage> read_engine_image(Engine& engine, const std::string& re
 
   const oci::Json& rootfs = (*inspect)["RootFS"];
   if (!rootfs.is_object() || !rootfs.contains("Layers") || !rootfs["Layers"].is_array()) {
-    return oci::make_error(oci::Errc::unsupported,
-                           "`" + reference + "` has no layer list in docker image inspect");
+    return util::make_error(util::Errc::unsupported,
+                            "`" + reference + "` has no layer list in docker image inspect");
   }
   const oci::Json& layers = rootfs["Layers"];
   auto rebuilt_history = rebuild_history(*history, layers.size(), reference);
@@ -134,8 +134,8 @@ oci::Result<EngineImage> read_engine_image(Engine& engine, const std::string& re
   return engine_image;
 }
 
-oci::Status write_thin_archive(const oci::Image& image, const std::vector<std::string>& names,
-                               const fs::path& path) {
+util::Status write_thin_archive(const oci::Image& image, const std::vector<std::string>& names,
+                                const fs::path& path) {
   auto tags = oci::docker_repo_tags(names);
   if (!tags) return tags.error().with_context("writing `" + path.string() + "`: RepoTags");
   auto overlay = std::dynamic_pointer_cast<const oci::OverlaySource>(image.blobs);
@@ -164,8 +164,8 @@ oci::Status write_thin_archive(const oci::Image& image, const std::vector<std::s
   return output->commit();
 }
 
-oci::Result<SavedImage> save_engine_image(Engine& engine, const std::string& reference,
-                                          const fs::path& directory) {
+util::Result<SavedImage> save_engine_image(Engine& engine, const std::string& reference,
+                                           const fs::path& directory) {
   SavedImage saved;
   saved.archive = oci::TempPath{oci::temporary_sibling(directory / "saved.tar")};
   if (auto ok = engine.save_image(reference, saved.archive.path()); !ok) return ok.error();

@@ -22,21 +22,21 @@ struct EngineImage {
 
 // Rebuilds the config of a local image. Fails (unsupported) when `docker history` cannot
 // say unambiguously which history entries made layers; callers then take the slow path.
-oci::Result<EngineImage> read_engine_image(Engine& engine, const std::string& reference);
+util::Result<EngineImage> read_engine_image(Engine& engine, const std::string& reference);
 
 // Writes a docker-archive of `image` holding only the blobs the image carries itself
 // (the layers mutations added, as an OverlaySource has them) plus its config; manifest.json
 // lists every layer so docker load can match the rest by chain ID, and `names` as RepoTags
 // the way docker load wants them (oci::docker_repo_tags: "app" becomes "app:latest").
-oci::Status write_thin_archive(const oci::Image& image, const std::vector<std::string>& names,
-                               const std::filesystem::path& path);
+util::Status write_thin_archive(const oci::Image& image, const std::vector<std::string>& names,
+                                const std::filesystem::path& path);
 
 // `docker save` into a temporary archive under `directory` and read it back.
 struct SavedImage {
   oci::ImageSet set;
   oci::TempPath archive;  // what `set` reads: registered for signal clean-up before docker writes it
 };
-oci::Result<SavedImage> save_engine_image(Engine& engine, const std::string& reference,
-                                          const std::filesystem::path& directory);
+util::Result<SavedImage> save_engine_image(Engine& engine, const std::string& reference,
+                                           const std::filesystem::path& directory);
 
 }  // namespace chalk::docker

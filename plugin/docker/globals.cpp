@@ -53,17 +53,17 @@ Matched match(std::string_view token) {
   return matched;
 }
 
-oci::Error bad(const std::string& message) {
-  return oci::make_error(oci::Errc::invalid_argument, "docker's global options: " + message);
+util::Error bad(const std::string& message) {
+  return util::make_error(util::Errc::invalid_argument, "docker's global options: " + message);
 }
 
-oci::Result<bool> flag_value(const OptionSpec& spec, const std::optional<std::string>& value) {
+util::Result<bool> flag_value(const OptionSpec& spec, const std::optional<std::string>& value) {
   if (!value || *value == "true" || *value == "1") return true;
   if (*value == "false" || *value == "0") return false;
   return bad("--" + std::string(spec.long_name) + "=`" + *value + "`: expected true or false");
 }
 
-oci::Status store(Globals& globals, const OptionSpec& spec, const std::string& value, bool flag) {
+util::Status store(Globals& globals, const OptionSpec& spec, const std::string& value, bool flag) {
   const std::string_view name = spec.long_name;
   if (name == "config") globals.config_dir = value;
   if (name == "context") globals.context = value;
@@ -101,7 +101,7 @@ std::vector<std::string> Globals::cli_arguments() const {
   return out;
 }
 
-oci::Result<PluginInvocation> split_plugin_invocation(const std::vector<std::string>& args) {
+util::Result<PluginInvocation> split_plugin_invocation(const std::vector<std::string>& args) {
   PluginInvocation invocation;
   std::size_t i = 0;
   while (i < args.size()) {

@@ -11,7 +11,7 @@
 #include <string>
 #include <vector>
 
-#include "oci/result.hpp"
+#include "oci/util/result.hpp"
 
 namespace chalk::docker {
 
@@ -49,7 +49,7 @@ struct PluginInvocation {
 };
 // Fails (invalid_argument) for a global option without its value, a repeated -H, or --host
 // together with --context (as docker itself refuses them).
-oci::Result<PluginInvocation> split_plugin_invocation(const std::vector<std::string>& args);
+util::Result<PluginInvocation> split_plugin_invocation(const std::vector<std::string>& args);
 
 // docker's client config directory: --config, else $DOCKER_CONFIG, else $HOME/.docker. It
 // holds config.json (credentials, credsStore/credHelpers, currentContext), contexts/ and the

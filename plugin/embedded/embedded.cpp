@@ -31,7 +31,7 @@ struct Layout {
   std::optional<std::string> config;
 };
 
-oci::Result<Layout> read_layout(const fs::path& executable) {
+util::Result<Layout> read_layout(const fs::path& executable) {
   auto file = oci::File::open_read(executable);
   if (!file) return file.error();
   auto size = file->size();
@@ -45,8 +45,8 @@ oci::Result<Layout> read_layout(const fs::path& executable) {
   std::uint64_t length = 0;
   for (int i = 7; i >= 0; --i) length = (length << 8) | static_cast<unsigned char>(trailer[i]);
   if (length > config::k_max_config_size || length > *size - k_trailer_size) {
-    return oci::make_error(oci::Errc::invalid_format,
-                           "`" + executable.string() + "`: corrupt embedded config trailer");
+    return util::make_error(util::Errc::invalid_format,
+                            "`" + executable.string() + "`: corrupt embedded config trailer");
   }
   std::string config(static_cast<std::size_t>(length), '\0');
   layout.program_size = *size - k_trailer_size - length;
@@ -67,28 +67,28 @@ std::string_view default_config() {
           static_cast<std::size_t>(chalk_default_config_end - chalk_default_config_start)};
 }
 
-oci::Result<std::optional<std::string>> read_loaded_config(const fs::path& executable) {
+util::Result<std::optional<std::string>> read_loaded_config(const fs::path& executable) {
   auto layout = read_layout(executable);
   if (!layout) return layout.error();
   return std::move(layout->config);
 }
 
-oci::Result<std::string> current_config(const fs::path& executable) {
+util::Result<std::string> current_config(const fs::path& executable) {
   auto loaded = read_loaded_config(executable);
   if (!loaded) return loaded.error();
   if (*loaded) return std::move(**loaded);
   return std::string(default_config());
 }
 
-oci::Status write_with_config(const fs::path& executable, std::string_view config,
-                              const fs::path& destination) {
+util::Status write_with_config(const fs::path& executable, std::string_view config,
+                               const fs::path& destination) {
   auto layout = read_layout(executable);
   if (!layout) return layout.error();
   auto input = oci::File::open_read(executable);
   if (!input) return input.error();
   struct stat info {};
   if (::fstat(input->fd(), &info) != 0)
-    return oci::make_error(oci::Errc::io, "reading `" + executable.string() + "`");
+    return util::make_error(util::Errc::io, "reading `" + executable.string() + "`");
   auto output = oci::AtomicFile::create(destination);
   if (!output) return output.error();
   std::vector<char> buffer(1 << 20);
@@ -106,7 +106,7 @@ oci::Status write_with_config(const fs::path& executable, std::string_view confi
   if (auto ok = output->file().write_all(config); !ok) return ok;
   if (auto ok = output->file().write_all(trailer, sizeof trailer); !ok) return ok;
   if (::fchmod(output->file().fd(), info.st_mode & 07777) != 0) {
-    return oci::make_error(oci::Errc::io, "setting the mode of `" + output->file().path().string() + "`");
+    return util::make_error(util::Errc::io, "setting the mode of `" + output->file().path().string() + "`");
   }
   return output->commit(true);
 }

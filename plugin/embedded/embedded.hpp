@@ -9,7 +9,7 @@
 #include <string>
 #include <string_view>
 
-#include "oci/result.hpp"
+#include "oci/util/result.hpp"
 
 namespace chalk::embedded {
 
@@ -20,15 +20,15 @@ std::string_view shim();
 std::string_view default_config();
 
 // The config appended to `executable` by `load`, if any.
-oci::Result<std::optional<std::string>> read_loaded_config(const std::filesystem::path& executable);
+util::Result<std::optional<std::string>> read_loaded_config(const std::filesystem::path& executable);
 
 // The config in force for `executable`: the loaded one, else the default.
-oci::Result<std::string> current_config(const std::filesystem::path& executable);
+util::Result<std::string> current_config(const std::filesystem::path& executable);
 
 // Writes a copy of `executable` carrying `config` to `destination` atomically (same mode).
 // `destination` may be the executable itself.
-oci::Status write_with_config(const std::filesystem::path& executable, std::string_view config,
-                              const std::filesystem::path& destination);
+util::Status write_with_config(const std::filesystem::path& executable, std::string_view config,
+                               const std::filesystem::path& destination);
 
 // The path of the running executable.
 std::filesystem::path self_path();

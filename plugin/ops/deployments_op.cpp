@@ -24,8 +24,8 @@ struct Progress {
 };
 
 // The sink config to read `uri` with: same bucket, else the first; its uri replaced by `uri`.
-oci::Result<sinks::S3Requests> s3_requests_for(const std::string& uri,
-                                               const std::vector<config::SinkConfig>& sinks) {
+util::Result<sinks::S3Requests> s3_requests_for(const std::string& uri,
+                                                const std::vector<config::SinkConfig>& sinks) {
   auto wanted = sinks::parse_s3_uri(uri);
   if (!wanted) return wanted.error().with_context("reading `" + uri + "`");
   const config::SinkConfig* chosen = nullptr;
@@ -34,8 +34,8 @@ oci::Result<sinks::S3Requests> s3_requests_for(const std::string& uri,
     if (chosen == nullptr || (location && location->bucket == wanted->bucket)) chosen = &sink;
   }
   if (chosen == nullptr) {
-    return oci::make_error(oci::Errc::config,
-                           "reading `" + uri + "`: no s3 sink in the config to take credentials from");
+    return util::make_error(util::Errc::config,
+                            "reading `" + uri + "`: no s3 sink in the config to take credentials from");
   }
   config::SinkConfig config = *chosen;
   config.uri = uri;

@@ -8,7 +8,7 @@
 #include <vector>
 
 #include "oci/formats.hpp"
-#include "oci/result.hpp"
+#include "oci/util/result.hpp"
 #include "plugin/config/settings.hpp"
 #include "plugin/deployments/files.hpp"
 #include "plugin/deployments/model.hpp"

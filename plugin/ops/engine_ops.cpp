@@ -16,8 +16,8 @@ namespace fs = std::filesystem;
 namespace {
 
 // Fast path: no layer leaves the engine.
-oci::Result<EngineChalked> chalk_by_thin_load(docker::Engine& engine, const std::string& built_id,
-                                              const ChalkRequest& chalk, const fs::path& temp_directory) {
+util::Result<EngineChalked> chalk_by_thin_load(docker::Engine& engine, const std::string& built_id,
+                                               const ChalkRequest& chalk, const fs::path& temp_directory) {
   auto built = docker::read_engine_image(engine, built_id);
   if (!built) return built.error();
   auto result = chalk_image(built->image, chalk);
@@ -36,8 +36,8 @@ oci::Result<EngineChalked> chalk_by_thin_load(docker::Engine& engine, const std:
 }
 
 // Slow path: the whole image through docker save and docker load.
-oci::Result<EngineChalked> chalk_by_save_load(docker::Engine& engine, const std::string& built_id,
-                                              const ChalkRequest& chalk, const fs::path& temp_directory) {
+util::Result<EngineChalked> chalk_by_save_load(docker::Engine& engine, const std::string& built_id,
+                                               const ChalkRequest& chalk, const fs::path& temp_directory) {
   auto saved = docker::save_engine_image(engine, built_id, temp_directory);
   if (!saved) return saved.error();
   EngineChalked chalked;
@@ -61,7 +61,7 @@ oci::Result<EngineChalked> chalk_by_save_load(docker::Engine& engine, const std:
 }
 
 // The mark in a local image's /chalk.json, copied out of a created (never started) container.
-oci::Result<std::optional<oci::Json>> copy_mark_out(docker::Engine& engine, const std::string& reference) {
+util::Result<std::optional<oci::Json>> copy_mark_out(docker::Engine& engine, const std::string& reference) {
   auto copied = engine.copy_from_image(reference, "/chalk.json");
   if (!copied) return copied.error();
   if (!*copied) return std::optional<oci::Json>();
@@ -78,10 +78,10 @@ std::string digest_hex(const std::string& image_id) {
   return image_id.rfind("sha256:", 0) == 0 ? image_id.substr(7) : image_id;
 }
 
-oci::Result<EngineChalked> chalk_engine_image(docker::Engine& engine, const std::string& reference,
-                                              const ChalkRequest& chalk, const fs::path& temp_directory) {
+util::Result<EngineChalked> chalk_engine_image(docker::Engine& engine, const std::string& reference,
+                                               const ChalkRequest& chalk, const fs::path& temp_directory) {
   auto chalked = chalk_by_thin_load(engine, reference, chalk, temp_directory);
-  if (chalked || chalked.error().code == oci::Errc::config)
+  if (chalked || chalked.error().code == util::Errc::config)
     return chalked;  // a refused config fails both paths
   const std::string fast_failure = chalked.error().message;
   chalked = chalk_by_save_load(engine, reference, chalk, temp_directory);
@@ -89,8 +89,8 @@ oci::Result<EngineChalked> chalk_engine_image(docker::Engine& engine, const std:
   return chalked;
 }
 
-oci::Result<OperationOutcome> insert_engine_image(docker::Engine& engine, const InsertRequest& request,
-                                                  const ReportContext& context) {
+util::Result<OperationOutcome> insert_engine_image(docker::Engine& engine, const InsertRequest& request,
+                                                   const ReportContext& context) {
   auto inspect = engine.inspect_image(request.target);
   if (!inspect) return inspect.error();
   ChalkRequest chalk =
@@ -115,8 +115,8 @@ oci::Result<OperationOutcome> insert_engine_image(docker::Engine& engine, const 
   return outcome;
 }
 
-oci::Result<oci::Json> extract_engine_image(docker::Engine& engine, const std::string& reference,
-                                            const ReportContext& context, int& exit_code) {
+util::Result<oci::Json> extract_engine_image(docker::Engine& engine, const std::string& reference,
+                                             const ReportContext& context, int& exit_code) {
   auto local = docker::read_engine_image(engine, reference);
   if (!local) return local.error();
   auto found = find_mark_in_history(local->image);

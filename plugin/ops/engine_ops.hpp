@@ -22,18 +22,18 @@ struct EngineChalked {
 };
 
 // Chalks `reference` in the engine; `chalk.tags` move to the chalked image.
-oci::Result<EngineChalked> chalk_engine_image(docker::Engine& engine, const std::string& reference,
-                                              const ChalkRequest& chalk,
-                                              const std::filesystem::path& temp_directory);
+util::Result<EngineChalked> chalk_engine_image(docker::Engine& engine, const std::string& reference,
+                                               const ChalkRequest& chalk,
+                                               const std::filesystem::path& temp_directory);
 
 // `insert` of a local image: chalks it and moves its tags to the chalked image.
-oci::Result<OperationOutcome> insert_engine_image(docker::Engine& engine, const InsertRequest& request,
-                                                  const ReportContext& context);
+util::Result<OperationOutcome> insert_engine_image(docker::Engine& engine, const InsertRequest& request,
+                                                   const ReportContext& context);
 
 // The extract report of a local image: the mark read by copying /chalk.json out of a created
 // container when the history rule says the image is marked (no layer is exported).
-oci::Result<oci::Json> extract_engine_image(docker::Engine& engine, const std::string& reference,
-                                            const ReportContext& context, int& exit_code);
+util::Result<oci::Json> extract_engine_image(docker::Engine& engine, const std::string& reference,
+                                             const ReportContext& context, int& exit_code);
 
 // "sha256:abc" -> "abc".
 std::string digest_hex(const std::string& image_id);

@@ -62,9 +62,9 @@ ChalkRequest new_chalk_request(const ReportContext& context, std::string config_
   return request;
 }
 
-oci::Result<oci::ImageSet> chalk_set(const oci::ImageSet& set, const ChalkRequest& chalk,
-                                     const std::string& only_tag, oci::Json& chalks,
-                                     std::vector<std::string>& warnings) {
+util::Result<oci::ImageSet> chalk_set(const oci::ImageSet& set, const ChalkRequest& chalk,
+                                      const std::string& only_tag, oci::Json& chalks,
+                                      std::vector<std::string>& warnings) {
   oci::ImageSet result = set;
   result.entries.clear();
   // Entries naming the same tags get the same chalk: a manifest they share is chalked once.
@@ -78,7 +78,7 @@ oci::Result<oci::ImageSet> chalk_set(const oci::ImageSet& set, const ChalkReques
     if (request.tags.empty()) request.tags = entry.names;
     auto node = oci::transform_images(
         entry.node,
-        [&](const oci::Image& image) -> oci::Result<oci::Image> {
+        [&](const oci::Image& image) -> util::Result<oci::Image> {
           auto chalked = chalk_image(image, request);
           if (!chalked)
             return chalked.error().with_context("chalking " + image.platform().str() + " image " +
@@ -95,7 +95,7 @@ oci::Result<oci::ImageSet> chalk_set(const oci::ImageSet& set, const ChalkReques
   return result;
 }
 
-oci::Result<OperationOutcome> insert(const InsertRequest& request, const ReportContext& context) {
+util::Result<OperationOutcome> insert(const InsertRequest& request, const ReportContext& context) {
   auto ref = oci::parse_image_ref(request.target);
   if (!ref) return ref.error();
   oci::WriteOptions write;
@@ -106,10 +106,10 @@ oci::Result<OperationOutcome> insert(const InsertRequest& request, const ReportC
     auto output = oci::parse_output_ref(request.output.string());
     if (!output) return output.error();
     if (output->format && request.output_format && *output->format != *request.output_format) {
-      return oci::make_error(oci::Errc::invalid_argument, "output `" + request.output.string() + "` is " +
-                                                              oci::format_name(*output->format) +
-                                                              " but --format says " +
-                                                              oci::format_name(*request.output_format));
+      return util::make_error(util::Errc::invalid_argument, "output `" + request.output.string() + "` is " +
+                                                                oci::format_name(*output->format) +
+                                                                " but --format says " +
+                                                                oci::format_name(*request.output_format));
     }
     if (output->format) write.format = *output->format;
     write.path = output->path;
@@ -124,13 +124,13 @@ oci::Result<OperationOutcome> insert(const InsertRequest& request, const ReportC
 
   if (write.format == oci::ImageSet::Format::oci_layout && separate_output &&
       fs::exists(oci::status_of(write.path)) && !fs::is_directory(oci::status_of(write.path))) {
-    return oci::make_error(oci::Errc::invalid_argument,
-                           "output `" + write.path.string() + "` exists and is not a directory");
+    return util::make_error(util::Errc::invalid_argument,
+                            "output `" + write.path.string() + "` exists and is not a directory");
   }
   if (write.format != oci::ImageSet::Format::oci_layout && fs::is_directory(oci::status_of(write.path))) {
-    return oci::make_error(oci::Errc::invalid_argument,
-                           "output `" + write.path.string() + "` is a directory; " +
-                               oci::format_name(write.format) + " output is a file");
+    return util::make_error(util::Errc::invalid_argument,
+                            "output `" + write.path.string() + "` is a directory; " +
+                                oci::format_name(write.format) + " output is a file");
   }
 
   if (auto ok = oci::check_output(write.format, write.path); !ok) return ok.error();
@@ -151,7 +151,7 @@ oci::Result<OperationOutcome> insert(const InsertRequest& request, const ReportC
   return outcome;
 }
 
-oci::Result<OperationOutcome> extract(const ExtractRequest& request, const ReportContext& context) {
+util::Result<OperationOutcome> extract(const ExtractRequest& request, const ReportContext& context) {
   auto ref = oci::parse_image_ref(request.target);
   if (!ref) return ref.error();
   auto set = oci::read_image_set(*ref);
@@ -159,8 +159,8 @@ oci::Result<OperationOutcome> extract(const ExtractRequest& request, const Repor
   return extract_set(*set, request.target, context);
 }
 
-oci::Result<OperationOutcome> extract_set(const oci::ImageSet& set, const std::string& target,
-                                          const ReportContext& context) {
+util::Result<OperationOutcome> extract_set(const oci::ImageSet& set, const std::string& target,
+                                           const ReportContext& context) {
   OperationOutcome outcome;
   oci::Json chalks = oci::Json::array();
   oci::Json unmarked = oci::Json::array();

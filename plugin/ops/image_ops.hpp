@@ -31,17 +31,17 @@ struct InsertRequest {
   std::filesystem::path temp_directory;  // engine images: where save/load archives go
 };
 
-oci::Result<OperationOutcome> insert(const InsertRequest& request, const ReportContext& context);
+util::Result<OperationOutcome> insert(const InsertRequest& request, const ReportContext& context);
 
 struct ExtractRequest {
   std::string target;
 };
 
-oci::Result<OperationOutcome> extract(const ExtractRequest& request, const ReportContext& context);
+util::Result<OperationOutcome> extract(const ExtractRequest& request, const ReportContext& context);
 // The extract report of a set already read (`target` names unnamed entries); only the last
 // layer of an image whose history says it is marked is opened.
-oci::Result<OperationOutcome> extract_set(const oci::ImageSet& set, const std::string& target,
-                                          const ReportContext& context);
+util::Result<OperationOutcome> extract_set(const oci::ImageSet& set, const std::string& target,
+                                           const ReportContext& context);
 
 // A chalk request for one invocation: a fresh CHALK_ID and time, the config and shim the
 // layer carries, wrapping as asked and as the settings allow.
@@ -52,8 +52,8 @@ ChalkRequest new_chalk_request(const ReportContext& context, std::string config_
 // entries get their own names as DOCKER_TAGS unless the request names tags, and with
 // `only_tag` (oci:DIR:TAG) only that entry is chalked. Appends one `_CHALKS` entry per
 // platform to `chalks`.
-oci::Result<oci::ImageSet> chalk_set(const oci::ImageSet& set, const ChalkRequest& chalk,
-                                     const std::string& only_tag, oci::Json& chalks,
-                                     std::vector<std::string>& warnings);
+util::Result<oci::ImageSet> chalk_set(const oci::ImageSet& set, const ChalkRequest& chalk,
+                                      const std::string& only_tag, oci::Json& chalks,
+                                      std::vector<std::string>& warnings);
 
 }  // namespace chalk::ops

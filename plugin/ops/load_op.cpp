@@ -20,8 +20,8 @@ bool is_url(const std::string& text) {
 bool writable(const fs::path& path) { return ::access(path.c_str(), W_OK) == 0; }
 
 // A config is loaded whole or not at all: a response over the limit is refused, never cut.
-oci::Result<std::string> fetch(const std::string& url, const std::string& shown,
-                               sinks::HttpTransport& transport) {
+util::Result<std::string> fetch(const std::string& url, const std::string& shown,
+                                sinks::HttpTransport& transport) {
   sinks::HttpRequest request;
   request.method = "GET";
   request.url = url;
@@ -30,21 +30,21 @@ oci::Result<std::string> fetch(const std::string& url, const std::string& shown,
   const auto outcome = transport.send(request);
   const std::string doing = "fetching `" + shown + "`: ";
   if (outcome.failure != sinks::TransportFailure::none)
-    return oci::make_error(oci::Errc::io, doing + outcome.message);
+    return util::make_error(util::Errc::io, doing + outcome.message);
   if (outcome.status < 200 || outcome.status > 299)
-    return oci::make_error(oci::Errc::io, doing + "HTTP status " + std::to_string(outcome.status));
+    return util::make_error(util::Errc::io, doing + "HTTP status " + std::to_string(outcome.status));
   if (outcome.body_truncated) {
-    return oci::make_error(oci::Errc::io, doing + "the config is larger than the " +
-                                              std::to_string(config::k_max_config_size) +
-                                              "-byte limit for configs");
+    return util::make_error(util::Errc::io, doing + "the config is larger than the " +
+                                                std::to_string(config::k_max_config_size) +
+                                                "-byte limit for configs");
   }
   return outcome.body;
 }
 
-oci::Result<std::string> read_location(const LoadRequest& request, const std::string& shown) {
+util::Result<std::string> read_location(const LoadRequest& request, const std::string& shown) {
   if (is_url(request.location)) {
     if (request.transport == nullptr)
-      return oci::make_error(oci::Errc::invalid_argument, "fetching `" + shown + "`: no HTTP transport");
+      return util::make_error(util::Errc::invalid_argument, "fetching `" + shown + "`: no HTTP transport");
     return fetch(request.location, shown, *request.transport);
   }
   auto text = oci::read_small_file(request.location, config::k_max_config_size);
@@ -54,7 +54,7 @@ oci::Result<std::string> read_location(const LoadRequest& request, const std::st
 
 }  // namespace
 
-oci::Result<LoadOutcome> load_config(const LoadRequest& request) {
+util::Result<LoadOutcome> load_config(const LoadRequest& request) {
   LoadOutcome outcome;
   outcome.shown = redact_url(request.location);  // names the config in every line
   auto text = read_location(request, outcome.shown);

@@ -8,7 +8,7 @@
 #include <string>
 #include <vector>
 
-#include "oci/result.hpp"
+#include "oci/util/result.hpp"
 #include "plugin/config/config.hpp"
 #include "plugin/sinks/effects.hpp"
 
@@ -33,6 +33,6 @@ struct LoadOutcome {
 
 // Errors: Errc::config for a rejected config (its message is a complete `FILE:LINE:COL:`
 // diagnostic), Errc::io for a location that cannot be read or fetched and a failed write.
-oci::Result<LoadOutcome> load_config(const LoadRequest& request);
+util::Result<LoadOutcome> load_config(const LoadRequest& request);
 
 }  // namespace chalk::ops

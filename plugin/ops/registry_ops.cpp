@@ -12,7 +12,7 @@ namespace {
 constexpr std::string_view k_registry_prefix = "docker://";
 constexpr auto k_helper_timeout = std::chrono::seconds(30);
 
-oci::Result<oci::Reference> parse_target(const std::string& text) {
+util::Result<oci::Reference> parse_target(const std::string& text) {
   auto reference = oci::parse_reference(text);
   if (!reference) return reference.error().with_context("reading image reference `" + text + "`");
   return reference;
@@ -20,10 +20,10 @@ oci::Result<oci::Reference> parse_target(const std::string& text) {
 
 // `docker-credential-NAME get`, found on `search_path`, fed the server name; no output means
 // no credentials (helpers exit 1 with "credentials not found").
-oci::Result<std::string> run_credential_helper(const std::string& search_path, const std::string& program,
-                                               const std::string& input) {
+util::Result<std::string> run_credential_helper(const std::string& search_path, const std::string& program,
+                                                const std::string& input) {
   const auto found = util::find_in_path(program, search_path);
-  if (!found) return oci::make_error(oci::Errc::not_found, "`" + program + "` is not on PATH");
+  if (!found) return util::make_error(util::Errc::not_found, "`" + program + "` is not on PATH");
   util::ProcessSpec spec;
   spec.program = found->string();
   spec.args = {"get"};
@@ -34,7 +34,7 @@ oci::Result<std::string> run_credential_helper(const std::string& search_path, c
   spec.max_output = 1 << 20;
   auto ran = util::run_process(spec);
   if (!ran || ran->exit_code != 0) {
-    return oci::make_error(oci::Errc::not_found, "`" + program + " get` found no credentials");
+    return util::make_error(util::Errc::not_found, "`" + program + " get` found no credentials");
   }
   return std::move(ran->out);
 }
@@ -101,8 +101,8 @@ RegistryAccess with_environment(RegistryAccess access,
   return access;
 }
 
-oci::Result<std::shared_ptr<oci::RegistryClient>> make_registry_client(const std::string& host,
-                                                                       const RegistryAccess& access) {
+util::Result<std::shared_ptr<oci::RegistryClient>> make_registry_client(const std::string& host,
+                                                                        const RegistryAccess& access) {
   auto credentials = oci::DockerCredentials::load(
       access.docker_config_directory,
       [search_path = access.search_path](const std::string& program, const std::string& input) {
@@ -121,7 +121,7 @@ oci::Result<std::shared_ptr<oci::RegistryClient>> make_registry_client(const std
   return std::make_shared<oci::RegistryClient>(host, std::move(options));
 }
 
-oci::Result<ServedDigests> served_digests(oci::RegistryClient& client, const oci::Reference& reference) {
+util::Result<ServedDigests> served_digests(oci::RegistryClient& client, const oci::Reference& reference) {
   auto manifest =
       client.get_manifest(reference.repository, reference.digest.empty() ? reference.tag : reference.digest);
   if (!manifest) return manifest.error();
@@ -164,10 +164,10 @@ namespace {
 
 // Chalks the image `source` names and writes it to `output`, its tag moved last; the
 // report (of `operation`) carries the digests pushed.
-oci::Result<RegistryInsertOutcome> chalk_into_registry(const oci::Reference& source,
-                                                       const oci::Reference& output, ChalkRequest chalk,
-                                                       const RegistryAccess& access,
-                                                       const ReportContext& context, const char* operation) {
+util::Result<RegistryInsertOutcome> chalk_into_registry(const oci::Reference& source,
+                                                        const oci::Reference& output, ChalkRequest chalk,
+                                                        const RegistryAccess& access,
+                                                        const ReportContext& context, const char* operation) {
   auto source_client = make_registry_client(source.registry_host(), access);
   if (!source_client) return source_client.error();
   std::shared_ptr<oci::RegistryClient> output_client = *source_client;
@@ -199,30 +199,30 @@ oci::Result<RegistryInsertOutcome> chalk_into_registry(const oci::Reference& sou
 
 }  // namespace
 
-oci::Result<RegistryInsertOutcome> insert_registry_image(const InsertRequest& request,
-                                                         const std::string& output,
-                                                         const RegistryAccess& access,
-                                                         const ReportContext& context) {
+util::Result<RegistryInsertOutcome> insert_registry_image(const InsertRequest& request,
+                                                          const std::string& output,
+                                                          const RegistryAccess& access,
+                                                          const ReportContext& context) {
   auto source_ref = parse_target(request.target);
   if (!source_ref) return source_ref.error();
   auto output_ref = parse_target(output.empty() ? request.target : output);
   if (!output_ref) return output_ref.error();
   if (!output.empty() && !is_registry_target(output)) {
-    return oci::make_error(oci::Errc::invalid_argument,
-                           "output `" + output + "`: a registry image is written to docker://REF");
+    return util::make_error(util::Errc::invalid_argument,
+                            "output `" + output + "`: a registry image is written to docker://REF");
   }
   if (!output_ref->digest.empty()) {
-    return oci::make_error(oci::Errc::invalid_argument,
-                           "output `" + output + "`: name a tag to write, not a digest");
+    return util::make_error(util::Errc::invalid_argument,
+                            "output `" + output + "`: name a tag to write, not a digest");
   }
   ChalkRequest chalk =
       new_chalk_request(context, request.config_source, request.shim, request.wrap, request.temp_directory);
   return chalk_into_registry(*source_ref, *output_ref, std::move(chalk), access, context, "insert");
 }
 
-oci::Result<RegistryInsertOutcome> chalk_registry_tag(const std::string& tag, ChalkRequest chalk,
-                                                      const RegistryAccess& access,
-                                                      const ReportContext& context) {
+util::Result<RegistryInsertOutcome> chalk_registry_tag(const std::string& tag, ChalkRequest chalk,
+                                                       const RegistryAccess& access,
+                                                       const ReportContext& context) {
   auto reference = parse_target(tag);
   if (!reference) return reference.error();
   return chalk_into_registry(*reference, *reference, std::move(chalk), access, context, "build");
@@ -246,8 +246,8 @@ oci::Json push_report_of(const oci::Json& chalks, const ReportContext& context) 
   return report;
 }
 
-oci::Result<OperationOutcome> extract_registry_image(const std::string& target, const RegistryAccess& access,
-                                                     const ReportContext& context) {
+util::Result<OperationOutcome> extract_registry_image(const std::string& target, const RegistryAccess& access,
+                                                      const ReportContext& context) {
   auto reference = parse_target(target);
   if (!reference) return reference.error();
   auto client = make_registry_client(reference->registry_host(), access);

@@ -42,8 +42,8 @@ RegistryAccess with_environment(RegistryAccess access, const std::map<std::strin
 bool is_registry_target(std::string_view target);
 
 // A client for `host` with credentials from docker's config (auths, credsStore, credHelpers).
-oci::Result<std::shared_ptr<oci::RegistryClient>> make_registry_client(const std::string& host,
-                                                                       const RegistryAccess& access);
+util::Result<std::shared_ptr<oci::RegistryClient>> make_registry_client(const std::string& host,
+                                                                        const RegistryAccess& access);
 
 // `insert docker://REF [-o docker://OTHER]`. The report's entries carry the pushed digests;
 // `bytes_uploaded` says how much blob content was sent.
@@ -51,25 +51,25 @@ struct RegistryInsertOutcome {
   OperationOutcome outcome;
   std::uint64_t bytes_uploaded = 0;
 };
-oci::Result<RegistryInsertOutcome> insert_registry_image(const InsertRequest& request,
-                                                         const std::string& output,
-                                                         const RegistryAccess& access,
-                                                         const ReportContext& context);
+util::Result<RegistryInsertOutcome> insert_registry_image(const InsertRequest& request,
+                                                          const std::string& output,
+                                                          const RegistryAccess& access,
+                                                          const ReportContext& context);
 
 // After a buildx `--push`, which sends docker's image straight to the registry: chalks what
 // `tag` (docker's syntax, "127.0.0.1:5000/app:1") serves there, in place, with `chalk`'s mark
 // fields (the registry insert, the tag moved last). The report is a build report whose
 // `_CHALKS` carry the digests the registry now serves.
-oci::Result<RegistryInsertOutcome> chalk_registry_tag(const std::string& tag, ChalkRequest chalk,
-                                                      const RegistryAccess& access,
-                                                      const ReportContext& context);
+util::Result<RegistryInsertOutcome> chalk_registry_tag(const std::string& tag, ChalkRequest chalk,
+                                                       const RegistryAccess& access,
+                                                       const ReportContext& context);
 
 // The push report of images chalked in the registry by us (`chalks`: their `_CHALKS`
 // entries with repository keys): CHALK_ID, METADATA_ID and the digests served.
 oci::Json push_report_of(const oci::Json& chalks, const ReportContext& context);
 
-oci::Result<OperationOutcome> extract_registry_image(const std::string& target, const RegistryAccess& access,
-                                                     const ReportContext& context);
+util::Result<OperationOutcome> extract_registry_image(const std::string& target, const RegistryAccess& access,
+                                                      const ReportContext& context);
 
 // What the registry serves for a tag (or digest): the manifest digest, or for an index its
 // digest and each platform's manifest digest.
@@ -78,7 +78,7 @@ struct ServedDigests {
   std::string list;                                // hex, when the tag is an index
   std::map<std::string, std::string> by_platform;  // "linux/amd64" -> manifest hex (indexes)
 };
-oci::Result<ServedDigests> served_digests(oci::RegistryClient& client, const oci::Reference& reference);
+util::Result<ServedDigests> served_digests(oci::RegistryClient& client, const oci::Reference& reference);
 
 // Adds `_REPO_DIGESTS`, `_REPO_TAGS` (and `_REPO_LIST_DIGESTS` for an index) for `reference`
 // to a `_CHALKS` entry of platform `platform`.

@@ -109,14 +109,14 @@ struct Endpoint {
   std::string path;  // "" or "/base" without trailing '/'
 };
 
-oci::Result<Endpoint> parse_endpoint(std::string_view url) {
+util::Result<Endpoint> parse_endpoint(std::string_view url) {
   const auto parts = util::split_url(url);
   if (!parts || (parts->scheme != "http" && parts->scheme != "https")) {
-    return oci::make_error(oci::Errc::config,
-                           "endpoint `" + redact_url(url) + "`: expected http:// or https://");
+    return util::make_error(util::Errc::config,
+                            "endpoint `" + redact_url(url) + "`: expected http:// or https://");
   }
   if (parts->host.empty())
-    return oci::make_error(oci::Errc::config, "endpoint `" + redact_url(url) + "`: no host");
+    return util::make_error(util::Errc::config, "endpoint `" + redact_url(url) + "`: no host");
   Endpoint out;
   out.host = std::string(parts->host);
   out.base = std::string(parts->scheme) + "://" + out.host;
@@ -197,17 +197,18 @@ Delivery send_with_retries(HttpTransport& transport, Clock& clock, const HttpReq
   return Delivery::final_failure(what + cause + "; sink disabled");
 }
 
-oci::Result<S3Location> parse_s3_uri(std::string_view uri) {
+util::Result<S3Location> parse_s3_uri(std::string_view uri) {
   constexpr std::string_view k_scheme = "s3://";
   if (uri.substr(0, k_scheme.size()) != k_scheme) {
-    return oci::make_error(oci::Errc::config, "uri `" + std::string(uri) + "`: expected s3://BUCKET/PREFIX");
+    return util::make_error(util::Errc::config,
+                            "uri `" + std::string(uri) + "`: expected s3://BUCKET/PREFIX");
   }
   std::string_view rest = uri.substr(k_scheme.size());
   std::size_t slash = rest.find('/');
   S3Location out;
   out.bucket = std::string(rest.substr(0, slash));
   if (out.bucket.empty())
-    return oci::make_error(oci::Errc::config, "uri `" + std::string(uri) + "`: no bucket");
+    return util::make_error(util::Errc::config, "uri `" + std::string(uri) + "`: no bucket");
   if (slash != std::string_view::npos) out.prefix = std::string(rest.substr(slash + 1));
   while (!out.prefix.empty() && out.prefix.back() == '/') out.prefix.pop_back();
   while (!out.prefix.empty() && out.prefix.front() == '/') out.prefix.erase(0, 1);
@@ -252,11 +253,11 @@ std::unique_ptr<Sink> make_post_sink(const config::SinkConfig& config, HttpTrans
   return std::make_unique<PostSink>(config, transport, clock, cancel);
 }
 
-oci::Result<S3Requests> S3Requests::make(const config::SinkConfig& config) {
+util::Result<S3Requests> S3Requests::make(const config::SinkConfig& config) {
   auto location = parse_s3_uri(config.uri);
   if (!location) return location.error();
   if (config.uid.empty() || config.secret.empty()) {
-    return oci::make_error(oci::Errc::config, "missing credentials (uid and secret are required)");
+    return util::make_error(util::Errc::config, "missing credentials (uid and secret are required)");
   }
   S3Requests out;
   out.m_config = config;
@@ -306,9 +307,9 @@ HttpRequest S3Requests::make(const std::string& method, std::string_view key,
 
 std::string describe_s3_answer(const HttpOutcome& outcome) { return s3_status(outcome); }
 
-oci::Result<std::unique_ptr<Sink>> make_s3_sink(const config::SinkConfig& config, HttpTransport& transport,
-                                                Clock& clock, RandomSource& random,
-                                                const std::atomic<bool>* cancel) {
+util::Result<std::unique_ptr<Sink>> make_s3_sink(const config::SinkConfig& config, HttpTransport& transport,
+                                                 Clock& clock, RandomSource& random,
+                                                 const std::atomic<bool>* cancel) {
   auto requests = S3Requests::make(config);
   if (!requests) return requests.error();
   return std::unique_ptr<Sink>(

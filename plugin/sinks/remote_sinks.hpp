@@ -10,7 +10,7 @@
 #include <utility>
 #include <vector>
 
-#include "oci/result.hpp"
+#include "oci/util/result.hpp"
 #include "plugin/config/settings.hpp"
 #include "plugin/sinks/sink.hpp"
 
@@ -33,7 +33,7 @@ struct S3Location {
 };
 
 // `s3://BUCKET[/PREFIX]`.
-oci::Result<S3Location> parse_s3_uri(std::string_view uri);
+util::Result<S3Location> parse_s3_uri(std::string_view uri);
 
 // Requests to one bucket signed as the s3 sink signs its PUTs: AWS SigV4 with the config's
 // uid, secret, token and region; path-style under `endpoint` (S3-compatible servers), else
@@ -41,7 +41,7 @@ oci::Result<S3Location> parse_s3_uri(std::string_view uri);
 class S3Requests {
  public:
   // missing credentials, a bad `uri` or `endpoint`: a config error.
-  static oci::Result<S3Requests> make(const config::SinkConfig& config);
+  static util::Result<S3Requests> make(const config::SinkConfig& config);
 
   // `key` "" addresses the bucket itself; `query` holds unencoded name/value pairs.
   [[nodiscard]] HttpRequest make(const std::string& method, std::string_view key,
@@ -76,8 +76,8 @@ std::string random_id_chars(RandomSource& random, std::size_t count);
 // `cancel`, when given, is copied into every request (see HttpRequest::cancel).
 std::unique_ptr<Sink> make_post_sink(const config::SinkConfig& config, HttpTransport& transport, Clock& clock,
                                      const std::atomic<bool>* cancel = nullptr);
-oci::Result<std::unique_ptr<Sink>> make_s3_sink(const config::SinkConfig& config, HttpTransport& transport,
-                                                Clock& clock, RandomSource& random,
-                                                const std::atomic<bool>* cancel = nullptr);
+util::Result<std::unique_ptr<Sink>> make_s3_sink(const config::SinkConfig& config, HttpTransport& transport,
+                                                 Clock& clock, RandomSource& random,
+                                                 const std::atomic<bool>* cancel = nullptr);
 
 }  // namespace chalk::sinks

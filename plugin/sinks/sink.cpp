@@ -9,8 +9,8 @@
 namespace chalk::sinks {
 namespace {
 
-oci::Error config_error(std::string message) {
-  return oci::make_error(oci::Errc::config, std::move(message));
+util::Error config_error(std::string message) {
+  return util::make_error(util::Errc::config, std::move(message));
 }
 
 bool starts_with(std::string_view text, std::string_view prefix) {
@@ -29,7 +29,7 @@ std::string as_object_line(const nlohmann::json& report) {
   return report.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
 }
 
-oci::Result<std::unique_ptr<Sink>> make_sink(const config::SinkConfig& config, const SinkDeps& deps) {
+util::Result<std::unique_ptr<Sink>> make_sink(const config::SinkConfig& config, const SinkDeps& deps) {
   const std::string& type = config.sink;
   auto tty = [&](int fd) { return deps.is_tty ? deps.is_tty(fd) : ::isatty(fd) == 1; };
   if (type == "stdout") return make_stream_sink(deps.stdout_fd, tty(deps.stdout_fd));

@@ -8,7 +8,7 @@
 #include <nlohmann/json.hpp>
 #include <string>
 
-#include "oci/result.hpp"
+#include "oci/util/result.hpp"
 #include "plugin/config/settings.hpp"
 #include "plugin/sinks/effects.hpp"
 
@@ -52,7 +52,7 @@ struct SinkDeps {
 
 // Builds the sink a `sink_config` describes; an error (config code) when it cannot work at all:
 // unknown type, missing filename or uri, a bad s3 uri, `http://` with disallow_http.
-oci::Result<std::unique_ptr<Sink>> make_sink(const config::SinkConfig& config, const SinkDeps& deps);
+util::Result<std::unique_ptr<Sink>> make_sink(const config::SinkConfig& config, const SinkDeps& deps);
 
 // Serialisations of one report (REPORTS.md §9): the one-element array screens and HTTP get,
 // and the JSON Lines object files and S3 get. Invalid UTF-8 is replaced, never thrown on.

@@ -195,7 +195,7 @@ TEST(SocketSources, RefusedNetlinkFallsBackToProcNet) {
   ASSERT_GE(child, 0);
   if (child == 0) {
     if (!refuse_netlink()) ::_exit(10);
-    if (dump_sockets(SocketProtocol::tcp).error().code != oci::Errc::unsupported) ::_exit(11);
+    if (dump_sockets(SocketProtocol::tcp).error().code != util::Errc::unsupported) ::_exit(11);
     SocketTableReader reader("/proc");
     for (int round = 0; round < 2; ++round) {
       bool complete = false;

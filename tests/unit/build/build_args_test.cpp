@@ -22,7 +22,7 @@ std::string parse_error(const Args& args) {
   auto parsed = parse_build_args(args);
   EXPECT_FALSE(parsed.ok()) << "parsed: context " << (parsed.ok() ? parsed->context : "");
   if (parsed.ok()) return {};
-  EXPECT_EQ(parsed.error().code, oci::Errc::invalid_argument);
+  EXPECT_EQ(parsed.error().code, util::Errc::invalid_argument);
   return parsed.error().message;
 }
 

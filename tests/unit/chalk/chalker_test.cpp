@@ -126,7 +126,7 @@ TEST(Chalker, RefusesToCarryAConfigWithLiteralCredentials) {
   request.config_credentials = {"line 1: a URL with credentials (`https://h/in`)"};
   auto refused = chalk_image(fixture.image, request);
   ASSERT_FALSE(refused);
-  EXPECT_EQ(refused.error().code, oci::Errc::config);
+  EXPECT_EQ(refused.error().code, util::Errc::config);
   EXPECT_NE(
       refused.error().message.find("literal credentials (line 1: a URL with credentials (`https://h/in`))"),
       std::string::npos)
@@ -404,7 +404,7 @@ TEST(InsertOperation, LeavesNothingBehindOnFailure) {
   request.output = dir / "out.tar";
   auto outcome = ops::insert(request, test_context());
   ASSERT_FALSE(outcome);
-  EXPECT_EQ(outcome.error().code, oci::Errc::digest_mismatch) << outcome.error().message;
+  EXPECT_EQ(outcome.error().code, util::Errc::digest_mismatch) << outcome.error().message;
   EXPECT_FALSE(fs::exists(dir / "out.tar"));
   std::size_t files = 0;
   for ([[maybe_unused]] const auto& item : fs::directory_iterator(dir.path())) ++files;

@@ -61,7 +61,7 @@ TEST(TakeConfigOption, MissingOrEmptyFileIsBadInput) {
   Args empty{"--config-file=", "."};
   auto blank = take_config_option(empty);
   ASSERT_FALSE(blank);
-  EXPECT_EQ(blank.error().code, oci::Errc::invalid_argument);
+  EXPECT_EQ(blank.error().code, util::Errc::invalid_argument);
 }
 
 class ConfigOptionTest : public ::testing::Test {

@@ -272,7 +272,7 @@ TEST(Hostile, TruncatedAndCorruptedConfigsNeverCrash) {
       for (int flips = 0; flips < 3; ++flips) bad[next() % bad.size()] = static_cast<char>(next() % 256);
       auto r = evaluate(Source{name, bad}, env_with(k_all_three), Host::shim);
       if (!r) {
-        EXPECT_EQ(r.error().code, oci::Errc::config);
+        EXPECT_EQ(r.error().code, util::Errc::config);
       }
     }
   }

@@ -62,8 +62,8 @@ inline Value attr(const RunResult& r, const std::string& path) {
   return *v;
 }
 
-inline oci::Result<Settings> full(const std::string& text, std::map<std::string, std::string> vars = {},
-                                  Host host = Host::plugin) {
+inline util::Result<Settings> full(const std::string& text, std::map<std::string, std::string> vars = {},
+                                   Host host = Host::plugin) {
   return evaluate(Source{"t.c4m", text}, env_with(std::move(vars)), host);
 }
 

@@ -408,7 +408,7 @@ TEST(Effects, AppliedOnlyWhenEverythingPasses) {
   // §6: a schema failure after warn()/subscribe() leaves no trace; the error is all there is.
   auto r = full("warn(\"before\")\nsubscribe(\"report\", \"console_out\")\nlog_level: \"debug\"");
   ASSERT_FALSE(r.ok());
-  EXPECT_EQ(r.error().code, oci::Errc::config);
+  EXPECT_EQ(r.error().code, util::Errc::config);
   EXPECT_EQ(r.error().message,
             "t.c4m:3:1: schema: When checking log_level: Value is not one of the valid choices: verbose, "
             "trace, info, warn, error, none");

@@ -27,7 +27,7 @@ TEST(DockerClientTest, StreamReturnsTheExitCodeAndAMissingProgramIsADockerError)
   EXPECT_EQ(1, *status);
   auto missing = make_process_client("/no/such/docker", Globals{})->capture({"version"});
   ASSERT_FALSE(missing);
-  EXPECT_EQ(oci::Errc::docker, missing.error().code);
+  EXPECT_EQ(util::Errc::docker, missing.error().code);
   EXPECT_NE(std::string::npos, missing.error().message.find("/no/such/docker"));
 }
 

@@ -152,7 +152,7 @@ TEST_F(EndpointTest, MissingContextOrTlsFileFailsNamingIt) {
   globals.context = "nowhere";
   auto missing = resolve_endpoint(globals, env());
   ASSERT_FALSE(missing);
-  EXPECT_EQ(oci::Errc::not_found, missing.error().code);
+  EXPECT_EQ(util::Errc::not_found, missing.error().code);
   EXPECT_NE(std::string::npos, missing.error().message.find("`nowhere`"));
 
   Globals tls;
@@ -168,7 +168,7 @@ TEST_F(EndpointTest, MissingContextOrTlsFileFailsNamingIt) {
   globals.context = "broken";
   auto broken = resolve_endpoint(globals, env());
   ASSERT_FALSE(broken);
-  EXPECT_EQ(oci::Errc::invalid_format, broken.error().code);
+  EXPECT_EQ(util::Errc::invalid_format, broken.error().code);
 }
 
 }  // namespace

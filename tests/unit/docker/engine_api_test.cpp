@@ -19,11 +19,11 @@ using testing::FakeResponse;
 // A DockerClient that records what it was asked to run and answers from a script.
 class RecordingClient final : public DockerClient {
  public:
-  oci::Result<int> stream(const std::vector<std::string>& args) override {
+  util::Result<int> stream(const std::vector<std::string>& args) override {
     calls.push_back(args);
     return 0;
   }
-  oci::Result<CommandResult> capture(const std::vector<std::string>& args, const std::string&) override {
+  util::Result<CommandResult> capture(const std::vector<std::string>& args, const std::string&) override {
     calls.push_back(args);
     return answer;
   }
@@ -75,7 +75,7 @@ TEST(EngineApiTest, SpeaksAtMostItsNewestVersionAndRefusesOldEngines) {
   FakeEngine older([](const FakeRequest&) -> FakeResponse { return {200, "OK", "1.12"}; });
   auto refused = api_engine(older, fallback)->image_history("app");
   ASSERT_FALSE(refused);
-  EXPECT_EQ(oci::Errc::docker, refused.error().code);
+  EXPECT_EQ(util::Errc::docker, refused.error().code);
   EXPECT_NE(std::string::npos, refused.error().message.find("API version `1.12` is older than 1.24"));
   EXPECT_TRUE(older.calls().empty());
 }
@@ -87,7 +87,7 @@ TEST(EngineApiTest, UnknownImageIsNotFound) {
   RecordingClient fallback;
   auto inspect = api_engine(fake, fallback)->inspect_image("nope:1");
   ASSERT_FALSE(inspect);
-  EXPECT_EQ(oci::Errc::not_found, inspect.error().code);
+  EXPECT_EQ(util::Errc::not_found, inspect.error().code);
   EXPECT_EQ("`nope:1`: no such file, directory or local image", inspect.error().message);
 }
 
@@ -97,7 +97,7 @@ TEST(EngineApiTest, UnreachableEngineNamesTheEndpoint) {
   RecordingClient fallback;
   auto inspect = make_engine(endpoint, fallback, {})->inspect_image("app");
   ASSERT_FALSE(inspect);
-  EXPECT_EQ(oci::Errc::docker, inspect.error().code);
+  EXPECT_EQ(util::Errc::docker, inspect.error().code);
   EXPECT_NE(std::string::npos, inspect.error().message.find("docker engine at " + endpoint.host));
 }
 

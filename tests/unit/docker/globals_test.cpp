@@ -63,7 +63,7 @@ TEST(GlobalsTest, RunDirectlyEveryArgumentIsThePlugins) {
 TEST(GlobalsTest, RefusesWhatDockerRefuses) {
   auto both = split_plugin_invocation({"-H", "unix:///a.sock", "--context", "prod", "chalk", "version"});
   ASSERT_FALSE(both);
-  EXPECT_EQ(oci::Errc::invalid_argument, both.error().code);
+  EXPECT_EQ(util::Errc::invalid_argument, both.error().code);
   EXPECT_NE(std::string::npos, both.error().message.find("either specify --host or --context"));
   auto twice = split_plugin_invocation({"-H", "unix:///a.sock", "-H", "unix:///b.sock", "chalk", "version"});
   ASSERT_FALSE(twice);

@@ -22,7 +22,7 @@ namespace fs = std::filesystem;
 // Runs `docker build` by writing the image ID into its --iidfile, as docker does.
 class FakeDocker final : public docker::DockerClient {
  public:
-  oci::Result<int> stream(const std::vector<std::string>& args) override {
+  util::Result<int> stream(const std::vector<std::string>& args) override {
     calls.push_back(args);
     for (std::size_t i = 0; i + 1 < args.size(); ++i) {
       if (args[i] != "--iidfile") continue;
@@ -31,8 +31,8 @@ class FakeDocker final : public docker::DockerClient {
     }
     return exit_code;
   }
-  oci::Result<docker::CommandResult> capture(const std::vector<std::string>& args,
-                                             const std::string&) override {
+  util::Result<docker::CommandResult> capture(const std::vector<std::string>& args,
+                                              const std::string&) override {
     calls.push_back(args);
     return docker::CommandResult{exit_code, "", captured_stderr};
   }
@@ -45,7 +45,7 @@ class FakeDocker final : public docker::DockerClient {
 // An engine holding one one-layer image; records each call, fails the ones it is told to.
 class RecordingEngine final : public docker::Engine {
  public:
-  oci::Result<oci::Json> inspect_image(const std::string& reference) override {
+  util::Result<oci::Json> inspect_image(const std::string& reference) override {
     calls.push_back("inspect " + reference);
     const std::string diff_id = oci::sha256_digest("layer").str();
     return oci::Json{{"Id", "sha256:built"},
@@ -56,25 +56,25 @@ class RecordingEngine final : public docker::Engine {
                      {"RootFS", {{"Type", "layers"}, {"Layers", {diff_id}}}},
                      {"RepoTags", {"app:1"}}};
   }
-  oci::Result<oci::Json> image_history(const std::string& reference) override {
+  util::Result<oci::Json> image_history(const std::string& reference) override {
     calls.push_back("history " + reference);
     return oci::Json::array(
         {{{"CreatedAt", "2024-01-01T00:00:00Z"}, {"CreatedBy", "ADD file:x in /"}, {"Size", 5}}});
   }
-  oci::Status save_image(const std::string& reference, const fs::path& archive) override {
+  util::Status save_image(const std::string& reference, const fs::path& archive) override {
     calls.push_back("save " + reference);
     save_target_registered = oci::TempRegistry::process().contains(archive);
-    return oci::make_error(oci::Errc::docker, "saving image `" + reference + "`: engine gone");
+    return util::make_error(util::Errc::docker, "saving image `" + reference + "`: engine gone");
   }
-  oci::Result<std::string> load_image(const fs::path& archive) override {
+  util::Result<std::string> load_image(const fs::path& archive) override {
     calls.push_back("load");
     std::ifstream in(archive, std::ios::binary);
     loaded = std::string(std::istreambuf_iterator<char>(in), {});
-    if (fail_load) return oci::make_error(oci::Errc::docker, "loading: refused");
+    if (fail_load) return util::make_error(util::Errc::docker, "loading: refused");
     return std::string("Loaded image: app:1\n");
   }
-  oci::Result<std::optional<std::string>> copy_from_image(const std::string& reference,
-                                                          const std::string&) override {
+  util::Result<std::optional<std::string>> copy_from_image(const std::string& reference,
+                                                           const std::string&) override {
     calls.push_back("copy " + reference);
     return std::optional<std::string>();
   }

@@ -79,7 +79,7 @@ TEST_F(LoadOpTest, RefusedFetchesAndRejectedConfigsChangeNothing) {
 
   auto rejected = load_config(m_request);
   ASSERT_FALSE(rejected);
-  EXPECT_EQ(rejected.error().code, oci::Errc::config);
+  EXPECT_EQ(rejected.error().code, util::Errc::config);
   EXPECT_EQ(rejected.error().message.rfind("https://configs.example/chalk.c4m:1:", 0), 0u)
       << rejected.error().message;
   EXPECT_EQ(read(m_binary), before);

@@ -56,7 +56,7 @@ TEST_F(MarkFile, BadJsonIsAnError) {
   const std::string path = write("{\"MAGIC\":");
   const auto mark = read_mark(path);
   ASSERT_FALSE(mark.ok());
-  EXPECT_EQ(mark.error().code, oci::Errc::invalid_format);
+  EXPECT_EQ(mark.error().code, util::Errc::invalid_format);
   EXPECT_EQ(mark.error().message, "reading mark `" + path + "`: not valid JSON");
   EXPECT_FALSE(read_mark(write("[1,2]")).ok());
 }

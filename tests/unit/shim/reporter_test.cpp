@@ -64,7 +64,7 @@ class ReporterTest : public ::testing::Test {
     result.exec_delay_ms = 10;
     auto recorder = m_recorder;
     result.open_channel = [recorder, heartbeat, period_ms](
-                              const std::string& source) -> oci::Result<std::unique_ptr<ReportChannel>> {
+                              const std::string& source) -> util::Result<std::unique_ptr<ReportChannel>> {
       EXPECT_EQ(source, "exec.heartbeat: true\n");
       const std::lock_guard guard(recorder->lock);
       ++recorder->opened;
@@ -136,7 +136,7 @@ TEST_F(ReporterTest, NoConfigFileMeansNoReportingAtAll) {
 
 TEST_F(ReporterTest, ConfigAskingForNothingIsSilent) {
   ReporterOptions opts = options(true, 10);
-  opts.open_channel = [](const std::string&) -> oci::Result<std::unique_ptr<ReportChannel>> {
+  opts.open_channel = [](const std::string&) -> util::Result<std::unique_ptr<ReportChannel>> {
     return std::unique_ptr<ReportChannel>();
   };
   Reporter reporter(std::move(opts));
@@ -149,8 +149,8 @@ TEST_F(ReporterTest, ConfigAskingForNothingIsSilent) {
 
 TEST_F(ReporterTest, RejectedConfigIsOneLine) {
   ReporterOptions opts = options(true, 10);
-  opts.open_channel = [](const std::string&) -> oci::Result<std::unique_ptr<ReportChannel>> {
-    return oci::make_error(oci::Errc::config, "(chalk-layer):1:4: lex: Unterminated string");
+  opts.open_channel = [](const std::string&) -> util::Result<std::unique_ptr<ReportChannel>> {
+    return util::make_error(util::Errc::config, "(chalk-layer):1:4: lex: Unterminated string");
   };
   Reporter reporter(std::move(opts));
   ASSERT_TRUE(reporter.start());
@@ -174,7 +174,7 @@ TEST_F(ReporterTest, BadMarkStillReportsUnmarked) {
 
 TEST_F(ReporterTest, ThrowingChannelNeverEscapesTheThread) {
   ReporterOptions opts = options(true, 10);
-  opts.open_channel = [](const std::string&) -> oci::Result<std::unique_ptr<ReportChannel>> {
+  opts.open_channel = [](const std::string&) -> util::Result<std::unique_ptr<ReportChannel>> {
     throw std::runtime_error("boom");
   };
   Reporter reporter(std::move(opts));

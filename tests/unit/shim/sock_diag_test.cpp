@@ -155,7 +155,7 @@ TEST(SockDiag, RefusalsAreUnsupportedOtherErrorsAreIo) {
     Rows rows;
     const auto outcome = parse_inet_diag_dump(buffer, SocketProtocol::udp, rows);
     ASSERT_FALSE(outcome.ok()) << refusal;
-    EXPECT_EQ(outcome.error().code, oci::Errc::unsupported) << refusal;
+    EXPECT_EQ(outcome.error().code, util::Errc::unsupported) << refusal;
     EXPECT_NE(outcome.error().message.find(std::strerror(refusal)), std::string::npos)
         << outcome.error().message;
   }
@@ -164,7 +164,7 @@ TEST(SockDiag, RefusalsAreUnsupportedOtherErrorsAreIo) {
   Rows rows;
   const auto outcome = parse_inet_diag_dump(buffer, SocketProtocol::tcp, rows);
   ASSERT_FALSE(outcome.ok());
-  EXPECT_EQ(outcome.error().code, oci::Errc::io);
+  EXPECT_EQ(outcome.error().code, util::Errc::io);
 }
 
 TEST(SockDiag, MalformedMessagesAreRejected) {
@@ -173,20 +173,20 @@ TEST(SockDiag, MalformedMessagesAreRejected) {
   append_socket(long_header, ipv4_socket("127.0.0.1", 1, "0.0.0.0", 0, k_listen, 0, 1));
   long_header.resize(long_header.size() - 8);  // the header claims more than arrived
   EXPECT_EQ(parse_inet_diag_dump(long_header, SocketProtocol::tcp, rows).error().code,
-            oci::Errc::invalid_format);
+            util::Errc::invalid_format);
 
   Bytes short_record;
   const std::uint8_t half[sizeof(inet_diag_msg) / 2] = {};
   append_message(short_record, SOCK_DIAG_BY_FAMILY, half, sizeof half);
   EXPECT_EQ(parse_inet_diag_dump(short_record, SocketProtocol::tcp, rows).error().code,
-            oci::Errc::invalid_format);
+            util::Errc::invalid_format);
 
   Bytes unix_family;
   inet_diag_msg socket = ipv4_socket("127.0.0.1", 1, "0.0.0.0", 0, k_listen, 0, 1);
   socket.idiag_family = AF_UNIX;
   append_socket(unix_family, socket);
   EXPECT_EQ(parse_inet_diag_dump(unix_family, SocketProtocol::tcp, rows).error().code,
-            oci::Errc::invalid_format);
+            util::Errc::invalid_format);
   EXPECT_TRUE(rows.empty());
 }
 

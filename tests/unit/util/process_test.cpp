@@ -91,7 +91,7 @@ TEST(RunProcess, ExitStatusIsAResult) {
 TEST(RunProcess, AProgramThatCannotStartIsAnError) {
   auto result = run_process({"/no/such/program"});
   ASSERT_FALSE(result);
-  EXPECT_EQ(oci::Errc::io, result.error().code);
+  EXPECT_EQ(util::Errc::io, result.error().code);
   EXPECT_EQ("running `/no/such/program`: No such file or directory", result.error().message);
 }
 
