@@ -22,39 +22,59 @@ constexpr std::size_t k_receive_buffer = 32768;
 constexpr std::size_t k_tcp_state_syn_recv = 3;
 constexpr std::size_t k_tcp_state_listen = 10;
 
-// Formats by hand: snprintf per group would cost more than the kernel's whole dump.
-std::string text_of_address(std::uint8_t family, const std::uint32_t (&words)[4]) {
+// Cells are built in place in their row, digits by hand: std::to_string per byte, string
+// appends and moving each cell into the row cost more than the kernel's whole dump.
+
+// Writes the decimal digits of `value` backwards, ending at `end`; returns where they start.
+char* decimal_digits(std::uint32_t value, char* end) {
+  do {
+    *--end = static_cast<char>('0' + value % 10);
+    value /= 10;
+  } while (value != 0);
+  return end;
+}
+
+void append_decimal(Row& row, std::uint32_t value) {
+  std::array<char, 10> digits{};
+  char* const end = digits.data() + digits.size();
+  row.emplace_back(decimal_digits(value, end), end);
+}
+
+void append_address(Row& row, std::uint8_t family, const std::uint32_t (&words)[4]) {
   // The kernel copies the address bytes as they are on the wire (network order).
   std::array<std::uint8_t, 16> bytes{};
   std::memcpy(bytes.data(), words, bytes.size());
-  std::string text;
   if (family == AF_INET) {
-    for (std::size_t i = 0; i < 4; ++i) {
-      if (i > 0) text.push_back('.');
-      text += std::to_string(bytes[i]);
+    std::array<char, 15> text{};  // at most "255.255.255.255", written from the end
+    char* out = text.data() + text.size();
+    for (std::size_t i = 4; i-- > 0;) {
+      out = decimal_digits(bytes[i], out);
+      if (i > 0) *--out = '.';
     }
-    return text;
+    row.emplace_back(out, text.data() + text.size());
+    return;
   }
   static constexpr char k_hex[] = "0123456789abcdef";
-  text.resize(39);
+  std::string& text = row.emplace_back(39, ':');
   char* out = text.data();
   for (std::size_t i = 0; i < 16; ++i) {
-    if (i > 0 && i % 2 == 0) *out++ = ':';
+    if (i > 0 && i % 2 == 0) ++out;  // the ':' already there
     *out++ = k_hex[bytes[i] >> 4];
     *out++ = k_hex[bytes[i] & 0xf];
   }
-  return text;
 }
 
-Row row_of(const inet_diag_msg& socket, SocketProtocol protocol) {
-  return {text_of_address(socket.idiag_family, socket.id.idiag_src),
-          std::to_string(ntohs(socket.id.idiag_sport)),
-          text_of_address(socket.idiag_family, socket.id.idiag_dst),
-          std::to_string(ntohs(socket.id.idiag_dport)),
-          protocol == SocketProtocol::tcp ? tcp_state_name(std::uint32_t{socket.idiag_state})
-                                          : std::string("UNCONN"),
-          std::to_string(socket.idiag_uid),
-          std::to_string(socket.idiag_inode)};
+void append_row(const inet_diag_msg& socket, SocketProtocol protocol, Rows& rows) {
+  Row& row = rows.emplace_back();
+  row.reserve(7);
+  append_address(row, socket.idiag_family, socket.id.idiag_src);
+  append_decimal(row, ntohs(socket.id.idiag_sport));
+  append_address(row, socket.idiag_family, socket.id.idiag_dst);
+  append_decimal(row, ntohs(socket.id.idiag_dport));
+  row.push_back(protocol == SocketProtocol::tcp ? tcp_state_name(std::uint32_t{socket.idiag_state})
+                                                : std::string("UNCONN"));
+  append_decimal(row, socket.idiag_uid);
+  append_decimal(row, socket.idiag_inode);
 }
 
 bool is_refusal(int error) {
@@ -195,7 +215,7 @@ util::Result<bool> parse_inet_diag_dump(std::span<const std::uint8_t> buffer, So
         return util::make_error(util::Errc::invalid_format,
                                 "inet_diag message of address family " + std::to_string(socket.idiag_family));
       }
-      rows.push_back(row_of(socket, protocol));
+      append_row(socket, protocol, rows);
     }
     const std::size_t step = NLMSG_ALIGN(header.nlmsg_len);
     if (step >= buffer.size()) break;
@@ -226,13 +246,13 @@ void attribute_request_sockets(Rows& tcp_rows) {
   }
 }
 
-util::Result<Rows> dump_sockets(SocketProtocol protocol) {
+util::Result<Rows> dump_sockets(SocketProtocol protocol, TcpRequest tcp) {
   const Fd fd(::socket(AF_NETLINK, SOCK_DGRAM | SOCK_CLOEXEC, NETLINK_SOCK_DIAG));
   const std::string context = std::string("reading ") + name_of(protocol) + " sockets through netlink";
   if (fd.get() < 0) return dump_error("opening a sock_diag socket", errno).with_context(context);
   std::vector<std::uint8_t> buffer(k_receive_buffer);
   Rows rows;
-  if (protocol == SocketProtocol::tcp) {
+  if (protocol == SocketProtocol::tcp && tcp == TcpRequest::both_families) {
     auto both = dump_tcp_both_families(fd.get(), buffer, rows);
     if (both) {
       attribute_request_sockets(rows);

@@ -28,10 +28,15 @@ util::Result<bool> parse_inet_diag_dump(std::span<const std::uint8_t> buffer, So
 // on the same port (same address, else the wildcard one).
 void attribute_request_sockets(Rows& tcp_rows);
 
+// How TCP sockets are asked for: both families in one TCPDIAG_GETSOCK dump (one walk of the
+// kernel's established hash), falling back to per_family when the kernel refuses it; or one
+// SOCK_DIAG_BY_FAMILY dump per family (UDP always is).
+enum class TcpRequest { both_families, per_family };
+
 // All TCP (IPv4 then IPv6) or UDP sockets of this network namespace, in the kernel's order.
 // Errc::unsupported when netlink is refused (EPERM, EACCES, EPROTONOSUPPORT, a kernel
 // without inet_diag for the protocol...), Errc::io for other failures.
-util::Result<Rows> dump_sockets(SocketProtocol protocol);
+util::Result<Rows> dump_sockets(SocketProtocol protocol, TcpRequest tcp = TcpRequest::both_families);
 
 // The socket tables for each report: netlink, falling back to `<proc_root>/net` per table
 // when netlink fails. A refusal is remembered, so later reads go straight to /proc/net.

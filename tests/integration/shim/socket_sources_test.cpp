@@ -159,6 +159,26 @@ TEST(SocketSources, NetlinkAndProcNetListTheSameRows) {
   EXPECT_TRUE(has_address(netlink_udp, "0000:0000:0000:0000:0000:0000:0000:0001"));
 }
 
+// The fallback for kernels that refuse the both-families request lists the same TCP rows, and
+// both list IPv4 before IPv6, as /proc/net/tcp and tcp6 read in turn do.
+TEST(SocketSources, PerFamilyTcpDumpsListTheSameRowsAsOneDump) {
+  const OpenSockets sockets;
+  ASSERT_TRUE(sockets.all_open());
+  const auto inodes = sockets.inodes();
+  auto both = dump_sockets(SocketProtocol::tcp, TcpRequest::both_families);
+  ASSERT_TRUE(both.ok()) << both.error().message;
+  auto per_family = dump_sockets(SocketProtocol::tcp, TcpRequest::per_family);
+  ASSERT_TRUE(per_family.ok()) << per_family.error().message;
+  EXPECT_EQ(rows_of(*both, inodes).size(), 6U);
+  EXPECT_EQ(rows_of(*both, inodes), rows_of(*per_family, inodes));
+  const auto ipv4_first = [](const Rows& rows) {
+    return std::is_partitioned(rows.begin(), rows.end(),
+                               [](const Row& row) { return row[0].find(':') == std::string::npos; });
+  };
+  EXPECT_TRUE(ipv4_first(*both));
+  EXPECT_TRUE(ipv4_first(*per_family));
+}
+
 TEST(SocketSources, TheReaderUsesNetlinkWhenAllowed) {
   const OpenSockets sockets;
   ASSERT_TRUE(sockets.all_open());

@@ -105,6 +105,25 @@ TEST(SockDiag, TcpRowsHaveTheProcNetCells) {
   EXPECT_EQ(rows, expected);
 }
 
+// Cells are formatted by hand: the widest and narrowest values read as /proc/net prints them.
+TEST(SockDiag, ExtremeValuesHaveTheProcNetCells) {
+  Bytes buffer;
+  append_socket(buffer,
+                ipv4_socket("255.255.255.255", 65535, "0.0.0.0", 0, k_established, 4294967295U, 4294967295U));
+  append_socket(buffer, ipv4_socket("10.9.100.99", 1, "1.20.255.0", 10, k_established, 0, 0));
+  append_socket(buffer, ipv6_socket("ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff", 80, "::", 0, k_listen, 1, 2));
+  append_done(buffer);
+  Rows rows;
+  ASSERT_TRUE(parse_inet_diag_dump(buffer, SocketProtocol::tcp, rows).ok());
+  const Rows expected = {
+      {"255.255.255.255", "65535", "0.0.0.0", "0", "ESTABLISHED", "4294967295", "4294967295"},
+      {"10.9.100.99", "1", "1.20.255.0", "10", "ESTABLISHED", "0", "0"},
+      {"ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff", "80", "0000:0000:0000:0000:0000:0000:0000:0000", "0",
+       "LISTEN", "1", "2"},
+  };
+  EXPECT_EQ(rows, expected);
+}
+
 TEST(SockDiag, AnswersToTheBothFamiliesRequestAreRowsToo) {
   Bytes buffer;
   append_socket(buffer, ipv6_socket("::", 22, "::", 0, k_listen, 0, 9), TCPDIAG_GETSOCK);
@@ -149,7 +168,8 @@ TEST(SockDiag, ABufferWithoutDoneAsksForMore) {
 }
 
 TEST(SockDiag, RefusalsAreUnsupportedOtherErrorsAreIo) {
-  for (const int refusal : {EPERM, EACCES, ENOENT, EPROTONOSUPPORT}) {
+  // EINVAL, EOPNOTSUPP: a kernel without the old both-families request (TCP asks per family then).
+  for (const int refusal : {EPERM, EACCES, ENOENT, EPROTONOSUPPORT, EAFNOSUPPORT, EINVAL, EOPNOTSUPP}) {
     Bytes buffer;
     append_error(buffer, refusal);
     Rows rows;
