@@ -1,10 +1,13 @@
 #!/usr/bin/env bash
-# Builds a minimal static libcurl (HTTP/HTTPS only, OpenSSL; no idn, psl, nghttp2, zlib,
-# ldap, ssh, krb5...) from Debian's curl source package, for the fully static runtime shim:
-# Debian's own libcurl.a needs static libraries Debian does not ship (DESIGN.md §4).
+# Builds a minimal static libcurl (HTTP/HTTPS with OpenSSL, proxies, unix sockets; no idn,
+# psl, nghttp2, zlib, ldap, ssh, krb5...) from Debian's curl source package, for the fully
+# static runtime shim (Debian's own libcurl.a needs static libraries Debian does not ship,
+# DESIGN.md §4) and for docker-chalk, which links it against the shared OpenSSL: Debian's
+# shared libcurl loads about 25 more libraries, 8 ms at every start of every command.
 #
-# The result is cached outside the repository, keyed by the Debian version:
-#   ${CHALK_STATIC_CURL_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/chalk}/static-curl-<version>
+# The result is cached outside the repository, keyed by the Debian version and the recipe
+# (bumped whenever the configure flags change, so an older build is never reused):
+#   ${CHALK_STATIC_CURL_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/chalk}/static-curl-<version>-r<recipe>
 # A complete cache makes this a no-op. The build runs in a temporary directory next to the
 # cache and is renamed into place only when finished, so an interrupted run leaves nothing
 # half-built behind. The prefix is the last line on stdout; everything else goes to stderr:
@@ -20,7 +23,8 @@ die() { log "error: $*"; exit 1; }
 version=${CHALK_CURL_VERSION:-$(dpkg-query -W -f='${Version}' libcurl4-openssl-dev 2>/dev/null || true)}
 [ -n "$version" ] || die "cannot tell which curl version to build: install libcurl4-openssl-dev or set CHALK_CURL_VERSION"
 cache_root=${CHALK_STATIC_CURL_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/chalk}
-prefix="$cache_root/static-curl-$version"
+recipe=4
+prefix="$cache_root/static-curl-$version-r$recipe"
 stamp="$prefix/.chalk-static-curl-complete"
 
 if [ -f "$stamp" ] && [ -f "$prefix/lib/libcurl.a" ] && [ -f "$prefix/include/curl/curl.h" ]; then
@@ -101,10 +105,10 @@ find "$srcdir" -name 'configure' -o -name 'Makefile.in' -o -name 'aclocal.m4' -o
   ./configure --prefix="$prefix" \
     --disable-shared --enable-static --with-pic \
     --with-openssl --enable-http \
-    --disable-ftp --disable-file --disable-ldap --disable-ldaps --disable-rtsp --disable-proxy \
+    --disable-ftp --disable-file --disable-ldap --disable-ldaps --disable-rtsp \
     --disable-dict --disable-telnet --disable-tftp --disable-pop3 --disable-imap --disable-smb \
     --disable-smtp --disable-gopher --disable-mqtt --disable-manual --disable-ntlm \
-    --disable-ntlm-wb --disable-unix-sockets --disable-alt-svc --disable-hsts \
+    --disable-ntlm-wb --disable-alt-svc --disable-hsts \
     --without-zlib --without-brotli --without-zstd --without-libidn2 --without-libpsl \
     --without-nghttp2 --without-nghttp3 --without-ngtcp2 --without-quiche --without-msh3 \
     --without-libssh2 --without-libssh --without-wolfssh --without-librtmp --without-gssapi \
@@ -125,6 +129,7 @@ stage="$work/stage"
 end=$(date +%s)
 {
   echo "debian_version=$version"
+  echo "recipe=$recipe"
   echo "build_seconds=$((end - start))"
   echo "features=$("$stage$prefix/bin/curl-config" --features | tr '\n' ' ')"
   echo "protocols=$("$stage$prefix/bin/curl-config" --protocols | tr '\n' ' ')"
