@@ -723,8 +723,9 @@ Status write_layout(const ImageSet& set, const WriteOptions& options) {
   const fs::path& destination = options.path;
   const bool in_place = fs::exists(status_of(destination / "index.json"));
   std::error_code error;
-  if (!in_place && fs::exists(status_of(destination)) &&
-      !(fs::is_directory(status_of(destination)) && fs::is_empty(destination, error))) {
+  const auto destination_status = status_of(destination);
+  if (!in_place && fs::exists(destination_status) &&
+      !(fs::is_directory(destination_status) && fs::is_empty(destination, error))) {
     return make_error(Errc::invalid_argument,
                       "`" + destination.string() + "` exists and is not an OCI layout");
   }
@@ -788,8 +789,7 @@ Status write_layout(const ImageSet& set, const WriteOptions& options) {
       !ok)
     return ok;
   if (in_place) return {};
-  if (fs::exists(status_of(destination)))
-    fs::remove(destination, error);  // an empty directory, checked above
+  if (fs::exists(destination_status)) fs::remove(destination, error);  // an empty directory, checked above
   fs::rename(directory, destination, error);
   if (error) return make_error(Errc::io, "renaming into `" + destination.string() + "`: " + error.message());
   cleanup.release();

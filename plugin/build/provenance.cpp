@@ -12,6 +12,7 @@
 #include <system_error>
 #include <vector>
 
+#include "oci/util/environment.hpp"
 #include "oci/util/process.hpp"
 #include "plugin/chalk/host_facts.hpp"
 #include "plugin/chalk/redact.hpp"
@@ -214,8 +215,7 @@ oci::Json dockerfile_fields(const BuildInvocation& invocation, const fs::path& c
 oci::Json git_fields(const fs::path& context_dir, const std::map<std::string, std::string>& ours,
                      std::chrono::milliseconds timeout) {
   oci::Json fields = oci::Json::object();
-  const auto path_variable = ours.find("PATH");
-  const auto git = util::find_in_path("git", path_variable == ours.end() ? "" : path_variable->second);
+  const auto git = util::find_in_path("git", util::env_value(ours, "PATH"));
   if (!git) return fields;
   const auto environment = git_environment(ours);
   auto run = [&](std::vector<std::string> args) {

@@ -15,11 +15,6 @@ namespace {
 constexpr std::uint64_t k_max_meta_size = 1 << 20;
 constexpr const char* k_default_context = "default";
 
-std::string env_value(const Environment& environment, const char* name) {
-  const auto found = environment.find(name);
-  return found != environment.end() ? found->second : std::string();
-}
-
 bool is_file(const fs::path& path) {
   std::error_code ignored;
   return fs::is_regular_file(path, ignored);
@@ -46,12 +41,12 @@ std::string normalise_host(std::string host, bool tls) {
 util::Result<Endpoint> default_endpoint(const Globals& globals, const Environment& environment) {
   Endpoint endpoint;
   endpoint.context = k_default_context;
-  endpoint.verify = globals.tls_verify.value_or(!env_value(environment, "DOCKER_TLS_VERIFY").empty());
+  endpoint.verify = globals.tls_verify.value_or(!util::env_value(environment, "DOCKER_TLS_VERIFY").empty());
   endpoint.tls = globals.tls.value_or(false) || endpoint.verify;
-  std::string host = !globals.host.empty() ? globals.host : env_value(environment, "DOCKER_HOST");
+  std::string host = !globals.host.empty() ? globals.host : util::env_value(environment, "DOCKER_HOST");
   endpoint.host = host.empty() ? k_default_host : normalise_host(host, endpoint.tls);
   if (!endpoint.tls) return endpoint;
-  std::string cert_path = env_value(environment, "DOCKER_CERT_PATH");
+  std::string cert_path = util::env_value(environment, "DOCKER_CERT_PATH");
   if (cert_path.empty()) cert_path = config_directory(globals, environment).string();
   struct Material {
     const std::string& given;
@@ -120,8 +115,8 @@ std::string current_context(const fs::path& config_dir) {
 util::Result<Endpoint> resolve_endpoint(const Globals& globals, const Environment& environment) {
   const fs::path config_dir = config_directory(globals, environment);
   std::string name = globals.context;
-  if (name.empty() && globals.host.empty() && env_value(environment, "DOCKER_HOST").empty()) {
-    name = env_value(environment, "DOCKER_CONTEXT");
+  if (name.empty() && globals.host.empty() && util::env_value(environment, "DOCKER_HOST").empty()) {
+    name = util::env_value(environment, "DOCKER_CONTEXT");
     if (name.empty()) name = current_context(config_dir);
   }
   if (name.empty() || name == k_default_context) return default_endpoint(globals, environment);

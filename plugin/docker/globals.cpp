@@ -139,11 +139,10 @@ util::Result<PluginInvocation> split_plugin_invocation(const std::vector<std::st
 
 std::filesystem::path config_directory(const Globals& globals, const Environment& environment) {
   if (!globals.config_dir.empty()) return globals.config_dir;
-  if (auto found = environment.find("DOCKER_CONFIG"); found != environment.end() && !found->second.empty()) {
-    return found->second;
+  if (auto docker_config = util::env_value(environment, "DOCKER_CONFIG"); !docker_config.empty()) {
+    return docker_config;
   }
-  const auto home = environment.find("HOME");
-  return std::filesystem::path(home != environment.end() ? home->second : std::string()) / ".docker";
+  return std::filesystem::path(util::env_value(environment, "HOME")) / ".docker";
 }
 
 }  // namespace chalk::docker

@@ -11,13 +11,14 @@
 #include <string>
 #include <vector>
 
+#include "oci/util/environment.hpp"
 #include "oci/util/result.hpp"
 
 namespace chalk::docker {
 
 // The process environment as a map (the plugin passes ops::ReportContext::environment): read,
 // never fetched where needed, so tests give their own.
-using Environment = std::map<std::string, std::string>;
+using Environment = util::Environment;
 
 struct Globals {
   std::string config_dir;  // --config DIR: docker's client config directory ("" = default)

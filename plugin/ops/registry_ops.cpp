@@ -1,6 +1,7 @@
 #include "plugin/ops/registry_ops.hpp"
 
 #include "oci/registry_image.hpp"
+#include "oci/util/environment.hpp"
 #include "oci/util/process.hpp"
 #include "plugin/ops/engine_ops.hpp"
 #include "plugin/sinks/curl_transport.hpp"
@@ -88,16 +89,12 @@ bool is_registry_target(std::string_view target) {
 
 RegistryAccess with_environment(RegistryAccess access,
                                 const std::map<std::string, std::string>& environment) {
-  auto value_of = [&environment](const char* name) {
-    const auto found = environment.find(name);
-    return found == environment.end() ? std::string() : found->second;
-  };
-  if (const auto cache = value_of("XDG_CACHE_HOME"); !cache.empty()) {
+  if (const auto cache = util::env_value(environment, "XDG_CACHE_HOME"); !cache.empty()) {
     access.blob_cache = std::filesystem::path(cache) / "chalk" / "registry-blobs";
-  } else if (const auto home = value_of("HOME"); !home.empty()) {
+  } else if (const auto home = util::env_value(environment, "HOME"); !home.empty()) {
     access.blob_cache = std::filesystem::path(home) / ".cache" / "chalk" / "registry-blobs";
   }
-  access.search_path = value_of("PATH");
+  access.search_path = util::env_value(environment, "PATH");
   return access;
 }
 
