@@ -598,6 +598,7 @@ Status write_archive(const ImageSet& set, const WriteOptions& options) {
   if (options.format == ImageSet::Format::docker_archive) docker_manifest = docker_manifest_json(set);
   if (!docker_manifest) return docker_manifest.error().with_context("writing docker-archive `" + what + "`");
   BlobPlan plan;
+  plan.seen = options.held_by_destination;
   for (const auto& entry : set.entries) plan.add_node(entry.node);
   auto output = AtomicFile::create(options.path);
   if (!output) return output.error();
@@ -839,6 +840,11 @@ Status check_output(ImageSet::Format format, const fs::path& path) {
 }
 
 Status write_image_set(const ImageSet& set, const WriteOptions& options) {
+  if (!options.held_by_destination.empty() && options.format != ImageSet::Format::docker_archive) {
+    return make_error(Errc::invalid_argument, "writing " + format_name(options.format) + " `" +
+                                                  options.path.string() +
+                                                  "`: only a docker-archive may leave out blobs");
+  }
   CHALK_TRY(check_output(options.format, options.path));
   auto resolved = resolve_output(options.path);
   if (!resolved) return resolved.error();

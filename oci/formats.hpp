@@ -10,6 +10,7 @@
 #include <filesystem>
 #include <functional>
 #include <optional>
+#include <set>
 #include <string>
 
 #include "oci/image.hpp"
@@ -50,6 +51,10 @@ struct WriteOptions {
   ImageSet::Format format = ImageSet::Format::docker_archive;
   std::filesystem::path path;
   ProgressFn progress;  // may be empty
+  // Blobs the destination already holds: a docker-archive for `docker load` into an engine
+  // that has an image's lower layers (it matches them by their chain of diff_ids) lists
+  // them in manifest.json but leaves their bytes out. Only docker-archive takes it.
+  std::set<Digest> held_by_destination;
 };
 
 // Checks an output before any work: an existing archive output must be a regular file

@@ -176,7 +176,7 @@ Result<Image> mutate(const Image& image, const Mutation& mutation) {
   return result;
 }
 
-Status validate(const Image& image) {
+Status validate(const Image& image, const std::set<Digest>& held) {
   const std::string what = "image " + image.descriptor.digest.str();
   if (sha256_digest(image.manifest_bytes) != image.descriptor.digest ||
       image.manifest_bytes.size() != image.descriptor.size) {
@@ -208,6 +208,14 @@ Status validate(const Image& image) {
     }
   }
   for (std::size_t i = 0; i < image.layers.size(); ++i) {
+    if (held.contains(image.layers[i].digest)) {
+      if (image.layers[i].digest.str() != diff_ids[i]) {
+        return make_error(Errc::digest_mismatch, what + ": layer " + std::to_string(i) + " (" +
+                                                     image.layers[i].digest.str() +
+                                                     ", held by the destination) is not diff_id " + diff_ids[i]);
+      }
+      continue;
+    }
     auto blob = open_blob(*image.blobs, image.layers[i]);
     if (!blob) return blob.error();
     auto uncompressed = open_decompressed(std::move(*blob), "layer " + image.layers[i].digest.str());
@@ -222,12 +230,12 @@ Status validate(const Image& image) {
   return {};
 }
 
-Status validate(const ImageSet& set) {
+Status validate(const ImageSet& set, const std::set<Digest>& held) {
   for (const auto& entry : set.entries) {
     std::vector<const Image*> images;
     collect_images(entry.node, images);
     for (const Image* image : images) {
-      if (auto ok = validate(*image); !ok) return ok;
+      if (auto ok = validate(*image, held); !ok) return ok;
     }
   }
   return {};

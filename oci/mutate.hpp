@@ -6,6 +6,7 @@
 #include <filesystem>
 #include <map>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -52,8 +53,10 @@ Result<Image> mutate(const Image& image, const Mutation& mutation);
 Json container_config(const Image& image);
 
 // Checks an image as an independent oracle would: manifest and config digests and sizes,
-// diff_ids against the (decompressed) layers, sizes, history count.
-Status validate(const Image& image);
-Status validate(const ImageSet& set);
+// diff_ids against the (decompressed) layers, sizes, history count. Layers in `held` are
+// the destination's (an engine that has them): not read, but they must be uncompressed
+// layers named by their diff_id, the only way such a destination knows a layer.
+Status validate(const Image& image, const std::set<Digest>& held = {});
+Status validate(const ImageSet& set, const std::set<Digest>& held = {});
 
 }  // namespace oci

@@ -11,7 +11,6 @@ namespace chalk {
 
 namespace {
 
-constexpr std::uint64_t k_max_mark_size = 4 << 20;
 
 bool is_chalk_label(const std::string& key, const std::string& label_prefix) {
   return key.rfind("run.chalk.", 0) == 0 || (!label_prefix.empty() && key.rfind(label_prefix, 0) == 0);
@@ -51,15 +50,20 @@ HistoryVerdict find_mark_in_history(const oci::Image& image) {
   return verdict;
 }
 
-util::Result<FoundMark> find_mark(const oci::Image& image) {
+util::Result<std::optional<std::string>> mark_file_in_last_layer(const oci::Image& image) {
+  if (image.layers.empty()) return std::optional<std::string>();
+  auto layer = oci::open_blob(*image.blobs, image.layers.back());
+  if (!layer) return layer.error();
+  return oci::read_file_from_layer(std::move(*layer), "chalk.json", k_max_mark_size,
+                                   "layer " + image.layers.back().digest.str());
+}
+
+util::Result<FoundMark> find_mark(const oci::Image& image, const MarkFileReader& read_mark_file) {
   const HistoryVerdict verdict = find_mark_in_history(image);
   FoundMark found;
   found.inherited_metadata_id = verdict.inherited_metadata_id;
   if (!verdict.history_says_marked) return found;
-  auto layer = oci::open_blob(*image.blobs, image.layers.back());
-  if (!layer) return layer.error();
-  auto content = oci::read_file_from_layer(std::move(*layer), "chalk.json", k_max_mark_size,
-                                           "layer " + image.layers.back().digest.str());
+  auto content = read_mark_file(image);
   if (!content) return content.error();
   if (*content) found.mark = parse_mark(**content);
   if (found.mark) found.inherited_metadata_id.clear();

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <filesystem>
+#include <functional>
 #include <map>
 #include <optional>
 #include <set>
@@ -71,6 +72,16 @@ struct FoundMark {
   std::optional<oci::Json> mark;      // the image's own mark (history rule of §2)
   std::string inherited_metadata_id;  // a parent's, seen through inherited labels
 };
-util::Result<FoundMark> find_mark(const oci::Image& image);
+// The largest /chalk.json read back.
+inline constexpr std::uint64_t k_max_mark_size = 4 << 20;
+// The content of an image's /chalk.json, nullopt when it has none; called only when the
+// history says the image is marked.
+using MarkFileReader = std::function<util::Result<std::optional<std::string>>(const oci::Image&)>;
+// The mark file in the image's last layer (read through its blob source).
+util::Result<std::optional<std::string>> mark_file_in_last_layer(const oci::Image& image);
+util::Result<FoundMark> find_mark(const oci::Image& image, const MarkFileReader& read_mark_file);
+inline util::Result<FoundMark> find_mark(const oci::Image& image) {
+  return find_mark(image, mark_file_in_last_layer);
+}
 
 }  // namespace chalk

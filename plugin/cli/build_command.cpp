@@ -33,8 +33,7 @@ void add_build_command(CLI::App& app, Runtime& runtime) {
     request.config_source = runtime.config_source();
     request.shim = embedded::shim();
     request.cwd = std::filesystem::current_path();
-    const char* tmp = std::getenv("TMPDIR");
-    request.temp_directory = tmp != nullptr && *tmp != '\0' ? tmp : "/tmp";
+    request.temp_directory = runtime.temp_directory();
     request.registry = runtime.registry_access();
     auto outcome = ops::build(request, runtime.docker_client(), runtime.engine(), runtime.context());
     if (outcome.quiet) runtime.reports_to_stderr();

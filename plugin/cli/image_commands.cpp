@@ -2,7 +2,6 @@
 #include "plugin/cli/registry_options.hpp"
 #include "plugin/cli/runtime.hpp"
 #include "plugin/embedded/embedded.hpp"
-#include "plugin/ops/engine_ops.hpp"
 #include "plugin/ops/image_ops.hpp"
 #include "plugin/ops/registry_ops.hpp"
 
@@ -18,19 +17,24 @@ std::optional<oci::ImageSet::Format> parse_format(const std::string& text) {
   throw Fatal(k_exit_bad_input, "--format `" + text + "`: expected docker-archive, oci-archive or oci");
 }
 
-// A target that is no path and names an image the engine has is a local image reference.
-bool is_engine_reference(const std::string& target) {
-  if (target.rfind("docker-archive:", 0) == 0 || target.rfind("oci:", 0) == 0 ||
-      target.rfind("oci-archive:", 0) == 0) {
-    return false;
+// What an operation on `target` may reach: the engine only for a local image name and a
+// registry only for docker:// (its access kept in `access`), so an archive is chalked with no
+// engine running.
+ops::Homes homes_for(Runtime& runtime, const std::string& target, const ops::RegistryAccess& options,
+                     std::optional<ops::RegistryAccess>& access) {
+  ops::Homes homes;
+  switch (ops::home_of(target)) {
+    case ops::ImageHome::engine:
+      homes.engine = &runtime.engine();
+      break;
+    case ops::ImageHome::registry:
+      access = runtime.registry_access(options);
+      homes.registry = &*access;
+      break;
+    case ops::ImageHome::file:
+      break;
   }
-  std::error_code error;
-  return !std::filesystem::exists(target, error);
-}
-
-std::filesystem::path temp_directory() {
-  const char* tmp = std::getenv("TMPDIR");
-  return tmp != nullptr && *tmp != '\0' ? tmp : "/tmp";
+  return homes;
 }
 
 void finish(Runtime& runtime, const ops::OperationOutcome& outcome) {
@@ -80,28 +84,10 @@ void add_insert_command(CLI::App& app, Runtime& runtime) {
     request.output_format = parse_format(options->format);
     request.progress =
         runtime.progress("writing " + (options->output.empty() ? options->target : options->output));
-    request.temp_directory = temp_directory();
-    if (ops::is_registry_target(options->target)) {
-      if (!options->format.empty())
-        throw Fatal(k_exit_bad_input, "--format applies to archives and layouts, not docker://");
-      auto inserted = ops::insert_registry_image(
-          request, options->output, runtime.registry_access(options->registry), runtime.context());
-      if (!inserted) fail(inserted.error());
-      finish(runtime, inserted->outcome);
-      return;
-    }
-    if (is_engine_reference(options->target)) {
-      if (!options->output.empty() || !options->format.empty()) {
-        throw Fatal(
-            k_exit_bad_input,
-            "`" + options->target + "` is a local image: -o and --format apply to archives and layouts");
-      }
-      auto outcome = ops::insert_engine_image(runtime.engine(), request, runtime.context());
-      if (!outcome) fail(outcome.error());
-      finish(runtime, *outcome);
-      return;
-    }
-    auto outcome = ops::insert(request, runtime.context());
+    request.temp_directory = runtime.temp_directory();
+    std::optional<ops::RegistryAccess> access;
+    const ops::Homes homes = homes_for(runtime, options->target, options->registry, access);
+    auto outcome = ops::insert(request, runtime.context(), homes);
     if (!outcome) fail(outcome.error());
     finish(runtime, *outcome);
   });
@@ -125,23 +111,9 @@ void add_extract_command(CLI::App& app, Runtime& runtime) {
   add_registry_options(*command, *registry);
   command->callback([&runtime, target, registry] {
     runtime.begin("extract");
-    if (ops::is_registry_target(*target)) {
-      auto outcome =
-          ops::extract_registry_image(*target, runtime.registry_access(*registry), runtime.context());
-      if (!outcome) fail(outcome.error());
-      finish(runtime, *outcome);
-      return;
-    }
-    if (is_engine_reference(*target)) {
-      ops::OperationOutcome outcome;
-      auto report =
-          ops::extract_engine_image(runtime.engine(), *target, runtime.context(), outcome.exit_code);
-      if (!report) fail(report.error());
-      outcome.report = std::move(*report);
-      finish(runtime, outcome);
-      return;
-    }
-    auto outcome = ops::extract({*target}, runtime.context());
+    std::optional<ops::RegistryAccess> access;
+    const ops::Homes homes = homes_for(runtime, *target, *registry, access);
+    auto outcome = ops::extract({*target, runtime.temp_directory()}, runtime.context(), homes);
     if (!outcome) fail(outcome.error());
     finish(runtime, *outcome);
   });

@@ -24,6 +24,7 @@ void add_push_command(CLI::App& app, Runtime& runtime) {
     ops::PushRequest request;
     request.args = std::move(args);
     request.access = runtime.registry_access();
+    request.temp_directory = runtime.temp_directory();
     auto outcome = ops::push(request, runtime.docker_client(), runtime.engine(), runtime.context());
     for (const auto& warning : outcome.warnings) runtime.warn(warning);
     if (outcome.report) runtime.publish(*outcome.report);

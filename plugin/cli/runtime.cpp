@@ -127,6 +127,11 @@ docker::DockerClient& Runtime::docker_client() {
   return *m_docker_client;
 }
 
+std::filesystem::path Runtime::temp_directory() const {
+  const std::string tmp = util::env_value(m_context.environment, "TMPDIR");
+  return tmp.empty() ? std::filesystem::path("/tmp") : std::filesystem::path(tmp);
+}
+
 docker::Engine& Runtime::engine() {
   if (!m_engine) {
     auto endpoint = docker::resolve_endpoint(m_docker_globals, m_context.environment);

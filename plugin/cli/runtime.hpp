@@ -57,6 +57,8 @@ class Runtime {
   // `options` (from a command's flags) with docker's client config directory filled in: the
   // credentials docker itself would use.
   ops::RegistryAccess registry_access(ops::RegistryAccess options = {}) const;
+  // Where temporaries go: $TMPDIR, else /tmp.
+  std::filesystem::path temp_directory() const;
   // One stderr line when docker's --debug (or --log-level debug) asked for them.
   void debug(const std::string& line);
 

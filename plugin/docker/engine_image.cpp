@@ -3,8 +3,8 @@
 #include <regex>
 
 #include "oci/file_io.hpp"
+#include "oci/mutate.hpp"
 #include "oci/reference.hpp"
-#include "oci/tar_writer.hpp"
 
 namespace chalk::docker {
 
@@ -12,18 +12,30 @@ namespace fs = std::filesystem;
 
 namespace {
 
-// Layer bytes of an engine image are never read through us.
+// Blobs of an image read from the engine. Read in the engine, its layers stay there and
+// cannot be opened; read saved, they come from the saved archive, which this keeps.
 class EngineBlobs final : public oci::BlobSource {
  public:
-  explicit EngineBlobs(std::string reference) : m_reference(std::move(reference)) {}
+  EngineBlobs(std::string reference, std::shared_ptr<const oci::BlobSource> saved,
+              std::shared_ptr<const oci::TempPath> archive)
+      : m_reference(std::move(reference)), m_saved(std::move(saved)), m_archive(std::move(archive)) {}
   util::Result<std::unique_ptr<oci::ByteStream>> open_raw(const oci::Descriptor& descriptor) const override {
-    return util::make_error(util::Errc::not_found, "layer " + descriptor.digest.str() + " of `" +
-                                                       m_reference + "` is only in the engine");
+    if (m_saved) return m_saved->open_raw(descriptor);
+    return util::make_error(util::Errc::not_found, "layer " + descriptor.digest.str() + " of `" + m_reference +
+                                                       "` is in the engine (the image was not saved)");
   }
-  [[nodiscard]] std::string describe() const override { return "engine image `" + m_reference + "`"; }
+  util::Result<std::optional<oci::FileRange>> open_range(const oci::Descriptor& descriptor) const override {
+    if (m_saved) return m_saved->open_range(descriptor);
+    return std::optional<oci::FileRange>();
+  }
+  [[nodiscard]] std::string describe() const override {
+    return m_saved ? "engine image `" + m_reference + "` (saved)" : "engine image `" + m_reference + "`";
+  }
 
  private:
   std::string m_reference;
+  std::shared_ptr<const oci::BlobSource> m_saved;
+  std::shared_ptr<const oci::TempPath> m_archive;
 };
 
 // Instructions that never make a layer, in the classic builder's "#(nop)" form or BuildKit's.
@@ -76,36 +88,33 @@ util::Result<oci::Json> rebuild_history(const oci::Json& history, std::size_t la
   return rebuilt;
 }
 
-}  // namespace
 
-util::Result<EngineImage> read_engine_image(Engine& engine, const std::string& reference) {
-  auto inspect = engine.inspect_image(reference);
-  if (!inspect) return inspect.error();
-  auto history = engine.image_history(reference);
-  if (!history) return history.error();
-
-  const oci::Json& rootfs = (*inspect)["RootFS"];
+// The image's config rebuilt from inspect + history; its layers stay in the engine.
+util::Result<oci::Node> rebuild_engine_image(const oci::Json& inspect, const oci::Json& history,
+                                             const std::string& reference) {
+  const oci::Json& rootfs = inspect["RootFS"];
   if (!rootfs.is_object() || !rootfs.contains("Layers") || !rootfs["Layers"].is_array()) {
     return util::make_error(util::Errc::unsupported,
                             "`" + reference + "` has no layer list in docker image inspect");
   }
   const oci::Json& layers = rootfs["Layers"];
-  auto rebuilt_history = rebuild_history(*history, layers.size(), reference);
+  auto rebuilt_history = rebuild_history(history, layers.size(), reference);
   if (!rebuilt_history) return rebuilt_history.error();
 
   oci::Json config = oci::Json::object();
-  config["architecture"] = inspect->value("Architecture", "");
-  if (auto variant = inspect->value("Variant", ""); !variant.empty()) config["variant"] = variant;
-  config["os"] = inspect->value("Os", "");
-  if (auto version = inspect->value("OsVersion", ""); !version.empty()) config["os.version"] = version;
-  config["created"] = inspect->value("Created", "");
-  if (auto author = inspect->value("Author", ""); !author.empty()) config["author"] = author;
-  if (auto version = inspect->value("DockerVersion", ""); !version.empty())
-    config["docker_version"] = version;
-  config["config"] = inspect->contains("Config") ? (*inspect)["Config"] : oci::Json::object();
+  config["architecture"] = inspect.value("Architecture", "");
+  if (auto variant = inspect.value("Variant", ""); !variant.empty()) config["variant"] = variant;
+  config["os"] = inspect.value("Os", "");
+  if (auto version = inspect.value("OsVersion", ""); !version.empty()) config["os.version"] = version;
+  config["created"] = inspect.value("Created", "");
+  if (auto author = inspect.value("Author", ""); !author.empty()) config["author"] = author;
+  if (auto version = inspect.value("DockerVersion", ""); !version.empty()) config["docker_version"] = version;
+  config["config"] = inspect.contains("Config") ? inspect["Config"] : oci::Json::object();
   config["rootfs"] = {{"type", "layers"}, {"diff_ids", layers}};
   config["history"] = *rebuilt_history;
 
+  // The engine tells no layer's size: a layer here is known by its diff_id alone, which is
+  // all docker load needs of a layer it holds (layers_in_engine, write_engine_image).
   oci::Json manifest = {{"schemaVersion", 2}, {"mediaType", oci::media_type::oci_manifest}};
   const std::string config_bytes = oci::dump_json(config);
   manifest["config"] = {{"mediaType", oci::media_type::oci_config},
@@ -113,66 +122,117 @@ util::Result<EngineImage> read_engine_image(Engine& engine, const std::string& r
                         {"size", config_bytes.size()}};
   manifest["layers"] = oci::Json::array();
   for (const auto& diff_id : layers) {
-    manifest["layers"].push_back(
-        {{"mediaType", oci::media_type::oci_layer}, {"digest", diff_id}, {"size", 0}});
+    manifest["layers"].push_back({{"mediaType", oci::media_type::oci_layer}, {"digest", diff_id}, {"size", 0}});
   }
   const std::string manifest_bytes = oci::dump_json(manifest);
   oci::Descriptor descriptor;
   descriptor.media_type = oci::media_type::oci_manifest;
   descriptor.digest = oci::sha256_digest(manifest_bytes);
   descriptor.size = manifest_bytes.size();
-  auto image = oci::Image::from_parts(std::make_shared<EngineBlobs>(reference), descriptor, manifest_bytes,
-                                      config_bytes);
+  auto image = oci::Image::from_parts(std::make_shared<EngineBlobs>(reference, nullptr, nullptr), descriptor,
+                                      manifest_bytes, config_bytes);
   if (!image) return image.error().with_context("rebuilding `" + reference + "` from docker image inspect");
+  return oci::Node{std::move(*image)};
+}
 
-  EngineImage engine_image;
-  engine_image.image = std::move(*image);
-  engine_image.id = inspect->value("Id", "");
+// `docker save` into a temporary archive, read back; its images' blobs are the engine's.
+util::Result<oci::Node> save_engine_image(Engine& engine, const std::string& reference,
+                                          const fs::path& temp_directory) {
+  auto archive = std::make_shared<oci::TempPath>(oci::temporary_sibling(temp_directory / "saved.tar"));
+  if (auto ok = engine.save_image(reference, archive->path()); !ok) return ok.error();
+  auto saved = oci::read_docker_archive(archive->path());
+  if (!saved) return saved.error();
+  if (saved->entries.size() != 1) {
+    return util::make_error(util::Errc::invalid_format, "docker save of `" + reference + "` gave " +
+                                                            std::to_string(saved->entries.size()) + " images");
+  }
+  auto blobs = std::make_shared<EngineBlobs>(reference, saved->blobs, archive);
+  return oci::transform_images(saved->entries.front().node, [&](const oci::Image& image) {
+    return oci::Image::from_parts(blobs, image.descriptor, image.manifest_bytes, image.config_bytes);
+  });
+}
+
+}  // namespace
+
+util::Result<EngineRead> read_engine_image(Engine& engine, const std::string& reference, EngineLayers layers,
+                                           const fs::path& temp_directory) {
+  auto inspect = engine.inspect_image(reference);
+  if (!inspect) return inspect.error();
+  util::Result<oci::Node> node = util::make_error(util::Errc::unsupported, "");
+  if (layers == EngineLayers::in_engine) {
+    auto history = engine.image_history(reference);
+    if (!history) return history.error();
+    node = rebuild_engine_image(*inspect, *history, reference);
+    if (!node && node.error().code != util::Errc::unsupported) return node.error();
+  }
+  if (!node) node = save_engine_image(engine, inspect->value("Id", reference), temp_directory);
+  if (!node) return node.error().with_context("reading engine image `" + reference + "`");
+  EngineRead read;
+  read.id = inspect->value("Id", "");
+  read.set.format = oci::ImageSet::Format::docker_archive;
+  oci::ImageSet::Entry entry{std::move(*node), {}};
   if (auto tags = inspect->find("RepoTags"); tags != inspect->end() && tags->is_array()) {
-    for (const auto& tag : *tags) engine_image.tags.push_back(tag.get<std::string>());
+    for (const auto& tag : *tags) {
+      if (tag.is_string() && oci::same_reference(tag.get<std::string>(), reference))
+        entry.names.push_back(tag.get<std::string>());
+    }
   }
-  return engine_image;
+  read.set.entries.push_back(std::move(entry));
+  return read;
 }
 
-util::Status write_thin_archive(const oci::Image& image, const std::vector<std::string>& names,
-                                const fs::path& path) {
-  auto tags = oci::docker_repo_tags(names);
-  if (!tags) return tags.error().with_context("writing `" + path.string() + "`: RepoTags");
-  auto overlay = std::dynamic_pointer_cast<const oci::OverlaySource>(image.blobs);
-  auto output = oci::AtomicFile::create(path);
-  if (!output) return output.error();
-  auto writer = oci::TarWriter::open(output->file(), oci::Compression::none, path.string());
-  if (!writer) return writer.error();
-  const std::string config_name = std::string(image.config_descriptor.digest.hex()) + ".json";
-  if (auto ok = (*writer)->add_bytes(config_name, 0644, image.config_bytes, 0); !ok) return ok;
+std::set<oci::Digest> layers_in_engine(const oci::Image& image) {
+  const oci::BlobSource* base = image.blobs.get();
+  const auto* overlay = dynamic_cast<const oci::OverlaySource*>(base);
+  if (overlay != nullptr) base = overlay->base().get();
+  std::set<oci::Digest> held;
+  if (dynamic_cast<const EngineBlobs*>(base) == nullptr) return held;
+  // A saved layer stored compressed (a containerd image store's save) is sent as it is.
+  const auto diff_ids = image.diff_ids();
+  for (std::size_t i = 0; i < image.layers.size() && i < diff_ids.size(); ++i) {
+    const oci::Digest& digest = image.layers[i].digest;
+    if ((overlay == nullptr || !overlay->added().contains(digest)) && digest.str() == diff_ids[i])
+      held.insert(digest);
+  }
+  return held;
+}
+
+util::Result<std::string> write_engine_image(Engine& engine, const oci::ImageSet& set, EngineLoad load,
+                                             const fs::path& temp_directory) {
+  std::vector<const oci::Image*> images;
+  for (const auto& entry : set.entries) oci::collect_images(entry.node, images);
+  if (images.empty()) return util::make_error(util::Errc::invalid_argument, "no image to load into the engine");
+  std::set<oci::Digest> held;
+  if (load == EngineLoad::thin) {
+    for (const oci::Image* image : images) held.merge(layers_in_engine(*image));
+  }
+  if (auto valid = oci::validate(set, held); !valid) return valid.error().with_context("before docker load");
+
+  oci::WriteOptions write;
+  write.format = oci::ImageSet::Format::docker_archive;
+  write.path = oci::temporary_sibling(temp_directory / "load.tar");
+  write.held_by_destination = std::move(held);
+  oci::TempPath archive{write.path};
+  if (auto written = oci::write_image_set(set, write); !written) return written.error();
+  if (auto loaded = engine.load_image(archive.path()); !loaded) return loaded.error();
+
+  // The classic image store keeps the config digest as the image ID, the containerd store
+  // the manifest's; either way the layers must be the config's diff_ids.
+  const oci::Image& first = *images.front();
+  const std::string config_id = first.config_descriptor.digest.str();
+  const auto& names = set.entries.front().names;
+  auto inspect = engine.inspect_image(names.empty() ? config_id : names.front());
+  if (!inspect) return inspect.error().with_context("after docker load");
+  const std::string id = inspect->value("Id", "");
   oci::Json layers = oci::Json::array();
-  for (const auto& layer : image.layers) {
-    const std::string name = std::string(layer.digest.hex()) + "/layer.tar";
-    layers.push_back(name);
-    if (!overlay || overlay->added().count(layer.digest) == 0) continue;  // docker has it already
-    auto stream = oci::open_blob(*image.blobs, layer);
-    if (!stream) return stream.error();
-    if (auto ok = (*writer)->add_stream(name, 0644, layer.size, **stream, 0); !ok) return ok;
+  if (auto rootfs = inspect->find("RootFS"); rootfs != inspect->end() && rootfs->is_object())
+    layers = rootfs->value("Layers", oci::Json::array());
+  if ((id != config_id && id != first.descriptor.digest.str()) || layers != oci::Json(first.diff_ids())) {
+    return util::make_error(util::Errc::digest_mismatch, "after docker load: the engine's image " + id +
+                                                             " is not the image written (config " + config_id +
+                                                             ")");
   }
-  oci::Json manifest = oci::Json::array();
-  manifest.push_back({{"Config", config_name},
-                      {"RepoTags", tags->empty() ? oci::Json(nullptr) : oci::Json(*tags)},
-                      {"Layers", layers}});
-  if (auto ok = (*writer)->add_bytes("manifest.json", 0644, oci::dump_json(manifest), 0); !ok) return ok;
-  auto finished = (*writer)->finish();
-  if (!finished) return finished.error();
-  return output->commit();
-}
-
-util::Result<SavedImage> save_engine_image(Engine& engine, const std::string& reference,
-                                           const fs::path& directory) {
-  SavedImage saved;
-  saved.archive = oci::TempPath{oci::temporary_sibling(directory / "saved.tar")};
-  if (auto ok = engine.save_image(reference, saved.archive.path()); !ok) return ok.error();
-  auto set = oci::read_docker_archive(saved.archive.path());
-  if (!set) return set.error();
-  saved.set = std::move(*set);
-  return saved;
+  return id;
 }
 
 }  // namespace chalk::docker

@@ -30,7 +30,7 @@ bool classic_builder(docker::DockerClient& client) {
 // --push with the classic builder: `docker push` of each tag (now the chalked image, or
 // docker's if chalking failed), then the push report. Returns push's exit code.
 int push_tags(const build::BuildInvocation& invocation, docker::DockerClient& client, docker::Engine& engine,
-              const RegistryAccess& registry, const ReportContext& context, BuildOutcome& outcome) {
+              const BuildRequest& request, const ReportContext& context, BuildOutcome& outcome) {
   if (invocation.tags.empty()) {
     outcome.warnings.push_back("--push: the build has no -t tag to push");
     return 1;
@@ -61,7 +61,8 @@ int push_tags(const build::BuildInvocation& invocation, docker::DockerClient& cl
     pushed.push_back(tag);
   }
   if (!pushed.empty()) {
-    oci::Json report = push_report(pushed, engine, registry, context, outcome.warnings);
+    oci::Json report =
+        push_report(pushed, engine, request.registry, context, request.temp_directory, outcome.warnings);
     report["_OP_EXIT_CODE"] = exit_code;
     outcome.push = std::move(report);
   }
@@ -192,22 +193,23 @@ BuildOutcome build_and_chalk(const BuildRequest& request, docker::DockerClient& 
   chalk.tags = invocation->tags;
   chalk.build_fields = std::move(fields.mark);
 
-  auto chalked = chalk_engine_image(engine, built_id, chalk, request.temp_directory);
+  auto chalked = chalk_engine_image(engine, built_id, chalk, context, "build");
   if (!chalked) {
     unchalked(chalked.error().message);
     return outcome;
   }
-  for (const auto& warning : chalked->warnings) outcome.warnings.push_back(warning);
+  for (const auto& warning : chalked->outcome.warnings) outcome.warnings.push_back(warning);
   if (!invocation->iidfile.empty()) {
     if (auto ok = oci::write_file_atomically(invocation->iidfile, chalked->image_id); !ok) {
       outcome.warnings.push_back("updating --iidfile: " + ok.error().message);
     }
   }
-  for (auto& entry : chalked->chalks) entry.update(fields.entry);
+  oci::Json chalks = chalked->outcome.report["_CHALKS"];
+  for (auto& entry : chalks) entry.update(fields.entry);
   outcome.image_id = chalked->image_id;
   if (outcome.quiet) outcome.quiet_output = chalked->image_id + "\n";
-  report["_CHALKS"] = chalked->chalks;
-  report["_OP_CHALK_COUNT"] = chalked->chalks.size();
+  report["_OP_CHALK_COUNT"] = chalks.size();
+  report["_CHALKS"] = std::move(chalks);
   report["_OP_UNMARKED_COUNT"] = 0;
   outcome.report = report;
   return outcome;
@@ -245,8 +247,8 @@ BuildOutcome build_pushed_by_buildx(const BuildRequest& request, const build::Bu
       errors.push_back(chalked.error().message);
       continue;
     }
-    for (const auto& warning : chalked->outcome.warnings) outcome.warnings.push_back(warning);
-    for (auto entry : chalked->outcome.report["_CHALKS"]) {
+    for (const auto& warning : chalked->warnings) outcome.warnings.push_back(warning);
+    for (auto entry : chalked->report["_CHALKS"]) {
       entry.update(fields.entry);
       chalks.push_back(std::move(entry));
     }
@@ -287,7 +289,7 @@ BuildOutcome build(const BuildRequest& request, docker::DockerClient& client, do
   without.args = build::without_push(request.args);
   BuildOutcome outcome = build_and_chalk(without, client, engine, context);
   if (outcome.exit_code == 0)
-    outcome.exit_code = push_tags(*invocation, client, engine, request.registry, context, outcome);
+    outcome.exit_code = push_tags(*invocation, client, engine, request, context, outcome);
   return outcome;
 }
 

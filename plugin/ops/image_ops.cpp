@@ -8,6 +8,8 @@
 #include "plugin/chalk/host_facts.hpp"
 #include "plugin/chalk/ids.hpp"
 #include "plugin/chalk/mark.hpp"
+#include "plugin/ops/engine_ops.hpp"
+#include "plugin/ops/registry_ops.hpp"
 #include "plugin/sinks/curl_transport.hpp"
 
 namespace chalk::ops {
@@ -95,7 +97,33 @@ util::Result<oci::ImageSet> chalk_set(const oci::ImageSet& set, const ChalkReque
   return result;
 }
 
-util::Result<OperationOutcome> insert(const InsertRequest& request, const ReportContext& context) {
+ImageHome home_of(std::string_view target) {
+  if (target.starts_with("docker://")) return ImageHome::registry;
+  for (std::string_view prefix : {"docker-archive:", "oci:", "oci-archive:"}) {
+    if (target.starts_with(prefix)) return ImageHome::file;
+  }
+  return fs::exists(oci::status_of(std::string(target))) ? ImageHome::file : ImageHome::engine;
+}
+
+util::Result<OperationOutcome> chalk_and_write(const InsertSteps& steps, const ChalkRequest& chalk,
+                                               const ReportContext& context, const char* operation) {
+  auto set = steps.read();
+  if (!set) return set.error();
+  OperationOutcome outcome;
+  oci::Json chalks = oci::Json::array();
+  auto chalked = chalk_set(*set, chalk, steps.only_tag, chalks, outcome.warnings);
+  if (!chalked) return chalked.error();
+  if (auto written = steps.write(*chalked, chalks); !written) return written.error();
+  outcome.report = report_envelope(operation, context);
+  outcome.report["_CHALKS"] = chalks;
+  outcome.report["_OP_CHALK_COUNT"] = chalks.size();
+  outcome.report["_OP_UNMARKED_COUNT"] = 0;
+  return outcome;
+}
+
+namespace {
+
+util::Result<OperationOutcome> insert_file(const InsertRequest& request, const ReportContext& context) {
   auto ref = oci::parse_image_ref(request.target);
   if (!ref) return ref.error();
   oci::WriteOptions write;
@@ -119,8 +147,6 @@ util::Result<OperationOutcome> insert(const InsertRequest& request, const Report
   // then reads what this one wrote.
   auto lock = oci::UpdateLock::acquire(write.path, oci::k_update_lock_wait);
   if (!lock) return lock.error();
-  auto set = oci::read_image_set(*ref);
-  if (!set) return set.error();
 
   if (write.format == oci::ImageSet::Format::oci_layout && separate_output &&
       fs::exists(oci::status_of(write.path)) && !fs::is_directory(oci::status_of(write.path))) {
@@ -132,35 +158,66 @@ util::Result<OperationOutcome> insert(const InsertRequest& request, const Report
                             "output `" + write.path.string() + "` is a directory; " +
                                 oci::format_name(write.format) + " output is a file");
   }
-
   if (auto ok = oci::check_output(write.format, write.path); !ok) return ok.error();
+
+  InsertSteps steps;
+  steps.only_tag = ref->tag;
+  steps.read = [&] { return oci::read_image_set(*ref); };
+  steps.write = [&](const oci::ImageSet& chalked, oci::Json&) -> util::Status {
+    if (auto written = oci::write_image_set(chalked, write); !written) {
+      return written.error().with_context("writing " + oci::format_name(write.format) + " `" +
+                                          write.path.string() + "`");
+    }
+    return {};
+  };
   const ChalkRequest chalk = new_chalk_request(context, request.config_source, request.shim, request.wrap,
                                                temp_directory_for(write.path));
-  OperationOutcome outcome;
-  oci::Json chalks = oci::Json::array();
-  auto chalked = chalk_set(*set, chalk, ref->tag, chalks, outcome.warnings);
-  if (!chalked) return chalked.error();
-  if (auto written = oci::write_image_set(*chalked, write); !written) {
-    return written.error().with_context("writing " + oci::format_name(write.format) + " `" +
-                                        write.path.string() + "`");
-  }
-  outcome.report = report_envelope("insert", context);
-  outcome.report["_CHALKS"] = chalks;
-  outcome.report["_OP_CHALK_COUNT"] = chalks.size();
-  outcome.report["_OP_UNMARKED_COUNT"] = 0;
-  return outcome;
+  return chalk_and_write(steps, chalk, context, "insert");
 }
 
-util::Result<OperationOutcome> extract(const ExtractRequest& request, const ReportContext& context) {
-  auto ref = oci::parse_image_ref(request.target);
-  if (!ref) return ref.error();
-  auto set = oci::read_image_set(*ref);
-  if (!set) return set.error();
-  return extract_set(*set, request.target, context);
+util::Error refused_home(const std::string& target, const char* home) {
+  return util::make_error(util::Errc::invalid_argument, "`" + target + "`: no " + home + " to reach it with");
+}
+
+}  // namespace
+
+util::Result<OperationOutcome> insert(const InsertRequest& request, const ReportContext& context,
+                                      const Homes& homes) {
+  switch (home_of(request.target)) {
+    case ImageHome::file:
+      return insert_file(request, context);
+    case ImageHome::engine:
+      if (homes.engine == nullptr) return refused_home(request.target, "Docker engine");
+      return insert_engine_image(*homes.engine, request, context);
+    case ImageHome::registry:
+      if (homes.registry == nullptr) return refused_home(request.target, "registry access");
+      return insert_registry_image(request, *homes.registry, context);
+  }
+  return refused_home(request.target, "home");
+}
+
+util::Result<OperationOutcome> extract(const ExtractRequest& request, const ReportContext& context,
+                                       const Homes& homes) {
+  switch (home_of(request.target)) {
+    case ImageHome::file: {
+      auto ref = oci::parse_image_ref(request.target);
+      if (!ref) return ref.error();
+      auto set = oci::read_image_set(*ref);
+      if (!set) return set.error();
+      return extract_set(*set, request.target, context);
+    }
+    case ImageHome::engine:
+      if (homes.engine == nullptr) return refused_home(request.target, "Docker engine");
+      return extract_engine_image(*homes.engine, request, context);
+    case ImageHome::registry:
+      if (homes.registry == nullptr) return refused_home(request.target, "registry access");
+      return extract_registry_image(request.target, *homes.registry, context);
+  }
+  return refused_home(request.target, "home");
 }
 
 util::Result<OperationOutcome> extract_set(const oci::ImageSet& set, const std::string& target,
-                                           const ReportContext& context) {
+                                           const ReportContext& context, const ExtractAccess& access) {
   OperationOutcome outcome;
   oci::Json chalks = oci::Json::array();
   oci::Json unmarked = oci::Json::array();
@@ -171,7 +228,7 @@ util::Result<OperationOutcome> extract_set(const oci::ImageSet& set, const std::
     oci::collect_images(entry.node, images);
     for (const oci::Image* image : images) {
       if (image->platform().os == "unknown") continue;  // attestation manifests
-      auto found = find_mark(*image);
+      auto found = find_mark(*image, access.read_mark_file);
       if (!found) return found.error();
       const std::string name = entry.names.empty() ? target : entry.names.front();
       if (!found->mark) {
@@ -185,10 +242,11 @@ util::Result<OperationOutcome> extract_set(const oci::ImageSet& set, const std::
       }
       const auto check = check_mark(*found->mark);
       oci::Json item = *found->mark;
-      const std::string config_hex(image->config_descriptor.digest.hex());
+      const std::string id =
+          access.image_id ? access.image_id(*image) : std::string(image->config_descriptor.digest.hex());
       item["_OP_ARTIFACT_TYPE"] = "Docker Image";
-      item["_CURRENT_HASH"] = config_hex;
-      item["_IMAGE_ID"] = config_hex;
+      item["_CURRENT_HASH"] = id;
+      item["_IMAGE_ID"] = id;
       item["_VALIDATED_METADATA"] = check.valid;
       if (!check.valid) {
         const std::string line =

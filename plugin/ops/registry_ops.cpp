@@ -161,10 +161,9 @@ namespace {
 
 // Chalks the image `source` names and writes it to `output`, its tag moved last; the
 // report (of `operation`) carries the digests pushed.
-util::Result<RegistryInsertOutcome> chalk_into_registry(const oci::Reference& source,
-                                                        const oci::Reference& output, ChalkRequest chalk,
-                                                        const RegistryAccess& access,
-                                                        const ReportContext& context, const char* operation) {
+util::Result<OperationOutcome> chalk_into_registry(const oci::Reference& source, const oci::Reference& output,
+                                                   ChalkRequest chalk, const RegistryAccess& access,
+                                                   const ReportContext& context, const char* operation) {
   auto source_client = make_registry_client(source.registry_host(), access);
   if (!source_client) return source_client.error();
   std::shared_ptr<oci::RegistryClient> output_client = *source_client;
@@ -173,33 +172,29 @@ util::Result<RegistryInsertOutcome> chalk_into_registry(const oci::Reference& so
     if (!other) return other.error();
     output_client = *other;
   }
-  auto set = oci::read_registry_image(*source_client, source);
-  if (!set) return set.error();
-
   chalk.tags = {output.familiar()};
-  RegistryInsertOutcome result;
-  oci::Json chalks = oci::Json::array();
-  auto chalked = chalk_set(*set, chalk, "", chalks, result.outcome.warnings);
-  if (!chalked) return chalked.error();
-  const oci::Node& node = chalked->entries.front().node;
-  auto pushed = oci::write_registry_image(*output_client, node, output);
-  if (!pushed) return pushed.error();
-  result.bytes_uploaded = pushed->bytes_uploaded;
-  const ServedDigests served = digests_of(node);
-  for (auto& entry : chalks) add_repository_keys(entry, output, served, entry.value("DOCKER_PLATFORM", ""));
-  result.outcome.report = report_envelope(operation, context);
-  result.outcome.report["_CHALKS"] = chalks;
-  result.outcome.report["_OP_CHALK_COUNT"] = chalks.size();
-  result.outcome.report["_OP_UNMARKED_COUNT"] = 0;
-  return result;
+  InsertSteps steps;
+  steps.read = [&] { return oci::read_registry_image(*source_client, source); };
+  steps.write = [&](const oci::ImageSet& chalked, oci::Json& chalks) -> util::Status {
+    const oci::Node& node = chalked.entries.front().node;
+    auto pushed = oci::write_registry_image(*output_client, node, output);
+    if (!pushed) return pushed.error();
+    const ServedDigests served = digests_of(node);
+    for (auto& entry : chalks) add_repository_keys(entry, output, served, entry.value("DOCKER_PLATFORM", ""));
+    return {};
+  };
+  return chalk_and_write(steps, chalk, context, operation);
 }
 
 }  // namespace
 
-util::Result<RegistryInsertOutcome> insert_registry_image(const InsertRequest& request,
-                                                          const std::string& output,
-                                                          const RegistryAccess& access,
-                                                          const ReportContext& context) {
+util::Result<OperationOutcome> insert_registry_image(const InsertRequest& request, const RegistryAccess& access,
+                                                     const ReportContext& context) {
+  const std::string output = request.output.string();
+  if (request.output_format) {
+    return util::make_error(util::Errc::invalid_argument,
+                            "--format applies to archives and layouts, not docker://");
+  }
   auto source_ref = parse_target(request.target);
   if (!source_ref) return source_ref.error();
   auto output_ref = parse_target(output.empty() ? request.target : output);
@@ -217,9 +212,8 @@ util::Result<RegistryInsertOutcome> insert_registry_image(const InsertRequest& r
   return chalk_into_registry(*source_ref, *output_ref, std::move(chalk), access, context, "insert");
 }
 
-util::Result<RegistryInsertOutcome> chalk_registry_tag(const std::string& tag, ChalkRequest chalk,
-                                                       const RegistryAccess& access,
-                                                       const ReportContext& context) {
+util::Result<OperationOutcome> chalk_registry_tag(const std::string& tag, ChalkRequest chalk,
+                                                  const RegistryAccess& access, const ReportContext& context) {
   auto reference = parse_target(tag);
   if (!reference) return reference.error();
   return chalk_into_registry(*reference, *reference, std::move(chalk), access, context, "build");
@@ -256,7 +250,7 @@ util::Result<OperationOutcome> extract_registry_image(const std::string& target,
 
 oci::Json push_report(const std::vector<std::string>& references, docker::Engine& engine,
                       const RegistryAccess& access, const ReportContext& context,
-                      std::vector<std::string>& warnings) {
+                      const std::filesystem::path& temp_directory, std::vector<std::string>& warnings) {
   oci::Json report = report_envelope("push", context);
   oci::Json chalks = oci::Json::array();
   std::size_t marked = 0;
@@ -268,12 +262,12 @@ oci::Json push_report(const std::vector<std::string>& references, docker::Engine
       warnings.push_back("reporting the push of `" + name + "`: " + reference.error().message);
       continue;
     }
-    int extract_exit = 0;
-    auto local = extract_engine_image(engine, name, context, extract_exit);
-    if (!local) {
-      warnings.push_back("reporting the push of `" + name + "`: " + local.error().message);
+    auto extracted = extract_engine_image(engine, {name, temp_directory}, context);
+    if (!extracted) {
+      warnings.push_back("reporting the push of `" + name + "`: " + extracted.error().message);
       continue;
     }
+    const oci::Json* local = &extracted->report;
     oci::Json entry = oci::Json::object();
     std::string platform;
     if (auto found = local->find("_CHALKS"); found != local->end() && !found->empty()) {
@@ -357,7 +351,7 @@ PushOutcome push(const PushRequest& request, docker::DockerClient& client, docke
   } else if (!parsed.reference.empty()) {
     references.push_back(parsed.reference);
   }
-  oci::Json report = push_report(references, engine, request.access, context, outcome.warnings);
+  oci::Json report = push_report(references, engine, request.access, context, request.temp_directory, outcome.warnings);
   report["_OP_EXIT_CODE"] = outcome.exit_code;
   outcome.report = std::move(report);
   return outcome;

@@ -45,22 +45,15 @@ bool is_registry_target(std::string_view target);
 util::Result<std::shared_ptr<oci::RegistryClient>> make_registry_client(const std::string& host,
                                                                         const RegistryAccess& access);
 
-// `insert docker://REF [-o docker://OTHER]`. The report's entries carry the pushed digests;
-// `bytes_uploaded` says how much blob content was sent.
-struct RegistryInsertOutcome {
-  OperationOutcome outcome;
-  std::uint64_t bytes_uploaded = 0;
-};
-util::Result<RegistryInsertOutcome> insert_registry_image(const InsertRequest& request,
-                                                          const std::string& output,
-                                                          const RegistryAccess& access,
-                                                          const ReportContext& context);
+// `insert docker://REF [-o docker://OTHER]`. The report's entries carry the pushed digests.
+util::Result<OperationOutcome> insert_registry_image(const InsertRequest& request, const RegistryAccess& access,
+                                                     const ReportContext& context);
 
 // After a buildx `--push`, which sends docker's image straight to the registry: chalks what
 // `tag` (docker's syntax, "127.0.0.1:5000/app:1") serves there, in place, with `chalk`'s mark
 // fields (the registry insert, the tag moved last). The report is a build report whose
 // `_CHALKS` carry the digests the registry now serves.
-util::Result<RegistryInsertOutcome> chalk_registry_tag(const std::string& tag, ChalkRequest chalk,
+util::Result<OperationOutcome> chalk_registry_tag(const std::string& tag, ChalkRequest chalk,
                                                        const RegistryAccess& access,
                                                        const ReportContext& context);
 
@@ -88,6 +81,7 @@ void add_repository_keys(oci::Json& entry, const oci::Reference& reference, cons
 struct PushRequest {
   std::vector<std::string> args;  // as typed after `docker chalk push`
   RegistryAccess access;
+  std::filesystem::path temp_directory;
 };
 
 struct PushOutcome {
@@ -110,8 +104,9 @@ PushOutcome push(const PushRequest& request, docker::DockerClient& client, docke
 
 // The push report of references already in the registry (after our own push in build,
 // say): one `_CHALKS` entry per reference, from its local image's mark. Problems become warnings.
+// An engine image that must be saved to be read goes under `temp_directory`.
 oci::Json push_report(const std::vector<std::string>& references, docker::Engine& engine,
                       const RegistryAccess& access, const ReportContext& context,
-                      std::vector<std::string>& warnings);
+                      const std::filesystem::path& temp_directory, std::vector<std::string>& warnings);
 
 }  // namespace chalk::ops

@@ -141,16 +141,49 @@ TEST(Chalker, RefusesToCarryAConfigWithLiteralCredentials) {
   EXPECT_EQ(layer_names(result->image), (std::vector<std::string>{"chalk.json 0444"}));
 }
 
-TEST(ThinArchive, NamesAreRepoTagsDockerLoadAccepts) {
+// What docker load gets from the engine sink: names as RepoTags it accepts, every layer
+// listed, and only the layers the engine lacks.
+TEST(EngineLoadArchive, ListsEveryLayerCarriesOnlyTheNewOnesAndNamesRepoTags) {
   Fixture fixture;
-  const fs::path archive = fixture.dir / "thin.tar";
-  ASSERT_TRUE(docker::write_thin_archive(fixture.image, {"mychalkedcontainer", "localhost:5000/app", "app:1"},
-                                         archive));
-  auto manifest = oci::read_file_from_layer(std::make_unique<oci::MemoryStream>(read_file(archive)),
-                                            "manifest.json", 1 << 20, "manifest.json");
+  auto chalked = chalk_image(fixture.image, fixture.request(true));
+  ASSERT_TRUE(chalked) << chalked.error().message;
+  oci::ImageSet set;
+  set.format = oci::ImageSet::Format::docker_archive;
+  set.entries.push_back({chalked->image, {"mychalkedcontainer", "localhost:5000/app", "app:1"}});
+  const oci::Digest held = fixture.image.layers[0].digest;
+  oci::WriteOptions write;
+  write.path = fixture.dir / "load.tar";
+  write.held_by_destination = {held};
+  ASSERT_TRUE(oci::write_image_set(set, write));
+
+  const std::string archive = read_file(write.path);
+  auto manifest = oci::read_file_from_layer(std::make_unique<oci::MemoryStream>(archive), "manifest.json",
+                                            1 << 20, "manifest.json");
   ASSERT_TRUE(manifest && *manifest);
-  EXPECT_EQ(Json::parse(**manifest)[0]["RepoTags"],
-            Json::parse(R"(["mychalkedcontainer:latest","localhost:5000/app:latest","app:1"])"));
+  const Json item = Json::parse(**manifest)[0];
+  EXPECT_EQ(item["RepoTags"], Json::parse(R"(["mychalkedcontainer:latest","localhost:5000/app:latest","app:1"])"));
+  ASSERT_EQ(3U, item["Layers"].size());
+  EXPECT_EQ("blobs/sha256/" + std::string(held.hex()), item["Layers"][0]);
+  for (std::size_t i = 0; i < 3; ++i) {
+    const std::string name = item["Layers"][i];
+    auto layer = oci::read_file_from_layer(std::make_unique<oci::MemoryStream>(archive), name, 64 << 20, name);
+    ASSERT_TRUE(layer);
+    EXPECT_EQ(i != 0, layer->has_value()) << name;
+  }
+}
+
+TEST(EngineLoadArchive, OnlyADockerArchiveMayLeaveBlobsOut) {
+  Fixture fixture;
+  oci::ImageSet set;
+  set.entries.push_back({fixture.image, {}});
+  oci::WriteOptions write;
+  write.format = oci::ImageSet::Format::oci_layout;
+  write.path = fixture.dir / "out";
+  write.held_by_destination = {fixture.image.layers[0].digest};
+  const auto written = oci::write_image_set(set, write);
+  ASSERT_FALSE(written);
+  EXPECT_EQ(util::Errc::invalid_argument, written.error().code);
+  EXPECT_FALSE(fs::exists(write.path));
 }
 
 TEST(Chalker, WrapCanBeTurnedOff) {

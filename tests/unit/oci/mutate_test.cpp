@@ -72,6 +72,36 @@ TEST(Mutate, AppendsALayerWithHistoryAndValidates) {
   EXPECT_TRUE(validate(image)) << "the input image value is unchanged";
 }
 
+class NoBlobs final : public BlobSource {
+ public:
+  Result<std::unique_ptr<ByteStream>> open_raw(const Descriptor&) const override {
+    return make_error(Errc::not_found, "no blob here");
+  }
+  [[nodiscard]] std::string describe() const override { return "nothing"; }
+};
+
+// A destination holding layers (an engine) knows them by diff_id only: validate takes its
+// word for them without reading them, but only for layers named by their diff_id.
+TEST(Validate, LayersTheDestinationHoldsAreNotReadButMustBeTheirDiffIds) {
+  TempDir dir;
+  const Image image = load_fixture(dir);
+  auto layer = build_layer(mark_files("{}"), Compression::gzip, dir.path(), 0);
+  ASSERT_TRUE(layer);
+  Mutation mutation;
+  mutation.append = Mutation::Append{*layer, Json{{"created_by", "test"}}};
+  auto result = mutate(image, mutation);
+  ASSERT_TRUE(result);
+  Image unreadable = *result;
+  unreadable.blobs = std::make_shared<const OverlaySource>(
+      std::make_shared<const NoBlobs>(),
+      std::dynamic_pointer_cast<const OverlaySource>(result->blobs)->added());
+  EXPECT_FALSE(validate(unreadable)) << "the base layer cannot be read";
+  EXPECT_TRUE(validate(unreadable, {image.layers[0].digest}));
+  const auto gzip = validate(*result, {result->layers[1].digest});
+  ASSERT_FALSE(gzip) << "a gzip layer's digest is not its diff_id";
+  EXPECT_EQ(Errc::digest_mismatch, gzip.error().code);
+}
+
 TEST(Mutate, DropsTheLastLayer) {
   TempDir dir;
   const Image image = load_fixture(dir);

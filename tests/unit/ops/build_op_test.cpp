@@ -13,6 +13,7 @@
 #include "oci/digest.hpp"
 #include "oci/file_io.hpp"
 #include "tests/support/fake_registry.hpp"
+#include "tests/unit/ops/image_engine.hpp"
 
 namespace chalk::ops {
 namespace {
@@ -26,7 +27,7 @@ class FakeDocker final : public docker::DockerClient {
     calls.push_back(args);
     for (std::size_t i = 0; i + 1 < args.size(); ++i) {
       if (args[i] != "--iidfile") continue;
-      std::ofstream(args[i + 1]) << "sha256:built";
+      std::ofstream(args[i + 1]) << built_id;
       iidfile_registered = oci::TempRegistry::process().contains(args[i + 1]);
     }
     return exit_code;
@@ -37,51 +38,10 @@ class FakeDocker final : public docker::DockerClient {
     return docker::CommandResult{exit_code, "", captured_stderr};
   }
   std::vector<std::vector<std::string>> calls;
+  std::string built_id = "sha256:built";
   int exit_code = 0;
   std::string captured_stderr;      // what a captured docker writes to stderr
   bool iidfile_registered = false;  // our own --iidfile, removed by a signal's clean-up
-};
-
-// An engine holding one one-layer image; records each call, fails the ones it is told to.
-class RecordingEngine final : public docker::Engine {
- public:
-  util::Result<oci::Json> inspect_image(const std::string& reference) override {
-    calls.push_back("inspect " + reference);
-    const std::string diff_id = oci::sha256_digest("layer").str();
-    return oci::Json{{"Id", "sha256:built"},
-                     {"Architecture", "amd64"},
-                     {"Os", "linux"},
-                     {"Created", "2024-01-01T00:00:00Z"},
-                     {"Config", {{"Cmd", {"sh"}}}},
-                     {"RootFS", {{"Type", "layers"}, {"Layers", {diff_id}}}},
-                     {"RepoTags", {"app:1"}}};
-  }
-  util::Result<oci::Json> image_history(const std::string& reference) override {
-    calls.push_back("history " + reference);
-    return oci::Json::array(
-        {{{"CreatedAt", "2024-01-01T00:00:00Z"}, {"CreatedBy", "ADD file:x in /"}, {"Size", 5}}});
-  }
-  util::Status save_image(const std::string& reference, const fs::path& archive) override {
-    calls.push_back("save " + reference);
-    save_target_registered = oci::TempRegistry::process().contains(archive);
-    return util::make_error(util::Errc::docker, "saving image `" + reference + "`: engine gone");
-  }
-  util::Result<std::string> load_image(const fs::path& archive) override {
-    calls.push_back("load");
-    std::ifstream in(archive, std::ios::binary);
-    loaded = std::string(std::istreambuf_iterator<char>(in), {});
-    if (fail_load) return util::make_error(util::Errc::docker, "loading: refused");
-    return std::string("Loaded image: app:1\n");
-  }
-  util::Result<std::optional<std::string>> copy_from_image(const std::string& reference,
-                                                           const std::string&) override {
-    calls.push_back("copy " + reference);
-    return std::optional<std::string>();
-  }
-  std::vector<std::string> calls;
-  std::string loaded;
-  bool fail_load = false;
-  bool save_target_registered = false;  // a signal during docker save would remove the archive
 };
 
 class BuildOpTest : public ::testing::Test {
@@ -93,6 +53,8 @@ class BuildOpTest : public ::testing::Test {
     m_request.cwd = m_dir;
     m_request.temp_directory = m_dir;
     m_context.effects = process_effects();
+    m_built = m_engine.add_image({"app:1"});
+    m_docker.built_id = m_built;
   }
   void TearDown() override { fs::remove_all(m_dir); }
 
@@ -100,7 +62,8 @@ class BuildOpTest : public ::testing::Test {
   BuildRequest m_request;
   ReportContext m_context;
   FakeDocker m_docker;
-  RecordingEngine m_engine;
+  testing::ImageEngine m_engine;
+  std::string m_built;  // the image docker build made
 };
 
 TEST_F(BuildOpTest, ChalksTheBuiltImageByAThinLoad) {
@@ -113,31 +76,50 @@ TEST_F(BuildOpTest, ChalksTheBuiltImageByAThinLoad) {
   EXPECT_EQ((std::vector<std::string>{"build", "-t", "app:1", "--iidfile", docker_build[4], "."}),
             docker_build);
   EXPECT_TRUE(m_docker.iidfile_registered) << "a signal during the build would leave our --iidfile";
-  EXPECT_EQ((std::vector<std::string>{"inspect sha256:built", "history sha256:built", "load"}),
+  EXPECT_EQ((std::vector<std::string>{"inspect " + m_built, "history " + m_built, "load", "inspect app:1"}),
             m_engine.calls);
   ASSERT_TRUE(outcome.report.has_value()) << (outcome.warnings.empty() ? "" : outcome.warnings[0]);
   EXPECT_EQ(1, (*outcome.report)["_OP_CHALK_COUNT"]);
-  EXPECT_NE("sha256:built", outcome.image_id);
-  EXPECT_EQ(0U, outcome.image_id.rfind("sha256:", 0));
-  // The thin archive moves the tag and carries the new config, not the base layer.
-  EXPECT_NE(std::string::npos, m_engine.loaded.find(R"("RepoTags":["app:1"])"));
-  EXPECT_NE(std::string::npos, m_engine.loaded.find(outcome.image_id.substr(7) + ".json"));
+  EXPECT_NE(m_built, outcome.image_id);
+  EXPECT_EQ(outcome.image_id, m_engine.tags["app:1"]) << "the tag moved to the chalked image";
+  EXPECT_EQ(outcome.image_id.substr(7), (*outcome.report)["_CHALKS"][0]["_IMAGE_ID"]);
+  // The archive carried the new config and layers, not the base layer the engine holds.
+  const std::string base = m_engine.images[m_built].config["rootfs"]["diff_ids"][0];
+  auto base_in_archive = oci::read_file_from_layer(std::make_unique<oci::MemoryStream>(m_engine.loaded),
+                                                   "blobs/sha256/" + base.substr(7), 1 << 20, "load");
+  ASSERT_TRUE(base_in_archive);
+  EXPECT_FALSE(base_in_archive->has_value());
+  EXPECT_EQ(2U, m_engine.images[outcome.image_id].layer_tars.size());
   // Built with no shim (mark only), the one warning says so.
-  EXPECT_EQ((std::vector<std::string>{"entrypoint not wrapped: no runtime shim for this platform"}),
+  EXPECT_EQ((std::vector<std::string>{"linux/amd64: entrypoint not wrapped: no runtime shim for this platform"}),
             outcome.warnings);
+}
+
+TEST_F(BuildOpTest, AnEngineThatCannotMatchHeldLayersGetsTheWholeImageFromASave) {
+  m_engine.refuse_thin = true;
+  const auto outcome = build(m_request, m_docker, m_engine, m_context);
+  EXPECT_EQ(0, outcome.exit_code);
+  EXPECT_EQ((std::vector<std::string>{"inspect " + m_built, "history " + m_built, "load", "inspect " + m_built,
+                                      "save " + m_built, "load", "inspect app:1"}),
+            m_engine.calls);
+  ASSERT_TRUE(outcome.report.has_value()) << (outcome.warnings.empty() ? "" : outcome.warnings[0]);
+  EXPECT_EQ(outcome.image_id, m_engine.tags["app:1"]);
+  EXPECT_TRUE(m_engine.save_target_registered) << "docker save wrote into an unregistered temporary";
 }
 
 TEST_F(BuildOpTest, AFailedThinLoadFallsBackToSaveAndFailsOpen) {
   m_engine.fail_load = true;
+  m_engine.fail_save = true;
   const auto outcome = build(m_request, m_docker, m_engine, m_context);
   EXPECT_EQ(0, outcome.exit_code);  // docker's, whatever chalking did
-  EXPECT_EQ(
-      (std::vector<std::string>{"inspect sha256:built", "history sha256:built", "load", "save sha256:built"}),
-      m_engine.calls);
+  EXPECT_EQ((std::vector<std::string>{"inspect " + m_built, "history " + m_built, "load", "inspect " + m_built,
+                                      "save " + m_built}),
+            m_engine.calls);
   EXPECT_FALSE(outcome.report.has_value());
   ASSERT_TRUE(outcome.failure.has_value());
   EXPECT_EQ(0, (*outcome.failure)["_OP_CHALK_COUNT"]);
-  EXPECT_EQ("sha256:built", outcome.image_id);
+  EXPECT_EQ(m_built, outcome.image_id);
+  EXPECT_EQ(m_built, m_engine.tags["app:1"]) << "docker's image keeps its tag";
   ASSERT_EQ(1U, outcome.warnings.size());
   EXPECT_NE(std::string::npos, outcome.warnings[0].find("chalking `app:1`"));
   EXPECT_NE(std::string::npos, outcome.warnings[0].find("loading: refused"));
