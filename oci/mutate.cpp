@@ -1,6 +1,9 @@
 #include "oci/mutate.hpp"
 
+#include <sys/stat.h>
+
 #include <algorithm>
+#include <cctype>
 
 #include "oci/file_io.hpp"
 
@@ -31,8 +34,70 @@ bool is_docker_manifest(const Image& image) {
 
 }  // namespace
 
+namespace {
+
+Result<BuiltLayer> build_fresh_layer(std::vector<LayerFile> files, Compression compression,
+                                     const fs::path& temp_directory, std::int64_t mtime);
+
+bool valid_cache_key(std::string_view key) {
+  return !key.empty() && key.size() <= 200 && key != "." && key != ".." &&
+         std::all_of(key.begin(), key.end(), [](char c) {
+           return std::isalnum(static_cast<unsigned char>(c)) != 0 || c == '.' || c == '_' || c == '-';
+         });
+}
+
+// The layer kept under the cache's key, when its description and file agree.
+std::optional<BuiltLayer> cached_layer(const LayerCache& cache) {
+  auto text = read_small_file(cache.directory / (cache.key + ".json"), 4096);
+  if (!text) return std::nullopt;
+  auto json = parse_json(*text, "layer cache entry");
+  if (!json || !json->is_object()) return std::nullopt;
+  auto descriptor = Descriptor::from_json((*json)["blob"], "layer cache blob");
+  auto diff_id = Digest::parse(json->value("diff_id", ""));
+  if (!descriptor || !diff_id) return std::nullopt;
+  const fs::path blob = cache.directory / (cache.key + ".blob");
+  std::error_code error;
+  if (!fs::is_regular_file(fs::symlink_status(blob, error)) || fs::file_size(blob, error) != descriptor->size ||
+      error) {
+    return std::nullopt;
+  }
+  return BuiltLayer{std::make_shared<const LocalBlob>(blob, *descriptor, false), *diff_id};
+}
+
+// Keeps `built` under the cache's key: the blob first (read-only, flushed), its description
+// last, so a description always names a complete blob.
+void keep_layer(const LayerCache& cache, const BuiltLayer& built) {
+  std::error_code error;
+  fs::create_directories(cache.directory, error);
+  if (error) return;
+  const fs::path blob = cache.directory / (cache.key + ".blob");
+  auto input = File::open_read(built.blob->path());
+  auto output = AtomicFile::create(blob);
+  if (!input || !output) return;
+  FileStream stream(std::move(*input));
+  if (!copy_stream(stream, output->file())) return;
+  if (::fchmod(output->file().fd(), 0444) != 0 || !output->commit(true)) return;
+  const Json entry = {{"blob", built.blob->descriptor().to_json()}, {"diff_id", built.diff_id.str()}};
+  (void)write_file_atomically(cache.directory / (cache.key + ".json"), dump_json(entry), true);
+}
+
+}  // namespace
+
 Result<BuiltLayer> build_layer(std::vector<LayerFile> files, Compression compression,
-                               const fs::path& temp_directory, std::int64_t mtime) {
+                               const fs::path& temp_directory, std::int64_t mtime, const LayerCache& cache) {
+  const bool cached = !cache.directory.empty() && valid_cache_key(cache.key);
+  if (cached) {
+    if (auto kept = cached_layer(cache)) return std::move(*kept);
+  }
+  auto built = build_fresh_layer(std::move(files), compression, temp_directory, mtime);
+  if (built && cached) keep_layer(cache, *built);
+  return built;
+}
+
+namespace {
+
+Result<BuiltLayer> build_fresh_layer(std::vector<LayerFile> files, Compression compression,
+                                     const fs::path& temp_directory, std::int64_t mtime) {
   std::sort(files.begin(), files.end(),
             [](const LayerFile& a, const LayerFile& b) { return a.name < b.name; });
   sweep_stale_temporaries(temp_directory);
@@ -47,7 +112,8 @@ Result<BuiltLayer> build_layer(std::vector<LayerFile> files, Compression compres
     if (!writer) return writer.error();
     for (const auto& file : files) {
       if (file.source.empty()) {
-        if (auto ok = (*writer)->add_bytes(file.name, file.mode, file.content, mtime); !ok) return ok.error();
+        const std::string_view bytes = file.borrowed.data() != nullptr ? file.borrowed : file.content;
+        if (auto ok = (*writer)->add_bytes(file.name, file.mode, bytes, mtime); !ok) return ok.error();
         continue;
       }
       auto input = File::open_read(file.source);
@@ -84,6 +150,8 @@ Result<BuiltLayer> build_layer(std::vector<LayerFile> files, Compression compres
   gzip_cleanup.release();
   return built;
 }
+
+}  // namespace
 
 Json container_config(const Image& image) {
   auto it = image.config.find("config");

@@ -15,12 +15,14 @@
 
 namespace oci {
 
-// A file for a layer we build: `content` in memory, or copied from `source` if set.
+// A file for a layer we build: `content` in memory, `borrowed` bytes the caller keeps alive
+// (the embedded shim: megabytes not worth copying), or copied from `source`, whichever is set.
 struct LayerFile {
   std::string name;  // relative, no leading "/" or "./"
   int mode = 0644;
   std::string content;
   std::filesystem::path source;
+  std::string_view borrowed{};
 };
 
 struct BuiltLayer {
@@ -28,10 +30,22 @@ struct BuiltLayer {
   Digest diff_id;                         // sha256 of the uncompressed tar
 };
 
+// Where a layer that is built again and again (the same files every time) is kept: in
+// `directory` under `key`, which the caller derives from everything the layer is made of
+// (contents, modes, mtime, compression). Empty directory: no cache.
+struct LayerCache {
+  std::filesystem::path directory;
+  std::string key;  // [0-9A-Za-z._-], at most 200 characters
+};
+
 // Builds a deterministic layer: entries sorted by name, uid/gid 0, mtime `mtime`, no
 // gzip name or time. Files are written under `temp_directory` and removed with the blob.
+// With a cache, a layer kept under the key is returned as it is (its file read-only, never
+// removed by us); a new one is kept there for next time (a cache that cannot be written
+// is passed over).
 Result<BuiltLayer> build_layer(std::vector<LayerFile> files, Compression compression,
-                               const std::filesystem::path& temp_directory, std::int64_t mtime);
+                               const std::filesystem::path& temp_directory, std::int64_t mtime,
+                               const LayerCache& cache = {});
 
 struct Mutation {
   bool drop_last_layer = false;  // with its diff_id and its (last non-empty) history entry

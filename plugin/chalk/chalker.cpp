@@ -80,8 +80,8 @@ std::vector<oci::LayerFile> chalk_layer_files(const oci::Json& mark, const Chalk
 
 std::vector<oci::LayerFile> shim_layer_files(const ChalkRequest& request) {
   std::vector<oci::LayerFile> files;
-  files.push_back({"chalk", 0755, std::string(request.shim), {}});
-  if (!request.ca_bundle.empty()) files.push_back({"chalk.ca.pem", 0444, request.ca_bundle, {}});
+  files.push_back({"chalk", 0755, {}, {}, request.shim});
+  if (!request.ca_bundle.empty()) files.push_back({"chalk.ca.pem", 0444, {}, {}, request.ca_bundle});
   return files;
 }
 
@@ -162,7 +162,7 @@ util::Result<ChalkResult> chalk_image(const oci::Image& image, const ChalkReques
   }
   if (include_shim) {
     auto shim_layer = oci::build_layer(shim_layer_files(request), oci::Compression::none,
-                                       request.temp_directory, request.layer_mtime);
+                                       request.temp_directory, request.layer_mtime, request.shim_layer_cache);
     if (!shim_layer) return shim_layer.error();
     oci::Mutation add_shim;
     add_shim.append = oci::Mutation::Append{

@@ -36,6 +36,7 @@ struct ChalkRequest {
   std::vector<std::string> config_credentials;
   std::string ca_bundle;  // becomes /chalk.ca.pem beside the shim; "" = none
   std::string_view shim;  // the static shim's bytes; empty: mark only
+  oci::LayerCache shim_layer_cache;  // where the shim's layer is kept between runs
   bool wrap = true;       // docker.wrap_entrypoint
   bool wrap_cmd = true;   // docker.wrap_cmd: also images with CMD only
   std::string label_prefix = "run.crashoverride.";

@@ -14,6 +14,7 @@ extern const char chalk_default_config_end[];
 // Weak: a build without the static shim links without it.
 extern const char chalk_shim_start[] __attribute__((weak));
 extern const char chalk_shim_end[] __attribute__((weak));
+extern const char chalk_shim_sha256[] __attribute__((weak));  // 64 hex digits, computed at build
 }
 
 namespace chalk::embedded {
@@ -60,6 +61,11 @@ util::Result<Layout> read_layout(const fs::path& executable) {
 std::string_view shim() {
   if (chalk_shim_start == nullptr || chalk_shim_end == nullptr) return {};
   return {chalk_shim_start, static_cast<std::size_t>(chalk_shim_end - chalk_shim_start)};
+}
+
+std::string_view shim_sha256() {
+  if (chalk_shim_sha256 == nullptr) return {};
+  return {chalk_shim_sha256, 64};
 }
 
 std::string_view default_config() {

@@ -15,6 +15,8 @@ namespace chalk::embedded {
 
 // The static shim's bytes, or empty when this build has none.
 std::string_view shim();
+// Their sha256 in hex, computed when the plugin was built (empty without a shim).
+std::string_view shim_sha256();
 
 // configs/default.c4m as compiled in.
 std::string_view default_config();

@@ -8,5 +8,8 @@
 chalk_shim_start:
         .incbin CHALK_SHIM_FILE
 chalk_shim_end:
+        .global chalk_shim_sha256
+chalk_shim_sha256:
+        .incbin CHALK_SHIM_DIGEST_FILE, 0, 64
 #endif
         .section .note.GNU-stack,"",@progbits

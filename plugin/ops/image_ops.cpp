@@ -32,7 +32,7 @@ fs::path temp_directory_for(const fs::path& output) {
 }  // namespace
 
 ChalkRequest new_chalk_request(const ReportContext& context, std::string config_source, std::string_view shim,
-                               bool wrap, std::filesystem::path temp_directory) {
+                               std::string_view shim_sha256, bool wrap, std::filesystem::path temp_directory) {
   ChalkRequest request;
   // SOURCE_DATE_EPOCH pins what would vary between two chalks of the same image (the
   // time, the ID and CHALK_RAND), so a rebuild gets a byte-identical chalk layer.
@@ -59,6 +59,14 @@ ChalkRequest new_chalk_request(const ReportContext& context, std::string config_
     if (const auto bundle = sinks::find_ca_bundle(); !bundle.empty()) {
       auto roots = oci::read_small_file(bundle, 4 << 20);
       if (roots) request.ca_bundle = std::move(*roots);
+    }
+    // The shim's layer is the same for the same shim, roots and mtime: built once, then kept.
+    const auto cache = util::cache_directory(context.environment);
+    if (!cache.empty() && shim_sha256.size() == 64) {
+      request.shim_layer_cache.directory = cache / "layers";
+      request.shim_layer_cache.key = "shim-" + std::string(shim_sha256) + "-roots-" +
+                                     std::string(oci::sha256_digest(request.ca_bundle).hex().substr(0, 16)) +
+                                     "-mtime-" + std::to_string(request.layer_mtime) + "-v1";
     }
   }
   return request;
@@ -170,7 +178,7 @@ util::Result<OperationOutcome> insert_file(const InsertRequest& request, const R
     }
     return {};
   };
-  const ChalkRequest chalk = new_chalk_request(context, request.config_source, request.shim, request.wrap,
+  const ChalkRequest chalk = new_chalk_request(context, request.config_source, request.shim, request.shim_sha256, request.wrap,
                                                temp_directory_for(write.path));
   return chalk_and_write(steps, chalk, context, "insert");
 }

@@ -89,11 +89,7 @@ bool is_registry_target(std::string_view target) {
 
 RegistryAccess with_environment(RegistryAccess access,
                                 const std::map<std::string, std::string>& environment) {
-  if (const auto cache = util::env_value(environment, "XDG_CACHE_HOME"); !cache.empty()) {
-    access.blob_cache = std::filesystem::path(cache) / "chalk" / "registry-blobs";
-  } else if (const auto home = util::env_value(environment, "HOME"); !home.empty()) {
-    access.blob_cache = std::filesystem::path(home) / ".cache" / "chalk" / "registry-blobs";
-  }
+  if (const auto cache = util::cache_directory(environment); !cache.empty()) access.blob_cache = cache / "registry-blobs";
   access.search_path = util::env_value(environment, "PATH");
   return access;
 }
@@ -208,7 +204,7 @@ util::Result<OperationOutcome> insert_registry_image(const InsertRequest& reques
                             "output `" + output + "`: name a tag to write, not a digest");
   }
   ChalkRequest chalk =
-      new_chalk_request(context, request.config_source, request.shim, request.wrap, request.temp_directory);
+      new_chalk_request(context, request.config_source, request.shim, request.shim_sha256, request.wrap, request.temp_directory);
   return chalk_into_registry(*source_ref, *output_ref, std::move(chalk), access, context, "insert");
 }
 

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <fstream>
+
 #include "oci/formats.hpp"
 #include "tests/support/image_fixtures.hpp"
 
@@ -70,6 +72,49 @@ TEST(Mutate, AppendsALayerWithHistoryAndValidates) {
   EXPECT_NE(result->descriptor.digest, image.descriptor.digest);
   EXPECT_TRUE(validate(*result)) << validate(*result).error().message;
   EXPECT_TRUE(validate(image)) << "the input image value is unchanged";
+}
+
+// A layer built again and again (the shim's) is kept under the caller's key: the second
+// build reads nothing it is given and writes nothing; a damaged entry is rebuilt.
+TEST(BuildLayer, KeepsALayerUnderItsKeyAndRebuildsADamagedOne) {
+  TempDir dir;
+  const LayerCache cache{dir / "cache", "shim-abc-v1"};
+  auto first = build_layer(mark_files("{}"), Compression::none, dir.path(), 0, cache);
+  ASSERT_TRUE(first) << first.error().message;
+  const fs::path kept = dir / "cache" / "shim-abc-v1.blob";
+  ASSERT_TRUE(fs::exists(kept));
+  EXPECT_EQ(fs::perms::none, fs::status(kept).permissions() &
+                                 (fs::perms::owner_write | fs::perms::group_write | fs::perms::others_write));
+  EXPECT_NE(kept, first->blob->path()) << "the first build hands out its own file";
+
+  auto second = build_layer({}, Compression::none, dir.path(), 0, cache);
+  ASSERT_TRUE(second);
+  EXPECT_EQ(kept, second->blob->path());
+  EXPECT_EQ(first->blob->descriptor().digest, second->blob->descriptor().digest);
+  EXPECT_EQ(first->blob->descriptor().size, second->blob->descriptor().size);
+  EXPECT_EQ(first->diff_id, second->diff_id);
+  second.value().blob.reset();
+  EXPECT_TRUE(fs::exists(kept)) << "a kept layer is never removed by its users";
+
+  fs::permissions(kept, fs::perms::owner_write, fs::perm_options::add);
+  fs::resize_file(kept, 10);
+  auto rebuilt = build_layer(mark_files("{}"), Compression::none, dir.path(), 0, cache);
+  ASSERT_TRUE(rebuilt);
+  EXPECT_NE(kept, rebuilt->blob->path()) << "a truncated entry is not used";
+  EXPECT_EQ(first->blob->descriptor().size, fs::file_size(kept)) << "and is kept again";
+
+  const LayerCache outside{dir / "cache", "../escape"};
+  auto refused = build_layer(mark_files("{}"), Compression::none, dir.path(), 0, outside);
+  ASSERT_TRUE(refused) << "a key that is no file name builds without the cache";
+  EXPECT_FALSE(fs::exists(dir / "escape.blob"));
+}
+
+TEST(BuildLayer, AnUnwritableCacheIsPassedOver) {
+  TempDir dir;
+  std::ofstream(dir / "file") << "not a directory";
+  auto built = build_layer(mark_files("{}"), Compression::none, dir.path(), 0, {dir / "file" / "cache", "k"});
+  ASSERT_TRUE(built) << built.error().message;
+  EXPECT_TRUE(fs::exists(built->blob->path()));
 }
 
 class NoBlobs final : public BlobSource {
