@@ -37,6 +37,7 @@ void add_build_command(CLI::App& app, Runtime& runtime) {
     request.temp_directory = runtime.temp_directory();
     request.registry = runtime.registry_access();
     auto outcome = ops::build(request, runtime.docker_client(), runtime.engine(), runtime.context());
+    runtime.debug("docker build ran " + std::to_string(outcome.docker_build_ms) + " ms");
     if (outcome.quiet) runtime.reports_to_stderr();
     std::cerr << outcome.docker_stderr;
     for (const auto& warning : outcome.warnings) runtime.warn(warning);

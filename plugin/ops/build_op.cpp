@@ -153,7 +153,10 @@ BuildOutcome build_and_chalk(const BuildRequest& request, docker::DockerClient& 
                                "); running docker build without chalking");
   }
 
-  if (!run_docker_build(client, docker_args, outcome)) return outcome;
+  const std::int64_t started_ms = context.effects.now_ms();
+  const bool ran = run_docker_build(client, docker_args, outcome);
+  outcome.docker_build_ms = context.effects.now_ms() - started_ms;
+  if (!ran) return outcome;
 
   oci::Json report = report_envelope("build", context);
   report["_OP_EXIT_CODE"] = outcome.exit_code;
