@@ -57,8 +57,8 @@ std::optional<BuiltLayer> cached_layer(const LayerCache& cache) {
   if (!descriptor || !diff_id) return std::nullopt;
   const fs::path blob = cache.directory / (cache.key + ".blob");
   std::error_code error;
-  if (!fs::is_regular_file(fs::symlink_status(blob, error)) || fs::file_size(blob, error) != descriptor->size ||
-      error) {
+  if (!fs::is_regular_file(fs::symlink_status(blob, error)) ||
+      fs::file_size(blob, error) != descriptor->size || error) {
     return std::nullopt;
   }
   return BuiltLayer{std::make_shared<const LocalBlob>(blob, *descriptor, false), *diff_id};
@@ -278,9 +278,9 @@ Status validate(const Image& image, const std::set<Digest>& held) {
   for (std::size_t i = 0; i < image.layers.size(); ++i) {
     if (held.contains(image.layers[i].digest)) {
       if (image.layers[i].digest.str() != diff_ids[i]) {
-        return make_error(Errc::digest_mismatch, what + ": layer " + std::to_string(i) + " (" +
-                                                     image.layers[i].digest.str() +
-                                                     ", held by the destination) is not diff_id " + diff_ids[i]);
+        return make_error(Errc::digest_mismatch,
+                          what + ": layer " + std::to_string(i) + " (" + image.layers[i].digest.str() +
+                              ", held by the destination) is not diff_id " + diff_ids[i]);
       }
       continue;
     }

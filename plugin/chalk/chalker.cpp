@@ -11,7 +11,6 @@ namespace chalk {
 
 namespace {
 
-
 bool is_chalk_label(const std::string& key, const std::string& label_prefix) {
   return key.rfind("run.chalk.", 0) == 0 || (!label_prefix.empty() && key.rfind(label_prefix, 0) == 0);
 }

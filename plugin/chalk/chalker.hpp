@@ -34,11 +34,11 @@ struct ChalkRequest {
   // Where config_source spells out credentials (literal_credentials), unless the config
   // allows them in images: chalking with the shim (which carries the config) then fails.
   std::vector<std::string> config_credentials;
-  std::string ca_bundle;  // becomes /chalk.ca.pem beside the shim; "" = none
-  std::string_view shim;  // the static shim's bytes; empty: mark only
+  std::string ca_bundle;             // becomes /chalk.ca.pem beside the shim; "" = none
+  std::string_view shim;             // the static shim's bytes; empty: mark only
   oci::LayerCache shim_layer_cache;  // where the shim's layer is kept between runs
-  bool wrap = true;       // docker.wrap_entrypoint
-  bool wrap_cmd = true;   // docker.wrap_cmd: also images with CMD only
+  bool wrap = true;                  // docker.wrap_entrypoint
+  bool wrap_cmd = true;              // docker.wrap_cmd: also images with CMD only
   std::string label_prefix = "run.crashoverride.";
   std::set<std::string> label_keys;                  // docker.label_template's keys: mark values as labels
   std::map<std::string, std::string> custom_labels;  // docker.custom_labels, under label_prefix

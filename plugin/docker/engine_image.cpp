@@ -21,7 +21,8 @@ class EngineBlobs final : public oci::BlobSource {
       : m_reference(std::move(reference)), m_saved(std::move(saved)), m_archive(std::move(archive)) {}
   util::Result<std::unique_ptr<oci::ByteStream>> open_raw(const oci::Descriptor& descriptor) const override {
     if (m_saved) return m_saved->open_raw(descriptor);
-    return util::make_error(util::Errc::not_found, "layer " + descriptor.digest.str() + " of `" + m_reference +
+    return util::make_error(util::Errc::not_found, "layer " + descriptor.digest.str() + " of `" +
+                                                       m_reference +
                                                        "` is in the engine (the image was not saved)");
   }
   util::Result<std::optional<oci::FileRange>> open_range(const oci::Descriptor& descriptor) const override {
@@ -88,7 +89,6 @@ util::Result<oci::Json> rebuild_history(const oci::Json& history, std::size_t la
   return rebuilt;
 }
 
-
 // The image's config rebuilt from inspect + history; its layers stay in the engine.
 util::Result<oci::Node> rebuild_engine_image(const oci::Json& inspect, const oci::Json& history,
                                              const std::string& reference) {
@@ -122,7 +122,8 @@ util::Result<oci::Node> rebuild_engine_image(const oci::Json& inspect, const oci
                         {"size", config_bytes.size()}};
   manifest["layers"] = oci::Json::array();
   for (const auto& diff_id : layers) {
-    manifest["layers"].push_back({{"mediaType", oci::media_type::oci_layer}, {"digest", diff_id}, {"size", 0}});
+    manifest["layers"].push_back(
+        {{"mediaType", oci::media_type::oci_layer}, {"digest", diff_id}, {"size", 0}});
   }
   const std::string manifest_bytes = oci::dump_json(manifest);
   oci::Descriptor descriptor;
@@ -143,8 +144,9 @@ util::Result<oci::Node> save_engine_image(Engine& engine, const std::string& ref
   auto saved = oci::read_docker_archive(archive->path());
   if (!saved) return saved.error();
   if (saved->entries.size() != 1) {
-    return util::make_error(util::Errc::invalid_format, "docker save of `" + reference + "` gave " +
-                                                            std::to_string(saved->entries.size()) + " images");
+    return util::make_error(
+        util::Errc::invalid_format,
+        "docker save of `" + reference + "` gave " + std::to_string(saved->entries.size()) + " images");
   }
   auto blobs = std::make_shared<EngineBlobs>(reference, saved->blobs, archive);
   return oci::transform_images(saved->entries.front().node, [&](const oci::Image& image) {
@@ -201,7 +203,8 @@ util::Result<std::string> write_engine_image(Engine& engine, const oci::ImageSet
                                              const fs::path& temp_directory) {
   std::vector<const oci::Image*> images;
   for (const auto& entry : set.entries) oci::collect_images(entry.node, images);
-  if (images.empty()) return util::make_error(util::Errc::invalid_argument, "no image to load into the engine");
+  if (images.empty())
+    return util::make_error(util::Errc::invalid_argument, "no image to load into the engine");
   std::set<oci::Digest> held;
   if (load == EngineLoad::thin) {
     for (const oci::Image* image : images) held.merge(layers_in_engine(*image));
@@ -229,8 +232,8 @@ util::Result<std::string> write_engine_image(Engine& engine, const oci::ImageSet
     layers = rootfs->value("Layers", oci::Json::array());
   if ((id != config_id && id != first.descriptor.digest.str()) || layers != oci::Json(first.diff_ids())) {
     return util::make_error(util::Errc::digest_mismatch, "after docker load: the engine's image " + id +
-                                                             " is not the image written (config " + config_id +
-                                                             ")");
+                                                             " is not the image written (config " +
+                                                             config_id + ")");
   }
   return id;
 }

@@ -37,7 +37,7 @@ struct BuildOutcome {
   std::string quiet_output;           // docker's stdout under -q (what to print instead)
   std::string docker_stderr;          // docker's stderr under -q (build, push), for stderr
   bool quiet = false;
-  std::int64_t docker_build_ms = 0;   // how long docker's own build ran (by the context's clock)
+  std::int64_t docker_build_ms = 0;  // how long docker's own build ran (by the context's clock)
 };
 
 // `client` runs the user's `docker build`; `engine` then reads and loads the image.

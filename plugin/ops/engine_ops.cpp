@@ -10,7 +10,8 @@ namespace {
 
 util::Result<EngineChalked> chalk_once(docker::Engine& engine, const std::string& reference,
                                        const ChalkRequest& chalk, const ReportContext& context,
-                                       const char* operation, docker::EngineLayers layers, docker::EngineLoad load) {
+                                       const char* operation, docker::EngineLayers layers,
+                                       docker::EngineLoad load) {
   EngineChalked chalked;
   InsertSteps steps;
   steps.read = [&]() -> util::Result<oci::ImageSet> {
@@ -32,7 +33,8 @@ util::Result<EngineChalked> chalk_once(docker::Engine& engine, const std::string
 }
 
 // /chalk.json of a local image, copied out of a created (never started) container.
-util::Result<std::optional<std::string>> copy_mark_file(docker::Engine& engine, const std::string& reference) {
+util::Result<std::optional<std::string>> copy_mark_file(docker::Engine& engine,
+                                                        const std::string& reference) {
   auto copied = engine.copy_from_image(reference, "/chalk.json");
   if (!copied) return copied.error();
   if (!*copied) return std::optional<std::string>();
@@ -62,11 +64,12 @@ util::Result<EngineChalked> chalk_engine_image(docker::Engine& engine, const std
 util::Result<OperationOutcome> insert_engine_image(docker::Engine& engine, const InsertRequest& request,
                                                    const ReportContext& context) {
   if (!request.output.empty() || request.output_format) {
-    return util::make_error(util::Errc::invalid_argument,
-                            "`" + request.target + "` is a local image: -o and --format apply to archives and layouts");
+    return util::make_error(
+        util::Errc::invalid_argument,
+        "`" + request.target + "` is a local image: -o and --format apply to archives and layouts");
   }
-  const ChalkRequest chalk =
-      new_chalk_request(context, request.config_source, request.shim, request.shim_sha256, request.wrap, request.temp_directory);
+  const ChalkRequest chalk = new_chalk_request(context, request.config_source, request.shim,
+                                               request.shim_sha256, request.wrap, request.temp_directory);
   auto chalked = chalk_engine_image(engine, request.target, chalk, context, "insert");
   if (!chalked) return chalked.error();
   return std::move(chalked->outcome);
@@ -75,7 +78,8 @@ util::Result<OperationOutcome> insert_engine_image(docker::Engine& engine, const
 util::Result<OperationOutcome> extract_engine_image(docker::Engine& engine, const ExtractRequest& request,
                                                     const ReportContext& context) {
   const std::string& reference = request.target;
-  auto read = docker::read_engine_image(engine, reference, docker::EngineLayers::in_engine, request.temp_directory);
+  auto read =
+      docker::read_engine_image(engine, reference, docker::EngineLayers::in_engine, request.temp_directory);
   if (!read) return read.error();
   ExtractAccess access;
   access.read_mark_file = [&](const oci::Image&) { return copy_mark_file(engine, reference); };

@@ -32,7 +32,8 @@ fs::path temp_directory_for(const fs::path& output) {
 }  // namespace
 
 ChalkRequest new_chalk_request(const ReportContext& context, std::string config_source, std::string_view shim,
-                               std::string_view shim_sha256, bool wrap, std::filesystem::path temp_directory) {
+                               std::string_view shim_sha256, bool wrap,
+                               std::filesystem::path temp_directory) {
   ChalkRequest request;
   // SOURCE_DATE_EPOCH pins what would vary between two chalks of the same image (the
   // time, the ID and CHALK_RAND), so a rebuild gets a byte-identical chalk layer.
@@ -178,8 +179,9 @@ util::Result<OperationOutcome> insert_file(const InsertRequest& request, const R
     }
     return {};
   };
-  const ChalkRequest chalk = new_chalk_request(context, request.config_source, request.shim, request.shim_sha256, request.wrap,
-                                               temp_directory_for(write.path));
+  const ChalkRequest chalk =
+      new_chalk_request(context, request.config_source, request.shim, request.shim_sha256, request.wrap,
+                        temp_directory_for(write.path));
   return chalk_and_write(steps, chalk, context, "insert");
 }
 

@@ -89,7 +89,8 @@ bool is_registry_target(std::string_view target) {
 
 RegistryAccess with_environment(RegistryAccess access,
                                 const std::map<std::string, std::string>& environment) {
-  if (const auto cache = util::cache_directory(environment); !cache.empty()) access.blob_cache = cache / "registry-blobs";
+  if (const auto cache = util::cache_directory(environment); !cache.empty())
+    access.blob_cache = cache / "registry-blobs";
   access.search_path = util::env_value(environment, "PATH");
   return access;
 }
@@ -184,7 +185,8 @@ util::Result<OperationOutcome> chalk_into_registry(const oci::Reference& source,
 
 }  // namespace
 
-util::Result<OperationOutcome> insert_registry_image(const InsertRequest& request, const RegistryAccess& access,
+util::Result<OperationOutcome> insert_registry_image(const InsertRequest& request,
+                                                     const RegistryAccess& access,
                                                      const ReportContext& context) {
   const std::string output = request.output.string();
   if (request.output_format) {
@@ -203,13 +205,14 @@ util::Result<OperationOutcome> insert_registry_image(const InsertRequest& reques
     return util::make_error(util::Errc::invalid_argument,
                             "output `" + output + "`: name a tag to write, not a digest");
   }
-  ChalkRequest chalk =
-      new_chalk_request(context, request.config_source, request.shim, request.shim_sha256, request.wrap, request.temp_directory);
+  ChalkRequest chalk = new_chalk_request(context, request.config_source, request.shim, request.shim_sha256,
+                                         request.wrap, request.temp_directory);
   return chalk_into_registry(*source_ref, *output_ref, std::move(chalk), access, context, "insert");
 }
 
 util::Result<OperationOutcome> chalk_registry_tag(const std::string& tag, ChalkRequest chalk,
-                                                  const RegistryAccess& access, const ReportContext& context) {
+                                                  const RegistryAccess& access,
+                                                  const ReportContext& context) {
   auto reference = parse_target(tag);
   if (!reference) return reference.error();
   return chalk_into_registry(*reference, *reference, std::move(chalk), access, context, "build");
@@ -347,7 +350,8 @@ PushOutcome push(const PushRequest& request, docker::DockerClient& client, docke
   } else if (!parsed.reference.empty()) {
     references.push_back(parsed.reference);
   }
-  oci::Json report = push_report(references, engine, request.access, context, request.temp_directory, outcome.warnings);
+  oci::Json report =
+      push_report(references, engine, request.access, context, request.temp_directory, outcome.warnings);
   report["_OP_EXIT_CODE"] = outcome.exit_code;
   outcome.report = std::move(report);
   return outcome;

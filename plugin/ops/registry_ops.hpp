@@ -46,7 +46,8 @@ util::Result<std::shared_ptr<oci::RegistryClient>> make_registry_client(const st
                                                                         const RegistryAccess& access);
 
 // `insert docker://REF [-o docker://OTHER]`. The report's entries carry the pushed digests.
-util::Result<OperationOutcome> insert_registry_image(const InsertRequest& request, const RegistryAccess& access,
+util::Result<OperationOutcome> insert_registry_image(const InsertRequest& request,
+                                                     const RegistryAccess& access,
                                                      const ReportContext& context);
 
 // After a buildx `--push`, which sends docker's image straight to the registry: chalks what
@@ -54,8 +55,7 @@ util::Result<OperationOutcome> insert_registry_image(const InsertRequest& reques
 // fields (the registry insert, the tag moved last). The report is a build report whose
 // `_CHALKS` carry the digests the registry now serves.
 util::Result<OperationOutcome> chalk_registry_tag(const std::string& tag, ChalkRequest chalk,
-                                                       const RegistryAccess& access,
-                                                       const ReportContext& context);
+                                                  const RegistryAccess& access, const ReportContext& context);
 
 // The push report of images chalked in the registry by us (`chalks`: their `_CHALKS`
 // entries with repository keys): CHALK_ID, METADATA_ID and the digests served.

@@ -161,12 +161,14 @@ TEST(EngineLoadArchive, ListsEveryLayerCarriesOnlyTheNewOnesAndNamesRepoTags) {
                                             1 << 20, "manifest.json");
   ASSERT_TRUE(manifest && *manifest);
   const Json item = Json::parse(**manifest)[0];
-  EXPECT_EQ(item["RepoTags"], Json::parse(R"(["mychalkedcontainer:latest","localhost:5000/app:latest","app:1"])"));
+  EXPECT_EQ(item["RepoTags"],
+            Json::parse(R"(["mychalkedcontainer:latest","localhost:5000/app:latest","app:1"])"));
   ASSERT_EQ(3U, item["Layers"].size());
   EXPECT_EQ("blobs/sha256/" + std::string(held.hex()), item["Layers"][0]);
   for (std::size_t i = 0; i < 3; ++i) {
     const std::string name = item["Layers"][i];
-    auto layer = oci::read_file_from_layer(std::make_unique<oci::MemoryStream>(archive), name, 64 << 20, name);
+    auto layer =
+        oci::read_file_from_layer(std::make_unique<oci::MemoryStream>(archive), name, 64 << 20, name);
     ASSERT_TRUE(layer);
     EXPECT_EQ(i != 0, layer->has_value()) << name;
   }

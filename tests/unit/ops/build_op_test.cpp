@@ -91,16 +91,17 @@ TEST_F(BuildOpTest, ChalksTheBuiltImageByAThinLoad) {
   EXPECT_FALSE(base_in_archive->has_value());
   EXPECT_EQ(2U, m_engine.images[outcome.image_id].layer_tars.size());
   // Built with no shim (mark only), the one warning says so.
-  EXPECT_EQ((std::vector<std::string>{"linux/amd64: entrypoint not wrapped: no runtime shim for this platform"}),
-            outcome.warnings);
+  EXPECT_EQ(
+      (std::vector<std::string>{"linux/amd64: entrypoint not wrapped: no runtime shim for this platform"}),
+      outcome.warnings);
 }
 
 TEST_F(BuildOpTest, AnEngineThatCannotMatchHeldLayersGetsTheWholeImageFromASave) {
   m_engine.refuse_thin = true;
   const auto outcome = build(m_request, m_docker, m_engine, m_context);
   EXPECT_EQ(0, outcome.exit_code);
-  EXPECT_EQ((std::vector<std::string>{"inspect " + m_built, "history " + m_built, "load", "inspect " + m_built,
-                                      "save " + m_built, "load", "inspect app:1"}),
+  EXPECT_EQ((std::vector<std::string>{"inspect " + m_built, "history " + m_built, "load",
+                                      "inspect " + m_built, "save " + m_built, "load", "inspect app:1"}),
             m_engine.calls);
   ASSERT_TRUE(outcome.report.has_value()) << (outcome.warnings.empty() ? "" : outcome.warnings[0]);
   EXPECT_EQ(outcome.image_id, m_engine.tags["app:1"]);
@@ -112,8 +113,8 @@ TEST_F(BuildOpTest, AFailedThinLoadFallsBackToSaveAndFailsOpen) {
   m_engine.fail_save = true;
   const auto outcome = build(m_request, m_docker, m_engine, m_context);
   EXPECT_EQ(0, outcome.exit_code);  // docker's, whatever chalking did
-  EXPECT_EQ((std::vector<std::string>{"inspect " + m_built, "history " + m_built, "load", "inspect " + m_built,
-                                      "save " + m_built}),
+  EXPECT_EQ((std::vector<std::string>{"inspect " + m_built, "history " + m_built, "load",
+                                      "inspect " + m_built, "save " + m_built}),
             m_engine.calls);
   EXPECT_FALSE(outcome.report.has_value());
   ASSERT_TRUE(outcome.failure.has_value());

@@ -55,7 +55,8 @@ class EngineOpsTest : public ::testing::Test {
 TEST_F(EngineOpsTest, InsertLoadsOnlyTheNewLayersAndMovesOnlyTheNameGiven) {
   auto outcome = insert(request("app:1"), m_context, m_homes);
   ASSERT_TRUE(outcome) << outcome.error().message;
-  EXPECT_EQ((std::vector<std::string>{"inspect app:1", "history app:1", "load", "inspect app:1"}), m_engine.calls);
+  EXPECT_EQ((std::vector<std::string>{"inspect app:1", "history app:1", "load", "inspect app:1"}),
+            m_engine.calls);
   const std::string chalked = m_engine.tags["app:1"];
   EXPECT_NE(m_base, chalked);
   EXPECT_EQ(m_base, m_engine.tags["base:keep"]) << "another name of the same image stays";
@@ -72,8 +73,8 @@ TEST_F(EngineOpsTest, AnEngineThatCannotMatchHeldLayersGetsASaveAndAFullLoad) {
   m_engine.refuse_thin = true;
   auto outcome = insert(request("app:1"), m_context, m_homes);
   ASSERT_TRUE(outcome) << outcome.error().message;
-  EXPECT_EQ((std::vector<std::string>{"inspect app:1", "history app:1", "load", "inspect app:1", "save " + m_base,
-                                      "load", "inspect app:1"}),
+  EXPECT_EQ((std::vector<std::string>{"inspect app:1", "history app:1", "load", "inspect app:1",
+                                      "save " + m_base, "load", "inspect app:1"}),
             m_engine.calls);
   EXPECT_TRUE(valid_in_engine("app:1"));
   EXPECT_EQ(m_base, m_engine.tags["base:keep"]);
@@ -84,8 +85,9 @@ TEST_F(EngineOpsTest, AHistoryThatMapsOntoNoLayerIsReadFromASaveAndStillLoadedTh
   m_engine.ambiguous_history = true;
   auto outcome = insert(request("app:1"), m_context, m_homes);
   ASSERT_TRUE(outcome) << outcome.error().message;
-  EXPECT_EQ((std::vector<std::string>{"inspect app:1", "history app:1", "save " + m_base, "load", "inspect app:1"}),
-            m_engine.calls);
+  EXPECT_EQ(
+      (std::vector<std::string>{"inspect app:1", "history app:1", "save " + m_base, "load", "inspect app:1"}),
+      m_engine.calls);
   EXPECT_TRUE(valid_in_engine("app:1"));
 }
 
@@ -111,7 +113,8 @@ TEST_F(EngineOpsTest, ExtractReadsTheMarkWithoutExportingALayer) {
   m_engine.calls.clear();
   auto marked = extract({"app:1", m_dir}, m_context, m_homes);
   ASSERT_TRUE(marked) << marked.error().message;
-  EXPECT_EQ((std::vector<std::string>{"inspect app:1", "history app:1", "copy app:1 /chalk.json"}), m_engine.calls);
+  EXPECT_EQ((std::vector<std::string>{"inspect app:1", "history app:1", "copy app:1 /chalk.json"}),
+            m_engine.calls);
   const oci::Json& mark = marked->report["_CHALKS"][0];
   const oci::Json& chalked = inserted->report["_CHALKS"][0];
   EXPECT_EQ(chalked["CHALK_ID"], mark["CHALK_ID"]);

@@ -15,8 +15,8 @@
 #include "oci/digest.hpp"
 #include "oci/file_io.hpp"
 #include "oci/formats.hpp"
-#include "oci/tar_index.hpp"
 #include "oci/json.hpp"
+#include "oci/tar_index.hpp"
 #include "plugin/docker/engine.hpp"
 #include "tests/support/image_fixtures.hpp"
 
@@ -34,16 +34,17 @@ class ImageEngine final : public docker::Engine {
   std::string add_image(const std::vector<std::string>& names, const std::string& file = "bin/app") {
     Held held;
     held.layer_tars = {chalk::testing::one_file_layer(file, "content of " + file)};
-    held.config = {{"architecture", "amd64"},
-                   {"os", "linux"},
-                   {"created", "2024-01-01T00:00:00Z"},
-                   {"config", {{"Entrypoint", {"/bin/app"}}, {"Cmd", {"serve"}}}},
-                   {"rootfs", {{"type", "layers"}, {"diff_ids", {oci::sha256_digest(held.layer_tars[0]).str()}}}},
-                   {"history",
-                    {{{"created", "2024-01-01T00:00:00Z"}, {"created_by", "/bin/sh -c #(nop) ADD file:x in /"}},
-                     {{"created", "2024-01-01T00:00:00Z"},
-                      {"created_by", "/bin/sh -c #(nop)  CMD [\"serve\"]"},
-                      {"empty_layer", true}}}}};
+    held.config = {
+        {"architecture", "amd64"},
+        {"os", "linux"},
+        {"created", "2024-01-01T00:00:00Z"},
+        {"config", {{"Entrypoint", {"/bin/app"}}, {"Cmd", {"serve"}}}},
+        {"rootfs", {{"type", "layers"}, {"diff_ids", {oci::sha256_digest(held.layer_tars[0]).str()}}}},
+        {"history",
+         {{{"created", "2024-01-01T00:00:00Z"}, {"created_by", "/bin/sh -c #(nop) ADD file:x in /"}},
+          {{"created", "2024-01-01T00:00:00Z"},
+           {"created_by", "/bin/sh -c #(nop)  CMD [\"serve\"]"},
+           {"empty_layer", true}}}}};
     held.config_bytes = oci::dump_json(held.config);
     return store(std::move(held), names);
   }
@@ -87,7 +88,8 @@ class ImageEngine final : public docker::Engine {
   util::Status save_image(const std::string& reference, const std::filesystem::path& path) override {
     calls.push_back("save " + reference);
     save_target_registered = oci::TempRegistry::process().contains(path);
-    if (fail_save) return util::make_error(util::Errc::docker, "saving image `" + reference + "`: engine gone");
+    if (fail_save)
+      return util::make_error(util::Errc::docker, "saving image `" + reference + "`: engine gone");
     const std::string id = resolve(reference);
     if (id.empty()) return util::make_error(util::Errc::not_found, "No such image: " + reference);
     const Held& held = images.at(id);
@@ -102,7 +104,8 @@ class ImageEngine final : public docker::Engine {
       layers.push_back(name);
     }
     entries.push_back(
-        {"manifest.json", oci::dump_json(oci::Json::array({{{"Config", config_name}, {"RepoTags", nullptr}, {"Layers", layers}}}))});
+        {"manifest.json", oci::dump_json(oci::Json::array(
+                              {{{"Config", config_name}, {"RepoTags", nullptr}, {"Layers", layers}}}))});
     std::ofstream(path, std::ios::binary) << chalk::testing::raw_tar(entries);
     return {};
   }
@@ -132,7 +135,8 @@ class ImageEngine final : public docker::Engine {
       const std::string diff_id = diff_ids.at(i);
       const auto tar = member(manifest["Layers"][i].get<std::string>());
       if (tar) {
-        if (oci::sha256_digest(*tar).str() != diff_id) return util::make_error(util::Errc::docker, "load: invalid diffID");
+        if (oci::sha256_digest(*tar).str() != diff_id)
+          return util::make_error(util::Errc::docker, "load: invalid diffID");
         held.layer_tars.push_back(*tar);
         continue;
       }
@@ -171,11 +175,11 @@ class ImageEngine final : public docker::Engine {
   std::map<std::string, Held> images;       // by ID
   std::map<std::string, std::string> tags;  // "app:1" -> ID
   std::vector<std::string> calls;
-  std::string loaded;                 // the last archive given to load
-  bool fail_load = false;             // every load fails
-  bool refuse_thin = false;           // an engine that cannot match layers it holds
+  std::string loaded;        // the last archive given to load
+  bool fail_load = false;    // every load fails
+  bool refuse_thin = false;  // an engine that cannot match layers it holds
   bool fail_save = false;
-  bool ambiguous_history = false;     // history sizes all 0 (a history that maps onto no layer)
+  bool ambiguous_history = false;  // history sizes all 0 (a history that maps onto no layer)
   bool save_target_registered = false;
 
  private:
