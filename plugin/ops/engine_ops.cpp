@@ -8,10 +8,11 @@ namespace chalk::ops {
 
 namespace {
 
+// `loading` says whether a failure came from docker load (the one step another way may pass).
 util::Result<EngineChalked> chalk_once(docker::Engine& engine, const std::string& reference,
                                        const ChalkRequest& chalk, const ReportContext& context,
                                        const char* operation, docker::EngineLayers layers,
-                                       docker::EngineLoad load) {
+                                       docker::EngineLoad load, bool& loading) {
   EngineChalked chalked;
   InsertSteps steps;
   steps.read = [&]() -> util::Result<oci::ImageSet> {
@@ -21,6 +22,7 @@ util::Result<EngineChalked> chalk_once(docker::Engine& engine, const std::string
     return std::move(read->set);
   };
   steps.write = [&](const oci::ImageSet& set, oci::Json&) -> util::Status {
+    loading = true;
     auto id = docker::write_engine_image(engine, set, load, chalk.temp_directory);
     if (!id) return id.error();
     chalked.image_id = std::move(*id);
@@ -51,12 +53,14 @@ std::string digest_hex(const std::string& image_id) {
 util::Result<EngineChalked> chalk_engine_image(docker::Engine& engine, const std::string& reference,
                                                const ChalkRequest& chalk, const ReportContext& context,
                                                const char* operation) {
+  bool loading = false;
   auto chalked = chalk_once(engine, reference, chalk, context, operation, docker::EngineLayers::in_engine,
-                            docker::EngineLoad::thin);
-  if (chalked || chalked.error().code == util::Errc::config) return chalked;  // a refused config fails both
+                            docker::EngineLoad::thin, loading);
+  // An image that cannot be read or chalked fails the other way too; a refused load may not.
+  if (chalked || !loading) return chalked;
   const std::string thin_failure = chalked.error().message;
   chalked = chalk_once(engine, reference, chalk, context, operation, docker::EngineLayers::saved,
-                       docker::EngineLoad::full);
+                       docker::EngineLoad::full, loading);
   if (!chalked) return chalked.error().with_context("thin load: " + thin_failure + "; save and full load");
   return chalked;
 }

@@ -101,6 +101,14 @@ TEST_F(EngineOpsTest, WhenEveryWayFailsTheImageAndItsTagsStayAndNothingIsLeft) {
   for (const auto& file : fs::directory_iterator(m_dir)) ADD_FAILURE() << "left behind: " << file.path();
 }
 
+TEST_F(EngineOpsTest, AnImageThatCannotBeReadIsNotTriedAnotherWay) {
+  auto outcome = insert(request("nosuch:1"), m_context, m_homes);
+  ASSERT_FALSE(outcome);
+  EXPECT_EQ(util::Errc::not_found, outcome.error().code);
+  EXPECT_EQ((std::vector<std::string>{"inspect nosuch:1"}), m_engine.calls);
+  EXPECT_EQ(std::string::npos, outcome.error().message.find("thin load")) << outcome.error().message;
+}
+
 TEST_F(EngineOpsTest, ExtractReadsTheMarkWithoutExportingALayer) {
   auto unmarked = extract({"app:1", m_dir}, m_context, m_homes);
   ASSERT_TRUE(unmarked) << unmarked.error().message;
