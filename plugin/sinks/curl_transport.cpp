@@ -68,12 +68,13 @@ struct ListDeleter {
 
 }  // namespace
 
-CurlTransport::CurlTransport(std::string ca_file) : m_ca_file(std::move(ca_file)) {
-  static std::once_flag once;
-  std::call_once(once, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
-}
+CurlTransport::CurlTransport(std::string ca_file) : m_ca_file(std::move(ca_file)) {}
 
 HttpOutcome CurlTransport::send(const HttpRequest& request) {
+  // At the first request, not before: initialising libcurl initialises OpenSSL (about 1.5 ms),
+  // which a run whose sinks never speak HTTP (and the shim before it starts the program) skips.
+  static std::once_flag once;
+  std::call_once(once, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
   HttpOutcome outcome;
   std::unique_ptr<CURL, EasyDeleter> easy(curl_easy_init());
   if (!easy) {
