@@ -148,9 +148,9 @@ util::Result<oci::Node> save_engine_image(Engine& engine, const std::string& ref
         util::Errc::invalid_format,
         "docker save of `" + reference + "` gave " + std::to_string(saved->entries.size()) + " images");
   }
-  auto blobs = std::make_shared<EngineBlobs>(reference, saved->blobs, archive);
   return oci::transform_images(saved->entries.front().node, [&](const oci::Image& image) {
-    return oci::Image::from_parts(blobs, image.descriptor, image.manifest_bytes, image.config_bytes);
+    return oci::Image::from_parts(std::make_shared<EngineBlobs>(reference, image.blobs, archive),
+                                  image.descriptor, image.manifest_bytes, image.config_bytes);
   });
 }
 
