@@ -169,6 +169,13 @@ class ApiEngine final : public Engine {
     for (const auto& entry : *entries) {
       if (!entry.is_object())
         return util::make_error(util::Errc::docker, what + ": an entry is not an object");
+      for (const auto& [key, number] :
+           {std::pair{"Created", true}, {"CreatedBy", false}, {"Comment", false}, {"Size", true}}) {
+        const auto field = entry.find(key);
+        if (field != entry.end() && (number ? !field->is_number() : !field->is_string()))
+          return util::make_error(util::Errc::docker, what + ": an entry's " + key + " is not a " +
+                                                          (number ? "number" : "string"));
+      }
       oci::Json item = oci::Json::object();
       item["CreatedAt"] = rfc3339(entry.value("Created", std::int64_t{0}));
       item["CreatedBy"] = entry.value("CreatedBy", "");

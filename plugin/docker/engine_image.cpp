@@ -1,5 +1,6 @@
 #include "plugin/docker/engine_image.hpp"
 
+#include <algorithm>
 #include <regex>
 
 #include "oci/file_io.hpp"
@@ -38,6 +39,52 @@ class EngineBlobs final : public oci::BlobSource {
   std::shared_ptr<const oci::BlobSource> m_saved;
   std::shared_ptr<const oci::TempPath> m_archive;
 };
+
+// The fields of `docker image inspect` read here, type-checked first: a broken or hostile
+// engine gets one error line, never an exception.
+util::Status check_inspect(const oci::Json& inspect, const std::string& reference) {
+  const std::string what = "docker image inspect of `" + reference + "`";
+  auto wrong = [&](const std::string& field, const char* expected) {
+    return util::make_error(util::Errc::docker, what + ": " + field + " is not " + expected);
+  };
+  auto string_array = [](const oci::Json& value) {
+    return value.is_array() &&
+           std::all_of(value.begin(), value.end(), [](const oci::Json& v) { return v.is_string(); });
+  };
+  if (!inspect.is_object()) return wrong("the answer", "an object");
+  for (const char* key :
+       {"Id", "Architecture", "Variant", "Os", "OsVersion", "Created", "Author", "DockerVersion"}) {
+    if (auto field = inspect.find(key); field != inspect.end() && !field->is_string())
+      return wrong(key, "a string");
+  }
+  if (auto tags = inspect.find("RepoTags"); tags != inspect.end() && !tags->is_null() && !string_array(*tags))
+    return wrong("RepoTags", "a list of names");
+  if (auto config = inspect.find("Config");
+      config != inspect.end() && !config->is_null() && !config->is_object())
+    return wrong("Config", "an object");
+  if (auto rootfs = inspect.find("RootFS"); rootfs != inspect.end()) {
+    if (!rootfs->is_object()) return wrong("RootFS", "an object");
+    if (auto layers = rootfs->find("Layers"); layers != rootfs->end() && !string_array(*layers))
+      return wrong("RootFS.Layers", "a list of digests");
+  }
+  return {};
+}
+
+// The same for the history (oldest first, as Engine::image_history gives it).
+util::Status check_history(const oci::Json& history, const std::string& reference) {
+  const std::string what = "the history of `" + reference + "`";
+  if (!history.is_array()) return util::make_error(util::Errc::docker, what + " is not a list");
+  for (const auto& entry : history) {
+    if (!entry.is_object()) return util::make_error(util::Errc::docker, what + ": an entry is not an object");
+    for (const char* key : {"CreatedAt", "CreatedBy", "Comment"}) {
+      if (auto field = entry.find(key); field != entry.end() && !field->is_string())
+        return util::make_error(util::Errc::docker, what + ": an entry's " + key + " is not a string");
+    }
+    if (auto size = entry.find("Size"); size != entry.end() && !size->is_number() && !size->is_string())
+      return util::make_error(util::Errc::docker, what + ": an entry's Size is not a number");
+  }
+  return {};
+}
 
 // Instructions that never make a layer, in the classic builder's "#(nop)" form or BuildKit's.
 bool metadata_only(const std::string& created_by) {
@@ -160,10 +207,12 @@ util::Result<EngineRead> read_engine_image(Engine& engine, const std::string& re
                                            const fs::path& temp_directory) {
   auto inspect = engine.inspect_image(reference);
   if (!inspect) return inspect.error();
+  CHALK_TRY(check_inspect(*inspect, reference));
   util::Result<oci::Node> node = util::make_error(util::Errc::unsupported, "");
   if (layers == EngineLayers::in_engine) {
     auto history = engine.image_history(reference);
     if (!history) return history.error();
+    CHALK_TRY(check_history(*history, reference));
     node = rebuild_engine_image(*inspect, *history, reference);
     if (!node && node.error().code != util::Errc::unsupported) return node.error();
   }
@@ -224,8 +273,11 @@ util::Result<std::string> write_engine_image(Engine& engine, const oci::ImageSet
   const oci::Image& first = *images.front();
   const std::string config_id = first.config_descriptor.digest.str();
   const auto& names = set.entries.front().names;
-  auto inspect = engine.inspect_image(names.empty() ? config_id : names.front());
+  const std::string loaded = names.empty() ? config_id : names.front();
+  auto inspect = engine.inspect_image(loaded);
   if (!inspect) return inspect.error().with_context("after docker load");
+  if (auto checked = check_inspect(*inspect, loaded); !checked)
+    return checked.error().with_context("after docker load");
   const std::string id = inspect->value("Id", "");
   oci::Json layers = oci::Json::array();
   if (auto rootfs = inspect->find("RootFS"); rootfs != inspect->end() && rootfs->is_object())

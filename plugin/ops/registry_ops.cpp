@@ -280,7 +280,8 @@ oci::Json push_report(const std::vector<std::string>& references, docker::Engine
     } else {
       warnings.push_back("`" + name + "`: image is not chalked; report is limited");
       auto inspect = engine.inspect_image(name);
-      if (inspect) entry["_CURRENT_HASH"] = digest_hex(inspect->value("Id", ""));
+      if (inspect && inspect->contains("Id") && (*inspect)["Id"].is_string())
+        entry["_CURRENT_HASH"] = digest_hex((*inspect)["Id"].get<std::string>());
       ++unmarked;
     }
     entry["_OP_ARTIFACT_TYPE"] = "Docker Image";

@@ -123,6 +123,24 @@ TEST(EngineApiTest, HistoryOldestFirstInTheClisShape) {
   EXPECT_EQ("GET /v1.41/images/app:1/history", fake.calls().at(0));
 }
 
+// A broken (or hostile) engine's answer is an error naming the field, never an exception.
+TEST(EngineApiTest, AHistoryEntryOfTheWrongShapeIsAnError) {
+  for (const std::string entry : {R"({"Created":"yesterday","CreatedBy":"x","Size":1,"Comment":""})",
+                                  R"({"Created":1,"CreatedBy":7,"Size":1,"Comment":""})",
+                                  R"({"Created":1,"CreatedBy":"x","Size":null,"Comment":""})"}) {
+    FakeEngine fake([&](const FakeRequest& request) -> FakeResponse {
+      if (request.target == "/_ping") return {200, "OK"};
+      return {200, "[" + entry + "]"};
+    });
+    RecordingClient fallback;
+    auto history = api_engine(fake, fallback)->image_history("app:1");
+    ASSERT_FALSE(history) << entry;
+    EXPECT_EQ(util::Errc::docker, history.error().code);
+    EXPECT_NE(std::string::npos, history.error().message.find("reading the history of `app:1`: an entry's "))
+        << history.error().message;
+  }
+}
+
 TEST(EngineApiTest, LoadStreamsTheArchiveAndReadsTheMessages) {
   const fs::path archive = temp_file("load.tar");
   const std::string bytes(3 << 20, 'x');  // big enough to arrive in many reads

@@ -109,6 +109,23 @@ TEST_F(EngineOpsTest, AnImageThatCannotBeReadIsNotTriedAnotherWay) {
   EXPECT_EQ(std::string::npos, outcome.error().message.find("thin load")) << outcome.error().message;
 }
 
+TEST_F(EngineOpsTest, AnEngineAnswerOfTheWrongShapeIsOneErrorNamingTheField) {
+  for (const auto& [tamper, field] : std::vector<std::pair<std::function<void(oci::Json&)>, std::string>>{
+           {[](oci::Json& answer) { answer["Id"] = 5; }, "Id is not a string"},
+           {[](oci::Json& answer) { answer["RootFS"]["Layers"] = oci::Json::array({1}); }, "RootFS.Layers"},
+           {[](oci::Json& answer) { answer["RepoTags"] = "app:1"; }, "RepoTags"},
+           {[](oci::Json& answer) { answer["Config"] = 3; }, "Config is not an object"}}) {
+    m_engine.tamper_inspect = tamper;
+    auto inserted = insert(request("app:1"), m_context, m_homes);
+    ASSERT_FALSE(inserted) << field;
+    EXPECT_EQ(util::Errc::docker, inserted.error().code);
+    EXPECT_NE(std::string::npos, inserted.error().message.find(field)) << inserted.error().message;
+    auto extracted = extract({"app:1", m_dir}, m_context, m_homes);
+    ASSERT_FALSE(extracted) << field;
+  }
+  EXPECT_EQ(m_base, m_engine.tags["app:1"]);
+}
+
 TEST_F(EngineOpsTest, ExtractReadsTheMarkWithoutExportingALayer) {
   auto unmarked = extract({"app:1", m_dir}, m_context, m_homes);
   ASSERT_TRUE(unmarked) << unmarked.error().message;

@@ -7,6 +7,7 @@
 #pragma once
 
 #include <fstream>
+#include <functional>
 #include <map>
 #include <set>
 #include <string>
@@ -58,13 +59,15 @@ class ImageEngine final : public docker::Engine {
     for (const auto& [tag, tagged] : tags) {
       if (tagged == id) repo_tags.push_back(tag);
     }
-    return oci::Json{{"Id", id},
+    oci::Json answer{{"Id", id},
                      {"RepoTags", repo_tags},
                      {"Architecture", held.config["architecture"]},
                      {"Os", held.config["os"]},
                      {"Created", held.config["created"]},
                      {"Config", held.config["config"]},
                      {"RootFS", {{"Type", "layers"}, {"Layers", held.config["rootfs"]["diff_ids"]}}}};
+    if (tamper_inspect) tamper_inspect(answer);
+    return answer;
   }
 
   util::Result<oci::Json> image_history(const std::string& reference) override {
@@ -181,6 +184,7 @@ class ImageEngine final : public docker::Engine {
   bool fail_save = false;
   bool ambiguous_history = false;  // history sizes all 0 (a history that maps onto no layer)
   bool save_target_registered = false;
+  std::function<void(oci::Json&)> tamper_inspect;  // a broken engine's answer
 
  private:
   std::string store(Held held, const std::vector<std::string>& names) {
