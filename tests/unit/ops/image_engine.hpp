@@ -52,8 +52,9 @@ class ImageEngine final : public docker::Engine {
 
   util::Result<oci::Json> inspect_image(const std::string& reference) override {
     calls.push_back("inspect " + reference);
-    const std::string id = resolve(reference);
-    if (id.empty()) return util::make_error(util::Errc::not_found, "No such image: " + reference);
+    auto found = existing(reference);
+    if (!found) return found.error();
+    const std::string& id = *found;
     const Held& held = images.at(id);
     oci::Json repo_tags = oci::Json::array();
     for (const auto& [tag, tagged] : tags) {
@@ -72,8 +73,9 @@ class ImageEngine final : public docker::Engine {
 
   util::Result<oci::Json> image_history(const std::string& reference) override {
     calls.push_back("history " + reference);
-    const std::string id = resolve(reference);
-    if (id.empty()) return util::make_error(util::Errc::not_found, "No such image: " + reference);
+    auto found = existing(reference);
+    if (!found) return found.error();
+    const std::string& id = *found;
     const Held& held = images.at(id);
     oci::Json history = oci::Json::array();
     std::size_t layer = 0;
@@ -93,8 +95,9 @@ class ImageEngine final : public docker::Engine {
     save_target_registered = oci::TempRegistry::process().contains(path);
     if (fail_save)
       return util::make_error(util::Errc::docker, "saving image `" + reference + "`: engine gone");
-    const std::string id = resolve(reference);
-    if (id.empty()) return util::make_error(util::Errc::not_found, "No such image: " + reference);
+    auto found = existing(reference);
+    if (!found) return found.error();
+    const std::string& id = *found;
     const Held& held = images.at(id);
     std::vector<chalk::testing::RawEntry> entries;
     const std::string& config = held.config_bytes;
@@ -159,11 +162,19 @@ class ImageEngine final : public docker::Engine {
   util::Result<std::optional<std::string>> copy_from_image(const std::string& reference,
                                                            const std::string& path) override {
     calls.push_back("copy " + reference + " " + path);
-    const std::string id = resolve(reference);
-    if (id.empty()) return util::make_error(util::Errc::not_found, "No such image: " + reference);
+    auto found = existing(reference);
+    if (!found) return found.error();
+    const std::string& id = *found;
     const std::string& top = images.at(id).layer_tars.back();
     if (top.find("chalk.json") == std::string::npos) return std::optional<std::string>();
     return std::optional<std::string>(top);
+  }
+
+  // The ID of an image the engine has, as docker answers for one it does not.
+  util::Result<std::string> existing(const std::string& reference) const {
+    std::string id = resolve(reference);
+    if (id.empty()) return util::make_error(util::Errc::not_found, "No such image: " + reference);
+    return id;
   }
 
   // The ID a name or ID stands for, "" when none.
