@@ -30,7 +30,7 @@ class Digest {
   std::string m_text;
 };
 
-// Incremental SHA-256 (OpenSSL EVP underneath).
+// Incremental SHA-256 (OpenSSL's low-level SHA-256 underneath: no provider set-up).
 class Sha256 {
  public:
   Sha256();

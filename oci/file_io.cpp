@@ -8,8 +8,9 @@
 
 #include <cerrno>
 #include <cstring>
-#include <random>
 #include <thread>
+
+#include "oci/util/random.hpp"
 
 namespace oci {
 
@@ -296,12 +297,15 @@ bool lacks_unnamed_files(int error_number) {
 }  // namespace
 
 std::filesystem::path temporary_sibling(const std::filesystem::path& destination) {
-  static thread_local std::mt19937_64 random{std::random_device{}()};
+  unsigned char random[8];
+  chalk::util::fill_random(random, sizeof random);
+  std::uint64_t number = 0;
+  for (unsigned char byte : random) number = number << 8 | byte;
   const auto directory =
       destination.has_parent_path() ? destination.parent_path() : std::filesystem::path(".");
   char suffix[48];
   std::snprintf(suffix, sizeof suffix, "%ld-%016llx", static_cast<long>(::getpid()),
-                static_cast<unsigned long long>(random()));
+                static_cast<unsigned long long>(number));
   return directory / ("." + destination.filename().string() + std::string(k_temp_marker) + suffix);
 }
 

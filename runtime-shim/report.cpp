@@ -1,6 +1,5 @@
 #include "runtime-shim/report.hpp"
 
-#include <sys/random.h>
 #include <sys/utsname.h>
 #include <unistd.h>
 
@@ -8,6 +7,7 @@
 #include <climits>
 #include <cstdio>
 
+#include "oci/util/random.hpp"
 #include "plugin/chalk/host_facts.hpp"
 
 namespace chalk::shim {
@@ -54,11 +54,7 @@ HostFacts current_host_facts() {
 
 std::string random_exec_id() {
   std::array<unsigned char, 8> bytes{};
-  std::size_t filled = 0;
-  while (filled < bytes.size()) {
-    const ssize_t n = ::getrandom(bytes.data() + filled, bytes.size() - filled, 0);
-    if (n > 0) filled += static_cast<std::size_t>(n);
-  }
+  chalk::util::fill_random(bytes.data(), bytes.size());
   char text[17];
   for (std::size_t i = 0; i < bytes.size(); ++i) std::snprintf(text + 2 * i, 3, "%02x", bytes[i]);
   return std::string(text, 16);

@@ -1,11 +1,9 @@
 #include "plugin/chalk/effects.hpp"
 
-#include <openssl/rand.h>
-
 #include <algorithm>
-#include <random>
 
 #include "oci/digest.hpp"
+#include "oci/util/random.hpp"
 #include "plugin/chalk/host_facts.hpp"
 
 namespace chalk {
@@ -13,11 +11,7 @@ namespace chalk {
 Effects process_effects() {
   Effects effects;
   effects.now_ms = [] { return now_ms(); };
-  effects.random = [](unsigned char* data, std::size_t size) {
-    if (RAND_bytes(data, static_cast<int>(size)) == 1) return;
-    std::random_device device;
-    for (std::size_t i = 0; i < size; ++i) data[i] = static_cast<unsigned char>(device());
-  };
+  effects.random = [](unsigned char* data, std::size_t size) { util::fill_random(data, size); };
   return effects;
 }
 

@@ -1,6 +1,6 @@
 // The clock and randomness of marks and reports, passed in rather than read where needed.
-// Its own file (chalk_core keeps one object per file): the real ones need OpenSSL, which
-// host_facts' users (build provenance) do not link.
+// Its own file (chalk_core keeps one object per file): the fixed ones hash with OpenSSL,
+// which host_facts' users (build provenance) do not link.
 #pragma once
 
 #include <cstddef>
@@ -17,7 +17,7 @@ struct Effects {
   std::function<void(unsigned char* data, std::size_t size)> random;  // fills the bytes
 };
 
-// The system clock and OpenSSL's CSPRNG.
+// The system clock and the kernel's random bytes.
 Effects process_effects();
 
 // A clock stopped at `ms` and random bytes derived from `seed` (SHA-256 of the seed and a

@@ -1037,9 +1037,13 @@ std::optional<std::string> unsupported_field(const std::string& path) {
 }
 
 const Store& builtin_store(Host host) {
+  // Each built on first use: a process evaluates configs for one host only.
+  if (host == Host::shim) {
+    static const Store k_shim = make_store(Host::shim);
+    return k_shim;
+  }
   static const Store k_plugin = make_store(Host::plugin);
-  static const Store k_shim = make_store(Host::shim);
-  return host == Host::shim ? k_shim : k_plugin;
+  return k_plugin;
 }
 
 const std::set<std::string>& key_catalogue() {

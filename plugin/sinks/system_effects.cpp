@@ -1,4 +1,3 @@
-#include <sys/random.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -8,6 +7,7 @@
 #include <string>
 #include <thread>
 
+#include "oci/util/random.hpp"
 #include "plugin/sinks/effects.hpp"
 
 namespace chalk::sinks {
@@ -24,33 +24,7 @@ class SystemClock final : public Clock {
 
 class SystemRandom final : public RandomSource {
  public:
-  void fill(std::uint8_t* data, std::size_t size) override {
-    while (size > 0) {
-      ssize_t n = ::getrandom(data, size, 0);
-      if (n < 0) {
-        if (errno == EINTR) continue;
-        // getrandom only fails without kernel support (pre-3.17); keys then stay unique
-        // through their millisecond stamp and a per-process counter.
-        fallback(data, size);
-        return;
-      }
-      data += n;
-      size -= static_cast<std::size_t>(n);
-    }
-  }
-
- private:
-  void fallback(std::uint8_t* data, std::size_t size) {
-    std::uint64_t x = m_counter++ ^ (static_cast<std::uint64_t>(::getpid()) << 32) ^
-                      static_cast<std::uint64_t>(std::chrono::steady_clock::now().time_since_epoch().count());
-    for (std::size_t i = 0; i < size; ++i) {
-      x ^= x << 13;
-      x ^= x >> 7;
-      x ^= x << 17;
-      data[i] = static_cast<std::uint8_t>(x);
-    }
-  }
-  std::atomic<std::uint64_t> m_counter{0x9E3779B97F4A7C15ULL};
+  void fill(std::uint8_t* data, std::size_t size) override { util::fill_random(data, size); }
 };
 
 class StderrLog final : public ErrorLog {
