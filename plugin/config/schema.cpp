@@ -867,16 +867,23 @@ class Validator {
     return t;
   }
 
-  // The built-in templates as Settings carry them, computed once.
-  static const std::map<std::string, ReportTemplate>& builtin_templates(const std::string& kind) {
-    static const auto k_cache = [] {
-      std::map<std::string, std::map<std::string, ReportTemplate>> cache;
-      const Store& store = builtin_store(Host::plugin);
-      for (const char* k : {"report_template", "mark_template"})
-        for (const auto& name : store.children(k)) cache[k][name] = template_of(store, k, name);
-      return cache;
-    }();
-    return k_cache.at(kind);
+  // The built-in templates as Settings carry them, computed once from the store this host
+  // already built (the templates are the same for both), and never destroyed.
+  using TemplateCache = std::map<std::string, std::map<std::string, ReportTemplate>>;
+  static TemplateCache make_template_cache(Host host) {
+    TemplateCache cache;
+    const Store& store = builtin_store(host);
+    for (const char* k : {"report_template", "mark_template"})
+      for (const auto& name : store.children(k)) cache[k][name] = template_of(store, k, name);
+    return cache;
+  }
+  const std::map<std::string, ReportTemplate>& builtin_templates(const std::string& kind) const {
+    if (m_host == Host::shim) {
+      static const TemplateCache& k_shim = *new TemplateCache(make_template_cache(Host::shim));
+      return k_shim.at(kind);
+    }
+    static const TemplateCache& k_plugin = *new TemplateCache(make_template_cache(Host::plugin));
+    return k_plugin.at(kind);
   }
 
   Validated build() const {
@@ -1037,12 +1044,13 @@ std::optional<std::string> unsupported_field(const std::string& path) {
 }
 
 const Store& builtin_store(Host host) {
-  // Each built on first use: a process evaluates configs for one host only.
+  // Each built on first use (a process evaluates configs for one host only) and never
+  // destroyed: freeing thousands of entries at exit is work no one waits for.
   if (host == Host::shim) {
-    static const Store k_shim = make_store(Host::shim);
+    static const Store& k_shim = *new Store(make_store(Host::shim));
     return k_shim;
   }
-  static const Store k_plugin = make_store(Host::plugin);
+  static const Store& k_plugin = *new Store(make_store(Host::plugin));
   return k_plugin;
 }
 

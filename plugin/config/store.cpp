@@ -58,13 +58,22 @@ AttrEntry& Store::writable(const std::string& path, bool& existed) {
 
 namespace {
 
+// Direct children only. A deeper key's child is also a key of `sections`, so its whole
+// subtree is skipped in one lookup: "a.b." up to "a.b/" ('/' follows '.'), instead of walking
+// the built-in store's thousands of template keys for every call.
 template <typename Map>
 void collect_children(const Map& map, const std::string& prefix, std::vector<std::string>& out) {
-  for (auto it = map.lower_bound(prefix); it != map.end(); ++it) {
+  auto it = map.lower_bound(prefix);
+  while (it != map.end()) {
     const std::string& key = it->first;
     if (key.compare(0, prefix.size(), prefix) != 0) break;
-    if (key.find('.', prefix.size()) != std::string::npos) continue;
-    out.push_back(key.substr(prefix.size()));
+    const auto dot = key.find('.', prefix.size());
+    if (dot == std::string::npos) {
+      out.push_back(key.substr(prefix.size()));
+      ++it;
+      continue;
+    }
+    it = map.lower_bound(key.substr(0, dot) + '/');
   }
 }
 
