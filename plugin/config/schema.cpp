@@ -362,14 +362,14 @@ Store make_store(Host host) {
   s.put("sink_config.json_console_err.filters", Value::make_string_list({"pretty_json"}));
 
   for (const auto& def : report_template_defs()) {
-    s.sections.emplace("report_template." + std::string(def.name), Pos{0, 0});
+    s.put_section("report_template." + std::string(def.name));
     bool locked = std::string(def.name) == "heartbeat";
     for (const auto& key : def.keys)
       s.put("report_template." + std::string(def.name) + ".key." + key + ".use", Value::make_bool(true),
             locked && key != "_COLLECTED_ARTIFACTS");
   }
   for (const auto& def : mark_template_defs()) {
-    s.sections.emplace("mark_template." + std::string(def.name), Pos{0, 0});
+    s.put_section("mark_template." + std::string(def.name));
     for (const auto& key : def.keys)
       s.put("mark_template." + std::string(def.name) + ".key." + key + ".use", Value::make_bool(true));
   }

@@ -25,9 +25,16 @@ std::vector<std::string> split_path(const std::string& path) {
 }
 
 void Store::put(const std::string& path, Value value, bool locked) {
-  for (std::size_t dot = path.find('.'); dot != std::string::npos; dot = path.find('.', dot + 1))
-    sections.emplace(path.substr(0, dot), Pos{0, 0});
+  if (const auto dot = path.rfind('.'); dot != std::string::npos) put_section(path.substr(0, dot));
   attrs[path] = AttrEntry{std::move(value), Pos{0, 0}, locked};
+}
+
+void Store::put_section(const std::string& path) {
+  // Nearest first: a section this layer already has came with its parents, so the built-in
+  // store's thousands of template keys add one section each instead of four.
+  for (std::size_t end = path.size(); end != std::string::npos && end > 0; end = path.rfind('.', end - 1)) {
+    if (!sections.emplace(path.substr(0, end), Pos{0, 0}).second) return;
+  }
 }
 
 const AttrEntry* Store::find_attr(const std::string& path) const {

@@ -26,6 +26,8 @@ struct Store {
 
   // Sets `path` in this layer as the built-in objects do: no checks, parents become sections.
   void put(const std::string& path, Value value, bool locked = false);
+  // Makes `path` and its parents sections of this layer, as the built-in objects do.
+  void put_section(const std::string& path);
   [[nodiscard]] const AttrEntry* find_attr(const std::string& path) const;
   [[nodiscard]] const Value* get(const std::string& path) const;
   [[nodiscard]] const Pos* find_section(const std::string& path) const;

@@ -33,6 +33,30 @@ TEST(Schema, EmptyConfigGivesTheDefaults) {
   EXPECT_TRUE(s.custom_reports.empty());
 }
 
+// Children skip whole subtrees and parents come once; the answers stay those of a full walk,
+// across layers and for keys that sort between a child and its subtree ("b-x" < "b." < "b/").
+TEST(Schema, StoreChildrenAndSectionsOfNestedKeys) {
+  Store base;
+  base.put("a.b.c.d", Value::make_bool(true));
+  base.put("a.b.c.e", Value::make_bool(true));
+  base.put("a.b-x", Value::make_bool(true));
+  base.put("a.b/y", Value::make_bool(true));
+  base.put_section("a.f.g");
+  base.put("z", Value::make_bool(true));
+  Store layer;
+  layer.base = &base;
+  layer.put("a.h.i", Value::make_bool(true));
+  EXPECT_EQ(base.children(""), (std::vector<std::string>{"a", "z"}));
+  EXPECT_EQ(base.children("a"), (std::vector<std::string>{"b", "b-x", "b/y", "f"}));
+  EXPECT_EQ(base.children("a.b"), (std::vector<std::string>{"c"}));
+  EXPECT_EQ(base.children("a.b.c"), (std::vector<std::string>{"d", "e"}));
+  EXPECT_EQ(layer.children("a"), (std::vector<std::string>{"b", "b-x", "b/y", "f", "h"}));
+  for (const char* section : {"a", "a.b", "a.b.c", "a.f", "a.f.g"})
+    EXPECT_TRUE(base.has_section(section)) << section;
+  EXPECT_FALSE(base.has_section("a.b.c.d"));
+  EXPECT_TRUE(layer.has_section("a.h"));
+}
+
 TEST(Schema, ShimDefaults) {
   Settings s = ok("", {}, Host::shim);
   EXPECT_EQ(s.log_level, "none");
