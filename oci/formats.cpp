@@ -591,6 +591,22 @@ std::optional<Json> docker_repositories_json(const ImageSet& set) {
   return repositories;
 }
 
+// The local file of a blob a mutation built (hashed as it was written, or kept in the layer
+// cache under its digest), or null for any other blob: those are not read again to be checked.
+const LocalBlob* built_blob(const BlobPlan::Item& item) {
+  const auto* overlay = dynamic_cast<const OverlaySource*>(item.source);
+  if (overlay == nullptr) return nullptr;
+  const auto added = overlay->added().find(item.descriptor.digest);
+  return added == overlay->added().end() ? nullptr : added->second.get();
+}
+
+// Hard-links a blob built by a mutation into place; false when it is not such a blob or
+// linking is impossible (another filesystem), so the caller copies instead.
+bool link_local_blob(const BlobPlan::Item& item, const fs::path& target) {
+  const LocalBlob* built = built_blob(item);
+  return built != nullptr && ::link(built->path().c_str(), target.c_str()) == 0;
+}
+
 Status write_archive(const ImageSet& set, const WriteOptions& options) {
   const std::string what = options.path.string();
   // Before any blob is copied: names docker load would refuse fail the write at once.
@@ -624,7 +640,7 @@ Status write_archive(const ImageSet& set, const WriteOptions& options) {
         // (whichever reads a page first brings it into the page cache for the other).
         const std::string blob = describe_blob(*item.source, item.descriptor);
         if ((*range)->size != item.descriptor.size) return verify_range(**range, item.descriptor, blob);
-        verifier.submit(**range, item.descriptor, blob);
+        if (built_blob(item) == nullptr) verifier.submit(**range, item.descriptor, blob);
         CHALK_TRY((*writer)->add_file_range(name, 0644, **range, k_mtime, progress));
       } else {
         auto stream = open_blob(*item.source, item.descriptor);
@@ -649,16 +665,6 @@ Status write_archive(const ImageSet& set, const WriteOptions& options) {
   auto finished = (*writer)->finish();
   if (!finished) return finished.error();
   return output->commit();
-}
-
-// Hard-links a blob built by a mutation (held in a local file) into place; false when it is
-// not such a blob or linking is impossible (another filesystem), so the caller copies instead.
-bool link_local_blob(const BlobPlan::Item& item, const fs::path& target) {
-  const auto* overlay = dynamic_cast<const OverlaySource*>(item.source);
-  if (overlay == nullptr) return false;
-  const auto added = overlay->added().find(item.descriptor.digest);
-  if (added == overlay->added().end()) return false;
-  return ::link(added->second->path().c_str(), target.c_str()) == 0;
 }
 
 // The new blobs of a layout update, committed into place. When durable (an update in
