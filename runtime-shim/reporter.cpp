@@ -9,10 +9,6 @@
 #include <cerrno>
 #include <ctime>
 
-// SHA256_Init and friends are deprecated in OpenSSL 3 in favour of EVP; see file_sha256_hex.
-#define OPENSSL_SUPPRESS_DEPRECATED
-#include <openssl/sha.h>
-
 #include "oci/digest.hpp"
 #include "runtime-shim/file_text.hpp"
 #include "runtime-shim/mark.hpp"
@@ -52,11 +48,9 @@ std::int64_t monotonic_ms() noexcept {
 std::string file_sha256_hex(const std::string& path) {
   const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) return {};
-  // The low-level SHA-256 rather than EVP (oci::Sha256): EVP initialises OpenSSL's provider
-  // machinery (openssl.cnf, algorithm tables), about 1 MB of resident memory the shim only
-  // needs for TLS.
-  SHA256_CTX context;
-  SHA256_Init(&context);
+  // oci::Sha256 is OpenSSL's low-level SHA-256: no provider set-up, which would cost the
+  // shim about 1 MB of resident memory it only needs for TLS.
+  oci::Sha256 hasher;
   char buffer[65536];
   for (;;) {
     const ssize_t n = ::read(fd, buffer, sizeof buffer);
@@ -66,12 +60,10 @@ std::string file_sha256_hex(const std::string& path) {
       ::close(fd);
       return {};
     }
-    SHA256_Update(&context, buffer, static_cast<std::size_t>(n));
+    hasher.update(buffer, static_cast<std::size_t>(n));
   }
   ::close(fd);
-  unsigned char digest[SHA256_DIGEST_LENGTH];
-  SHA256_Final(digest, &context);
-  return oci::to_hex(digest, sizeof digest);
+  return std::string(hasher.finish().hex());
 }
 
 Reporter::Reporter(ReporterOptions options) : m_options(std::move(options)), m_start_ms(monotonic_ms()) {
