@@ -65,9 +65,9 @@ AttrEntry& Store::writable(const std::string& path, bool& existed) {
 
 namespace {
 
-// Direct children only. A deeper key's child is also a key of `sections`, so its whole
-// subtree is skipped in one lookup: "a.b." up to "a.b/" ('/' follows '.'), instead of walking
-// the built-in store's thousands of template keys for every call.
+// Direct children only. A deeper key's child is also a section (of this layer or one below,
+// which the caller walks too), so its whole subtree is skipped in one lookup: "a.b." up to "a.b/" ('/'
+// follows '.'), instead of walking the built-in store's thousands of template keys for every call.
 template <typename Map>
 void collect_children(const Map& map, const std::string& prefix, std::vector<std::string>& out) {
   auto it = map.lower_bound(prefix);
