@@ -8,7 +8,7 @@ CHALK_CACHE=${XDG_CACHE_HOME:-$HOME/.cache}/chalk
 CHALK_BASE_IMAGE=${CHALK_BASE_IMAGE:-chalk-test/busybox:latest}
 
 # What building the project needs.
-CHALK_BUILD_PACKAGES=(cmake make g++ pkg-config libarchive-dev libssl-dev nlohmann-json3-dev
+CHALK_BUILD_PACKAGES=(cmake make g++ pkg-config libarchive-dev libzstd-dev libssl-dev nlohmann-json3-dev
   libcurl4-openssl-dev libcli11-dev libgtest-dev libgmock-dev git ca-certificates)
 # ccache: a second build of the same sources (the next test run, another checkout) compiles
 # only what changed; clang-format: the format check of scripts/format.sh.
