@@ -182,13 +182,13 @@ Result<std::uint64_t> copy_stream(ByteStream& from, File& to) {
   }
 }
 
-LocalBlob::LocalBlob(std::filesystem::path path, Descriptor descriptor, bool owned)
-    : m_path(std::move(path)), m_descriptor(std::move(descriptor)), m_owned(owned) {
-  if (m_owned) TempRegistry::process().add(m_path);
+LocalBlob::LocalBlob(std::filesystem::path path, Descriptor descriptor, BlobFile file)
+    : m_path(std::move(path)), m_descriptor(std::move(descriptor)), m_file(file) {
+  if (m_file == BlobFile::temporary) TempRegistry::process().add(m_path);
 }
 
 LocalBlob::~LocalBlob() {
-  if (m_owned) {
+  if (m_file == BlobFile::temporary) {
     std::error_code ignored;
     std::filesystem::remove(m_path, ignored);
     TempRegistry::process().forget(m_path);

@@ -140,20 +140,26 @@ Result<Digest> hash_stream(ByteStream& from);
 // Copies a stream to a file, returning the number of bytes copied.
 Result<std::uint64_t> copy_stream(ByteStream& from, File& to);
 
-// A blob created by us, held in a file we own (removed when the last reference goes).
+// Where a LocalBlob's file lives: a temporary of ours (removed when the last reference goes,
+// never flushed), or a file kept beyond this process and flushed when it was kept (the layer
+// cache), so a writer linking it needs no flush of its own.
+enum class BlobFile { temporary, kept };
+
+// A blob created by us, held in a file.
 class LocalBlob {
  public:
-  LocalBlob(std::filesystem::path path, Descriptor descriptor, bool owned);
+  LocalBlob(std::filesystem::path path, Descriptor descriptor, BlobFile file);
   ~LocalBlob();
   LocalBlob(const LocalBlob&) = delete;
   LocalBlob& operator=(const LocalBlob&) = delete;
   [[nodiscard]] const std::filesystem::path& path() const { return m_path; }
   [[nodiscard]] const Descriptor& descriptor() const { return m_descriptor; }
+  [[nodiscard]] bool flushed() const { return m_file == BlobFile::kept; }
 
  private:
   std::filesystem::path m_path;
   Descriptor m_descriptor;
-  bool m_owned;
+  BlobFile m_file;
 };
 
 // Blobs added by mutations, consulted before an image's original source.

@@ -93,7 +93,7 @@ class AtomicFile {
 
 // The named temporary files and directories live in this process, so whatever ends it on
 // a termination signal can remove them (no destructor runs then). Thread-safe. TempPath,
-// named AtomicFile temporaries and owned LocalBlobs register in `process()`.
+// named AtomicFile temporaries and temporary LocalBlobs register in `process()`.
 class TempRegistry {
  public:
   static TempRegistry& process();

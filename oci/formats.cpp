@@ -600,11 +600,11 @@ const LocalBlob* built_blob(const BlobPlan::Item& item) {
   return added == overlay->added().end() ? nullptr : added->second.get();
 }
 
-// Hard-links a blob built by a mutation into place; false when it is not such a blob or
-// linking is impossible (another filesystem), so the caller copies instead.
-bool link_local_blob(const BlobPlan::Item& item, const fs::path& target) {
+// Hard-links a blob built by a mutation into place and returns it; nullptr when it is not
+// such a blob or linking is impossible (another filesystem), so the caller copies instead.
+const LocalBlob* link_local_blob(const BlobPlan::Item& item, const fs::path& target) {
   const LocalBlob* built = built_blob(item);
-  return built != nullptr && ::link(built->path().c_str(), target.c_str()) == 0;
+  return built != nullptr && ::link(built->path().c_str(), target.c_str()) == 0 ? built : nullptr;
 }
 
 Status write_archive(const ImageSet& set, const WriteOptions& options) {
@@ -690,7 +690,8 @@ class NewBlobs {
     if (count == 0) return {};
     std::vector<std::optional<Error>> failures(count);
     {
-      WorkerPool pool(static_cast<unsigned>(std::min<std::size_t>(count, WorkerPool::default_threads())));
+      // A flush waits on the disk, not on a core: a thread per file lets them overlap.
+      WorkerPool pool(static_cast<unsigned>(std::min(count, k_most_flushing)));
       for (std::size_t i = 0; i < m_files.size(); ++i) {
         pool.submit([this, i, &failures] {
           if (auto ok = m_files[i].file().sync(); !ok) failures[i] = ok.error();
@@ -716,6 +717,7 @@ class NewBlobs {
 
  private:
   static constexpr std::size_t k_most_open = 64;
+  static constexpr std::size_t k_most_flushing = 16;
   bool m_durable;
   std::vector<AtomicFile> m_files;
   std::vector<fs::path> m_linked;
@@ -765,9 +767,10 @@ Status write_layout(const ImageSet& set, const WriteOptions& options) {
       if (!output) return output.error();
       CHALK_TRY(output->file().write_all(*item.bytes));
       CHALK_TRY(new_blobs.add(std::move(*output)));
-    } else if (link_local_blob(item, target)) {
-      // a blob we just built, on the same filesystem: linked, not copied
-      CHALK_TRY(new_blobs.add_linked(target));
+    } else if (const LocalBlob* linked = link_local_blob(item, target)) {
+      // a blob we just built, on the same filesystem: linked, not copied (and not flushed
+      // again when it is the layer cache's, flushed when it was kept)
+      if (!linked->flushed()) CHALK_TRY(new_blobs.add_linked(target));
     } else {
       auto range = item.source->open_range(item.descriptor);
       if (!range) return range.error();

@@ -71,7 +71,7 @@ std::optional<BuiltLayer> cached_layer(const LayerCache& cache) {
       fs::file_size(blob, error) != descriptor->size || error) {
     return std::nullopt;
   }
-  return BuiltLayer{std::make_shared<const LocalBlob>(blob, *descriptor, false), *diff_id};
+  return BuiltLayer{std::make_shared<const LocalBlob>(blob, *descriptor, BlobFile::kept), *diff_id};
 }
 
 // Keeps `built` under the cache's key: the blob first (read-only, flushed), its description
@@ -142,7 +142,7 @@ Result<BuiltLayer> build_fresh_layer(std::vector<LayerFile> files, Compression c
   built.diff_id = tar_descriptor.digest;
   if (compression == Compression::none) {
     tar_descriptor.media_type = media_type::oci_layer;
-    built.blob = std::make_shared<const LocalBlob>(tar_path, tar_descriptor, true);
+    built.blob = std::make_shared<const LocalBlob>(tar_path, tar_descriptor, BlobFile::temporary);
     tar_cleanup.release();
     return built;
   }
@@ -156,7 +156,7 @@ Result<BuiltLayer> build_fresh_layer(std::vector<LayerFile> files, Compression c
   if (!compressed) return compressed.error();
   if (auto closed = gzip_output->close(); !closed) return closed.error();
   compressed->media_type = media_type::oci_layer_gzip;
-  built.blob = std::make_shared<const LocalBlob>(gzip_path, *compressed, true);
+  built.blob = std::make_shared<const LocalBlob>(gzip_path, *compressed, BlobFile::temporary);
   gzip_cleanup.release();
   return built;
 }

@@ -850,40 +850,43 @@ class Validator {
   }
 
   static ReportTemplate template_of(const Store& store, const std::string& kind, const std::string& name) {
-    ReportTemplate t;
-    t.name = name;
-    std::string keys = kind + "." + name + ".key";
-    for (const auto& key : store.children(keys)) {
-      const Value* use = store.get(keys + "." + key + ".use");
-      if (use == nullptr || use->b) t.keys.insert(key);
+    std::set<std::string> keys;
+    const std::string key_section = kind + "." + name + ".key";
+    for (const auto& key : store.children(key_section)) {
+      const Value* use = store.get(key_section + "." + key + ".use");
+      if (use == nullptr || use->b) keys.insert(key);
     }
-    for (const auto& [a, b] :
-         {std::pair{"_OP_HOSTINFO", "_OP_HOST_VERSION"}, std::pair{"_OP_NODENAME", "_OP_HOST_NODENAME"}}) {
-      if (t.keys.count(a) || t.keys.count(b)) {
-        t.keys.insert(a);
-        t.keys.insert(b);
-      }
-    }
-    return t;
+    return with_host_key_pairs(name, std::move(keys));
   }
 
-  // The built-in templates as Settings carry them, computed once from the store this host
-  // already built (the templates are the same for both), and never destroyed.
+  // A template that names one of a pair of host keys reports both.
+  static ReportTemplate with_host_key_pairs(const std::string& name, std::set<std::string> keys) {
+    for (const auto& [a, b] :
+         {std::pair{"_OP_HOSTINFO", "_OP_HOST_VERSION"}, std::pair{"_OP_NODENAME", "_OP_HOST_NODENAME"}}) {
+      if (keys.count(a) || keys.count(b)) {
+        keys.insert(a);
+        keys.insert(b);
+      }
+    }
+    return ReportTemplate{name, std::move(keys)};
+  }
+
+  // The built-in templates as Settings carry them, straight from the definitions the built-in
+  // store was filled from (every key used, the same for both hosts), built once and never
+  // destroyed: walking the store's ~750 template keys for them doubled the first evaluation.
   using TemplateCache = std::map<std::string, std::map<std::string, ReportTemplate>>;
-  static TemplateCache make_template_cache(Host host) {
+  static TemplateCache make_template_cache() {
     TemplateCache cache;
-    const Store& store = builtin_store(host);
-    for (const char* k : {"report_template", "mark_template"})
-      for (const auto& name : store.children(k)) cache[k][name] = template_of(store, k, name);
+    for (const auto& [kind, defs] : {std::pair{"report_template", report_template_defs()},
+                                     std::pair{"mark_template", mark_template_defs()}}) {
+      for (const auto& def : defs)
+        cache[kind][def.name] = with_host_key_pairs(def.name, {def.keys.begin(), def.keys.end()});
+    }
     return cache;
   }
-  const std::map<std::string, ReportTemplate>& builtin_templates(const std::string& kind) const {
-    if (m_host == Host::shim) {
-      static const TemplateCache& k_shim = *new TemplateCache(make_template_cache(Host::shim));
-      return k_shim.at(kind);
-    }
-    static const TemplateCache& k_plugin = *new TemplateCache(make_template_cache(Host::plugin));
-    return k_plugin.at(kind);
+  static const std::map<std::string, ReportTemplate>& builtin_templates(const std::string& kind) {
+    static const TemplateCache& k_cache = *new TemplateCache(make_template_cache());
+    return k_cache.at(kind);
   }
 
   Validated build() const {
