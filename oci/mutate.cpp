@@ -95,11 +95,20 @@ void keep_layer(const LayerCache& cache, const BuiltLayer& built) {
 
 Result<BuiltLayer> build_layer(std::vector<LayerFile> files, Compression compression,
                                const fs::path& temp_directory, std::int64_t mtime, const LayerCache& cache) {
+  return build_layer_unless_cached([&files]() -> Result<std::vector<LayerFile>> { return std::move(files); },
+                                   compression, temp_directory, mtime, cache);
+}
+
+Result<BuiltLayer> build_layer_unless_cached(const std::function<Result<std::vector<LayerFile>>()>& files,
+                                             Compression compression, const fs::path& temp_directory,
+                                             std::int64_t mtime, const LayerCache& cache) {
   const bool cached = !cache.directory.empty() && valid_cache_key(cache.key);
   if (cached) {
     if (auto kept = cached_layer(cache)) return std::move(*kept);
   }
-  auto built = build_fresh_layer(std::move(files), compression, temp_directory, mtime);
+  auto listed = files();
+  if (!listed) return listed.error();
+  auto built = build_fresh_layer(std::move(*listed), compression, temp_directory, mtime);
   if (built && cached) keep_layer(cache, *built);
   return built;
 }

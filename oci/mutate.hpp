@@ -4,6 +4,7 @@
 #pragma once
 
 #include <filesystem>
+#include <functional>
 #include <map>
 #include <optional>
 #include <set>
@@ -46,6 +47,11 @@ struct LayerCache {
 Result<BuiltLayer> build_layer(std::vector<LayerFile> files, Compression compression,
                                const std::filesystem::path& temp_directory, std::int64_t mtime,
                                const LayerCache& cache = {});
+// The same, with the files asked for only when the layer is not found in the cache.
+Result<BuiltLayer> build_layer_unless_cached(const std::function<Result<std::vector<LayerFile>>()>& files,
+                                             Compression compression,
+                                             const std::filesystem::path& temp_directory, std::int64_t mtime,
+                                             const LayerCache& cache);
 
 struct Mutation {
   bool drop_last_layer = false;  // with its diff_id and its (last non-empty) history entry

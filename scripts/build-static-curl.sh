@@ -2,7 +2,7 @@
 # Builds a minimal static libcurl (HTTP/HTTPS with OpenSSL, proxies, unix sockets; no idn,
 # psl, nghttp2, zlib, ldap, ssh, krb5...) from Debian's curl source package, for the fully
 # static runtime shim (Debian's own libcurl.a needs static libraries Debian does not ship,
-# DESIGN.md §4) and for docker-chalk, which links it against the shared OpenSSL: Debian's
+# DESIGN.md §4) and for docker-chalk, which links it against OpenSSL's static libraries too: Debian's
 # shared libcurl loads about 25 more libraries, 8 ms at every start of every command.
 #
 # The result is cached outside the repository, keyed by the Debian version and the recipe

@@ -15,6 +15,8 @@ CHALK_BUILD_PACKAGES=(cmake make g++ pkg-config libarchive-dev libzstd-dev libss
 CHALK_BUILD_PACKAGES+=(ccache clang-format)
 # zlib: `deployments` reads Cloud Custodian's gzipped S3 output.
 CHALK_BUILD_PACKAGES+=(zlib1g-dev)
+# zstd: the plugin carries the shim compressed (runtime-shim/CMakeLists.txt).
+CHALK_BUILD_PACKAGES+=(zstd)
 # What the tests talk to: the engine, the base image, the registry and image tools, and the
 # peers of the integration tests (python3 with botocore, node for s3rver, htpasswd).
 CHALK_TEST_PACKAGES=(docker.io busybox-static docker-registry skopeo umoci binutils curl

@@ -77,9 +77,15 @@ std::vector<oci::LayerFile> chalk_layer_files(const oci::Json& mark, const Chalk
   return files;
 }
 
-std::vector<oci::LayerFile> shim_layer_files(const ChalkRequest& request) {
+Shim Shim::in_memory(std::string_view bytes, std::string sha256) {
+  return Shim{[bytes]() -> util::Result<std::string_view> { return bytes; }, std::move(sha256)};
+}
+
+util::Result<std::vector<oci::LayerFile>> shim_layer_files(const ChalkRequest& request) {
+  auto shim = request.shim.bytes();
+  if (!shim) return shim.error();
   std::vector<oci::LayerFile> files;
-  files.push_back({"chalk", 0755, {}, {}, request.shim});
+  files.push_back({"chalk", 0755, {}, {}, *shim});
   if (!request.ca_bundle.empty()) files.push_back({"chalk.ca.pem", 0444, {}, {}, request.ca_bundle});
   return files;
 }
@@ -87,7 +93,7 @@ std::vector<oci::LayerFile> shim_layer_files(const ChalkRequest& request) {
 util::Result<ChalkResult> chalk_image(const oci::Image& image, const ChalkRequest& request) {
   ChalkResult result;
   const oci::Json container = oci::container_config(image);
-  const bool have_shim = !request.shim.empty();
+  const bool have_shim = request.shim.present();
   WrapPlan wrap = plan_wrap(container);
   const bool already_wrapped = wrap.wrapped && !wrap.entrypoint;
   // With no ENTRYPOINT, wrapping means adding one in front of CMD (docker.wrap_cmd).
@@ -160,8 +166,9 @@ util::Result<ChalkResult> chalk_image(const oci::Image& image, const ChalkReques
     base = std::move(*dropped);
   }
   if (include_shim) {
-    auto shim_layer = oci::build_layer(shim_layer_files(request), oci::Compression::none,
-                                       request.temp_directory, request.layer_mtime, request.shim_layer_cache);
+    auto shim_layer = oci::build_layer_unless_cached([&request] { return shim_layer_files(request); },
+                                                     oci::Compression::none, request.temp_directory,
+                                                     request.layer_mtime, request.shim_layer_cache);
     if (!shim_layer) return shim_layer.error();
     oci::Mutation add_shim;
     add_shim.append = oci::Mutation::Append{

@@ -24,6 +24,16 @@ inline constexpr const char* k_shim_history_created_by = "COPY chalk /chalk # ch
 inline constexpr const char* k_label_metadata_id = "run.chalk.metadata-id";
 inline constexpr const char* k_label_chalk_id = "run.chalk.chalk-id";
 
+// The static shim for the shim's layer. Its bytes are asked for only when that layer is built,
+// not found in the layer cache: the plugin carries them compressed.
+struct Shim {
+  std::function<util::Result<std::string_view>()> bytes;  // empty: no shim, the mark only
+  std::string sha256;  // hex, known when the plugin was built; "": not known (no layer cache)
+  [[nodiscard]] bool present() const { return static_cast<bool>(bytes); }
+  // A shim already in memory, as `bytes` (which must outlive it) spell it.
+  static Shim in_memory(std::string_view bytes, std::string sha256 = {});
+};
+
 struct ChalkRequest {
   std::string chalk_id;
   std::string chalk_rand;  // CHALK_RAND
@@ -34,8 +44,8 @@ struct ChalkRequest {
   // Where config_source spells out credentials (literal_credentials), unless the config
   // allows them in images: chalking with the shim (which carries the config) then fails.
   std::vector<std::string> config_credentials;
-  std::string ca_bundle;             // becomes /chalk.ca.pem beside the shim; "" = none
-  std::string_view shim;             // the static shim's bytes; empty: mark only
+  std::string ca_bundle;  // becomes /chalk.ca.pem beside the shim; "" = none
+  Shim shim;
   oci::LayerCache shim_layer_cache;  // where the shim's layer is kept between runs
   bool wrap = true;                  // docker.wrap_entrypoint
   bool wrap_cmd = true;              // docker.wrap_cmd: also images with CMD only
@@ -57,9 +67,10 @@ util::Result<ChalkResult> chalk_image(const oci::Image& image, const ChalkReques
 // The chalk layer's files (REPORTS.md §2): the mark, and with the shim its config.
 std::vector<oci::LayerFile> chalk_layer_files(const oci::Json& mark, const ChalkRequest& request,
                                               bool include_shim);
-// The shim layer's files: the binary and the CA roots it falls back on for HTTPS sinks in
-// images that have none; nothing per image, so its digest is the same everywhere.
-std::vector<oci::LayerFile> shim_layer_files(const ChalkRequest& request);
+// The shim layer's files: the binary (its bytes asked for now) and the CA roots it falls back
+// on for HTTPS sinks in images that have none; nothing per image, so its digest is the same
+// everywhere.
+util::Result<std::vector<oci::LayerFile>> shim_layer_files(const ChalkRequest& request);
 
 // What the config alone says (REPORTS.md §2): whether the last history entry is a chalk
 // copy, and the metadata ID a parent's inherited label points to.

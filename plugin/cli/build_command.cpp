@@ -31,8 +31,7 @@ void add_build_command(CLI::App& app, Runtime& runtime) {
     ops::BuildRequest request;
     request.args = std::move(args);
     request.config_source = runtime.config_source();
-    request.shim = embedded::shim();
-    request.shim_sha256 = embedded::shim_sha256();
+    request.shim = Runtime::shim();
     request.cwd = std::filesystem::current_path();
     request.temp_directory = runtime.temp_directory();
     request.registry = runtime.registry_access();

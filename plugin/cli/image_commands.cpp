@@ -78,8 +78,7 @@ void add_insert_command(CLI::App& app, Runtime& runtime) {
     runtime.begin("insert");
     ops::InsertRequest request;
     request.config_source = runtime.config_source();
-    request.shim = embedded::shim();
-    request.shim_sha256 = embedded::shim_sha256();
+    request.shim = Runtime::shim();
     request.target = options->target;
     request.output = options->output;
     request.output_format = parse_format(options->format);

@@ -32,6 +32,11 @@ Runtime::Runtime(int argc, char** argv) {
 
 Runtime::~Runtime() = default;
 
+Shim Runtime::shim() {
+  if (!embedded::has_shim()) return {};
+  return Shim{[] { return embedded::shim(); }, std::string(embedded::shim_sha256())};
+}
+
 config::Source Runtime::read_config_source() const {
   if (!m_config_path.empty()) {
     auto text = oci::read_small_file(m_config_path, config::k_max_config_size);

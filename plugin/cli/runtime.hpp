@@ -10,6 +10,7 @@
 #include <string>
 
 #include "oci/formats.hpp"
+#include "plugin/chalk/chalker.hpp"
 #include "plugin/config/config.hpp"
 #include "plugin/docker/docker_client.hpp"
 #include "plugin/docker/engine.hpp"
@@ -74,6 +75,8 @@ class Runtime {
   const config::Settings& settings() const { return m_context.settings; }
   // The config source in force: what the chalk layer carries as /chalk.c4m.
   const std::string& config_source() const { return m_config_source; }
+  // The shim this plugin carries (absent in a build without one), unpacked when first needed.
+  static Shim shim();
   ops::ReportContext& context() { return m_context; }
 
   // The command's primary report: topic `report` and the matching custom reports.

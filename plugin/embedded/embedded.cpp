@@ -3,17 +3,20 @@
 #include <sys/stat.h>
 
 #include <cstring>
+#include <memory>
 #include <vector>
 
+#include "oci/digest.hpp"
 #include "oci/file_io.hpp"
+#include "oci/tar_writer.hpp"
 #include "plugin/config/config.hpp"
 
 extern "C" {
 extern const char chalk_default_config_start[];
 extern const char chalk_default_config_end[];
-// Weak: a build without the static shim links without it.
-extern const char chalk_shim_start[] __attribute__((weak));
-extern const char chalk_shim_end[] __attribute__((weak));
+// Weak: a build without the static shim links without it. zstd-compressed (a third of its size).
+extern const char chalk_shim_zst_start[] __attribute__((weak));
+extern const char chalk_shim_zst_end[] __attribute__((weak));
 extern const char chalk_shim_sha256[] __attribute__((weak));  // 64 hex digits, computed at build
 }
 
@@ -56,11 +59,39 @@ util::Result<Layout> read_layout(const fs::path& executable) {
   return layout;
 }
 
+// The compressed copy unpacked, and checked against the digest taken when it was built.
+util::Result<std::string> unpack_shim() {
+  const std::string what = "the shim embedded in " + self_path().string();
+  auto stream = oci::open_decompressed(
+      std::make_unique<oci::MemoryStream>(std::string(
+          chalk_shim_zst_start, static_cast<std::size_t>(chalk_shim_zst_end - chalk_shim_zst_start))),
+      what);
+  if (!stream) return stream.error();
+  std::string bytes;
+  std::vector<char> buffer(1 << 20);
+  while (true) {
+    auto got = (*stream)->read(buffer.data(), buffer.size());
+    if (!got) return got.error();
+    if (*got == 0) break;
+    bytes.append(buffer.data(), *got);
+  }
+  if (oci::sha256_digest(bytes).hex() != shim_sha256()) {
+    return util::make_error(util::Errc::invalid_format,
+                            what + ": its unpacked bytes do not match the sha256 " +
+                                std::string(shim_sha256()) + " taken when it was built");
+  }
+  return bytes;
+}
+
 }  // namespace
 
-std::string_view shim() {
-  if (chalk_shim_start == nullptr || chalk_shim_end == nullptr) return {};
-  return {chalk_shim_start, static_cast<std::size_t>(chalk_shim_end - chalk_shim_start)};
+bool has_shim() { return chalk_shim_zst_start != nullptr && chalk_shim_zst_end != nullptr; }
+
+util::Result<std::string_view> shim() {
+  if (!has_shim()) return std::string_view{};
+  static const util::Result<std::string> k_unpacked = unpack_shim();
+  if (!k_unpacked) return k_unpacked.error();
+  return std::string_view(*k_unpacked);
 }
 
 std::string_view shim_sha256() {

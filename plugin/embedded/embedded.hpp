@@ -13,8 +13,11 @@
 
 namespace chalk::embedded {
 
-// The static shim's bytes, or empty when this build has none.
-std::string_view shim();
+// Whether this build carries the static shim.
+bool has_shim();
+// The shim's bytes (empty when this build has none), unpacked from the compressed copy the
+// binary carries on the first call and checked against shim_sha256(); kept for the process.
+util::Result<std::string_view> shim();
 // Their sha256 in hex, computed when the plugin was built (empty without a shim).
 std::string_view shim_sha256();
 

@@ -191,8 +191,8 @@ BuildOutcome build_and_chalk(const BuildRequest& request, docker::DockerClient& 
   }
 
   BuildFields fields = build_fields_of(*invocation, request.cwd, context.environment);
-  ChalkRequest chalk = new_chalk_request(context, request.config_source, request.shim, request.shim_sha256,
-                                         true, request.temp_directory);
+  ChalkRequest chalk =
+      new_chalk_request(context, request.config_source, request.shim, true, request.temp_directory);
   chalk.tags = invocation->tags;
   chalk.build_fields = std::move(fields.mark);
 
@@ -239,8 +239,8 @@ BuildOutcome build_pushed_by_buildx(const BuildRequest& request, const build::Bu
   oci::Json unmarked = oci::Json::array();
   oci::Json errors = oci::Json::array();
   for (const auto& tag : invocation.tags) {
-    ChalkRequest chalk = new_chalk_request(context, request.config_source, request.shim, request.shim_sha256,
-                                           true, request.temp_directory);
+    ChalkRequest chalk =
+        new_chalk_request(context, request.config_source, request.shim, true, request.temp_directory);
     chalk.build_fields = fields.mark;
     auto chalked = chalk_registry_tag(tag, std::move(chalk), request.registry, context);
     if (!chalked) {

@@ -20,8 +20,7 @@ namespace chalk::ops {
 struct BuildRequest {
   std::vector<std::string> args;  // as typed after `docker chalk build`
   std::string config_source;      // carried in the chalk layer
-  std::string_view shim;          // the shim's bytes; empty: mark only
-  std::string_view shim_sha256;   // their sha256, hex ("": not known)
+  Shim shim;                      // absent: mark only
   std::filesystem::path cwd;
   std::filesystem::path temp_directory;
   RegistryAccess registry;  // --push: how the push report reads the registry back

@@ -72,8 +72,8 @@ util::Result<OperationOutcome> insert_engine_image(docker::Engine& engine, const
         util::Errc::invalid_argument,
         "`" + request.target + "` is a local image: -o and --format apply to archives and layouts");
   }
-  const ChalkRequest chalk = new_chalk_request(context, request.config_source, request.shim,
-                                               request.shim_sha256, request.wrap, request.temp_directory);
+  const ChalkRequest chalk =
+      new_chalk_request(context, request.config_source, request.shim, request.wrap, request.temp_directory);
   auto chalked = chalk_engine_image(engine, request.target, chalk, context, "insert");
   if (!chalked) return chalked.error();
   return std::move(chalked->outcome);

@@ -31,8 +31,7 @@ fs::path temp_directory_for(const fs::path& output) {
 
 }  // namespace
 
-ChalkRequest new_chalk_request(const ReportContext& context, std::string config_source, std::string_view shim,
-                               std::string_view shim_sha256, bool wrap,
+ChalkRequest new_chalk_request(const ReportContext& context, std::string config_source, Shim shim, bool wrap,
                                std::filesystem::path temp_directory) {
   ChalkRequest request;
   // SOURCE_DATE_EPOCH pins what would vary between two chalks of the same image (the
@@ -47,7 +46,7 @@ ChalkRequest new_chalk_request(const ReportContext& context, std::string config_
     request.config_credentials = literal_credentials(config_source, context.settings);
   }
   request.config_source = std::move(config_source);
-  request.shim = shim;
+  request.shim = std::move(shim);
   request.wrap = wrap && context.settings.wrap_entrypoint;
   request.wrap_cmd = context.settings.wrap_cmd;
   request.label_prefix = context.settings.label_prefix;
@@ -55,7 +54,7 @@ ChalkRequest new_chalk_request(const ReportContext& context, std::string config_
   request.custom_labels = context.settings.custom_labels;
   request.temp_directory = std::move(temp_directory);
   request.layer_mtime = epoch;
-  if (!request.shim.empty()) {
+  if (request.shim.present()) {
     // HTTPS from a libc-less image needs roots; ours travel along (public data, no secret).
     if (const auto bundle = sinks::find_ca_bundle(); !bundle.empty()) {
       auto roots = oci::read_small_file(bundle, 4 << 20);
@@ -63,9 +62,9 @@ ChalkRequest new_chalk_request(const ReportContext& context, std::string config_
     }
     // The shim's layer is the same for the same shim, roots and mtime: built once, then kept.
     const auto cache = util::cache_directory(context.environment);
-    if (!cache.empty() && shim_sha256.size() == 64) {
+    if (!cache.empty() && request.shim.sha256.size() == 64) {
       request.shim_layer_cache.directory = cache / "layers";
-      request.shim_layer_cache.key = "shim-" + std::string(shim_sha256) + "-roots-" +
+      request.shim_layer_cache.key = "shim-" + request.shim.sha256 + "-roots-" +
                                      std::string(oci::sha256_digest(request.ca_bundle).hex().substr(0, 16)) +
                                      "-mtime-" + std::to_string(request.layer_mtime) + "-v1";
     }
@@ -179,9 +178,8 @@ util::Result<OperationOutcome> insert_file(const InsertRequest& request, const R
     }
     return {};
   };
-  const ChalkRequest chalk =
-      new_chalk_request(context, request.config_source, request.shim, request.shim_sha256, request.wrap,
-                        temp_directory_for(write.path));
+  const ChalkRequest chalk = new_chalk_request(context, request.config_source, request.shim, request.wrap,
+                                               temp_directory_for(write.path));
   return chalk_and_write(steps, chalk, context, "insert");
 }
 

@@ -30,8 +30,7 @@ struct InsertRequest {
   std::filesystem::path output;                        // empty: rewrite the target itself
   std::optional<oci::ImageSet::Format> output_format;  // empty: the target's format
   std::string config_source;                           // the config carried in the chalk layer
-  std::string_view shim;                               // the shim's bytes; empty: mark only
-  std::string_view shim_sha256;                        // their sha256, hex ("": not known)
+  Shim shim;                                           // absent: mark only
   bool wrap = true;
   oci::ProgressFn progress;
   std::filesystem::path temp_directory;  // engine images: where save/load archives go
@@ -87,10 +86,10 @@ util::Result<OperationOutcome> chalk_and_write(const InsertSteps& steps, const C
 
 // A chalk request for one invocation: a fresh CHALK_ID and time, the config and shim the
 // layer carries, wrapping as asked and as the settings allow.
-// `shim_sha256` (hex, known when the plugin was built) names the shim's layer in the layer
-// cache ($XDG_CACHE_HOME/chalk/layers, or ~/.cache/chalk/layers): "" builds it every time.
-ChalkRequest new_chalk_request(const ReportContext& context, std::string config_source, std::string_view shim,
-                               std::string_view shim_sha256, bool wrap, std::filesystem::path temp_directory);
+// The shim's sha256 (known when the plugin was built) names its layer in the layer cache
+// ($XDG_CACHE_HOME/chalk/layers, or ~/.cache/chalk/layers); unknown, it is built every time.
+ChalkRequest new_chalk_request(const ReportContext& context, std::string config_source, Shim shim, bool wrap,
+                               std::filesystem::path temp_directory);
 
 // Chalks every platform image of a set with one request (one CHALK_ID, one mark each);
 // entries get their own names as DOCKER_TAGS unless the request names tags, and with

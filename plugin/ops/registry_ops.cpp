@@ -205,8 +205,8 @@ util::Result<OperationOutcome> insert_registry_image(const InsertRequest& reques
     return util::make_error(util::Errc::invalid_argument,
                             "output `" + output + "`: name a tag to write, not a digest");
   }
-  ChalkRequest chalk = new_chalk_request(context, request.config_source, request.shim, request.shim_sha256,
-                                         request.wrap, request.temp_directory);
+  ChalkRequest chalk =
+      new_chalk_request(context, request.config_source, request.shim, request.wrap, request.temp_directory);
   return chalk_into_registry(*source_ref, *output_ref, std::move(chalk), access, context, "insert");
 }
 

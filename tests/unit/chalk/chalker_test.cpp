@@ -36,7 +36,7 @@ struct Fixture {
     request.timestamp_ms = 1695487471882;
     request.tags = {"app:1"};
     request.config_source = "# config\n";
-    if (with_shim) request.shim = "#!static shim stand-in\n";
+    if (with_shim) request.shim = Shim::in_memory("#!static shim stand-in\n");
     request.temp_directory = dir.path();
     return request;
   }
@@ -270,7 +270,9 @@ TEST(Chalker, SameMarkGivesTheSameLayer) {
   EXPECT_EQ(first->blob->descriptor().digest, second->blob->descriptor().digest);
   EXPECT_EQ(result->image.layers.back().digest, first->blob->descriptor().digest)
       << "chalk_image builds exactly that layer";
-  auto shim = oci::build_layer(shim_layer_files(request), oci::Compression::none, fixture.dir.path(), 0);
+  auto shim_files = shim_layer_files(request);
+  ASSERT_TRUE(shim_files);
+  auto shim = oci::build_layer(std::move(*shim_files), oci::Compression::none, fixture.dir.path(), 0);
   ASSERT_TRUE(shim);
   EXPECT_EQ(result->image.layers[result->image.layers.size() - 2].digest, shim->blob->descriptor().digest)
       << "the shim's layer sits below the mark's";
@@ -354,7 +356,7 @@ TEST(InsertOperation, TheSameInputsGiveTheSameChalkLayer) {
     context.effects = fixed_effects(1695487471882, seed);
     ops::InsertRequest request;
     request.target = "oci:" + (dir / layout).string();
-    request.shim = "#!static shim stand-in\n";
+    request.shim = Shim::in_memory("#!static shim stand-in\n");
     request.config_source = "# config\n";
     auto outcome = ops::insert(request, context);
     EXPECT_TRUE(outcome) << outcome.error().message;

@@ -101,10 +101,10 @@ TEST(LiteralCredentials, ChalkRequestsCarryThemUnlessAllowed) {
   const std::string source = "x := \"https://u:pw@h.example/in\"\n";
   ops::ReportContext context;
   context.effects = process_effects();
-  EXPECT_EQ(ops::new_chalk_request(context, source, "", "", true, "/tmp").config_credentials,
+  EXPECT_EQ(ops::new_chalk_request(context, source, {}, true, "/tmp").config_credentials,
             Found{"line 1: a URL with credentials (`https://h.example/in`)"});
   context.settings.allow_credentials_in_images = true;
-  EXPECT_EQ(ops::new_chalk_request(context, source, "", "", true, "/tmp").config_credentials, Found{});
+  EXPECT_EQ(ops::new_chalk_request(context, source, {}, true, "/tmp").config_credentials, Found{});
 }
 
 }  // namespace

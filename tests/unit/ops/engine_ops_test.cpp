@@ -29,7 +29,7 @@ class EngineOpsTest : public ::testing::Test {
     InsertRequest insert;
     insert.target = target;
     insert.config_source = "# config\n";
-    insert.shim = "#!static shim stand-in\n";
+    insert.shim = Shim::in_memory("#!static shim stand-in\n");
     insert.temp_directory = m_dir;
     return insert;
   }
