@@ -361,17 +361,27 @@ Store make_store(Host host) {
   s.put("sink_config.json_console_err.sink", Value::make_string("stderr"));
   s.put("sink_config.json_console_err.filters", Value::make_string_list({"pretty_json"}));
 
-  for (const auto& def : report_template_defs()) {
-    s.put_section("report_template." + std::string(def.name));
-    bool locked = std::string(def.name) == "heartbeat";
-    for (const auto& key : def.keys)
-      s.put("report_template." + std::string(def.name) + ".key." + key + ".use", Value::make_bool(true),
-            locked && key != "_COLLECTED_ARTIFACTS");
-  }
-  for (const auto& def : mark_template_defs()) {
-    s.put_section("mark_template." + std::string(def.name));
-    for (const auto& key : def.keys)
-      s.put("mark_template." + std::string(def.name) + ".key." + key + ".use", Value::make_bool(true));
+  // Every template's keys, used; the heartbeat's locked but for _COLLECTED_ARTIFACTS. In path
+  // order, so the store takes them in one pass (put_in_order).
+  for (const auto& [kind, defs] : {std::pair{"mark_template", mark_template_defs()},
+                                   std::pair{"report_template", report_template_defs()}}) {
+    std::map<std::string, const TemplateDef*> by_name;  // "NAME." orders as the paths do
+    for (const auto& def : defs) by_name.emplace(std::string(def.name) + ".", &def);
+    std::vector<std::pair<std::string, AttrEntry>> entries;
+    for (const auto& [ordered_name, def] : by_name) {
+      const std::string section = std::string(kind) + "." + def->name;
+      s.put_section(section);
+      const bool locked = std::string(def->name) == "heartbeat";
+      std::vector<std::string> leaves;  // "KEY.use"
+      for (const auto& key : def->keys) leaves.push_back(key + ".use");
+      std::sort(leaves.begin(), leaves.end());
+      for (const auto& leaf : leaves) {
+        const bool locked_key = locked && leaf != "_COLLECTED_ARTIFACTS.use";
+        entries.emplace_back(section + ".key." + leaf,
+                             AttrEntry{Value::make_bool(true), Pos{0, 0}, locked_key});
+      }
+    }
+    s.put_in_order(std::move(entries));
   }
   for (const char* op : {"build", "push", "insert"}) {
     s.put("outconf." + std::string(op) + ".mark_template", Value::make_string("mark_default"));

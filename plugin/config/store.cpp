@@ -1,6 +1,8 @@
 #include "plugin/config/store.hpp"
 
 #include <algorithm>
+#include <iterator>
+#include <string_view>
 
 namespace chalk::config {
 
@@ -34,6 +36,26 @@ void Store::put_section(const std::string& path) {
   // store's thousands of template keys add one section each instead of four.
   for (std::size_t end = path.size(); end != std::string::npos && end > 0; end = path.rfind('.', end - 1)) {
     if (!sections.emplace(path.substr(0, end), Pos{0, 0}).second) return;
+  }
+}
+
+void Store::put_in_order(std::vector<std::pair<std::string, AttrEntry>> entries) {
+  auto attr_hint = attrs.end();
+  auto section_hint = sections.end();
+  std::string grandparent_done;  // its sections all exist: the previous entry's parent put them
+  for (auto& [path, entry] : entries) {
+    if (const auto dot = path.rfind('.'); dot != std::string::npos) {
+      std::string parent = path.substr(0, dot);
+      const auto up = parent.rfind('.');
+      const std::string_view grandparent(parent.data(), up == std::string::npos ? 0 : up);
+      if (up != std::string::npos && grandparent == grandparent_done) {
+        section_hint = std::next(sections.emplace_hint(section_hint, std::move(parent), Pos{0, 0}));
+      } else {
+        put_section(parent);
+        grandparent_done = grandparent;
+      }
+    }
+    attr_hint = std::next(attrs.insert_or_assign(attr_hint, std::move(path), std::move(entry)));
   }
 }
 

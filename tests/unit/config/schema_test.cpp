@@ -57,6 +57,35 @@ TEST(Schema, StoreChildrenAndSectionsOfNestedKeys) {
   EXPECT_TRUE(layer.has_section("a.h"));
 }
 
+TEST(Schema, StorePutInOrderHoldsWhatPutHoldsInAnyOrder) {
+  const std::vector<std::string> paths{"t.a.key.X.use", "t.a.key.Y.use", "t.b.key.X.use", "t.b.key.X_Z.use",
+                                       "u.c.key.W.use", "t.a.key.X.use", "v.w",           "x"};
+  Store by_put;
+  for (const auto& path : paths) by_put.put(path, Value::make_bool(true), path == "v.w");
+  std::vector<std::string> sorted = paths;
+  std::sort(sorted.begin(), sorted.end());
+  std::vector<std::string> reversed(sorted.rbegin(), sorted.rend());
+  for (const auto& order : {paths, sorted, reversed}) {
+    std::vector<std::pair<std::string, AttrEntry>> entries;
+    for (const auto& path : order)
+      entries.emplace_back(path, AttrEntry{Value::make_bool(true), Pos{0, 0}, path == "v.w"});
+    Store by_order;
+    by_order.put_in_order(std::move(entries));
+    std::vector<std::string> attrs;
+    for (const auto& [path, entry] : by_order.attrs) {
+      attrs.push_back(path);
+      EXPECT_EQ(entry.locked, by_put.attrs.at(path).locked) << path;
+    }
+    std::vector<std::string> expected_attrs;
+    for (const auto& [path, entry] : by_put.attrs) expected_attrs.push_back(path);
+    EXPECT_EQ(attrs, expected_attrs);
+    std::vector<std::string> sections, expected_sections;
+    for (const auto& [path, pos] : by_order.sections) sections.push_back(path);
+    for (const auto& [path, pos] : by_put.sections) expected_sections.push_back(path);
+    EXPECT_EQ(sections, expected_sections);
+  }
+}
+
 TEST(Schema, ShimDefaults) {
   Settings s = ok("", {}, Host::shim);
   EXPECT_EQ(s.log_level, "none");
