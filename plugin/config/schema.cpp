@@ -272,7 +272,7 @@ struct TemplateDef {
   Keys keys;
 };
 
-std::vector<TemplateDef> report_template_defs() {
+std::vector<TemplateDef> make_report_template_defs() {
   Keys all = concat({chalk_time_keys(), k_artifact_keys, k_host_keys});
   Keys insertion = concat({k_report_top, k_mark_keys, k_image_artifact});
   Keys report = concat({k_report_top, k_host_info, k_mark_keys, k_image_artifact, k_process});
@@ -309,7 +309,7 @@ std::vector<TemplateDef> report_template_defs() {
   };
 }
 
-std::vector<TemplateDef> mark_template_defs() {
+std::vector<TemplateDef> make_mark_template_defs() {
   Keys mark_default = k_mark_keys;
   Keys reproducable{"MAGIC",  "CHALK_ID", "CHALK_VERSION", "DOCKER_FILE", "ORIGIN_URI",
                     "BRANCH", "TAG",      "COMMIT_ID",     "METADATA_ID"};
@@ -326,6 +326,16 @@ std::vector<TemplateDef> mark_template_defs() {
       {"minimal", {"MAGIC", "CHALK_ID", "CHALK_VERSION", "METADATA_ID"}},
       {"chalk_labels", {"CHALK_ID", "METADATA_ID", "ORIGIN_URI", "BRANCH", "TAG", "COMMIT_ID"}},
   };
+}
+
+// Built once (both the store and the template cache read them), never destroyed.
+const std::vector<TemplateDef>& report_template_defs() {
+  static const std::vector<TemplateDef>& k_defs = *new std::vector<TemplateDef>(make_report_template_defs());
+  return k_defs;
+}
+const std::vector<TemplateDef>& mark_template_defs() {
+  static const std::vector<TemplateDef>& k_defs = *new std::vector<TemplateDef>(make_mark_template_defs());
+  return k_defs;
 }
 
 // ---- the built-in store
@@ -361,28 +371,22 @@ Store make_store(Host host) {
   s.put("sink_config.json_console_err.sink", Value::make_string("stderr"));
   s.put("sink_config.json_console_err.filters", Value::make_string_list({"pretty_json"}));
 
-  // Every template's keys, used; the heartbeat's locked but for _COLLECTED_ARTIFACTS. In path
-  // order, so the store takes them in one pass (put_in_order).
-  for (const auto& [kind, defs] : {std::pair{"mark_template", mark_template_defs()},
-                                   std::pair{"report_template", report_template_defs()}}) {
-    std::map<std::string, const TemplateDef*> by_name;  // "NAME." orders as the paths do
-    for (const auto& def : defs) by_name.emplace(std::string(def.name) + ".", &def);
-    std::vector<std::pair<std::string, AttrEntry>> entries;
-    for (const auto& [ordered_name, def] : by_name) {
-      const std::string section = std::string(kind) + "." + def->name;
-      s.put_section(section);
-      const bool locked = std::string(def->name) == "heartbeat";
-      std::vector<std::string> leaves;  // "KEY.use"
-      for (const auto& key : def->keys) leaves.push_back(key + ".use");
-      std::sort(leaves.begin(), leaves.end());
-      for (const auto& leaf : leaves) {
-        const bool locked_key = locked && leaf != "_COLLECTED_ARTIFACTS.use";
-        entries.emplace_back(section + ".key." + leaf,
-                             AttrEntry{Value::make_bool(true), Pos{0, 0}, locked_key});
-      }
+  // Every template's keys, used; the heartbeat's locked but for _COLLECTED_ARTIFACTS. Held by
+  // list (TemplateKeys), each template's own section an entry.
+  for (const auto& [kind, defs] : {std::pair{"mark_template", &mark_template_defs()},
+                                   std::pair{"report_template", &report_template_defs()}}) {
+    for (const auto& def : *defs) {
+      TemplateKeys keys{std::string(kind) + "." + def.name, def.keys,
+                        std::string(kind) == "report_template" && std::string(def.name) == "heartbeat",
+                        "_COLLECTED_ARTIFACTS"};
+      std::sort(keys.keys.begin(), keys.keys.end());
+      keys.keys.erase(std::unique(keys.keys.begin(), keys.keys.end()), keys.keys.end());
+      s.put_section(keys.section);
+      s.template_keys.push_back(std::move(keys));
     }
-    s.put_in_order(std::move(entries));
   }
+  std::sort(s.template_keys.begin(), s.template_keys.end(),
+            [](const TemplateKeys& a, const TemplateKeys& b) { return a.section < b.section; });
   for (const char* op : {"build", "push", "insert"}) {
     s.put("outconf." + std::string(op) + ".mark_template", Value::make_string("mark_default"));
     s.put("outconf." + std::string(op) + ".report_template", Value::make_string("insertion_default"));
@@ -887,9 +891,9 @@ class Validator {
   using TemplateCache = std::map<std::string, std::map<std::string, ReportTemplate>>;
   static TemplateCache make_template_cache() {
     TemplateCache cache;
-    for (const auto& [kind, defs] : {std::pair{"report_template", report_template_defs()},
-                                     std::pair{"mark_template", mark_template_defs()}}) {
-      for (const auto& def : defs)
+    for (const auto& [kind, defs] : {std::pair{"report_template", &report_template_defs()},
+                                     std::pair{"mark_template", &mark_template_defs()}}) {
+      for (const auto& def : *defs)
         cache[kind][def.name] = with_host_key_pairs(def.name, {def.keys.begin(), def.keys.end()});
     }
     return cache;

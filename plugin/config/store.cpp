@@ -1,7 +1,7 @@
 #include "plugin/config/store.hpp"
 
 #include <algorithm>
-#include <iterator>
+#include <optional>
 #include <string_view>
 
 namespace chalk::config {
@@ -39,29 +39,89 @@ void Store::put_section(const std::string& path) {
   }
 }
 
-void Store::put_in_order(std::vector<std::pair<std::string, AttrEntry>> entries) {
-  auto attr_hint = attrs.end();
-  auto section_hint = sections.end();
-  std::string grandparent_done;  // its sections all exist: the previous entry's parent put them
-  for (auto& [path, entry] : entries) {
-    if (const auto dot = path.rfind('.'); dot != std::string::npos) {
-      std::string parent = path.substr(0, dot);
-      const auto up = parent.rfind('.');
-      const std::string_view grandparent(parent.data(), up == std::string::npos ? 0 : up);
-      if (up != std::string::npos && grandparent == grandparent_done) {
-        section_hint = std::next(sections.emplace_hint(section_hint, std::move(parent), Pos{0, 0}));
-      } else {
-        put_section(parent);
-        grandparent_done = grandparent;
-      }
-    }
-    attr_hint = std::next(attrs.insert_or_assign(attr_hint, std::move(path), std::move(entry)));
-  }
+namespace {
+
+// A path under a template of `all` (sorted by section): the template, and what follows
+// "KIND.NAME.key" in the path ("", ".KEY" or ".KEY.use").
+struct TemplatePath {
+  const TemplateKeys* keys = nullptr;
+  std::string_view rest;
+};
+
+const TemplateKeys* find_template(const std::vector<TemplateKeys>& all, std::string_view section) {
+  auto it = std::lower_bound(all.begin(), all.end(), section,
+                             [](const TemplateKeys& t, std::string_view s) { return t.section < s; });
+  return it != all.end() && it->section == section ? &*it : nullptr;
 }
+
+std::optional<TemplatePath> template_path(const std::vector<TemplateKeys>& all, std::string_view path) {
+  if (all.empty()) return std::nullopt;
+  const auto kind_end = path.find('.');
+  const auto name_end = kind_end == std::string_view::npos ? kind_end : path.find('.', kind_end + 1);
+  if (name_end == std::string_view::npos) return std::nullopt;
+  const TemplateKeys* keys = find_template(all, path.substr(0, name_end));
+  std::string_view rest = path.substr(name_end);
+  constexpr std::string_view k_key = ".key";
+  if (keys == nullptr || rest.substr(0, k_key.size()) != k_key) return std::nullopt;
+  rest.remove_prefix(k_key.size());
+  if (!rest.empty() && rest.front() != '.') return std::nullopt;
+  return TemplatePath{keys, rest};
+}
+
+bool has_key(const TemplateKeys& keys, std::string_view key) {
+  return std::binary_search(keys.keys.begin(), keys.keys.end(), key,
+                            [](std::string_view a, std::string_view b) { return a < b; });
+}
+
+// ".KEY" -> "KEY"; "" when `rest` is not one name.
+std::string_view single_name(std::string_view rest) {
+  if (rest.size() < 2 || rest.front() != '.' || rest.find('.', 1) != std::string_view::npos) return {};
+  return rest.substr(1);
+}
+
+const AttrEntry* template_attr(const std::vector<TemplateKeys>& all, std::string_view path) {
+  static const AttrEntry k_used{Value::make_bool(true), Pos{0, 0}, false};
+  static const AttrEntry k_used_locked{Value::make_bool(true), Pos{0, 0}, true};
+  constexpr std::string_view k_use = ".use";
+  const auto found = template_path(all, path);
+  if (!found || found->rest.size() <= k_use.size() ||
+      found->rest.substr(found->rest.size() - k_use.size()) != k_use)
+    return nullptr;
+  const std::string_view key = single_name(found->rest.substr(0, found->rest.size() - k_use.size()));
+  if (key.empty() || !has_key(*found->keys, key)) return nullptr;
+  return found->keys->locked && key != found->keys->unlocked_key ? &k_used_locked : &k_used;
+}
+
+bool is_template_section(const std::vector<TemplateKeys>& all, std::string_view path) {
+  const auto found = template_path(all, path);
+  if (!found) return false;
+  if (found->rest.empty()) return !found->keys->keys.empty();
+  const std::string_view key = single_name(found->rest);
+  return !key.empty() && has_key(*found->keys, key);
+}
+
+void collect_template_children(const std::vector<TemplateKeys>& all, std::string_view section,
+                               std::vector<std::string>& out) {
+  if (const TemplateKeys* keys = find_template(all, section)) {
+    if (!keys->keys.empty()) out.emplace_back("key");
+    return;
+  }
+  const auto found = template_path(all, section);
+  if (!found) return;
+  if (found->rest.empty()) {
+    out.insert(out.end(), found->keys->keys.begin(), found->keys->keys.end());
+    return;
+  }
+  const std::string_view key = single_name(found->rest);
+  if (!key.empty() && has_key(*found->keys, key)) out.emplace_back("use");
+}
+
+}  // namespace
 
 const AttrEntry* Store::find_attr(const std::string& path) const {
   auto it = attrs.find(path);
   if (it != attrs.end()) return &it->second;
+  if (const AttrEntry* generated = template_attr(template_keys, path)) return generated;
   return base != nullptr ? base->find_attr(path) : nullptr;
 }
 
@@ -71,8 +131,10 @@ const Value* Store::get(const std::string& path) const {
 }
 
 const Pos* Store::find_section(const std::string& path) const {
+  static const Pos k_built_in{0, 0};
   auto it = sections.find(path);
   if (it != sections.end()) return &it->second;
+  if (is_template_section(template_keys, path)) return &k_built_in;
   return base != nullptr ? base->find_section(path) : nullptr;
 }
 
@@ -114,6 +176,7 @@ std::vector<std::string> Store::children(const std::string& section) const {
   for (const Store* layer = this; layer != nullptr; layer = layer->base) {
     collect_children(layer->attrs, prefix, out);
     collect_children(layer->sections, prefix, out);
+    collect_template_children(layer->template_keys, section, out);
   }
   std::sort(out.begin(), out.end());
   out.erase(std::unique(out.begin(), out.end()), out.end());

@@ -19,20 +19,27 @@ struct AttrEntry {
   bool locked = false;
 };
 
+// One template's keys as the built-in store holds them: by list, not by entry. Each KEY stands
+// for the attribute `KIND.NAME.key.KEY.use`, true, and the sections `KIND.NAME.key` and
+// `KIND.NAME.key.KEY` (~750 attributes and as many sections across the built-in templates,
+// whose map insertions were most of a process's first config evaluation).
+struct TemplateKeys {
+  std::string section;            // "KIND.NAME", itself a section of the store
+  std::vector<std::string> keys;  // sorted, unique
+  bool locked = false;            // the attributes are locked...
+  std::string unlocked_key;       // ...but this one's
+};
+
 struct Store {
   const Store* base = nullptr;  // the built-ins; outlives this store, never modified
   std::map<std::string, AttrEntry> attrs;
   std::map<std::string, Pos> sections;
+  std::vector<TemplateKeys> template_keys;  // sorted by section; the built-in store's only
 
   // Sets `path` in this layer as the built-in objects do: no checks, parents become sections.
   void put(const std::string& path, Value value, bool locked = false);
   // Makes `path` and its parents sections of this layer, as the built-in objects do.
   void put_section(const std::string& path);
-  // put() for many paths at once (the built-in store's ~750 template keys). Given in ascending
-  // order, each goes in next to the one before instead of after a search from the root, whose
-  // comparisons of long shared prefixes were most of building that store; out of order is
-  // only slower.
-  void put_in_order(std::vector<std::pair<std::string, AttrEntry>> entries);
   [[nodiscard]] const AttrEntry* find_attr(const std::string& path) const;
   [[nodiscard]] const Value* get(const std::string& path) const;
   [[nodiscard]] const Pos* find_section(const std::string& path) const;

@@ -57,33 +57,77 @@ TEST(Schema, StoreChildrenAndSectionsOfNestedKeys) {
   EXPECT_TRUE(layer.has_section("a.h"));
 }
 
-TEST(Schema, StorePutInOrderHoldsWhatPutHoldsInAnyOrder) {
-  const std::vector<std::string> paths{"t.a.key.X.use", "t.a.key.Y.use", "t.b.key.X.use", "t.b.key.X_Z.use",
-                                       "u.c.key.W.use", "t.a.key.X.use", "v.w",           "x"};
-  Store by_put;
-  for (const auto& path : paths) by_put.put(path, Value::make_bool(true), path == "v.w");
-  std::vector<std::string> sorted = paths;
-  std::sort(sorted.begin(), sorted.end());
-  std::vector<std::string> reversed(sorted.rbegin(), sorted.rend());
-  for (const auto& order : {paths, sorted, reversed}) {
-    std::vector<std::pair<std::string, AttrEntry>> entries;
-    for (const auto& path : order)
-      entries.emplace_back(path, AttrEntry{Value::make_bool(true), Pos{0, 0}, path == "v.w"});
-    Store by_order;
-    by_order.put_in_order(std::move(entries));
-    std::vector<std::string> attrs;
-    for (const auto& [path, entry] : by_order.attrs) {
-      attrs.push_back(path);
-      EXPECT_EQ(entry.locked, by_put.attrs.at(path).locked) << path;
-    }
-    std::vector<std::string> expected_attrs;
-    for (const auto& [path, entry] : by_put.attrs) expected_attrs.push_back(path);
-    EXPECT_EQ(attrs, expected_attrs);
-    std::vector<std::string> sections, expected_sections;
-    for (const auto& [path, pos] : by_order.sections) sections.push_back(path);
-    for (const auto& [path, pos] : by_put.sections) expected_sections.push_back(path);
-    EXPECT_EQ(sections, expected_sections);
+TEST(Schema, TemplateKeysHeldByListAnswerAsEntriesDo) {
+  // The same templates, once as entries (put) and once as lists (TemplateKeys).
+  Store by_entry;
+  Store by_list;
+  for (Store* store : {&by_entry, &by_list}) {
+    store->put("r.x", Value::make_bool(true));
+    for (const char* section : {"t.empty", "t.hb", "t.plain", "u.other"}) store->put_section(section);
   }
+  for (const char* key : {"A", "B", "B_C"})
+    by_entry.put(std::string("t.plain.key.") + key + ".use", Value::make_bool(true));
+  for (const char* key : {"A", "OPEN"})
+    by_entry.put(std::string("t.hb.key.") + key + ".use", Value::make_bool(true), std::string(key) != "OPEN");
+  by_entry.put("u.other.key.Z.use", Value::make_bool(true));
+  by_list.template_keys = {{"t.empty", {}, false, ""},
+                           {"t.hb", {"A", "OPEN"}, true, "OPEN"},
+                           {"t.plain", {"A", "B", "B_C"}, false, ""},
+                           {"u.other", {"Z"}, false, ""}};
+  const std::vector<std::string> paths{"",
+                                       "t",
+                                       "t.empty",
+                                       "t.empty.key",
+                                       "t.hb",
+                                       "t.hb.key",
+                                       "t.hb.key.A",
+                                       "t.hb.key.A.use",
+                                       "t.hb.key.OPEN.use",
+                                       "t.plain.key",
+                                       "t.plain.key.B",
+                                       "t.plain.key.B.use",
+                                       "t.plain.key.B_C.use",
+                                       "t.plain.key.B.use.x",
+                                       "t.plain.keys",
+                                       "t.plain.key.C",
+                                       "t.plain.key.C.use",
+                                       "t.plain.key.A.used",
+                                       "t.plainer.key.A.use",
+                                       "u",
+                                       "u.other.key.Z",
+                                       "u.other.key.Z.use",
+                                       "r",
+                                       "r.x",
+                                       "x.y.key.A.use"};
+  for (const auto& path : paths) {
+    const AttrEntry* entry = by_entry.find_attr(path);
+    const AttrEntry* listed = by_list.find_attr(path);
+    ASSERT_EQ(entry != nullptr, listed != nullptr) << path;
+    if (entry != nullptr) {
+      EXPECT_EQ(entry->value.b, listed->value.b) << path;
+      EXPECT_EQ(entry->locked, listed->locked) << path;
+    }
+    EXPECT_EQ(by_entry.has_section(path), by_list.has_section(path)) << path;
+    EXPECT_EQ(by_entry.children(path), by_list.children(path)) << path;
+  }
+  // A config's layer over each: writing one key copies it up; the others still answer below.
+  Store over_entry;
+  Store over_list;
+  over_entry.base = &by_entry;
+  over_list.base = &by_list;
+  for (Store* layer : {&over_entry, &over_list}) {
+    bool existed = false;
+    AttrEntry& written = layer->writable("t.plain.key.B.use", existed);
+    EXPECT_TRUE(existed);
+    written.value = Value::make_bool(false);
+    layer->put("t.plain.key.NEW.use", Value::make_bool(true));
+  }
+  for (const auto& path : {"t.plain.key.B.use", "t.plain.key.A.use", "t.plain.key.NEW.use"}) {
+    ASSERT_NE(over_list.get(path), nullptr) << path;
+    EXPECT_EQ(over_entry.get(path)->b, over_list.get(path)->b) << path;
+  }
+  EXPECT_EQ(over_entry.children("t.plain.key"), over_list.children("t.plain.key"));
+  EXPECT_EQ(over_list.children("t.plain.key"), (std::vector<std::string>{"A", "B", "B_C", "NEW"}));
 }
 
 TEST(Schema, ShimDefaults) {
