@@ -667,10 +667,11 @@ Status write_archive(const ImageSet& set, const WriteOptions& options) {
   return output->commit();
 }
 
-// The new blobs of a layout update, committed into place. When durable (an update in
-// place), they are flushed to disk together before any is renamed in: fsyncs issued at
-// once share one journal commit (ext4, xfs), so three new blobs cost one flush, not three,
-// and still no blob name appears before its data is on disk. At most k_most_open files wait.
+// The new files of a layout update (its blobs, then index.json), committed into place in the
+// order added. When durable (an update in place), they are flushed to disk together before
+// any is renamed in: fsyncs issued at once share one journal commit (ext4, xfs), so three new
+// blobs and the index cost one flush, not four, and still no name appears before its data is
+// on disk. At most k_most_open files wait.
 class NewBlobs {
  public:
   explicit NewBlobs(bool durable) : m_durable(durable) {}
@@ -791,13 +792,18 @@ Status write_layout(const ImageSet& set, const WriteOptions& options) {
     done += item.descriptor.size;
     if (options.progress) options.progress(done);
   }
-  CHALK_TRY(new_blobs.flush());
   if (!fs::exists(status_of(directory / "oci-layout"))) {
-    if (auto ok = write_file_atomically(directory / "oci-layout", k_layout_version, in_place); !ok) return ok;
+    auto layout_file = AtomicFile::create(directory / "oci-layout");
+    if (!layout_file) return layout_file.error();
+    CHALK_TRY(layout_file->file().write_all(k_layout_version));
+    CHALK_TRY(new_blobs.add(std::move(*layout_file)));
   }
-  if (auto ok = write_file_atomically(directory / "index.json", dump_json(top_index_json(set)), in_place);
-      !ok)
-    return ok;
+  // Last into the last batch: flushed alongside the new blobs, renamed after them.
+  auto index = AtomicFile::create(directory / "index.json");
+  if (!index) return index.error();
+  CHALK_TRY(index->file().write_all(dump_json(top_index_json(set))));
+  CHALK_TRY(new_blobs.add(std::move(*index)));
+  CHALK_TRY(new_blobs.flush());
   if (in_place) return {};
   if (fs::exists(destination_status)) fs::remove(destination, error);  // an empty directory, checked above
   fs::rename(directory, destination, error);
