@@ -680,6 +680,13 @@ class NewBlobs {
     m_files.push_back(std::move(file));
     return m_files.size() + m_linked.size() >= k_most_open ? flush() : Status{};
   }
+  // A new file at `path` holding `bytes`.
+  Status add_bytes(const fs::path& path, std::string_view bytes) {
+    auto file = AtomicFile::create(path);
+    if (!file) return file.error();
+    CHALK_TRY(file->file().write_all(bytes));
+    return add(std::move(*file));
+  }
   // A blob hard-linked in (its name exists already; its data is flushed with the others).
   Status add_linked(const fs::path& path) {
     if (!m_durable) return {};
@@ -764,10 +771,7 @@ Status write_layout(const ImageSet& set, const WriteOptions& options) {
       continue;
     }
     if (item.bytes) {
-      auto output = AtomicFile::create(target);
-      if (!output) return output.error();
-      CHALK_TRY(output->file().write_all(*item.bytes));
-      CHALK_TRY(new_blobs.add(std::move(*output)));
+      CHALK_TRY(new_blobs.add_bytes(target, *item.bytes));
     } else if (const LocalBlob* linked = link_local_blob(item, target)) {
       // a blob we just built, on the same filesystem: linked, not copied (and not flushed
       // again when it is the layer cache's, flushed when it was kept)
@@ -793,16 +797,10 @@ Status write_layout(const ImageSet& set, const WriteOptions& options) {
     if (options.progress) options.progress(done);
   }
   if (!fs::exists(status_of(directory / "oci-layout"))) {
-    auto layout_file = AtomicFile::create(directory / "oci-layout");
-    if (!layout_file) return layout_file.error();
-    CHALK_TRY(layout_file->file().write_all(k_layout_version));
-    CHALK_TRY(new_blobs.add(std::move(*layout_file)));
+    CHALK_TRY(new_blobs.add_bytes(directory / "oci-layout", k_layout_version));
   }
   // Last into the last batch: flushed alongside the new blobs, renamed after them.
-  auto index = AtomicFile::create(directory / "index.json");
-  if (!index) return index.error();
-  CHALK_TRY(index->file().write_all(dump_json(top_index_json(set))));
-  CHALK_TRY(new_blobs.add(std::move(*index)));
+  CHALK_TRY(new_blobs.add_bytes(directory / "index.json", dump_json(top_index_json(set))));
   CHALK_TRY(new_blobs.flush());
   if (in_place) return {};
   if (fs::exists(destination_status)) fs::remove(destination, error);  // an empty directory, checked above
