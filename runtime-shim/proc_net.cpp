@@ -6,6 +6,7 @@
 #include <cstdio>
 #include <cstring>
 
+#include "plugin/sinks/json_text.hpp"
 #include "runtime-shim/file_text.hpp"
 
 namespace chalk::shim {
@@ -81,18 +82,58 @@ Rows parse_sockets(std::string_view text, StateName state_name) {
   return rows;
 }
 
-// Moves every cell into the JSON value: a heartbeat with 1,000 sockets has 7,000 of them.
-void put_rows(nlohmann::json& tables, const char* key, Rows&& rows) {
-  if (rows.empty()) return;
-  nlohmann::json::array_t array;
-  array.reserve(rows.size());
-  for (Row& row : rows) {
-    nlohmann::json::array_t cells;
-    cells.reserve(row.size());
-    for (std::string& cell : row) cells.emplace_back(std::move(cell));
-    array.emplace_back(std::move(cells));
+std::string escaped_rows_text(const Rows& rows) {
+  std::string text = "[";
+  for (const Row& row : rows) {
+    if (text.size() > 1) text += ',';
+    text += '[';
+    for (std::size_t i = 0; i < row.size(); ++i) {
+      if (i > 0) text += ',';
+      sinks::append_json_string(text, row[i]);
+    }
+    text += ']';
   }
-  tables[key] = std::move(array);
+  text += ']';
+  return text;
+}
+
+// Written as raw JSON text: a heartbeat with 1,000 sockets has 7,000 cells, which as nlohmann
+// values cost more to build, copy into the report and print than the kernel's dump.
+void put_rows(nlohmann::json& tables, const char* key, const Rows& rows) {
+  if (rows.empty()) return;
+  // Sized and checked first, then written in place: the kernel's cells never need escaping,
+  // and the rare table whose cells do is written through sinks::append_json_string instead.
+  std::size_t size = 1 + rows.size() * 3;  // "[", then per row "[", "]" and "," or the final "]"
+  bool plain = true;
+  for (const Row& row : rows) {
+    for (const std::string& cell : row) {
+      size += cell.size() + 3;  // quotes and ","
+      for (const char c : cell) plain &= sinks::is_plain_json_byte(static_cast<unsigned char>(c));
+    }
+  }
+  if (!plain) {
+    tables[key] = sinks::raw_json(escaped_rows_text(rows));
+    return;
+  }
+  std::string text(size, '\0');
+  char* cursor = text.data();
+  *cursor++ = '[';
+  for (const Row& row : rows) {
+    *cursor++ = '[';
+    for (const std::string& cell : row) {
+      *cursor++ = '"';
+      std::memcpy(cursor, cell.data(), cell.size());
+      cursor += cell.size();
+      *cursor++ = '"';
+      *cursor++ = ',';
+    }
+    if (!row.empty()) --cursor;
+    *cursor++ = ']';
+    *cursor++ = ',';
+  }
+  cursor[-1] = ']';
+  text.resize(static_cast<std::size_t>(cursor - text.data()));
+  tables[key] = sinks::raw_json(text);
 }
 
 }  // namespace
@@ -253,11 +294,11 @@ Rows read_proc_sockets(const std::string& proc_root, const std::string& file,
 Rows read_proc_tcp(const std::string& proc_root) { return read_proc_sockets(proc_root, "tcp", parse_tcp); }
 Rows read_proc_udp(const std::string& proc_root) { return read_proc_sockets(proc_root, "udp", parse_udp); }
 
-nlohmann::json network_tables(const std::string& proc_root, SocketTables sockets) {
+nlohmann::json network_tables(const std::string& proc_root, const SocketTables& sockets) {
   const auto text_of = [&proc_root](const char* name) { return net_file_text(proc_root, name); };
   nlohmann::json tables = nlohmann::json::object();
-  put_rows(tables, "_OP_TCP_SOCKET_INFO", std::move(sockets.tcp));
-  put_rows(tables, "_OP_UDP_SOCKET_INFO", std::move(sockets.udp));
+  put_rows(tables, "_OP_TCP_SOCKET_INFO", sockets.tcp);
+  put_rows(tables, "_OP_UDP_SOCKET_INFO", sockets.udp);
   put_rows(tables, "_OP_IPV4_ROUTES", parse_ipv4_routes(text_of("route")));
   put_rows(tables, "_OP_IPV6_ROUTES", parse_ipv6_routes(text_of("ipv6_route")));
   put_rows(tables, "_OP_ARP_TABLE", parse_arp(text_of("arp")));

@@ -52,7 +52,8 @@ Rows read_proc_tcp(const std::string& proc_root);
 Rows read_proc_udp(const std::string& proc_root);
 
 // The §6 keys: the socket rows given, the rest from `<proc_root>/net/*`; a key is absent when
-// its file is missing or has no rows.
-nlohmann::json network_tables(const std::string& proc_root, SocketTables sockets);
+// its file is missing or has no rows. The row tables are raw JSON values (plugin/sinks/json_text.hpp):
+// look inside through sinks::parsed_raw_json.
+nlohmann::json network_tables(const std::string& proc_root, const SocketTables& sockets);
 
 }  // namespace chalk::shim

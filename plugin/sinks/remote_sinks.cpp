@@ -56,10 +56,6 @@ std::string s3_status(const HttpOutcome& outcome) {
   return text;
 }
 
-std::string compact(const nlohmann::json& value) {
-  return value.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
-}
-
 class PostSink final : public Sink {
  public:
   PostSink(const config::SinkConfig& config, HttpTransport& transport, Clock& clock,
@@ -83,7 +79,7 @@ class PostSink final : public Sink {
 
   Delivery deliver(const nlohmann::json& report) override {
     HttpRequest request = m_request;
-    request.body = compact(nlohmann::json::array({report}));
+    request.body = as_array(report);
     return send_with_retries(m_transport, m_clock, request, &http_status);
   }
 

@@ -3,6 +3,7 @@
 #include <unistd.h>
 
 #include "plugin/chalk/redact.hpp"
+#include "plugin/sinks/json_text.hpp"
 #include "plugin/sinks/local_sinks.hpp"
 #include "plugin/sinks/remote_sinks.hpp"
 
@@ -20,13 +21,25 @@ bool starts_with(std::string_view text, std::string_view prefix) {
 }  // namespace
 
 std::string as_array_line(const nlohmann::json& report, bool pretty) {
-  return nlohmann::json::array({report}).dump(pretty ? 2 : -1, ' ', false,
-                                              nlohmann::json::error_handler_t::replace) +
-         "\n";
+  if (pretty) {
+    return nlohmann::json::array({parsed_raw_json(report)})
+               .dump(2, ' ', false, nlohmann::json::error_handler_t::replace) +
+           "\n";
+  }
+  return as_array(report) + "\n";
+}
+
+std::string as_array(const nlohmann::json& report) {
+  std::string text = "[";
+  append_json_text(text, report);
+  text += ']';
+  return text;
 }
 
 std::string as_object_line(const nlohmann::json& report) {
-  return report.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
+  std::string text = json_text(report);
+  text += '\n';
+  return text;
 }
 
 util::Result<std::unique_ptr<Sink>> make_sink(const config::SinkConfig& config, const SinkDeps& deps) {

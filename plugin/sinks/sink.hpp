@@ -55,8 +55,10 @@ struct SinkDeps {
 util::Result<std::unique_ptr<Sink>> make_sink(const config::SinkConfig& config, const SinkDeps& deps);
 
 // Serialisations of one report (REPORTS.md §9): the one-element array screens and HTTP get,
-// and the JSON Lines object files and S3 get. Invalid UTF-8 is replaced, never thrown on.
+// and the JSON Lines object files and S3 get, written by json_text.hpp (raw values verbatim).
+// Invalid UTF-8 is replaced, never thrown on.
 std::string as_array_line(const nlohmann::json& report, bool pretty);
+std::string as_array(const nlohmann::json& report);  // `[report]`, no newline (post bodies)
 std::string as_object_line(const nlohmann::json& report);
 
 }  // namespace chalk::sinks

@@ -19,6 +19,7 @@
 #include <string>
 #include <vector>
 
+#include "plugin/sinks/json_text.hpp"
 #include "runtime-shim/sock_diag.hpp"
 
 namespace {
@@ -118,7 +119,7 @@ int main(int argc, char** argv) {
     std::size_t bytes = 0;
     const CpuMs before_beats = cpu_ms();
     for (int i = 0; i < rounds; ++i)
-      bytes += chalk::shim::network_tables("/proc", reader.read()).dump().size();
+      bytes += chalk::sinks::json_text(chalk::shim::network_tables("/proc", reader.read())).size();
     const double per_beat = (cpu_ms().total() - before_beats.total()) / rounds;
     std::printf("%s %.3f %.3f %zu %zu %zu %.3f %.3f\n",
                 source == SocketTableReader::Source::netlink ? "netlink" : "proc", read_user + read_system,

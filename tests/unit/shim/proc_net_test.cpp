@@ -5,6 +5,7 @@
 
 #include <bit>
 
+#include "plugin/sinks/json_text.hpp"
 #include "runtime-shim/file_text.hpp"
 #include "tests/unit/shim/fixtures.hpp"
 
@@ -171,8 +172,15 @@ TEST_F(ProcNet, IfInet6KeepsEachInterfacesFirstAddress) {
 }
 
 TEST_F(ProcNet, TablesAreStringCellsTcpThenTcp6) {
-  const nlohmann::json tables = network_tables(
+  const nlohmann::json raw_tables = network_tables(
       k_fixture_proc, SocketTables{read_proc_tcp(k_fixture_proc), read_proc_udp(k_fixture_proc)});
+  // The row tables travel as raw JSON text; the report's text is what their values would print.
+  for (const char* key : {"_OP_TCP_SOCKET_INFO", "_OP_UDP_SOCKET_INFO", "_OP_IPV4_ROUTES", "_OP_IPV6_ROUTES",
+                          "_OP_ARP_TABLE"}) {
+    EXPECT_TRUE(chalk::sinks::is_raw_json(raw_tables[key])) << key;
+  }
+  const nlohmann::json tables = chalk::sinks::parsed_raw_json(raw_tables);
+  EXPECT_EQ(chalk::sinks::json_text(raw_tables), tables.dump());
   for (const char* key : {"_OP_TCP_SOCKET_INFO", "_OP_UDP_SOCKET_INFO", "_OP_IPV4_ROUTES", "_OP_IPV6_ROUTES",
                           "_OP_ARP_TABLE", "_OP_IPV4_INTERFACES", "_OP_IPV6_INTERFACES"}) {
     EXPECT_TRUE(tables.contains(key)) << key;
@@ -194,6 +202,18 @@ TEST_F(ProcNet, TablesAreStringCellsTcpThenTcp6) {
     }
   };
   all_strings(tables);
+}
+
+TEST_F(ProcNet, RowTablesEscapeCellsThatNeedIt) {
+  const std::string missing = "/nonexistent-proc-root";
+  const nlohmann::json tables =
+      network_tables(missing, SocketTables{{{"a\"b", "caf\xc3\xa9", "bad \xff"}, {}}, {{"1", "2"}}});
+  const nlohmann::json parsed = chalk::sinks::parsed_raw_json(tables);
+  EXPECT_EQ(chalk::sinks::json_text(tables),
+            parsed.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
+  EXPECT_EQ(parsed["_OP_TCP_SOCKET_INFO"],
+            nlohmann::json::parse("[[\"a\\\"b\",\"caf\xc3\xa9\",\"bad \xef\xbf\xbd\"],[]]"));
+  EXPECT_EQ(parsed["_OP_UDP_SOCKET_INFO"], nlohmann::json::parse(R"([["1","2"]])"));
 }
 
 TEST_F(ProcNet, MissingFilesLeaveKeysOut) {
