@@ -1,6 +1,10 @@
 // The shim's socket-table parsers: /proc/net text (tcp, udp, routes, arp, dev, if_inet6)
-// and netlink inet_diag dumps, on the same arbitrary bytes.
+// and netlink inet_diag dumps, on the same arbitrary bytes; and the JSON text their rows are
+// written as, which must be what nlohmann prints for the same cells.
+#include <cstdlib>
 #include <span>
+
+#include "plugin/sinks/json_text.hpp"
 
 #include "runtime-shim/proc_net.hpp"
 #include "runtime-shim/sock_diag.hpp"
@@ -11,12 +15,20 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   const std::string_view text = chalk::fuzz::text_of(data, size);
   Rows tcp = parse_tcp(text);
   (void)parse_udp(text);
-  (void)parse_ipv4_routes(text);
+  Rows routes = parse_ipv4_routes(text);
   (void)parse_ipv6_routes(text);
-  (void)parse_arp(text);
+  Rows arp = parse_arp(text);
   (void)parse_dev(text);
   (void)parse_if_inet6(text);
   attribute_request_sockets(tcp);
+
+  // Route and ARP cells carry the file's bytes (interface names): any row table does here.
+  const nlohmann::json tables = network_tables("/nonexistent-proc-root", SocketTables{routes, arp});
+  const std::string written = chalk::sinks::json_text(tables);
+  const nlohmann::json parsed = nlohmann::json::parse(written, nullptr, false);
+  if (parsed.is_discarded() || written != parsed.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace)) {
+    std::abort();
+  }
 
   const std::span<const std::uint8_t> buffer(data, size);
   for (const SocketProtocol protocol : {SocketProtocol::tcp, SocketProtocol::udp}) {
