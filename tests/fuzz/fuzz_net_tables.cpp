@@ -5,7 +5,6 @@
 #include <span>
 
 #include "plugin/sinks/json_text.hpp"
-
 #include "runtime-shim/proc_net.hpp"
 #include "runtime-shim/sock_diag.hpp"
 #include "tests/fuzz/fuzz_input.hpp"
@@ -26,7 +25,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   const nlohmann::json tables = network_tables("/nonexistent-proc-root", SocketTables{routes, arp});
   const std::string written = chalk::sinks::json_text(tables);
   const nlohmann::json parsed = nlohmann::json::parse(written, nullptr, false);
-  if (parsed.is_discarded() || written != parsed.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace)) {
+  if (parsed.is_discarded() ||
+      written != parsed.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace)) {
     std::abort();
   }
 

@@ -29,10 +29,11 @@ TEST(JsonText, WritesWhatNlohmannsCompactDumpWrites) {
       "plain text",
       "quote \" backslash \\ slash /",
       "controls \b\f\n\r\t \x01 \x1f \x7f",
-      "caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80",      // valid UTF-8 stays as it is
-      "bad \xff utf-8 \xc3 cut \xe2\x82",                // invalid: replaced
+      "caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80",  // valid UTF-8 stays as it is
+      "bad \xff utf-8 \xc3 cut \xe2\x82",           // invalid: replaced
       nlohmann::json::parse(R"({"b":[1,[2,{}],[]],"a":{"x\ny":"z"},"c":null})"),
-      nlohmann::json::array({nlohmann::json::array({"0.0.0.0", "9999"}), nlohmann::json::array({"::1", "22"})}),
+      nlohmann::json::array(
+          {nlohmann::json::array({"0.0.0.0", "9999"}), nlohmann::json::array({"::1", "22"})}),
   };
   for (const auto& value : values) EXPECT_EQ(json_text(value), nlohmann_text(value)) << nlohmann_text(value);
 }
@@ -55,7 +56,8 @@ TEST(JsonText, PlainStringsAreFoundAtEveryPositionOfAWord) {
     for (std::size_t at = 0; at < 21; ++at) {
       std::string text(21, 'a');
       text[at] = bad;
-      EXPECT_FALSE(is_plain_json_string(text)) << "byte " << int(static_cast<unsigned char>(bad)) << " at " << at;
+      EXPECT_FALSE(is_plain_json_string(text))
+          << "byte " << int(static_cast<unsigned char>(bad)) << " at " << at;
       std::string out;
       append_json_string(out, text);
       EXPECT_EQ(out, nlohmann_text(nlohmann::json(text)));
