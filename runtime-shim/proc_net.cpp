@@ -97,10 +97,15 @@ std::string escaped_rows_text(const Rows& rows) {
   return text;
 }
 
-// Written as raw JSON text: a heartbeat with 1,000 sockets has 7,000 cells, which as nlohmann
-// values cost more to build, copy into the report and print than the kernel's dump.
-void put_rows(nlohmann::json& tables, const char* key, const Rows& rows) {
-  if (rows.empty()) return;
+// Row tables go into the report as raw JSON text (rows_json); an empty table leaves its key out.
+void put_rows_json(nlohmann::json& tables, const char* key, const std::string& rows_text) {
+  if (rows_text.size() > 2) tables[key] = sinks::raw_json(rows_text);
+}
+
+}  // namespace
+
+std::string rows_json(const Rows& rows) {
+  if (rows.empty()) return "[]";
   // Sized and checked first, then written in place: the kernel's cells never need escaping,
   // and the rare table whose cells do is written through sinks::append_json_string instead.
   std::size_t size = 1 + rows.size() * 3;  // "[", then per row "[", "]" and "," or the final "]"
@@ -111,10 +116,7 @@ void put_rows(nlohmann::json& tables, const char* key, const Rows& rows) {
       for (const char c : cell) plain &= sinks::is_plain_json_byte(static_cast<unsigned char>(c));
     }
   }
-  if (!plain) {
-    tables[key] = sinks::raw_json(escaped_rows_text(rows));
-    return;
-  }
+  if (!plain) return escaped_rows_text(rows);
   std::string text(size, '\0');
   char* cursor = text.data();
   *cursor++ = '[';
@@ -133,10 +135,8 @@ void put_rows(nlohmann::json& tables, const char* key, const Rows& rows) {
   }
   cursor[-1] = ']';
   text.resize(static_cast<std::size_t>(cursor - text.data()));
-  tables[key] = sinks::raw_json(text);
+  return text;
 }
-
-}  // namespace
 
 std::string ipv4_from_proc_hex(std::string_view hex) {
   std::uint32_t value = 0;
@@ -174,21 +174,21 @@ std::string ipv6_from_network_hex(std::string_view hex) {
   return text;
 }
 
-std::string tcp_state_name(std::uint32_t code) {
+std::string_view tcp_state_name(std::uint32_t code) {
   static constexpr std::array<const char*, 13> k_names{
       "UNKNOWN", "ESTABLISHED", "SYN_SENT", "SYN_RECEIVED", "FIN_WAIT1", "FIN_WAIT2",   "TIME_WAIT",
       "CLOSE",   "CLOSE_WAIT",  "LAST_ACK", "LISTEN",       "CLOSING",   "NEW_SYN_RECV"};
   return code < k_names.size() ? k_names[code] : "UNKNOWN";
 }
 
-std::string tcp_state_name(std::string_view hex) {
+std::string_view tcp_state_name(std::string_view hex) {
   std::uint32_t code = 0;
   if (hex.size() != 2 || !parse_hex_u32(hex, code)) return "UNKNOWN";
   return tcp_state_name(code);
 }
 
 Rows parse_tcp(std::string_view text) {
-  return parse_sockets(text, [](std::string_view hex) { return tcp_state_name(hex); });
+  return parse_sockets(text, [](std::string_view hex) { return std::string(tcp_state_name(hex)); });
 }
 
 Rows parse_udp(std::string_view text) {
@@ -297,11 +297,11 @@ Rows read_proc_udp(const std::string& proc_root) { return read_proc_sockets(proc
 nlohmann::json network_tables(const std::string& proc_root, const SocketTables& sockets) {
   const auto text_of = [&proc_root](const char* name) { return net_file_text(proc_root, name); };
   nlohmann::json tables = nlohmann::json::object();
-  put_rows(tables, "_OP_TCP_SOCKET_INFO", sockets.tcp);
-  put_rows(tables, "_OP_UDP_SOCKET_INFO", sockets.udp);
-  put_rows(tables, "_OP_IPV4_ROUTES", parse_ipv4_routes(text_of("route")));
-  put_rows(tables, "_OP_IPV6_ROUTES", parse_ipv6_routes(text_of("ipv6_route")));
-  put_rows(tables, "_OP_ARP_TABLE", parse_arp(text_of("arp")));
+  put_rows_json(tables, "_OP_TCP_SOCKET_INFO", sockets.tcp);
+  put_rows_json(tables, "_OP_UDP_SOCKET_INFO", sockets.udp);
+  put_rows_json(tables, "_OP_IPV4_ROUTES", rows_json(parse_ipv4_routes(text_of("route"))));
+  put_rows_json(tables, "_OP_IPV6_ROUTES", rows_json(parse_ipv6_routes(text_of("ipv6_route"))));
+  put_rows_json(tables, "_OP_ARP_TABLE", rows_json(parse_arp(text_of("arp"))));
 
   const auto dev = parse_dev(text_of("dev"));
   if (!dev.empty()) tables["_OP_IPV4_INTERFACES"] = dev;

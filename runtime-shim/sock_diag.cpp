@@ -22,8 +22,9 @@ constexpr std::size_t k_receive_buffer = 32768;
 constexpr std::size_t k_tcp_state_syn_recv = 3;
 constexpr std::size_t k_tcp_state_listen = 10;
 
-// Cells are built in place in their row, digits by hand: std::to_string per byte, string
-// appends and moving each cell into the row cost more than the kernel's whole dump.
+// Cells are formatted into stack buffers, digits by hand (std::to_string per byte and string
+// appends cost more than the kernel's whole dump), then handed to a row writer: Rows for
+// tests and the /proc/net comparison, JSON text for reports.
 
 // Writes the decimal digits of `value` backwards, ending at `end`; returns where they start.
 char* decimal_digits(std::uint32_t value, char* end) {
@@ -34,47 +35,107 @@ char* decimal_digits(std::uint32_t value, char* end) {
   return end;
 }
 
-void append_decimal(Row& row, std::uint32_t value) {
+struct DecimalCell {
+  explicit DecimalCell(std::uint32_t value) : start(decimal_digits(value, digits.data() + digits.size())) {}
+  DecimalCell(const DecimalCell&) = delete;
+  DecimalCell& operator=(const DecimalCell&) = delete;
+  [[nodiscard]] std::string_view view() const {
+    return {start, static_cast<std::size_t>(digits.data() + digits.size() - start)};
+  }
   std::array<char, 10> digits{};
-  char* const end = digits.data() + digits.size();
-  row.emplace_back(decimal_digits(value, end), end);
-}
+  char* start;
+};
 
-void append_address(Row& row, std::uint8_t family, const std::uint32_t (&words)[4]) {
-  // The kernel copies the address bytes as they are on the wire (network order).
-  std::array<std::uint8_t, 16> bytes{};
-  std::memcpy(bytes.data(), words, bytes.size());
-  if (family == AF_INET) {
-    std::array<char, 15> text{};  // at most "255.255.255.255", written from the end
-    char* out = text.data() + text.size();
-    for (std::size_t i = 4; i-- > 0;) {
-      out = decimal_digits(bytes[i], out);
-      if (i > 0) *--out = '.';
+// "127.0.0.1", or 8 uncompressed lowercase groups for IPv6, as /proc/net's rows read.
+struct AddressCell {
+  AddressCell(std::uint8_t family, const std::uint32_t (&words)[4]) {
+    // The kernel copies the address bytes as they are on the wire (network order).
+    std::array<std::uint8_t, 16> bytes{};
+    std::memcpy(bytes.data(), words, bytes.size());
+    if (family == AF_INET) {
+      char* out = text.data() + 15;  // at most "255.255.255.255", written from the end
+      for (std::size_t i = 4; i-- > 0;) {
+        out = decimal_digits(bytes[i], out);
+        if (i > 0) *--out = '.';
+      }
+      start = out;
+      size = static_cast<std::size_t>(text.data() + 15 - out);
+      return;
     }
-    row.emplace_back(out, text.data() + text.size());
-    return;
+    static constexpr char k_hex[] = "0123456789abcdef";
+    char* out = text.data();
+    for (std::size_t i = 0; i < 16; ++i) {
+      if (i > 0 && i % 2 == 0) *out++ = ':';
+      *out++ = k_hex[bytes[i] >> 4];
+      *out++ = k_hex[bytes[i] & 0xf];
+    }
+    start = text.data();
+    size = 39;
   }
-  static constexpr char k_hex[] = "0123456789abcdef";
-  std::string& text = row.emplace_back(39, ':');
-  char* out = text.data();
-  for (std::size_t i = 0; i < 16; ++i) {
-    if (i > 0 && i % 2 == 0) ++out;  // the ':' already there
-    *out++ = k_hex[bytes[i] >> 4];
-    *out++ = k_hex[bytes[i] & 0xf];
-  }
+  AddressCell(const AddressCell&) = delete;
+  AddressCell& operator=(const AddressCell&) = delete;
+  [[nodiscard]] std::string_view view() const { return {start, size}; }
+  std::array<char, 39> text{};
+  const char* start = nullptr;
+  std::size_t size = 0;
+};
+
+using SocketRow = std::array<std::string_view, 7>;
+
+bool same_address(const inet_diag_msg& a, const inet_diag_msg& b) {
+  const std::size_t size = a.idiag_family == AF_INET ? 4 : 16;
+  return a.idiag_family == b.idiag_family && std::memcmp(a.id.idiag_src, b.id.idiag_src, size) == 0;
 }
 
-void append_row(const inet_diag_msg& socket, SocketProtocol protocol, Rows& rows) {
-  Row& row = rows.emplace_back();
-  row.reserve(7);
-  append_address(row, socket.idiag_family, socket.id.idiag_src);
-  append_decimal(row, ntohs(socket.id.idiag_sport));
-  append_address(row, socket.idiag_family, socket.id.idiag_dst);
-  append_decimal(row, ntohs(socket.id.idiag_dport));
-  row.push_back(protocol == SocketProtocol::tcp ? tcp_state_name(std::uint32_t{socket.idiag_state})
-                                                : std::string("UNCONN"));
-  append_decimal(row, socket.idiag_uid);
-  append_decimal(row, socket.idiag_inode);
+bool is_wildcard(const inet_diag_msg& socket) {
+  static constexpr std::uint32_t k_zero[4] = {};
+  return std::memcmp(socket.id.idiag_src, k_zero, socket.idiag_family == AF_INET ? 4 : 16) == 0;
+}
+
+// Calls `write(const SocketRow&)` once per socket, in socket_rows' order.
+template <class Write>
+void for_each_row(const DiagRecords& records, SocketProtocol protocol, Write&& write) {
+  constexpr std::array<std::uint8_t, 2> k_families = {AF_INET, AF_INET6};
+  std::vector<const inet_diag_msg*> listeners;
+  if (protocol == SocketProtocol::tcp) {
+    for (const std::uint8_t family : k_families) {
+      for (const inet_diag_msg& socket : records) {
+        if (socket.idiag_family == family && socket.idiag_state == k_tcp_state_listen)
+          listeners.push_back(&socket);
+      }
+    }
+  }
+  // A request socket has no inode of its own; a full socket in SYN_RECV (Fast Open) has one.
+  const auto owner_uid = [&](const inet_diag_msg& socket) {
+    if (protocol != SocketProtocol::tcp || socket.idiag_state != k_tcp_state_syn_recv ||
+        socket.idiag_inode != 0)
+      return socket.idiag_uid;
+    const inet_diag_msg* owner = nullptr;
+    for (const inet_diag_msg* listener : listeners) {
+      if (listener->id.idiag_sport != socket.id.idiag_sport) continue;
+      if (same_address(*listener, socket)) {
+        owner = listener;
+        break;
+      }
+      if (owner == nullptr && is_wildcard(*listener)) owner = listener;
+    }
+    return owner != nullptr ? owner->idiag_uid : socket.idiag_uid;
+  };
+  for (const std::uint8_t family : k_families) {
+    for (const inet_diag_msg& socket : records) {
+      if (socket.idiag_family != family) continue;
+      const AddressCell local(socket.idiag_family, socket.id.idiag_src);
+      const DecimalCell local_port(ntohs(socket.id.idiag_sport));
+      const AddressCell remote(socket.idiag_family, socket.id.idiag_dst);
+      const DecimalCell remote_port(ntohs(socket.id.idiag_dport));
+      const DecimalCell uid(owner_uid(socket));
+      const DecimalCell inode(socket.idiag_inode);
+      write(SocketRow{local.view(), local_port.view(), remote.view(), remote_port.view(),
+                      protocol == SocketProtocol::tcp ? tcp_state_name(std::uint32_t{socket.idiag_state})
+                                                      : std::string_view("UNCONN"),
+                      uid.view(), inode.view()});
+    }
+  }
 }
 
 bool is_refusal(int error) {
@@ -129,7 +190,7 @@ util::Status send_request(int fd, const void* message, std::size_t size) {
   }
 }
 
-util::Status receive_dump(int fd, SocketProtocol protocol, std::vector<std::uint8_t>& buffer, Rows& rows) {
+util::Status receive_dump(int fd, std::vector<std::uint8_t>& buffer, DiagRecords& records) {
   for (;;) {
     iovec chunk{buffer.data(), buffer.size()};
     msghdr received{};
@@ -141,7 +202,7 @@ util::Status receive_dump(int fd, SocketProtocol protocol, std::vector<std::uint
       return dump_error("reading the socket table", errno);
     }
     if ((received.msg_flags & MSG_TRUNC) != 0) return dump_error("reading the socket table", EMSGSIZE);
-    auto done = parse_inet_diag_dump(std::span(buffer.data(), static_cast<std::size_t>(n)), protocol, rows);
+    auto done = parse_inet_diag_dump(std::span(buffer.data(), static_cast<std::size_t>(n)), records);
     if (!done) return done.error();
     if (*done) return util::Status();
   }
@@ -149,7 +210,7 @@ util::Status receive_dump(int fd, SocketProtocol protocol, std::vector<std::uint
 
 // The sockets of one address family (SOCK_DIAG_BY_FAMILY).
 util::Status dump_family(int fd, std::uint8_t family, SocketProtocol protocol,
-                         std::vector<std::uint8_t>& buffer, Rows& rows) {
+                         std::vector<std::uint8_t>& buffer, DiagRecords& records) {
   struct {
     nlmsghdr header;
     inet_diag_req_v2 request;
@@ -161,13 +222,13 @@ util::Status dump_family(int fd, std::uint8_t family, SocketProtocol protocol,
   message.request.sdiag_protocol = protocol == SocketProtocol::tcp ? IPPROTO_TCP : IPPROTO_UDP;
   message.request.idiag_states = protocol == SocketProtocol::tcp ? k_proc_net_states : ~0U;
   if (auto sent = send_request(fd, &message, sizeof message); !sent) return sent;
-  return receive_dump(fd, protocol, buffer, rows);
+  return receive_dump(fd, buffer, records);
 }
 
 // IPv4 and IPv6 TCP sockets in one request: the older TCPDIAG_GETSOCK asks for both families
 // at once, so the kernel walks its established hash (which containers share with the host
 // unless it sets net.ipv4.tcp_child_ehash_entries) once instead of once per family.
-util::Status dump_tcp_both_families(int fd, std::vector<std::uint8_t>& buffer, Rows& rows) {
+util::Status dump_tcp_both_families(int fd, std::vector<std::uint8_t>& buffer, DiagRecords& records) {
   struct {
     nlmsghdr header;
     inet_diag_req request;
@@ -177,17 +238,40 @@ util::Status dump_tcp_both_families(int fd, std::vector<std::uint8_t>& buffer, R
   message.header.nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
   message.request.idiag_states = k_proc_net_states;
   if (auto sent = send_request(fd, &message, sizeof message); !sent) return sent;
-  if (auto received = receive_dump(fd, SocketProtocol::tcp, buffer, rows); !received) return received;
-  // /proc/net lists tcp before tcp6; the walk interleaves them.
-  std::stable_partition(rows.begin(), rows.end(),
-                        [](const Row& row) { return row[0].find(':') == std::string::npos; });
+  return receive_dump(fd, buffer, records);
+}
+
+// Every socket of `protocol` into `records` (cleared first), through the netlink socket `fd`.
+util::Status dump_records(int fd, SocketProtocol protocol, TcpRequest tcp, std::vector<std::uint8_t>& buffer,
+                          DiagRecords& records) {
+  const std::string context = std::string("reading ") + name_of(protocol) + " sockets through netlink";
+  buffer.resize(k_receive_buffer);
+  records.clear();
+  if (protocol == SocketProtocol::tcp && tcp == TcpRequest::both_families) {
+    auto both = dump_tcp_both_families(fd, buffer, records);
+    if (both) return both;
+    // A kernel that dropped the old request type still answers one family at a time.
+    if (both.error().code != util::Errc::unsupported) return both.error().with_context(context);
+    records.clear();
+  }
+  for (const std::uint8_t family : {std::uint8_t{AF_INET}, std::uint8_t{AF_INET6}}) {
+    if (auto dumped = dump_family(fd, family, protocol, buffer, records); !dumped) {
+      return dumped.error().with_context(context);
+    }
+  }
   return util::Status();
+}
+
+int open_sock_diag() { return ::socket(AF_NETLINK, SOCK_DGRAM | SOCK_CLOEXEC, NETLINK_SOCK_DIAG); }
+
+util::Error open_error(SocketProtocol protocol, int error) {
+  return dump_error("opening a sock_diag socket", error)
+      .with_context(std::string("reading ") + name_of(protocol) + " sockets through netlink");
 }
 
 }  // namespace
 
-util::Result<bool> parse_inet_diag_dump(std::span<const std::uint8_t> buffer, SocketProtocol protocol,
-                                        Rows& rows) {
+util::Result<bool> parse_inet_diag_dump(std::span<const std::uint8_t> buffer, DiagRecords& records) {
   while (buffer.size() >= sizeof(nlmsghdr)) {
     nlmsghdr header;
     std::memcpy(&header, buffer.data(), sizeof header);
@@ -215,7 +299,7 @@ util::Result<bool> parse_inet_diag_dump(std::span<const std::uint8_t> buffer, So
         return util::make_error(util::Errc::invalid_format,
                                 "inet_diag message of address family " + std::to_string(socket.idiag_family));
       }
-      append_row(socket, protocol, rows);
+      records.push_back(socket);
     }
     const std::size_t step = NLMSG_ALIGN(header.nlmsg_len);
     if (step >= buffer.size()) break;
@@ -224,68 +308,65 @@ util::Result<bool> parse_inet_diag_dump(std::span<const std::uint8_t> buffer, So
   return false;
 }
 
-void attribute_request_sockets(Rows& tcp_rows) {
-  const auto is_wildcard = [](const std::string& ip) {
-    return ip == "0.0.0.0" || ip == "0000:0000:0000:0000:0000:0000:0000:0000";
-  };
-  const std::string syn_recv = tcp_state_name(std::uint32_t{k_tcp_state_syn_recv});
-  const std::string listen = tcp_state_name(std::uint32_t{k_tcp_state_listen});
-  for (Row& row : tcp_rows) {
-    // A request socket has no inode of its own; a full socket in SYN_RECV (Fast Open) has one.
-    if (row[4] != syn_recv || row[6] != "0") continue;
-    const Row* owner = nullptr;
-    for (const Row& candidate : tcp_rows) {
-      if (candidate[4] != listen || candidate[1] != row[1]) continue;
-      if (candidate[0] == row[0]) {
-        owner = &candidate;
-        break;
-      }
-      if (owner == nullptr && is_wildcard(candidate[0])) owner = &candidate;
+Rows socket_rows(const DiagRecords& records, SocketProtocol protocol) {
+  Rows rows;
+  rows.reserve(records.size());
+  for_each_row(records, protocol,
+               [&rows](const SocketRow& row) { rows.emplace_back(row.begin(), row.end()); });
+  return rows;
+}
+
+std::string socket_rows_json(const DiagRecords& records, SocketProtocol protocol) {
+  // Every cell is digits, dots, colons, hex or a state name: nothing to escape.
+  std::string text = "[";
+  text.reserve(records.size() * 128);
+  for_each_row(records, protocol, [&text](const SocketRow& row) {
+    text += text.size() > 1 ? ",[" : "[";
+    for (const std::string_view cell : row) {
+      text += '"';
+      text += cell;
+      text += "\",";
     }
-    if (owner != nullptr) row[5] = (*owner)[5];
-  }
+    text.back() = ']';
+  });
+  text += ']';
+  return text;
 }
 
 util::Result<Rows> dump_sockets(SocketProtocol protocol, TcpRequest tcp) {
-  const Fd fd(::socket(AF_NETLINK, SOCK_DGRAM | SOCK_CLOEXEC, NETLINK_SOCK_DIAG));
-  const std::string context = std::string("reading ") + name_of(protocol) + " sockets through netlink";
-  if (fd.get() < 0) return dump_error("opening a sock_diag socket", errno).with_context(context);
-  std::vector<std::uint8_t> buffer(k_receive_buffer);
-  Rows rows;
-  if (protocol == SocketProtocol::tcp && tcp == TcpRequest::both_families) {
-    auto both = dump_tcp_both_families(fd.get(), buffer, rows);
-    if (both) {
-      attribute_request_sockets(rows);
-      return rows;
-    }
-    // A kernel that dropped the old request type still answers one family at a time.
-    if (both.error().code != util::Errc::unsupported) return both.error().with_context(context);
-    rows.clear();
-  }
-  for (const std::uint8_t family : {std::uint8_t{AF_INET}, std::uint8_t{AF_INET6}}) {
-    if (auto dumped = dump_family(fd.get(), family, protocol, buffer, rows); !dumped) {
-      return dumped.error().with_context(context);
-    }
-  }
-  if (protocol == SocketProtocol::tcp) attribute_request_sockets(rows);
-  return rows;
+  const Fd fd(open_sock_diag());
+  if (fd.get() < 0) return open_error(protocol, errno);
+  std::vector<std::uint8_t> buffer;
+  DiagRecords records;
+  if (auto dumped = dump_records(fd.get(), protocol, tcp, buffer, records); !dumped) return dumped.error();
+  return socket_rows(records, protocol);
 }
 
 SocketTableReader::SocketTableReader(std::string proc_root, Source preferred)
     : m_proc_root(std::move(proc_root)), m_tcp_preferred(preferred), m_udp_preferred(preferred) {}
 
-Rows SocketTableReader::read_table(SocketProtocol protocol, Source& preferred, Source& used) {
+SocketTableReader::~SocketTableReader() {
+  if (m_netlink >= 0) ::close(m_netlink);
+}
+
+std::string SocketTableReader::read_table(SocketProtocol protocol, Source& preferred, Source& used) {
   if (preferred == Source::netlink) {
-    auto rows = dump_sockets(protocol);
-    if (rows) {
+    if (m_netlink < 0) m_netlink = open_sock_diag();
+    const util::Status dumped =
+        m_netlink >= 0 ? dump_records(m_netlink, protocol, TcpRequest::both_families, m_buffer, m_records)
+                       : util::Status(open_error(protocol, errno));
+    if (dumped) {
       used = Source::netlink;
-      return std::move(rows.value());
+      return socket_rows_json(m_records, protocol);
     }
+    // A failed dump may leave messages behind: the next read starts on a new socket.
+    if (m_netlink >= 0) ::close(m_netlink);
+    m_netlink = -1;
     // A refusal will not change while the container runs; anything else may be transient.
-    if (rows.error().code == util::Errc::unsupported) preferred = Source::proc;
+    if (dumped.error().code == util::Errc::unsupported) preferred = Source::proc;
   }
   used = Source::proc;
-  return protocol == SocketProtocol::tcp ? read_proc_tcp(m_proc_root) : read_proc_udp(m_proc_root);
+  return rows_json(protocol == SocketProtocol::tcp ? read_proc_tcp(m_proc_root) : read_proc_udp(m_proc_root));
 }
 
 SocketTables SocketTableReader::read() {

@@ -123,8 +123,8 @@ int main(int argc, char** argv) {
     const double per_beat = (cpu_ms().total() - before_beats.total()) / rounds;
     std::printf("%s %.3f %.3f %zu %zu %zu %.3f %.3f\n",
                 source == SocketTableReader::Source::netlink ? "netlink" : "proc", read_user + read_system,
-                per_beat, last.tcp.size(), last.udp.size(), bytes / static_cast<std::size_t>(rounds),
-                read_user, read_system);
+                per_beat, nlohmann::json::parse(last.tcp).size(), nlohmann::json::parse(last.udp).size(),
+                bytes / static_cast<std::size_t>(rounds), read_user, read_system);
   }
   for (const int fd : fds) ::close(fd);
   return 0;

@@ -12,17 +12,17 @@
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   using namespace chalk::shim;
   const std::string_view text = chalk::fuzz::text_of(data, size);
-  Rows tcp = parse_tcp(text);
+  (void)parse_tcp(text);
   (void)parse_udp(text);
   Rows routes = parse_ipv4_routes(text);
   (void)parse_ipv6_routes(text);
   Rows arp = parse_arp(text);
   (void)parse_dev(text);
   (void)parse_if_inet6(text);
-  attribute_request_sockets(tcp);
 
   // Route and ARP cells carry the file's bytes (interface names): any row table does here.
-  const nlohmann::json tables = network_tables("/nonexistent-proc-root", SocketTables{routes, arp});
+  const nlohmann::json tables =
+      network_tables("/nonexistent-proc-root", SocketTables{rows_json(routes), rows_json(arp)});
   const std::string written = chalk::sinks::json_text(tables);
   const nlohmann::json parsed = nlohmann::json::parse(written, nullptr, false);
   if (parsed.is_discarded() ||
@@ -31,9 +31,11 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   }
 
   const std::span<const std::uint8_t> buffer(data, size);
-  for (const SocketProtocol protocol : {SocketProtocol::tcp, SocketProtocol::udp}) {
-    Rows rows;
-    if (parse_inet_diag_dump(buffer, protocol, rows)) attribute_request_sockets(rows);
+  DiagRecords records;
+  if (parse_inet_diag_dump(buffer, records)) {
+    for (const SocketProtocol protocol : {SocketProtocol::tcp, SocketProtocol::udp}) {
+      if (socket_rows_json(records, protocol) != rows_json(socket_rows(records, protocol))) std::abort();
+    }
   }
   return 0;
 }

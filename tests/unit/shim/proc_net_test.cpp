@@ -173,7 +173,8 @@ TEST_F(ProcNet, IfInet6KeepsEachInterfacesFirstAddress) {
 
 TEST_F(ProcNet, TablesAreStringCellsTcpThenTcp6) {
   const nlohmann::json raw_tables = network_tables(
-      k_fixture_proc, SocketTables{read_proc_tcp(k_fixture_proc), read_proc_udp(k_fixture_proc)});
+      k_fixture_proc,
+      SocketTables{rows_json(read_proc_tcp(k_fixture_proc)), rows_json(read_proc_udp(k_fixture_proc))});
   // The row tables travel as raw JSON text; the report's text is what their values would print.
   for (const char* key : {"_OP_TCP_SOCKET_INFO", "_OP_UDP_SOCKET_INFO", "_OP_IPV4_ROUTES", "_OP_IPV6_ROUTES",
                           "_OP_ARP_TABLE"}) {
@@ -206,8 +207,8 @@ TEST_F(ProcNet, TablesAreStringCellsTcpThenTcp6) {
 
 TEST_F(ProcNet, RowTablesEscapeCellsThatNeedIt) {
   const std::string missing = "/nonexistent-proc-root";
-  const nlohmann::json tables =
-      network_tables(missing, SocketTables{{{"a\"b", "caf\xc3\xa9", "bad \xff"}, {}}, {{"1", "2"}}});
+  const nlohmann::json tables = network_tables(
+      missing, SocketTables{rows_json({{"a\"b", "caf\xc3\xa9", "bad \xff"}, {}}), rows_json({{"1", "2"}})});
   const nlohmann::json parsed = chalk::sinks::parsed_raw_json(tables);
   EXPECT_EQ(chalk::sinks::json_text(tables),
             parsed.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
@@ -218,8 +219,10 @@ TEST_F(ProcNet, RowTablesEscapeCellsThatNeedIt) {
 
 TEST_F(ProcNet, MissingFilesLeaveKeysOut) {
   const std::string missing = "/nonexistent-proc-root";
-  EXPECT_EQ(network_tables(missing, SocketTables{read_proc_tcp(missing), read_proc_udp(missing)}),
+  EXPECT_EQ(network_tables(
+                missing, SocketTables{rows_json(read_proc_tcp(missing)), rows_json(read_proc_udp(missing))}),
             nlohmann::json::object());
+  EXPECT_EQ(network_tables(missing, SocketTables{}), nlohmann::json::object());
 }
 
 }  // namespace

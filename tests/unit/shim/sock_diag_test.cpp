@@ -90,10 +90,11 @@ TEST(SockDiag, TcpRowsHaveTheProcNetCells) {
   append_socket(buffer, ipv6_socket("::ffff:127.0.0.1", 8080, "::", 0, k_listen, 65534, 5));
   append_socket(buffer, ipv6_socket("fe80::42:acff:fe11:2", 22, "::1", 40000, 13, 0, 6));
   append_done(buffer);
-  Rows rows;
-  const auto done = parse_inet_diag_dump(buffer, SocketProtocol::tcp, rows);
+  DiagRecords records;
+  const auto done = parse_inet_diag_dump(buffer, records);
   ASSERT_TRUE(done.ok()) << done.error().message;
   EXPECT_TRUE(*done);
+  const Rows rows = socket_rows(records, SocketProtocol::tcp);
   const Rows expected = {
       {"0.0.0.0", "9999", "0.0.0.0", "0", "LISTEN", "0", "27973"},
       {"127.0.0.1", "9999", "127.0.0.1", "50000", "ESTABLISHED", "1000", "31411"},
@@ -113,8 +114,9 @@ TEST(SockDiag, ExtremeValuesHaveTheProcNetCells) {
   append_socket(buffer, ipv4_socket("10.9.100.99", 1, "1.20.255.0", 10, k_established, 0, 0));
   append_socket(buffer, ipv6_socket("ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff", 80, "::", 0, k_listen, 1, 2));
   append_done(buffer);
-  Rows rows;
-  ASSERT_TRUE(parse_inet_diag_dump(buffer, SocketProtocol::tcp, rows).ok());
+  DiagRecords records;
+  ASSERT_TRUE(parse_inet_diag_dump(buffer, records).ok());
+  const Rows rows = socket_rows(records, SocketProtocol::tcp);
   const Rows expected = {
       {"255.255.255.255", "65535", "0.0.0.0", "0", "ESTABLISHED", "4294967295", "4294967295"},
       {"10.9.100.99", "1", "1.20.255.0", "10", "ESTABLISHED", "0", "0"},
@@ -124,16 +126,23 @@ TEST(SockDiag, ExtremeValuesHaveTheProcNetCells) {
   EXPECT_EQ(rows, expected);
 }
 
-TEST(SockDiag, AnswersToTheBothFamiliesRequestAreRowsToo) {
+// The both-families answer interleaves the families; /proc/net lists tcp before tcp6.
+TEST(SockDiag, AnswersToTheBothFamiliesRequestAreRowsIpv4First) {
   Bytes buffer;
   append_socket(buffer, ipv6_socket("::", 22, "::", 0, k_listen, 0, 9), TCPDIAG_GETSOCK);
   append_socket(buffer, ipv4_socket("0.0.0.0", 22, "0.0.0.0", 0, k_listen, 0, 8), TCPDIAG_GETSOCK);
+  append_socket(buffer, ipv6_socket("::1", 23, "::", 0, k_listen, 0, 11), TCPDIAG_GETSOCK);
+  append_socket(buffer, ipv4_socket("127.0.0.1", 23, "0.0.0.0", 0, k_listen, 0, 10), TCPDIAG_GETSOCK);
   append_done(buffer);
-  Rows rows;
-  ASSERT_TRUE(parse_inet_diag_dump(buffer, SocketProtocol::tcp, rows).ok());
-  ASSERT_EQ(rows.size(), 2U);
-  EXPECT_EQ(rows[0][6], "9");
-  EXPECT_EQ(rows[1][6], "8");
+  DiagRecords records;
+  ASSERT_TRUE(parse_inet_diag_dump(buffer, records).ok());
+  ASSERT_EQ(records.size(), 4U);
+  const Rows rows = socket_rows(records, SocketProtocol::tcp);
+  ASSERT_EQ(rows.size(), 4U);
+  EXPECT_EQ(rows[0][6], "8");
+  EXPECT_EQ(rows[1][6], "10");
+  EXPECT_EQ(rows[2][6], "9");
+  EXPECT_EQ(rows[3][6], "11");
 }
 
 TEST(SockDiag, UdpRowsAreAlwaysUnconn) {
@@ -141,8 +150,9 @@ TEST(SockDiag, UdpRowsAreAlwaysUnconn) {
   append_socket(buffer, ipv4_socket("127.0.0.53", 53, "0.0.0.0", 0, k_close, 101, 100));
   append_socket(buffer, ipv4_socket("10.0.0.2", 40001, "10.0.0.1", 53, k_established, 0, 101));
   append_done(buffer);
-  Rows rows;
-  ASSERT_TRUE(parse_inet_diag_dump(buffer, SocketProtocol::udp, rows).ok());
+  DiagRecords records;
+  ASSERT_TRUE(parse_inet_diag_dump(buffer, records).ok());
+  const Rows rows = socket_rows(records, SocketProtocol::udp);
   const Rows expected = {
       {"127.0.0.53", "53", "0.0.0.0", "0", "UNCONN", "101", "100"},
       {"10.0.0.2", "40001", "10.0.0.1", "53", "UNCONN", "0", "101"},
@@ -156,13 +166,14 @@ TEST(SockDiag, ABufferWithoutDoneAsksForMore) {
   Bytes second;
   append_socket(second, ipv4_socket("127.0.0.1", 2, "0.0.0.0", 0, k_listen, 0, 2));
   append_done(second);
-  Rows rows;
-  const auto more = parse_inet_diag_dump(first, SocketProtocol::tcp, rows);
+  DiagRecords records;
+  const auto more = parse_inet_diag_dump(first, records);
   ASSERT_TRUE(more.ok());
   EXPECT_FALSE(*more);
-  const auto done = parse_inet_diag_dump(second, SocketProtocol::tcp, rows);
+  const auto done = parse_inet_diag_dump(second, records);
   ASSERT_TRUE(done.ok());
   EXPECT_TRUE(*done);
+  const Rows rows = socket_rows(records, SocketProtocol::tcp);
   ASSERT_EQ(rows.size(), 2U);
   EXPECT_EQ(rows[1][1], "2");
 }
@@ -172,8 +183,8 @@ TEST(SockDiag, RefusalsAreUnsupportedOtherErrorsAreIo) {
   for (const int refusal : {EPERM, EACCES, ENOENT, EPROTONOSUPPORT, EAFNOSUPPORT, EINVAL, EOPNOTSUPP}) {
     Bytes buffer;
     append_error(buffer, refusal);
-    Rows rows;
-    const auto outcome = parse_inet_diag_dump(buffer, SocketProtocol::udp, rows);
+    DiagRecords records;
+    const auto outcome = parse_inet_diag_dump(buffer, records);
     ASSERT_FALSE(outcome.ok()) << refusal;
     EXPECT_EQ(outcome.error().code, util::Errc::unsupported) << refusal;
     EXPECT_NE(outcome.error().message.find(std::strerror(refusal)), std::string::npos)
@@ -181,52 +192,71 @@ TEST(SockDiag, RefusalsAreUnsupportedOtherErrorsAreIo) {
   }
   Bytes buffer;
   append_error(buffer, ENOBUFS);
-  Rows rows;
-  const auto outcome = parse_inet_diag_dump(buffer, SocketProtocol::tcp, rows);
+  DiagRecords records;
+  const auto outcome = parse_inet_diag_dump(buffer, records);
   ASSERT_FALSE(outcome.ok());
   EXPECT_EQ(outcome.error().code, util::Errc::io);
 }
 
 TEST(SockDiag, MalformedMessagesAreRejected) {
-  Rows rows;
+  DiagRecords records;
   Bytes long_header;
   append_socket(long_header, ipv4_socket("127.0.0.1", 1, "0.0.0.0", 0, k_listen, 0, 1));
   long_header.resize(long_header.size() - 8);  // the header claims more than arrived
-  EXPECT_EQ(parse_inet_diag_dump(long_header, SocketProtocol::tcp, rows).error().code,
-            util::Errc::invalid_format);
+  EXPECT_EQ(parse_inet_diag_dump(long_header, records).error().code, util::Errc::invalid_format);
 
   Bytes short_record;
   const std::uint8_t half[sizeof(inet_diag_msg) / 2] = {};
   append_message(short_record, SOCK_DIAG_BY_FAMILY, half, sizeof half);
-  EXPECT_EQ(parse_inet_diag_dump(short_record, SocketProtocol::tcp, rows).error().code,
-            util::Errc::invalid_format);
+  EXPECT_EQ(parse_inet_diag_dump(short_record, records).error().code, util::Errc::invalid_format);
 
   Bytes unix_family;
   inet_diag_msg socket = ipv4_socket("127.0.0.1", 1, "0.0.0.0", 0, k_listen, 0, 1);
   socket.idiag_family = AF_UNIX;
   append_socket(unix_family, socket);
-  EXPECT_EQ(parse_inet_diag_dump(unix_family, SocketProtocol::tcp, rows).error().code,
-            util::Errc::invalid_format);
-  EXPECT_TRUE(rows.empty());
+  EXPECT_EQ(parse_inet_diag_dump(unix_family, records).error().code, util::Errc::invalid_format);
+  EXPECT_TRUE(records.empty());
 }
 
 TEST(SockDiag, RequestSocketsTakeTheirListenersUid) {
-  Rows rows = {
-      {"0.0.0.0", "80", "0.0.0.0", "0", "LISTEN", "33", "10"},
-      {"127.0.0.1", "8080", "0.0.0.0", "0", "LISTEN", "1000", "11"},
-      {"0.0.0.0", "8080", "0.0.0.0", "0", "LISTEN", "2000", "12"},
-      {"172.17.0.2", "80", "172.17.0.10", "54321", "SYN_RECEIVED", "0", "0"},
-      {"127.0.0.1", "8080", "127.0.0.1", "54322", "SYN_RECEIVED", "0", "0"},
-      {"172.17.0.2", "8080", "172.17.0.10", "54323", "SYN_RECEIVED", "0", "0"},
-      {"172.17.0.2", "9090", "172.17.0.10", "54324", "SYN_RECEIVED", "0", "0"},  // no listener
-      {"172.17.0.2", "80", "172.17.0.10", "54325", "SYN_RECEIVED", "0", "77"},   // a full socket
+  // The kernel's walk may list a request socket before its listener.
+  const DiagRecords records = {
+      ipv4_socket("172.17.0.2", 80, "172.17.0.10", 54321, k_syn_recv, 0, 0),
+      ipv4_socket("0.0.0.0", 80, "0.0.0.0", 0, k_listen, 33, 10),
+      ipv4_socket("127.0.0.1", 8080, "0.0.0.0", 0, k_listen, 1000, 11),
+      ipv4_socket("0.0.0.0", 8080, "0.0.0.0", 0, k_listen, 2000, 12),
+      ipv4_socket("127.0.0.1", 8080, "127.0.0.1", 54322, k_syn_recv, 0, 0),
+      ipv4_socket("172.17.0.2", 8080, "172.17.0.10", 54323, k_syn_recv, 0, 0),
+      ipv4_socket("172.17.0.2", 9090, "172.17.0.10", 54324, k_syn_recv, 0, 0),  // no listener
+      ipv4_socket("172.17.0.2", 80, "172.17.0.10", 54325, k_syn_recv, 0, 77),   // a full socket
+      ipv6_socket("::", 443, "::", 0, k_listen, 44, 13),                        // a wildcard in IPv6
+      ipv4_socket("172.17.0.2", 443, "172.17.0.10", 54326, k_syn_recv, 0, 0),
   };
-  attribute_request_sockets(rows);
-  EXPECT_EQ(rows[3][5], "33");
+  const Rows rows = socket_rows(records, SocketProtocol::tcp);
+  ASSERT_EQ(rows.size(), records.size());
+  EXPECT_EQ(rows[0][5], "33");
   EXPECT_EQ(rows[4][5], "1000");
   EXPECT_EQ(rows[5][5], "2000");
   EXPECT_EQ(rows[6][5], "0");
   EXPECT_EQ(rows[7][5], "0");
+  EXPECT_EQ(rows[8][5], "44");
+  EXPECT_EQ(rows[9][4], "LISTEN");  // IPv6 last
+  // UDP has no request sockets: state 3 means nothing there.
+  EXPECT_EQ(socket_rows(records, SocketProtocol::udp)[0][5], "0");
+}
+
+TEST(SockDiag, JsonTextIsWhatTheRowsWrite) {
+  const DiagRecords records = {
+      ipv6_socket("fe80::42:acff:fe11:2", 22, "::1", 40000, 13, 0, 6),
+      ipv4_socket("255.255.255.255", 65535, "0.0.0.0", 0, k_established, 4294967295U, 4294967295U),
+      ipv4_socket("172.17.0.2", 80, "172.17.0.10", 54321, k_syn_recv, 0, 0),
+      ipv4_socket("0.0.0.0", 80, "0.0.0.0", 0, k_listen, 33, 10),
+  };
+  for (const SocketProtocol protocol : {SocketProtocol::tcp, SocketProtocol::udp}) {
+    EXPECT_EQ(socket_rows_json(records, protocol), rows_json(socket_rows(records, protocol)));
+  }
+  EXPECT_EQ(socket_rows_json({}, SocketProtocol::tcp), "[]");
+  EXPECT_EQ(rows_json({}), "[]");
 }
 
 TEST(SockDiag, ProcPreferredReadsProcNetOnly) {
@@ -234,9 +264,10 @@ TEST(SockDiag, ProcPreferredReadsProcNetOnly) {
   const SocketTables tables = reader.read();
   EXPECT_EQ(reader.tcp_source(), SocketTableReader::Source::proc);
   EXPECT_EQ(reader.udp_source(), SocketTableReader::Source::proc);
-  ASSERT_EQ(tables.tcp.size(), 13U + 4U);  // the fixtures' tcp then tcp6
-  EXPECT_EQ(tables.tcp[0], (Row{"0.0.0.0", "9999", "0.0.0.0", "0", "LISTEN", "0", "27973"}));
-  EXPECT_EQ(tables.udp.size(), 3U + 1U);
+  const auto tcp = nlohmann::json::parse(tables.tcp).get<Rows>();
+  ASSERT_EQ(tcp.size(), 13U + 4U);  // the fixtures' tcp then tcp6
+  EXPECT_EQ(tcp[0], (Row{"0.0.0.0", "9999", "0.0.0.0", "0", "LISTEN", "0", "27973"}));
+  EXPECT_EQ(nlohmann::json::parse(tables.udp).size(), 3U + 1U);
 }
 
 }  // namespace
