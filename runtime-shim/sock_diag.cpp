@@ -317,17 +317,27 @@ Rows socket_rows(const DiagRecords& records, SocketProtocol protocol) {
 }
 
 std::string socket_rows_json(const DiagRecords& records, SocketProtocol protocol) {
-  // Every cell is digits, dots, colons, hex or a state name: nothing to escape.
+  // Every cell is digits, dots, colons, hex or a state name: nothing to escape. Written through
+  // a pointer, a row at a time: 21,000 string appends cost more than the rest of the beat.
   std::string text = "[";
   text.reserve(records.size() * 128);
   for_each_row(records, protocol, [&text](const SocketRow& row) {
-    text += text.size() > 1 ? ",[" : "[";
+    std::size_t size = 2 + row.size() * 3;  // "[" or ",[", then quotes and "," or "]" per cell
+    for (const std::string_view cell : row) size += cell.size();
+    const std::size_t at = text.size();
+    text.resize(at + size);
+    char* out = text.data() + at;
+    if (at > 1) *out++ = ',';
+    *out++ = '[';
     for (const std::string_view cell : row) {
-      text += '"';
-      text += cell;
-      text += "\",";
+      *out++ = '"';
+      std::memcpy(out, cell.data(), cell.size());
+      out += cell.size();
+      *out++ = '"';
+      *out++ = ',';
     }
-    text.back() = ']';
+    out[-1] = ']';
+    text.resize(static_cast<std::size_t>(out - text.data()));
   });
   text += ']';
   return text;
