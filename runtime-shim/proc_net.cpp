@@ -82,21 +82,6 @@ Rows parse_sockets(std::string_view text, StateName state_name) {
   return rows;
 }
 
-std::string escaped_rows_text(const Rows& rows) {
-  std::string text = "[";
-  for (const Row& row : rows) {
-    if (text.size() > 1) text += ',';
-    text += '[';
-    for (std::size_t i = 0; i < row.size(); ++i) {
-      if (i > 0) text += ',';
-      sinks::append_json_string(text, row[i]);
-    }
-    text += ']';
-  }
-  text += ']';
-  return text;
-}
-
 // Row tables go into the report as raw JSON text (rows_json); an empty table leaves its key out.
 void put_rows_json(nlohmann::json& tables, const char* key, const std::string& rows_text) {
   if (rows_text.size() > 2) tables[key] = sinks::raw_json(rows_text);
@@ -105,36 +90,12 @@ void put_rows_json(nlohmann::json& tables, const char* key, const std::string& r
 }  // namespace
 
 std::string rows_json(const Rows& rows) {
-  if (rows.empty()) return "[]";
-  // Sized and checked first, then written in place: the kernel's cells never need escaping,
-  // and the rare table whose cells do is written through sinks::append_json_string instead.
-  std::size_t size = 1 + rows.size() * 3;  // "[", then per row "[", "]" and "," or the final "]"
-  bool plain = true;
+  std::string text = "[";
   for (const Row& row : rows) {
-    for (const std::string& cell : row) {
-      size += cell.size() + 3;  // quotes and ","
-      for (const char c : cell) plain &= sinks::is_plain_json_byte(static_cast<unsigned char>(c));
-    }
+    if (text.size() > 1) text += ',';
+    sinks::append_json_row(text, row);
   }
-  if (!plain) return escaped_rows_text(rows);
-  std::string text(size, '\0');
-  char* cursor = text.data();
-  *cursor++ = '[';
-  for (const Row& row : rows) {
-    *cursor++ = '[';
-    for (const std::string& cell : row) {
-      *cursor++ = '"';
-      std::memcpy(cursor, cell.data(), cell.size());
-      cursor += cell.size();
-      *cursor++ = '"';
-      *cursor++ = ',';
-    }
-    if (!row.empty()) --cursor;
-    *cursor++ = ']';
-    *cursor++ = ',';
-  }
-  cursor[-1] = ']';
-  text.resize(static_cast<std::size_t>(cursor - text.data()));
+  text += ']';
   return text;
 }
 

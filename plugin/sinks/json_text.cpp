@@ -1,6 +1,5 @@
 #include "plugin/sinks/json_text.hpp"
 
-#include <algorithm>
 #include <cstdint>
 #include <cstring>
 #include <vector>
@@ -44,11 +43,6 @@ nlohmann::json parsed_raw_json(const nlohmann::json& value) {
     return out;
   }
   return value;
-}
-
-bool is_plain_json_string(std::string_view text) {
-  return std::all_of(text.begin(), text.end(),
-                     [](char c) { return is_plain_json_byte(static_cast<unsigned char>(c)); });
 }
 
 void append_json_string(std::string& out, std::string_view text) {
