@@ -289,6 +289,20 @@ Status RegistryClient::connect() {
     m_base = scheme + m_host;
     Call ping{"GET", m_base + "/v2/"};
     ping.authenticate = false;
+    if (scheme == "https://" && plain_http_allowed && m_tls_verify) {
+      // Whether the server speaks TLS at all, asked without checking its certificate: a
+      // checked handshake parses the whole CA bundle (about 30 ms) even to learn that a
+      // loopback registry speaks plain HTTP. The checked ping below follows when it does.
+      m_tls_verify = false;
+      auto spoken = send(ping);
+      m_tls_verify = true;
+      if (!spoken) {
+        last_failure = spoken.error().message;
+        m_base.clear();
+        if (m_last_transport_error == CURLE_SSL_CONNECT_ERROR) continue;
+        return spoken.error();
+      }
+    }
     auto reply = send(ping);
     if (!reply) {
       last_failure = reply.error().message;
@@ -317,8 +331,21 @@ Status RegistryClient::connect() {
 
 Result<RegistryClient::Reply> RegistryClient::send(Call& call) {
   auto perform = [&](const std::string& authorization) -> Result<Reply> {
-    EasyHandle easy(curl_easy_init());
+    std::shared_ptr<void> easy = std::move(m_idle_handle);
+    if (easy) {
+      curl_easy_reset(easy.get());
+    } else {
+      easy = std::shared_ptr<void>(curl_easy_init(), [](void* handle) { curl_easy_cleanup(handle); });
+    }
     if (!easy) return make_error(Errc::registry, describe("cannot create a libcurl handle"));
+    // Back for the next request however this one ends (the options are reset then).
+    struct KeepIdle {
+      std::shared_ptr<void>& slot;
+      std::shared_ptr<void>& easy;
+      ~KeepIdle() {
+        if (!slot) slot = std::move(easy);
+      }
+    } keep{m_idle_handle, easy};
     CURL* h = easy.get();
     std::vector<std::string> lines = call.headers;
     if (!authorization.empty()) lines.push_back("Authorization: " + authorization);

@@ -14,8 +14,21 @@ std::string mount_source(const BlobSource& blobs, const RegistryClient& client) 
   return registry->repository();
 }
 
+// A blob of the image read from `repository`, written back to it: the registry keeps every
+// blob its manifests reference, so asking for it costs a round trip and tells nothing (were it
+// gone, the manifest PUT would name it).
+bool held_by_repository(const BlobSource& blobs, const Descriptor& blob, const RegistryClient& client,
+                        const std::string& repository) {
+  if (const auto* overlay = dynamic_cast<const OverlaySource*>(&blobs);
+      overlay != nullptr && overlay->added().count(blob.digest) != 0) {
+    return false;
+  }
+  return mount_source(blobs, client) == repository;
+}
+
 Status push_blob_of(RegistryClient& client, const std::string& repository, const BlobSource& blobs,
                     const Descriptor& blob) {
+  if (held_by_repository(blobs, blob, client, repository)) return {};
   const std::string mount_from = mount_source(blobs, client);
   auto pushed = client.push_blob(
       repository, blob, [&]() { return open_blob(blobs, blob); }, mount_from);

@@ -1,7 +1,8 @@
 // An in-process HTTP/1.1 server for tests: listens on 127.0.0.1 (an ephemeral port) or on a
 // unix socket, records every request and answers what the test's handler returns. Each
 // connection is served on its own thread (a client may hold a streamed download open while
-// it makes other requests) and closed after one answer; handler calls are serialised, so a
+// it makes other requests) and closed after one answer, or kept for the next request with
+// set_keep_alive(true); handler calls are serialised, so a
 // handler may keep plain state. A handler can also hang (accept, never answer) or drop the
 // connection after reading only part of a request body, as a dying server does.
 #pragma once
@@ -121,6 +122,10 @@ class HttpServer {
     std::lock_guard<std::mutex> guard(m_lock);
     return m_requests;
   }
+  // Answers without `Connection: close` and serves the connection's next request.
+  void set_keep_alive(bool keep) { m_keep_alive = keep; }
+  // Connections accepted so far (a refused TLS handshake counts too).
+  [[nodiscard]] int connections() const { return m_accepted; }
 
  private:
   void start() {
@@ -134,8 +139,10 @@ class HttpServer {
       if (::poll(&ready, 1, 20) <= 0) continue;
       const int connection = ::accept4(m_listener, nullptr, nullptr, SOCK_CLOEXEC);
       if (connection < 0) continue;
+      ++m_accepted;
       m_connections.emplace_back([this, connection] {
-        serve(connection);
+        while (serve(connection) && m_keep_alive && !m_stop) {
+        }
         ::close(connection);
       });
     }
@@ -155,17 +162,18 @@ class HttpServer {
     return true;
   }
 
-  void serve(int connection) {
+  // Serves one request; false when the connection is done (closed, refused, cut or hung).
+  bool serve(int connection) {
     std::string data;
     std::size_t head_end = std::string::npos;
     while (head_end == std::string::npos) {
-      if (!read_until(connection, data, data.size() + 1)) return;
+      if (!read_until(connection, data, data.size() + 1)) return false;
       // Not HTTP (a TLS ClientHello starts with 0x16): refuse it at once, as real plain
       // HTTP servers do, so a client trying HTTPS first fails its handshake fast.
       if (!std::isupper(static_cast<unsigned char>(data[0]))) {
         const std::string refusal = "HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n";
         (void)::send(connection, refusal.data(), refusal.size(), MSG_NOSIGNAL);
-        return;
+        return false;
       }
       head_end = data.find("\r\n\r\n");
     }
@@ -187,14 +195,15 @@ class HttpServer {
     {
       std::lock_guard<std::mutex> guard(m_lock);
       m_requests.push_back(request);
-      if (cut) return;
+      if (cut) return false;
       response = m_handler(request);
     }
     if (response.status == k_hang) {
       while (!m_stop) ::poll(nullptr, 0, 20);
-      return;
+      return false;
     }
-    std::string out = "HTTP/1.1 " + std::to_string(response.status) + " X\r\nConnection: close\r\n";
+    std::string out = "HTTP/1.1 " + std::to_string(response.status) + " X\r\n";
+    if (!m_keep_alive) out += "Connection: close\r\n";
     const std::size_t stated = response.head_length.value_or(response.body.size());
     out += "Content-Length: " + std::to_string(stated) + "\r\n";
     for (const auto& [name, value] : response.headers) out += name + ": " + value + "\r\n";
@@ -203,9 +212,10 @@ class HttpServer {
     std::size_t sent = 0;
     while (sent < out.size()) {
       const ssize_t wrote = ::send(connection, out.data() + sent, out.size() - sent, MSG_NOSIGNAL);
-      if (wrote <= 0) return;
+      if (wrote <= 0) return false;
       sent += static_cast<std::size_t>(wrote);
     }
+    return true;
   }
 
   Handler m_handler;
@@ -213,6 +223,8 @@ class HttpServer {
   int m_listener = -1;
   int m_port = 0;
   std::atomic<bool> m_stop{false};
+  std::atomic<bool> m_keep_alive{false};
+  std::atomic<int> m_accepted{0};
   std::thread m_acceptor;
   std::vector<std::thread> m_connections;  // touched only by the acceptor, then the destructor
   std::mutex m_lock;

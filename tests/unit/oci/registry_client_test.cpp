@@ -348,6 +348,23 @@ TEST(RegistryTransport, LoopbackRegistryMayUsePlainHttp) {
   EXPECT_TRUE(*present);
 }
 
+// One libcurl handle serves a client's requests: a registry that keeps connections open sees
+// one connection for all of them (and one for the TLS attempt a loopback registry refuses).
+TEST(RegistryTransport, OneConnectionServesEveryRequest) {
+  FakeRegistry registry;
+  registry.server().set_keep_alive(true);
+  registry.add_image("app", "v1", patterned(3000));
+  RegistryClient client(registry.host(), options_with());
+  auto manifest = client.get_manifest("app", "v1");
+  ASSERT_TRUE(manifest) << manifest.error().message;
+  const std::string bytes = patterned(5000);
+  Opener opener{bytes};
+  auto pushed = client.push_blob("app", blob_descriptor(bytes), opener.function());
+  ASSERT_TRUE(pushed) << pushed.error().message;
+  EXPECT_EQ(registry.calls().size(), 4u);  // GET manifest, HEAD, POST, PUT (and the ping)
+  EXPECT_EQ(registry.server().connections(), 2);
+}
+
 TEST(RegistryImage, ReadingFetchesTheManifestAndConfigButNoLayer) {
   FakeRegistry registry;
   const std::string layer = patterned(3000);
@@ -386,6 +403,27 @@ TEST(RegistryImage, WritingMountsBlobsFromTheSourceAndMovesTheTagLast) {
     EXPECT_EQ(requests[i].path().find("/manifests/"), std::string::npos) << requests[i].target;
   }
   EXPECT_EQ(registry.blob("copy", sha256_digest(layer).str()), layer);
+}
+
+// Written back to the repository it came from, an image's layers are not asked about: the
+// registry holds every blob a manifest there references.
+TEST(RegistryImage, WritingBackToItsRepositoryAsksNothingAboutItsLayers) {
+  FakeRegistry registry;
+  const std::string layer = patterned(3000);
+  registry.add_image("app", "v1", layer);
+  auto client = std::make_shared<RegistryClient>(registry.host(), options_with());
+  auto set = read_registry_image(client, *parse_reference(registry.host() + "/app:v1"));
+  ASSERT_TRUE(set) << set.error().message;
+  const std::size_t before = registry.server().requests().size();
+  auto pushed =
+      write_registry_image(*client, set->entries[0].node, *parse_reference(registry.host() + "/app:v2"));
+  ASSERT_TRUE(pushed) << pushed.error().message;
+  const auto requests = registry.server().requests();
+  ASSERT_GT(requests.size(), before);
+  for (std::size_t i = before; i < requests.size(); ++i) {
+    EXPECT_EQ(requests[i].target.find(sha256_digest(layer).str()), std::string::npos) << requests[i].target;
+  }
+  EXPECT_EQ(requests.back().method + " " + requests.back().path(), "PUT /v2/app/manifests/v2");
 }
 
 }  // namespace
