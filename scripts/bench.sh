@@ -5,13 +5,14 @@
 #   scripts/bench.sh [oci] [build] [shim] [config] [deployments] [registry]   # default: every section
 #
 # Sections:
-#   oci     images of 10 MB, 400 MB and 1 GB (CHALK_BENCH_SIZES="10 400 1024", in MB; random
-#           data + 3,000 small files, 4 layers), one table: archive->archive insert vs `cp`
+#   oci     images of 10 MB, 400 MB and 1 GB (CHALK_BENCH_SIZES="10 400 1024", in MB, for every
+#           section that moves an image; random data + 3,000 small files, 4 layers), one table:
+#           archive->archive insert vs `cp`
 #           of the archive; peak RSS of insert (archive, and layout -> new layout); in-place
 #           OCI layout insert vs `umoci insert` + `umoci config --config.entrypoint`.
 #   build   `docker chalk build` overhead over plain `docker build` (warm cache) vs the
 #           original tool's rebuild method (a second docker build FROM the image with COPY of
-#           mark + shim and ENTRYPOINT), on 10 MB and 400 MB images. Needs an engine.
+#           mark + shim and ENTRYPOINT), at each size. Needs an engine.
 #   shim    start-up overhead of the shim: chalked vs unchalked `true` in docker, and the shim
 #           alone outside docker; its peak RSS.
 #   config  parse + check + evaluate of each shipped config; CPU cost of one heartbeat in the
@@ -19,16 +20,19 @@
 #   deployments  `deployments --json` over 200,000 reports (build, push, heartbeat; JSON Lines
 #           in the s3 layout, 50 per file) and 20,000 ECS tasks vs the README's SQL join in
 #           DuckDB over the same files (tests/integration/deployments/duckdb_join.mjs); peak RSS.
-#   registry  the same 400 MB image in a loopback docker-registry: `insert docker://` (no
+#   registry  the images of each size in a loopback docker-registry: `insert docker://` (no
 #           engine) vs `skopeo copy docker://A docker://B` (A and B two registries); blob bytes
 #           uploaded when chalking a first and a second, different image in one registry
 #           (counted by tests/e2e/registry_proxy.py in front of it).
-# Work files live in ${CHALK_BENCH_DIR:-/tmp/chalk-bench} (generated once, reused).
+# Ends with one table of every figure against its peer (or its goal where it has none), the
+# machine and its load. Work files live in ${CHALK_BENCH_DIR:-/tmp/chalk-bench} (generated
+# once, reused).
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 bench_dir=${CHALK_BENCH_DIR:-/tmp/chalk-bench}
 runs=${CHALK_BENCH_RUNS:-5}
+sizes=${CHALK_BENCH_SIZES:-10 400 1024}
 build_dir=${CHALK_BUILD_DIR:-$CHALK_ROOT/build}
 chalk=${CHALK_BIN:-$build_dir/plugin/docker-chalk}
 shim=$build_dir/runtime-shim/chalk-shim.stripped
@@ -66,6 +70,10 @@ peak_rss_mb() {
 }
 
 row() { printf '%-58s %12s %12s %8s %s\n' "$@"; }
+
+# summarize FIGURE OURS PEER RATIO GOAL: a line of the closing table.
+summary=()
+summarize() { summary+=("$(printf '%-66s %11s %11s %9s  %s' "$@")"); }
 
 # image_dir MB: where the MB-sized benchmark image lives.
 image_dir() { echo "$bench_dir/src-${1}mb"; }
@@ -110,7 +118,7 @@ machine_line() {
 # layout insert), in-place OCI layout insert vs umoci insert + umoci config.
 section_oci() {
   ensure_packages umoci skopeo hyperfine time
-  local sizes=${CHALK_BENCH_SIZES:-10 400 1024} size work=$bench_dir/work
+  local size work=$bench_dir/work
   for size in $sizes; do make_image "$size"; done
   mkdir -p "$work"
   echo "chalk-bench" >"$work/chalk.json"
@@ -131,8 +139,14 @@ section_oci() {
     local reset="rm -rf $work/layout && cp -r $src/layout $work/layout && sync"
     layout_s=$(seconds_prepared "$reset" "$chalk insert oci:$work/layout:big")
     umoci_s=$(seconds_prepared "$reset" "umoci insert --image $work/layout:big $work/chalk.json /chalk.json && umoci config --image $work/layout:big --config.entrypoint /chalk")
-    printf '%-9s %9s %9s %7s %9s %9s %9s %9s %7s\n' "$(du -sh "$src/image.tar" | cut -f1)" "$archive_s" "$cp_s" \
+    local shown
+    shown=$(du -sh "$src/image.tar" | cut -f1)
+    printf '%-9s %9s %9s %7s %9s %9s %9s %9s %7s\n' "$shown" "$archive_s" "$cp_s" \
       "$(ratio "$archive_s" "$cp_s")x" "$rss" "$layout_rss" "$layout_s" "$umoci_s" "$(ratio "$layout_s" "$umoci_s")x"
+    summarize "$shown archive -> archive insert vs cp (s)" "$archive_s" "$cp_s" "$(ratio "$archive_s" "$cp_s")x" "<= 1.5x"
+    summarize "$shown in-place layout insert vs umoci insert + config (s)" "$layout_s" "$umoci_s" \
+      "$(ratio "$layout_s" "$umoci_s")x" "<= 0.5x"
+    summarize "$shown peak RSS of the archive insert (MB)" "$rss" "-" "-" "<= 64 MB at 1 GB"
     rm -rf "$work/out.tar" "$work/copy.tar" "$work/rss-layout" "$work/layout"
   done
   echo "goals: insert <= 1.5x cp, RSS <= 64 MB at 1 GB, in-place layout insert <= 0.5x umoci; load after: $(cut -d' ' -f1-3 /proc/loadavg)"
@@ -146,7 +160,7 @@ section_build() {
   mkdir -p "$work"
   printf '%s\n' "== build: overhead over a warm-cache docker build; median of $runs runs"
   row "measure" "chalk (s)" "rebuild (s)" "ratio" "goal"
-  for size in 10 400; do
+  for size in $sizes; do
     local ctx=$work/ctx$size tag=chalk-bench/build$size:1
     mkdir -p "$ctx"
     [ -f "$ctx/data" ] || head -c $((size * 1024 * 1024)) /dev/urandom >"$ctx/data"
@@ -180,6 +194,8 @@ section_build() {
     rebuild=$(seconds_prepared "date +%s%N >$rebuild_ctx/chalk.json" "docker build -q -t $tag-rebuilt $rebuild_ctx")
     row "${size} MB: chalk build - docker build vs rebuild method" "$overhead" "$rebuild" "$(ratio "$overhead" "$rebuild")x" "<= 0.3x, flat"
     row "${size} MB:   of which the engine's docker load" "$load" "$rebuild" "$(ratio "$load" "$rebuild")x" "(the engine's part)"
+    summarize "${size} MB chalk build - docker build vs the rebuild method (s)" "$overhead" "$rebuild" \
+      "$(ratio "$overhead" "$rebuild")x" "<= 0.3x"
     docker image rm -f "$tag" "$tag-chalked" "$tag-rebuilt" >/dev/null 2>&1 || true
   done
 }
@@ -190,6 +206,7 @@ section_shim() {
   printf '%s\n' "== shim: start-up overhead and memory; median of 100 runs (docker: $runs)"
   row "measure" "shim" "plain" "delta" "goal"
   printf 'chalk-shim.stripped: %s bytes (goal <= 2.5 MB)\n' "$(stat -c %s "$shim")"
+  summarize "chalk-shim.stripped (bytes)" "$(stat -c %s "$shim")" "-" "-" "<= 2.5 MB"
   # A synced copy: pages the linker just wrote would count as the binary's own RSS.
   local root
   root=$(mktemp -d)
@@ -207,14 +224,19 @@ section_shim() {
       "$root/chalk exec -- /bin/true" "/bin/true" >/dev/null 2>&1 || die "hyperfine of the shim failed"
     read -r ours plain < <(python3 -c 'import json,sys; r=json.load(open(sys.argv[1]))["results"]; print("%.3f %.3f" % (r[0]["median"]*1000, r[1]["median"]*1000))' "$json")
     rm -f "$json"
-    row "exec -- /bin/true, config $config: hyperfine median (ms)" "$ours" "$plain" \
-      "$(python3 -c 'import sys; print("%.2f" % (float(sys.argv[1]) - float(sys.argv[2])))' "$ours" "$plain")" "<= 1 ms"
+    local delta
+    delta=$(python3 -c 'import sys; print("%.2f" % (float(sys.argv[1]) - float(sys.argv[2])))' "$ours" "$plain")
+    row "exec -- /bin/true, config $config: hyperfine median (ms)" "$ours" "$plain" "$delta" "<= 1 ms"
+    summarize "shim exec -- /bin/true vs /bin/true, config $config (ms)" "$ours" "$plain" "+$delta" "<= +1 ms"
     # /usr/bin/time: elapsed and peak RSS of the shim itself (min elapsed of 20 runs, max RSS).
     read -r ours kb < <(for _ in $(seq 20); do CHALK_SHIM_ROOT=$root /usr/bin/time -f '%e %M' "$root/chalk" exec -- /bin/true 2>&1 >/dev/null | tail -n 1; done |
       sort -n | awk 'NR == 1 { e = $1 } $2 > m { m = $2 } END { print e * 1000, m }')
     read -r plain _ < <(for _ in $(seq 20); do /usr/bin/time -f '%e %M' /bin/true 2>&1 | tail -n 1; done | sort -n | head -n 1)
     row "exec -- /bin/true, config $config: /usr/bin/time (ms, 10 ms ticks)" "$ours" "$(python3 -c 'import sys; print("%g" % (float(sys.argv[1]) * 1000))' "$plain")" "-" "<= 1 ms"
-    row "shim peak RSS, config $config (MB)" "$(python3 -c 'import sys; print("%.2f" % (int(sys.argv[1]) / 1024))' "$kb")" "-" "-" "<= 3 MB"
+    local rss_mb
+    rss_mb=$(python3 -c 'import sys; print("%.2f" % (int(sys.argv[1]) / 1024))' "$kb")
+    row "shim peak RSS, config $config (MB)" "$rss_mb" "-" "-" "<= 3 MB"
+    summarize "shim peak RSS, config $config (MB)" "$rss_mb" "-" "-" "<= 3 MB"
   done
   rm -rf "$root"
   if engine_answers; then
@@ -240,6 +262,7 @@ section_config() {
   local name median min
   while read -r name median min; do
     row "evaluate $(basename "$name") (us)" "$median" "$min" "-" "<= 1000 us"
+    summarize "parse + check + evaluate $(basename "$name") (us)" "$median" "-" "-" "<= 1000 us"
   done < <("$bench_bin" "$CHALK_ROOT"/configs/*.c4m)
 
   [ -x "$shim" ] || die "the shim is not built: $shim"
@@ -332,10 +355,13 @@ SH
       run_in_namespace="unshare --net sh -c 'sysctl -qw net.ipv4.tcp_child_ehash_entries=4096 net.ipv4.udp_child_hash_entries=4096 && unshare --net sh $root/beats_in_namespace.sh $root $shim'"
     fi
     beats_line=$(eval "$run_in_namespace") || die "the shim's heartbeats with 1,000 sockets failed"
-    row "shim heartbeat, 1,000 sockets, $namespace TCP hash (ms CPU)" "$(python3 -c '
+    local beat_cpu
+    beat_cpu=$(python3 -c '
 import sys
 user, system, lines, none_user, none_system, _ = map(float, sys.argv[1].split())
-print("%.2f" % ((user + system - none_user - none_system) * 1000 / (lines - 1)))' "$beats_line")" "-" "-" "<= 1 ms"
+print("%.2f" % ((user + system - none_user - none_system) * 1000 / (lines - 1)))' "$beats_line")
+    row "shim heartbeat, 1,000 sockets, $namespace TCP hash (ms CPU)" "$beat_cpu" "-" "-" "<= 1 ms"
+    summarize "shim heartbeat CPU, 1,000 sockets, $namespace TCP hash (ms)" "$beat_cpu" "-" "-" "<= 1 ms"
   done
   # Instruction counts: 20 heartbeats vs none, under callgrind (stable across runs).
   local insns_beats insns_none
@@ -364,6 +390,7 @@ section_deployments() {
   ours=$(seconds "$chalk deployments --reports $data/reports --custodian $data/custodian --json >/dev/null")
   theirs=$(seconds "node $CHALK_ROOT/tests/integration/deployments/duckdb_join.mjs $CHALK_ROOT/plugin/deployments/README.md $data/reports $data/custodian-lines >/dev/null 2>&1")
   row "wall time (s)" "$ours" "$theirs" "$(ratio "$ours" "$theirs")" "<= 1.0x"
+  summarize "deployments --json vs DuckDB's SQL, 200,000 reports (s)" "$ours" "$theirs" "$(ratio "$ours" "$theirs")x" "<= 1.0x"
   row "peak RSS of deployments (MB)" \
     "$(peak_rss_mb "$chalk" deployments --reports "$data/reports" --custodian "$data/custodian" --json)" "-" "-" "< 256 MB"
 }
@@ -388,9 +415,8 @@ uploaded_bytes() { awk '($1 == "PUT" || $1 == "PATCH") && $2 ~ /blobs\/uploads/ 
 
 section_registry() {
   ensure_packages skopeo hyperfine docker-registry curl
-  make_image 400
-  local src work=$bench_dir/registry-work
-  src=$(image_dir 400)
+  local size src work=$bench_dir/registry-work
+  for size in $sizes; do make_image "$size"; done
   rm -rf "$bench_dir"/registry-a "$bench_dir"/registry-b "$work"
   mkdir -p "$work"
   bench_registry a
@@ -398,21 +424,28 @@ section_registry() {
   bench_registry b
   local b=$REGISTRY_ADDR
   local skopeo_copy="skopeo --insecure-policy copy --src-tls-verify=false --dest-tls-verify=false"
-  $skopeo_copy "oci:$src/layout:big" "docker://$a/bench/big:src" >/dev/null
-  printf '%s\n' "== registry: 400 MB image in a loopback registry; median of $runs runs"
+  printf '%s\n' "== registry: images in a loopback registry; median of $runs runs"
   row "measure" "chalk (s)" "peer (s)" "ratio" "goal"
   local ours peer
-  ours=$(seconds_prepared "$skopeo_copy docker://$a/bench/big:src docker://$a/bench/big:work >/dev/null" \
-    "$chalk insert docker://$a/bench/big:work")
-  peer=$(seconds_prepared "rm -rf $bench_dir/registry-b/storage" "$skopeo_copy docker://$a/bench/big:src docker://$b/bench/big:copy")
-  row "insert docker:// (no engine) vs skopeo copy A -> B" "$ours" "$peer" "$(ratio "$ours" "$peer")x" "<= 0.2x"
+  for size in $sizes; do
+    src=$(image_dir "$size")
+    $skopeo_copy "oci:$src/layout:big" "docker://$a/bench/big$size:src" >/dev/null
+    ours=$(seconds_prepared "$skopeo_copy docker://$a/bench/big$size:src docker://$a/bench/big$size:work >/dev/null" \
+      "$chalk insert docker://$a/bench/big$size:work")
+    peer=$(seconds_prepared "rm -rf $bench_dir/registry-b/storage" \
+      "$skopeo_copy docker://$a/bench/big$size:src docker://$b/bench/big$size:copy")
+    row "$size MB: insert docker:// (no engine) vs skopeo copy A -> B" "$ours" "$peer" "$(ratio "$ours" "$peer")x" "<= 0.2x"
+    summarize "$size MB insert docker:// (no engine) vs skopeo copy A -> B (s)" "$ours" "$peer" \
+      "$(ratio "$ours" "$peer")x" "<= 0.2x"
+  done
+  size=${sizes%% *}
 
   # Bytes: through the recording proxy, a first image, then a second, different one.
   python3 "$CHALK_ROOT/tests/e2e/registry_proxy.py" --upstream "$a" --log "$work/proxy.log" >"$work/proxy.port" &
   bench_pids+=("$!")
   until [ -s "$work/proxy.port" ]; do sleep 0.1; done
   local proxy=127.0.0.1:$(head -1 "$work/proxy.port")
-  $skopeo_copy "docker://$a/bench/big:src" "docker://$a/bench/first:1" >/dev/null
+  $skopeo_copy "docker://$a/bench/big$size:src" "docker://$a/bench/first:1" >/dev/null
   mkdir -p "$work/second"
   (cd "$work/second" && umoci init --layout layout >/dev/null && umoci new --image layout:s >/dev/null &&
     mkdir -p rootfs/etc && echo second >rootfs/etc/second && umoci insert --image layout:s rootfs/etc/second /etc/second >/dev/null &&
@@ -423,7 +456,10 @@ section_registry() {
   row "blob bytes uploaded chalking a first image" "$(uploaded_bytes "$work/proxy.log")" "-" "-" "-"
   : >"$work/proxy.log"
   "$chalk" insert "docker://$proxy/bench/second:1" >/dev/null
-  row "blob bytes uploaded chalking a second, different image" "$(uploaded_bytes "$work/proxy.log")" "-" "-" "mark + config only"
+  local second
+  second=$(uploaded_bytes "$work/proxy.log")
+  row "blob bytes uploaded chalking a second, different image" "$second" "-" "-" "mark + config only"
+  summarize "blob bytes uploaded chalking a second image in a registry" "$second" "-" "-" "mark + config only"
 }
 
 bench_pids=()
@@ -443,3 +479,6 @@ for section in "${sections[@]}"; do
     *) die "unknown section \`$section\` (known: oci build shim config deployments registry)" ;;
   esac
 done
+printf '\n%s\n' "== summary: each figure against its peer in this run (or its goal); $(machine_line)"
+printf '%-66s %11s %11s %9s  %s\n' "figure" "chalk" "peer" "ratio" "goal"
+printf '%s\n' "${summary[@]}"
