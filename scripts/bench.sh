@@ -467,6 +467,7 @@ trap 'for pid in "${bench_pids[@]}"; do kill "$pid" 2>/dev/null || true; done' E
 
 [ -x "$chalk" ] || die "build first: $chalk is missing (scripts/test.sh or scripts/quickstart.sh builds it)"
 sections=("$@")
+run_started="$(date -u '+%Y-%m-%d %H:%M UTC') at $(git -C "$CHALK_ROOT" rev-parse --short HEAD 2>/dev/null || echo '?'); $(machine_line)"
 [ ${#sections[@]} -gt 0 ] || sections=(oci build shim config deployments registry)
 for section in "${sections[@]}"; do
   case "$section" in
@@ -479,6 +480,7 @@ for section in "${sections[@]}"; do
     *) die "unknown section \`$section\` (known: oci build shim config deployments registry)" ;;
   esac
 done
-printf '\n%s\n' "== summary: each figure against its peer in this run (or its goal); $(machine_line)"
+printf '\n%s\n' "== summary: each figure against its peer in this run (or its goal); started $run_started"
+printf '%s\n' "   ended $(date -u '+%Y-%m-%d %H:%M UTC'); load average $(cut -d' ' -f1-3 /proc/loadavg)"
 printf '%-66s %11s %11s %9s  %s\n' "figure" "chalk" "peer" "ratio" "goal"
 printf '%s\n' "${summary[@]}"
