@@ -383,47 +383,61 @@ TEST(RegistryImage, ReadingFetchesTheManifestAndConfigButNoLayer) {
   }
 }
 
-TEST(RegistryImage, WritingMountsBlobsFromTheSourceAndMovesTheTagLast) {
+// A fake registry holding app:v1 (one layer), and what writing that image elsewhere sends.
+class RegistryRewrite : public ::testing::Test {
+ protected:
+  struct Rewritten {
+    Result<PushedNode> pushed = make_error(Errc::registry, "not written");
+    Digest source;                      // of the manifest read
+    std::vector<HttpRequest> requests;  // of the write alone
+  };
+
+  void SetUp() override { registry.add_image("app", "v1", layer); }
+
+  Rewritten rewrite(const std::string& target) {
+    Rewritten out;
+    auto client = std::make_shared<RegistryClient>(registry.host(), options_with());
+    auto set = read_registry_image(client, *parse_reference(registry.host() + "/app:v1"));
+    if (!set) {
+      out.pushed = set.error();
+      return out;
+    }
+    out.source = set->entries[0].node.descriptor().digest;
+    const std::size_t before = registry.server().requests().size();
+    out.pushed =
+        write_registry_image(*client, set->entries[0].node, *parse_reference(registry.host() + "/" + target));
+    const auto requests = registry.server().requests();
+    out.requests.assign(requests.begin() + static_cast<std::ptrdiff_t>(before), requests.end());
+    return out;
+  }
+
   FakeRegistry registry;
   const std::string layer = patterned(3000);
-  registry.add_image("app", "v1", layer);
-  auto client = std::make_shared<RegistryClient>(registry.host(), options_with());
-  auto set = read_registry_image(client, *parse_reference(registry.host() + "/app:v1"));
-  ASSERT_TRUE(set) << set.error().message;
-  const std::size_t before = registry.server().requests().size();
-  auto pushed =
-      write_registry_image(*client, set->entries[0].node, *parse_reference(registry.host() + "/copy:v2"));
-  ASSERT_TRUE(pushed) << pushed.error().message;
-  EXPECT_EQ(pushed->bytes_uploaded, 0u);  // both blobs mounted from `app`
-  EXPECT_EQ(pushed->descriptor.digest, set->entries[0].node.descriptor().digest);
-  const auto requests = registry.server().requests();
-  ASSERT_GT(requests.size(), before);
-  EXPECT_EQ(requests.back().method + " " + requests.back().path(), "PUT /v2/copy/manifests/v2");
-  for (std::size_t i = before; i + 1 < requests.size(); ++i) {
-    EXPECT_EQ(requests[i].path().find("/manifests/"), std::string::npos) << requests[i].target;
+};
+
+TEST_F(RegistryRewrite, WritingMountsBlobsFromTheSourceAndMovesTheTagLast) {
+  const Rewritten copy = rewrite("copy:v2");
+  ASSERT_TRUE(copy.pushed) << copy.pushed.error().message;
+  EXPECT_EQ(copy.pushed->bytes_uploaded, 0u);  // both blobs mounted from `app`
+  EXPECT_EQ(copy.pushed->descriptor.digest, copy.source);
+  ASSERT_FALSE(copy.requests.empty());
+  EXPECT_EQ(copy.requests.back().method + " " + copy.requests.back().path(), "PUT /v2/copy/manifests/v2");
+  for (std::size_t i = 0; i + 1 < copy.requests.size(); ++i) {
+    EXPECT_EQ(copy.requests[i].path().find("/manifests/"), std::string::npos) << copy.requests[i].target;
   }
   EXPECT_EQ(registry.blob("copy", sha256_digest(layer).str()), layer);
 }
 
 // Written back to the repository it came from, an image's layers are not asked about: the
 // registry holds every blob a manifest there references.
-TEST(RegistryImage, WritingBackToItsRepositoryAsksNothingAboutItsLayers) {
-  FakeRegistry registry;
-  const std::string layer = patterned(3000);
-  registry.add_image("app", "v1", layer);
-  auto client = std::make_shared<RegistryClient>(registry.host(), options_with());
-  auto set = read_registry_image(client, *parse_reference(registry.host() + "/app:v1"));
-  ASSERT_TRUE(set) << set.error().message;
-  const std::size_t before = registry.server().requests().size();
-  auto pushed =
-      write_registry_image(*client, set->entries[0].node, *parse_reference(registry.host() + "/app:v2"));
-  ASSERT_TRUE(pushed) << pushed.error().message;
-  const auto requests = registry.server().requests();
-  ASSERT_GT(requests.size(), before);
-  for (std::size_t i = before; i < requests.size(); ++i) {
-    EXPECT_EQ(requests[i].target.find(sha256_digest(layer).str()), std::string::npos) << requests[i].target;
+TEST_F(RegistryRewrite, WritingBackToItsRepositoryAsksNothingAboutItsLayers) {
+  const Rewritten back = rewrite("app:v2");
+  ASSERT_TRUE(back.pushed) << back.pushed.error().message;
+  ASSERT_FALSE(back.requests.empty());
+  for (const auto& request : back.requests) {
+    EXPECT_EQ(request.target.find(sha256_digest(layer).str()), std::string::npos) << request.target;
   }
-  EXPECT_EQ(requests.back().method + " " + requests.back().path(), "PUT /v2/app/manifests/v2");
+  EXPECT_EQ(back.requests.back().method + " " + back.requests.back().path(), "PUT /v2/app/manifests/v2");
 }
 
 }  // namespace
