@@ -138,17 +138,21 @@ wait_http() {
   done
 }
 
+# require_command NAME PACKAGE: fails naming the Debian PACKAGE when NAME is not on PATH
+# (scripts/test.sh installs them all; a test run by hand may meet a machine without one).
+require_command() { command -v "$1" >/dev/null 2>&1 || fail "$1 is not installed (Debian package $2)"; }
+
 # start_registry [USER PASSWORD]: starts Debian's docker-registry on 127.0.0.1 with its storage
 # in a temporary directory, with htpasswd basic auth when USER and PASSWORD are given; sets
 # REGISTRY_ADDR (127.0.0.1:PORT) and REGISTRY_PID; stopped at exit (or by stop_registry).
 start_registry() {
-  command -v docker-registry >/dev/null 2>&1 || fail "docker-registry is not installed (Debian package docker-registry)"
+  require_command docker-registry docker-registry
   make_temp_dir
   local dir port auth=""
   dir=$(mktemp -d "$E2E_TMP/registry.XXXXXX")
   port=$(free_port)
   if [ $# -eq 2 ]; then
-    command -v htpasswd >/dev/null 2>&1 || fail "htpasswd is not installed (Debian package apache2-utils)"
+    require_command htpasswd apache2-utils
     htpasswd -Bbn "$1" "$2" >"$dir/htpasswd" 2>/dev/null || fail "htpasswd failed"
     auth=$'auth:\n  htpasswd:\n    realm: chalk-test\n    path: '"$dir/htpasswd"
   fi
@@ -185,13 +189,13 @@ stop_registry() {
 
 # skopeo_run ARG...: skopeo without a system signature policy (the test decides what to trust).
 skopeo_run() {
-  command -v skopeo >/dev/null 2>&1 || fail "skopeo is not installed"
+  require_command skopeo skopeo
   skopeo --insecure-policy "$@"
 }
 
 # umoci_run ARG...
 umoci_run() {
-  command -v umoci >/dev/null 2>&1 || fail "umoci is not installed"
+  require_command umoci umoci
   umoci "$@"
 }
 

@@ -16,6 +16,8 @@ user=chalker
 password=correct-horse-battery
 export PATH=$E2E_TMP/bin:$PATH
 mkdir -p bin certs
+require_command htpasswd apache2-utils
+require_command openssl openssl
 
 report_of() {
   { grep '^\[{' "$1" || true; } | tail -1 >"$2"

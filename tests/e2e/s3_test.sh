@@ -15,7 +15,7 @@ cd "$E2E_TMP"
 # shellcheck source=scripts/lib.sh
 source "$E2E_SOURCE_DIR/scripts/lib.sh"
 ensure_s3rver
-command -v node >/dev/null 2>&1 || fail "node is not installed (s3rver needs it)"
+require_command node nodejs
 python3 -c 'import botocore' 2>/dev/null || fail "python3 cannot import botocore (Debian package python3-botocore)"
 
 bucket=chalk-reports

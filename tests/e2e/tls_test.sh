@@ -8,7 +8,7 @@ require_engine
 require_chalk_bin
 make_temp_dir
 cd "$E2E_TMP"
-command -v openssl >/dev/null 2>&1 || fail "openssl is not installed"
+require_command openssl openssl
 
 openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj "/CN=127.0.0.1" \
   -addext "subjectAltName=IP:127.0.0.1" -keyout key.pem -out cert.pem >/dev/null 2>&1 ||
