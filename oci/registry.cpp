@@ -15,6 +15,8 @@
 
 namespace oci {
 
+void CurlEasyDeleter::operator()(void* handle) const { curl_easy_cleanup(handle); }
+
 namespace fs = std::filesystem;
 
 namespace {
@@ -22,16 +24,13 @@ namespace {
 constexpr std::size_t k_max_reply_body = 64 << 10;
 constexpr long k_connect_timeout_ms = 30000;
 
-struct EasyDeleter {
-  void operator()(CURL* handle) const { curl_easy_cleanup(handle); }
-};
 struct MultiDeleter {
   void operator()(CURLM* handle) const { curl_multi_cleanup(handle); }
 };
 struct ListDeleter {
   void operator()(curl_slist* list) const { curl_slist_free_all(list); }
 };
-using EasyHandle = std::unique_ptr<CURL, EasyDeleter>;
+using EasyHandle = std::unique_ptr<CURL, CurlEasyDeleter>;
 using HeaderList = std::unique_ptr<curl_slist, ListDeleter>;
 
 void global_init() {
@@ -331,17 +330,17 @@ Status RegistryClient::connect() {
 
 Result<RegistryClient::Reply> RegistryClient::send(Call& call) {
   auto perform = [&](const std::string& authorization) -> Result<Reply> {
-    std::shared_ptr<void> easy = std::move(m_idle_handle);
+    EasyHandle easy = std::move(m_idle_handle);
     if (easy) {
       curl_easy_reset(easy.get());
     } else {
-      easy = std::shared_ptr<void>(curl_easy_init(), [](void* handle) { curl_easy_cleanup(handle); });
+      easy.reset(curl_easy_init());
     }
     if (!easy) return make_error(Errc::registry, describe("cannot create a libcurl handle"));
-    // Back for the next request however this one ends (the options are reset then).
+    // Back for the next request however this one ends (its options are reset then).
     struct KeepIdle {
-      std::shared_ptr<void>& slot;
-      std::shared_ptr<void>& easy;
+      EasyHandle& slot;
+      EasyHandle& easy;
       ~KeepIdle() {
         if (!slot) slot = std::move(easy);
       }

@@ -24,6 +24,12 @@
 
 namespace oci {
 
+// Frees a libcurl easy handle (a CURL*, which is a void*): lets the client keep one without
+// this header including curl.h.
+struct CurlEasyDeleter {
+  void operator()(void* handle) const;
+};
+
 struct RegistryOptions {
   bool tls_verify = true;  // false: skopeo's --tls-verify=false (no certificate check, HTTP allowed)
   // Docker's per-registry CAs: DIR/HOST[:PORT]/ca.crt is trusted besides the system roots' file.
@@ -109,7 +115,7 @@ class RegistryClient {
   // The libcurl easy handle of the last request, kept for the next: its open connection, TLS
   // session and parsed CA bundle serve every request to this registry (a handle per request
   // paid a TCP connect, a TLS handshake and ~30 ms of CA parsing each time).
-  std::shared_ptr<void> m_idle_handle;
+  std::unique_ptr<void, CurlEasyDeleter> m_idle_handle;
 };
 
 // The accepted manifest media types, for `Accept`.

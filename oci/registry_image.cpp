@@ -14,22 +14,19 @@ std::string mount_source(const BlobSource& blobs, const RegistryClient& client) 
   return registry->repository();
 }
 
-// A blob of the image read from `repository`, written back to it: the registry keeps every
-// blob its manifests reference, so asking for it costs a round trip and tells nothing (were it
-// gone, the manifest PUT would name it).
-bool held_by_repository(const BlobSource& blobs, const Descriptor& blob, const RegistryClient& client,
-                        const std::string& repository) {
-  if (const auto* overlay = dynamic_cast<const OverlaySource*>(&blobs);
-      overlay != nullptr && overlay->added().count(blob.digest) != 0) {
-    return false;
-  }
-  return mount_source(blobs, client) == repository;
+// Whether a mutation added `blob` (rather than the image it was read from holding it).
+bool added_by_mutation(const BlobSource& blobs, const Descriptor& blob) {
+  const auto* overlay = dynamic_cast<const OverlaySource*>(&blobs);
+  return overlay != nullptr && overlay->added().count(blob.digest) != 0;
 }
 
 Status push_blob_of(RegistryClient& client, const std::string& repository, const BlobSource& blobs,
                     const Descriptor& blob) {
-  if (held_by_repository(blobs, blob, client, repository)) return {};
   const std::string mount_from = mount_source(blobs, client);
+  // A blob of the image read from this very repository: the registry keeps every blob its
+  // manifests reference, so asking costs a round trip and tells nothing (were it gone, the
+  // manifest PUT would name it).
+  if (mount_from == repository && !added_by_mutation(blobs, blob)) return {};
   auto pushed = client.push_blob(
       repository, blob, [&]() { return open_blob(blobs, blob); }, mount_from);
   if (!pushed) return pushed.error();
